@@ -1,0 +1,78 @@
+# Thẩm Định — the two commands a newcomer needs are `make run` and `make test`.
+# Each installs what is missing (apt packages, npm packages, tauri-driver) and says clearly what it
+# cannot install itself (Rust, Node ≥ 20.19).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
+  libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev pkg-config xvfb xauth webkit2gtk-driver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APP := target/debug/thamdinh-app
+CARGO_BIN := $(HOME)/.cargo/bin
+export PATH := $(CARGO_BIN):$(PATH)
+
+.PHONY: help run test lint bench deps check-tools apt npm tauri-driver app test-rust test-ui e2e bindings
+
+help:
+	@echo "make run    build and start the app (built-in demo data)"
+	@echo "make test   every test: Rust, UI, end-to-end (real app under Xvfb)"
+	@echo "make lint   rustfmt, clippy -D warnings, eslint, svelte-check, bindings drift"
+	@echo "make bench  benchmarks, as ratios against a baseline measured in the same run"
+
+check-tools:
+	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then re-run."; exit 1; }
+	@command -v node >/dev/null || { echo "Node.js is missing: install Node ≥ 20.19 (e.g. from nodejs.org or NodeSource), then re-run."; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node "+process.versions.node+" is too old: Vite 8 needs ≥ 20.19 (Debian 12'"'"'s nodejs is 18). Install a newer Node, then re-run."); process.exit(1) }'
+
+# System libraries for Tauri (WebKitGTK) and for the end-to-end tests (Xvfb, WebKitWebDriver).
+apt:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages: $$missing"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+# npm ci when the lock file is newer than what is installed.
+npm: node_modules/.package-lock.json
+node_modules/.package-lock.json: package-lock.json package.json ui/package.json tests/e2e/package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+tauri-driver:
+	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
+
+deps: check-tools apt npm
+
+run: deps
+	@[ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || { echo "No display: start it from a desktop session (or: xvfb-run -a make run)."; exit 1; }
+	npx tauri dev
+
+# The app with the UI built into the binary, as the end-to-end tests drive it.
+app: deps
+	npx tauri build --debug --no-bundle
+
+test: deps test-rust test-ui e2e
+
+test-rust:
+	cargo test --workspace --locked
+
+test-ui: npm
+	npm run test --workspace ui
+
+e2e: app tauri-driver
+	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" npm test --workspace tests/e2e
+
+# Regenerates the TypeScript types from the Rust types (ts-rs writes them during `cargo test`).
+bindings:
+	rm -rf ui/src/lib/bindings
+	cargo test --workspace --locked export_bindings -- --quiet
+
+lint: deps bindings
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	npm run lint --workspace ui
+	@git diff --exit-code --stat -- ui/src/lib/bindings && [ -z "$$(git status --porcelain -- ui/src/lib/bindings)" ] \
+	  || { echo "ui/src/lib/bindings drifted from the Rust types: run 'make bindings' and commit."; exit 1; }
+
+bench: deps
+	cargo bench --locked -p thamdinh-core

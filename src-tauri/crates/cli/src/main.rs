@@ -1,0 +1,294 @@
+//! `thamdinh`: the command line of Thẩm Định. Every subcommand calls the same core functions as
+//! the app; the tests and automation use it as the contract.
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use thamdinh_core::criteria::{CriteriaSet, Method, Node, NotApplicable};
+use thamdinh_core::number::{format_vi, format_vi_2dp};
+use thamdinh_core::scoring::{self, Column, ColumnTotals, Entry, NodeTotals, Scores, SetTotals, Tally};
+use thamdinh_core::Error;
+
+#[derive(Parser)]
+#[command(name = "thamdinh", version, about = "Thẩm Định: appraisal of the PAR Index (Chỉ số CCHC), offline")]
+struct Cli {
+    /// Data folder of the store (default: the app's own data dir, or $THAMDINH_DATA_DIR).
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Criteria sets (bộ tiêu chí): validate, show, score.
+    #[command(subcommand)]
+    Criteria(CriteriaCommand),
+}
+
+#[derive(Subcommand)]
+enum CriteriaCommand {
+    /// Checks a criteria-set file and lists every problem found.
+    Validate { file: PathBuf },
+    /// Prints the tree with maxima and totals.
+    Show { file: PathBuf },
+    /// Computes totals from a CSV of values (columns code,self,appraised).
+    Score {
+        file: PathBuf,
+        scores: PathBuf,
+        /// Print the totals as JSON (decimals as strings).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // Only store-touching subcommands read it; resolving it here keeps one default for all.
+    let _data_dir = cli.data_dir.clone().unwrap_or_else(thamdinh_core::store::default_data_dir);
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Criteria(CriteriaCommand::Validate { file }) => validate(&file),
+        Command::Criteria(CriteriaCommand::Show { file }) => {
+            let set = load_set(&file)?;
+            print!("{}", render_tree(&set));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Criteria(CriteriaCommand::Score { file, scores, json }) => score(&file, &scores, json),
+    }
+}
+
+fn read(file: &Path) -> Result<Vec<u8>> {
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+}
+
+fn load_set(file: &Path) -> Result<CriteriaSet> {
+    match CriteriaSet::from_json(&read(file)?) {
+        Ok(set) => Ok(set),
+        Err(Error::InvalidCriteria(problems)) => {
+            let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+            anyhow::bail!(
+                "{} is not a valid criteria set ({} problem(s)); run `thamdinh criteria validate` for details:\n{}",
+                file.display(),
+                problems.len(),
+                list.join("\n")
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn validate(file: &Path) -> Result<ExitCode> {
+    match CriteriaSet::from_json(&read(file)?) {
+        Ok(set) => {
+            let leaves = set.leaves();
+            let survey = leaves.iter().filter(|n| n.leaf.as_ref().is_some_and(|l| l.method == Method::DieuTraXhh)).count();
+            println!(
+                "OK {}: {} areas, {} leaves ({} survey), max {}, id {}",
+                file.display(),
+                set.areas.len(),
+                leaves.len(),
+                survey,
+                format_vi(set.max_total()),
+                set.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Error::InvalidCriteria(problems)) => {
+            println!("INVALID {}: {} problem(s)", file.display(), problems.len());
+            for p in &problems {
+                println!("  {p}");
+            }
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn render_tree(set: &CriteriaSet) -> String {
+    let mut out = String::new();
+    let draft = if set.draft { " [BẢN NHÁP / DRAFT]" } else { "" };
+    out.push_str(&format!("{}{}\n", set.title, draft));
+    let year = set.year.map(|y| y.to_string()).unwrap_or_else(|| "-".into());
+    out.push_str(&format!("unit_type {} · year {} · id {}\n", set.unit_type, year, set.id));
+    out.push_str(&format!("{:<12} {:>7}  {}\n", "Mã", "Tối đa", "Nội dung"));
+    fn walk(node: &Node, depth: usize, out: &mut String) {
+        let code = format!("{}{}", "  ".repeat(depth), node.code);
+        let mut line = format!("{:<12} {:>7}  {}", code, format_vi(node.max_points), node.title);
+        if let Some(leaf) = &node.leaf {
+            let method = match leaf.method {
+                Method::ThamDinh => "thẩm định",
+                Method::DieuTraXhh => "ĐTXHH",
+            };
+            let na = match leaf.not_applicable {
+                NotApplicable::NotAllowed => "",
+                NotApplicable::ReduceMax => ", KAD: giảm điểm tối đa",
+                NotApplicable::AwardMax => ", KAD: được điểm tối đa",
+            };
+            line.push_str(&format!("  [{method}, {}{na}]", leaf.rule.kind));
+        }
+        out.push_str(&line);
+        out.push('\n');
+        for c in &node.children {
+            walk(c, depth + 1, out);
+        }
+    }
+    for area in &set.areas {
+        walk(area, 0, &mut out);
+    }
+    let totals = scoring::totals(set, &Scores::new());
+    let part = |t: &Tally| format!("{} ({} leaves)", format_vi(t.max), t.leaves);
+    out.push_str(&format!(
+        "Tổng điểm tối đa: {} = thẩm định {} + ĐTXHH {}\n",
+        format_vi(set.max_total()),
+        part(&totals.appraised.tham_dinh),
+        part(&totals.appraised.survey)
+    ));
+    if let Some(bp) = &set.bonus_penalty {
+        out.push_str(&format!(
+            "{} {} (ngoài thang điểm): thưởng tối đa {}, trừ tối đa {}\n",
+            bp.code,
+            bp.title,
+            format_vi(bp.bonus_max),
+            format_vi(bp.penalty_max)
+        ));
+        for leaf in &bp.leaves {
+            let kind = leaf.leaf.as_ref().map(|l| l.rule.kind.as_str()).unwrap_or_default();
+            out.push_str(&format!("{:<12} {:>7}  {}  [{kind}]\n", format!("  {}", leaf.code), format_vi(leaf.max_points), leaf.title));
+        }
+    }
+    out
+}
+
+/// Reads `code,self,appraised` rows; every bad row is reported with its line number.
+fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
+    let bytes = read(file).map_err(|e| vec![format!("{e:#}")])?;
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
+    let headers = reader.headers().map_err(|e| vec![format!("line 1: cannot read the header: {e}")])?.clone();
+    let column = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
+    let (Some(code_at), Some(self_at), Some(appraised_at)) = (column("code"), column("self"), column("appraised")) else {
+        return Err(vec![format!("line 1: the header must name the columns code,self,appraised (found {:?})", headers.iter().collect::<Vec<_>>())]);
+    };
+    let mut scores = Scores::new();
+    let mut errors = Vec::new();
+    let mut first_line = std::collections::HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("{e}"));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        let code = record.get(code_at).unwrap_or_default();
+        if code.is_empty() && record.iter().all(str::is_empty) {
+            continue;
+        }
+        let Some(node) = set.find(code) else {
+            errors.push(format!("line {line}: unknown code {code:?}"));
+            continue;
+        };
+        if let Some(previous) = first_line.insert(code.to_string(), line) {
+            errors.push(format!("line {line}: code {code} already given on line {previous}"));
+            continue;
+        }
+        let mut leaf_score = scoring::LeafScore::default();
+        for (column, at) in [(Column::SelfAssessed, self_at), (Column::Appraised, appraised_at)] {
+            let text = record.get(at).unwrap_or_default();
+            let entry = match Entry::parse(text) {
+                Ok(entry) => entry,
+                Err(msg) => {
+                    errors.push(format!("line {line}: {code}: {msg}"));
+                    continue;
+                }
+            };
+            if let Some(entry) = entry {
+                if let Err(msg) = scoring::check_entry(set, node, column, entry) {
+                    errors.push(format!("line {line}: {msg}"));
+                    continue;
+                }
+            }
+            match column {
+                Column::SelfAssessed => leaf_score.self_assessed = entry,
+                Column::Appraised => leaf_score.appraised = entry,
+            }
+        }
+        scores.insert(code.to_string(), leaf_score);
+    }
+    if errors.is_empty() { Ok(scores) } else { Err(errors) }
+}
+
+#[derive(Serialize)]
+struct ScoreReport<'a> {
+    set_id: &'a str,
+    title: &'a str,
+    self_assessed: &'a ColumnTotals,
+    appraised: &'a ColumnTotals,
+    areas: Vec<&'a NodeTotals>,
+}
+
+fn score(file: &Path, scores_file: &Path, json: bool) -> Result<ExitCode> {
+    let set = load_set(file)?;
+    let scores = match read_scores(&set, scores_file) {
+        Ok(scores) => scores,
+        Err(errors) => {
+            eprintln!("{}: {} bad row(s)", scores_file.display(), errors.len());
+            for e in errors {
+                eprintln!("  {e}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let totals = scoring::totals(&set, &scores);
+    if json {
+        let report = ScoreReport {
+            set_id: &set.id,
+            title: &set.title,
+            self_assessed: &totals.self_assessed,
+            appraised: &totals.appraised,
+            areas: totals.areas().collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render_totals(&set, &totals));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `86,33 / 98 điểm, chỉ số 88,09 %` — as in the provinces' reports.
+fn tally_text(t: &Tally) -> String {
+    let index = t.index.map(|i| format!("{} %", format_vi_2dp(i))).unwrap_or_else(|| "—".into());
+    format!("{} / {} điểm, chỉ số {} (đã chấm {}/{})", format_vi(t.points), format_vi(t.max), index, t.scored, t.leaves)
+}
+
+fn render_totals(set: &CriteriaSet, totals: &SetTotals) -> String {
+    let mut out = format!("{}\n", set.title);
+    for (label, col) in [("Tự đánh giá", &totals.self_assessed), ("Thẩm định", &totals.appraised)] {
+        out.push_str(&format!("{label}\n"));
+        out.push_str(&format!("  Phần thẩm định: {}\n", tally_text(&col.tham_dinh)));
+        out.push_str(&format!("  ĐTXHH:          {}\n", tally_text(&col.survey)));
+        if set.bonus_penalty.is_some() {
+            out.push_str(&format!("  Điểm thưởng: {} · Điểm trừ: {}\n", format_vi(col.bonus), format_vi(col.penalty)));
+        }
+        out.push_str(&format!("  Toàn bộ:        {}\n", tally_text(&col.total)));
+    }
+    out.push_str("Lĩnh vực\n");
+    for area in totals.areas() {
+        out.push_str(&format!("  {} {}\n", area.code, area.title));
+        out.push_str(&format!("    Tự đánh giá: {}\n", tally_text(&area.self_assessed)));
+        out.push_str(&format!("    Thẩm định:   {}\n", tally_text(&area.appraised)));
+    }
+    out
+}

@@ -1,0 +1,219 @@
+//! The SQLite store in the app data dir. Pragmas live in [`open`]; the schema evolves only by
+//! appending to [`MIGRATIONS`] (never edit a shipped one), tracked by `PRAGMA user_version`.
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{Error, Result};
+
+/// Append-only. Entry *i* brings the schema from version *i* to *i + 1*.
+const MIGRATIONS: &[&str] = &[
+    // v1: criteria sets by content hash, and campaigns that use one.
+    "CREATE TABLE criteria_set (
+        id TEXT PRIMARY KEY,            -- SHA-256 of the canonical JSON
+        json TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE campaign (
+        id TEXT PRIMARY KEY,            -- UUID
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        year INTEGER NOT NULL,
+        province TEXT NOT NULL DEFAULT '',
+        unit_group TEXT NOT NULL DEFAULT '',
+        criteria_set_id TEXT NOT NULL REFERENCES criteria_set(id),
+        created_at TEXT NOT NULL
+    );",
+    // v2: user preferences (UI language, …) kept with the data rather than in the webview.
+    "CREATE TABLE setting (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Name of the database file inside the data dir.
+pub const DB_FILE: &str = "thamdinh.sqlite3";
+
+pub struct Store {
+    conn: Connection,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Campaign {
+    pub id: String,
+    pub name: String,
+    pub year: i32,
+    pub province: String,
+    pub unit_group: String,
+    pub criteria_set_id: String,
+    pub created_at: String,
+}
+
+/// What a person fills in to create a campaign.
+#[derive(Debug, Clone)]
+pub struct NewCampaign<'a> {
+    pub name: &'a str,
+    pub year: i32,
+    pub province: &'a str,
+    pub unit_group: &'a str,
+    pub criteria_set_json: &'a str,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`.
+    pub fn open_dir(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        Self::open(&data_dir.join(DB_FILE))
+    }
+
+    /// Opens a database file, applies the pragmas and brings the schema up to date.
+    pub fn open(path: &Path) -> Result<Self> {
+        let conn = Connection::open(path)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory store, for tests.
+    pub fn open_in_memory() -> Result<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut conn: Connection) -> Result<Self> {
+        // WAL + synchronous=NORMAL: a committed transaction survives a process kill (kill -9);
+        // only an OS crash may lose the last commits, never corrupt the file.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Creates a campaign, storing its criteria set (validated) by hash.
+    pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<Campaign> {
+        let set = crate::criteria::CriteriaSet::from_json(new.criteria_set_json.as_bytes())?;
+        if new.name.trim().is_empty() {
+            return Err(Error::InvalidValue("campaign name must not be empty".into()));
+        }
+        let campaign = Campaign {
+            id: uuid::Uuid::new_v4().to_string(),
+            name: new.name.trim().to_string(),
+            year: new.year,
+            province: new.province.trim().to_string(),
+            unit_group: new.unit_group.trim().to_string(),
+            criteria_set_id: set.id.clone(),
+            created_at: now(),
+        };
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
+            params![set.id, new.criteria_set_json, campaign.created_at],
+        )?;
+        tx.execute(
+            "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                campaign.id,
+                campaign.name,
+                campaign.year,
+                campaign.province,
+                campaign.unit_group,
+                campaign.criteria_set_id,
+                campaign.created_at
+            ],
+        )?;
+        tx.commit()?;
+        Ok(campaign)
+    }
+
+    /// Campaigns, newest year first.
+    pub fn campaigns(&self) -> Result<Vec<Campaign>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, year, province, unit_group, criteria_set_id, created_at
+             FROM campaign ORDER BY year DESC, created_at DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Campaign {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                year: r.get(2)?,
+                province: r.get(3)?,
+                unit_group: r.get(4)?,
+                criteria_set_id: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The JSON text of a stored criteria set.
+    pub fn criteria_set_json(&self, id: &str) -> Result<String> {
+        self.conn
+            .query_row("SELECT json FROM criteria_set WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::UnknownCriteriaSet(id.to_string()))
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The schema as SQLite reports it, for comparing an upgraded database with a fresh one.
+    pub fn schema_sql(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY type, name")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Applies the missing migrations in one transaction; refuses a database from a newer build.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(Error::DatabaseTooNew { found, supported: SCHEMA_VERSION });
+    }
+    for sql in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
+        tx.execute_batch(sql)?;
+    }
+    if found < SCHEMA_VERSION {
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// The data dir: `THAMDINH_DATA_DIR` when set (tests and portable installs use it), else the
+/// platform's per-user data dir for the app identifier (`~/.local/share/vn.thamdinh.app` on Linux),
+/// the same folder the desktop app uses.
+pub fn default_data_dir() -> std::path::PathBuf {
+    if let Some(dir) = std::env::var_os("THAMDINH_DATA_DIR").filter(|d| !d.is_empty()) {
+        return dir.into();
+    }
+    directories::BaseDirs::new()
+        .map(|b| b.data_dir().join(APP_IDENTIFIER))
+        .unwrap_or_else(|| std::path::PathBuf::from(APP_IDENTIFIER))
+}
+
+/// Must match `identifier` in `src-tauri/tauri.conf.json`.
+pub const APP_IDENTIFIER: &str = "vn.thamdinh.app";

@@ -1,0 +1,55 @@
+// Starts the real app through tauri-driver (WebKitWebDriver underneath) with a throwaway data dir,
+// and hands back a WebdriverIO browser. Needs DISPLAY (run under xvfb-run) and a built app:
+// `npx tauri build --debug --no-bundle` (the Makefile's `e2e` target does both).
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import net from "node:net";
+import { remote } from "webdriverio";
+
+export const root = resolve(import.meta.dirname, "../..");
+export const application = process.env.THAMDINH_APP ?? join(root, "target/debug/thamdinh-app");
+export const shotsDir = join(root, "target/e2e");
+
+function waitForPort(port, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((ok, fail) => {
+    const attempt = () => {
+      const socket = net.connect(port, "127.0.0.1", () => {
+        socket.end();
+        ok();
+      });
+      socket.on("error", () => (Date.now() > deadline ? fail(new Error(`port ${port} not open`)) : setTimeout(attempt, 100)));
+    };
+    attempt();
+  });
+}
+
+/** Starts tauri-driver and a session; `dataDir` lets a test restart the app on the same data. */
+export async function startApp({ dataDir } = {}) {
+  if (!process.env.DISPLAY) throw new Error("DISPLAY is not set: run the end-to-end tests under xvfb-run");
+  dataDir ??= mkdtempSync(join(tmpdir(), "thamdinh-e2e-"));
+  mkdirSync(shotsDir, { recursive: true });
+  const driver = spawn("tauri-driver", ["--port", "4444"], {
+    env: { ...process.env, THAMDINH_DATA_DIR: dataDir },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitForPort(4444, 15000);
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port: 4444,
+    logLevel: "error",
+    capabilities: {
+      browserName: "wry",
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application },
+    },
+  });
+  const stop = async () => {
+    await browser.deleteSession().catch(() => {});
+    driver.kill();
+    await new Promise((r) => driver.once("exit", r));
+  };
+  return { browser, dataDir, stop };
+}

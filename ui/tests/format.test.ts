@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { formatDate, formatIndex, formatPoints } from "../src/lib/format";
+
+describe("formatPoints", () => {
+  it("writes Vietnamese decimal commas and drops trailing zeros", () => {
+    expect(formatPoints("86.33")).toBe("86,33");
+    expect(formatPoints("98.00")).toBe("98");
+    expect(formatPoints("0.50")).toBe("0,5");
+    expect(formatPoints("100")).toBe("100");
+    expect(formatPoints("-0.00")).toBe("0");
+  });
+  it("uses a dot in English", () => {
+    expect(formatPoints("86.33", "en")).toBe("86.33");
+  });
+});
+
+describe("formatIndex", () => {
+  it("always shows two decimals and a percent sign", () => {
+    expect(formatIndex("88.09")).toBe("88,09 %");
+    expect(formatIndex("100")).toBe("100,00 %");
+    expect(formatIndex("7.5")).toBe("7,50 %");
+    expect(formatIndex(null)).toBe("—");
+  });
+});
+
+describe("formatDate", () => {
+  it("writes dd/mm/yyyy without shifting the day", () => {
+    expect(formatDate("2026-11-20")).toBe("20/11/2026");
+    expect(formatDate("2026-01-05T23:30:00.000Z")).toBe("05/01/2026");
+  });
+});
