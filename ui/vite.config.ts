@@ -7,5 +7,4 @@ export default defineConfig({
   clearScreen: false,
   server: { port: 1420, strictPort: true, watch: { ignored: ["**/src-tauri/**"] } },
   build: { target: "safari15", outDir: "dist", emptyOutDir: true },
-  test: { include: ["tests/**/*.test.ts"] },
 });

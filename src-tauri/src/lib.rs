@@ -36,7 +36,10 @@ impl From<thamdinh_core::Error> for ApiError {
             E::InvalidCriteria(_) | E::InvalidValue(_) => ErrorCode::Invalid,
             E::Sqlite(_) | E::Io(_) => ErrorCode::Internal,
         };
-        ApiError { code, message: e.to_string() }
+        ApiError {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -48,9 +51,14 @@ struct AppState {
 }
 
 impl AppState {
-    fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> thamdinh_core::Result<T>) -> ApiResult<T> {
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut Store) -> thamdinh_core::Result<T>,
+    ) -> ApiResult<T> {
         let store = self.store.as_ref().map_err(Clone::clone)?;
-        let mut guard = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut guard = store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Ok(f(&mut guard)?)
     }
 }
@@ -92,10 +100,20 @@ fn set_setting(state: tauri::State<'_, AppState>, key: String, value: String) ->
 
 pub fn run() {
     let data_dir = store::default_data_dir();
-    let state = AppState { store: Store::open_dir(&data_dir).map(Mutex::new).map_err(ApiError::from) };
+    let state = AppState {
+        store: Store::open_dir(&data_dir)
+            .map(Mutex::new)
+            .map_err(ApiError::from),
+    };
     tauri::Builder::default()
         .manage(state)
-        .invoke_handler(tauri::generate_handler![builtin_sets, criteria_set, campaigns, get_setting, set_setting])
+        .invoke_handler(tauri::generate_handler![
+            builtin_sets,
+            criteria_set,
+            campaigns,
+            get_setting,
+            set_setting
+        ])
         .run(tauri::generate_context!())
         .expect("error while running the Thẩm Định window");
 }

@@ -49,15 +49,21 @@ describe("home and criteria browser", () => {
     await browser.keys(["ArrowDown"]);
     const selected = await browser.$("tr.selected");
     assert.equal(await selected.getAttribute("data-code"), "2");
-    await browser.keys(["ArrowUp", "ArrowRight", "ArrowDown", "ArrowDown"]);
-    assert.equal(await browser.$("tr.selected").getAttribute("data-code"), "1.1.1");
+    const selectedAfter = async (key) => {
+      await browser.keys([key]);
+      return browser.$("tr.selected").getAttribute("data-code");
+    };
+    assert.equal(await selectedAfter("ArrowUp"), "1");
+    assert.equal(await selectedAfter("ArrowRight"), "1");
+    assert.equal(await selectedAfter("ArrowDown"), "1.1");
+    assert.equal(await selectedAfter("ArrowDown"), "1.1.1");
     assert.match(await browser.$("aside.detail").getText(), /Ban hành đúng thời hạn/);
   });
 
   it("switches to English and back to home with Escape", async () => {
     await browser.$('[data-testid="lang-toggle"]').click();
     assert.equal(await browser.$('[data-testid="total"]').getText(), "Total: 0 / 100 points");
-    await browser.$("tr.selected").click();
+    await browser.$("tr.selected td.code").click();
     await browser.keys(["Escape"]);
     await browser.$('[data-testid="set-card-xa-2025"]').waitForDisplayed({ timeout: 5000 });
     assert.match(await browser.$("#sets-h").getText(), /Built-in criteria sets/);

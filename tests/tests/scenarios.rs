@@ -15,7 +15,13 @@ fn full_marks_on_each_builtin_set_give_100() {
             .map(|n| {
                 let full = Some(Entry::Points(n.max_points));
                 let survey = n.leaf.as_ref().unwrap().method == Method::DieuTraXhh;
-                (n.code.clone(), LeafScore { self_assessed: if survey { None } else { full }, appraised: full })
+                (
+                    n.code.clone(),
+                    LeafScore {
+                        self_assessed: if survey { None } else { full },
+                        appraised: full,
+                    },
+                )
             })
             .collect();
         let t = scoring::totals(&set, &scores);
@@ -25,7 +31,11 @@ fn full_marks_on_each_builtin_set_give_100() {
             assert_eq!(col.total.scored, col.total.leaves, "{slug}");
         }
         for area in t.areas() {
-            assert_eq!(area.appraised.points, area.max_points, "{slug} area {}", area.code);
+            assert_eq!(
+                area.appraised.points, area.max_points,
+                "{slug} area {}",
+                area.code
+            );
         }
     }
 }
@@ -43,7 +53,15 @@ fn reduce_max_na_shrinks_the_attainable_max_on_builtin_sets() {
         let removed: Decimal = reducible.iter().map(|n| n.max_points).sum();
         let scores: Scores = reducible
             .iter()
-            .map(|n| (n.code.clone(), LeafScore { self_assessed: None, appraised: Some(Entry::NotApplicable) }))
+            .map(|n| {
+                (
+                    n.code.clone(),
+                    LeafScore {
+                        self_assessed: None,
+                        appraised: Some(Entry::NotApplicable),
+                    },
+                )
+            })
             .collect();
         let t = scoring::totals(&set, &scores);
         assert_eq!(t.appraised.total.max, set.max_total() - removed, "{slug}");
@@ -55,7 +73,11 @@ fn reduce_max_na_shrinks_the_attainable_max_on_builtin_sets() {
 #[test]
 fn builtin_assets_match_the_shared_drafts_where_present() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/domain");
-    let pairs = [("so-2025", "criteria-so-2025-draft.json"), ("xa-2025", "criteria-xa-2025-draft.json"), ("huyen-2024", "criteria-huyen-draft.json")];
+    let pairs = [
+        ("so-2025", "criteria-so-2025-draft.json"),
+        ("xa-2025", "criteria-xa-2025-draft.json"),
+        ("huyen-2024", "criteria-huyen-draft.json"),
+    ];
     for (slug, draft) in pairs {
         let Ok(bytes) = std::fs::read(root.join(draft)) else {
             eprintln!("skipping {draft}: shared/ not beside the checkout");
@@ -73,20 +95,39 @@ fn builtin_assets_match_the_shared_drafts_where_present() {
 fn campaign_set_survives_reopen_with_same_identity() {
     let dir = tempfile::tempdir().unwrap();
     for (slug, set) in builtin::all() {
-        let json = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&builtin_json(slug)).unwrap()).unwrap();
+        let json = serde_json::to_string(
+            &serde_json::from_str::<serde_json::Value>(&builtin_json(slug)).unwrap(),
+        )
+        .unwrap();
         let mut store = Store::open_dir(dir.path()).unwrap();
         let c = store
-            .create_campaign(&NewCampaign { name: slug, year: 2025, province: "Hà Tĩnh", unit_group: slug, criteria_set_json: &json })
+            .create_campaign(&NewCampaign {
+                name: slug,
+                year: 2025,
+                province: "Hà Tĩnh",
+                unit_group: slug,
+                criteria_set_json: &json,
+            })
             .unwrap();
         drop(store);
         let store = Store::open_dir(dir.path()).unwrap();
-        let stored = CriteriaSet::from_json(store.criteria_set_json(&c.criteria_set_id).unwrap().as_bytes()).unwrap();
-        assert_eq!(stored.id, set.id, "compact re-serialisation keeps the canonical id");
+        let stored = CriteriaSet::from_json(
+            store
+                .criteria_set_json(&c.criteria_set_id)
+                .unwrap()
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(
+            stored.id, set.id,
+            "compact re-serialisation keeps the canonical id"
+        );
         assert_eq!(stored, set);
     }
 }
 
 fn builtin_json(slug: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../assets/criteria/{slug}.json"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../assets/criteria/{slug}.json"));
     std::fs::read_to_string(path).unwrap()
 }

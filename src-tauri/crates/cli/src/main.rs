@@ -6,13 +6,19 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
+use thamdinh_core::Error;
 use thamdinh_core::criteria::{CriteriaSet, Method, Node, NotApplicable};
 use thamdinh_core::number::{format_vi, format_vi_2dp};
-use thamdinh_core::scoring::{self, Column, ColumnTotals, Entry, NodeTotals, Scores, SetTotals, Tally};
-use thamdinh_core::Error;
+use thamdinh_core::scoring::{
+    self, Column, ColumnTotals, Entry, NodeTotals, Scores, SetTotals, Tally,
+};
 
 #[derive(Parser)]
-#[command(name = "thamdinh", version, about = "Thẩm Định: appraisal of the PAR Index (Chỉ số CCHC), offline")]
+#[command(
+    name = "thamdinh",
+    version,
+    about = "Thẩm Định: appraisal of the PAR Index (Chỉ số CCHC), offline"
+)]
 struct Cli {
     /// Data folder of the store (default: the app's own data dir, or $THAMDINH_DATA_DIR).
     #[arg(long, global = true, value_name = "DIR")]
@@ -47,7 +53,10 @@ enum CriteriaCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Only store-touching subcommands read it; resolving it here keeps one default for all.
-    let _data_dir = cli.data_dir.clone().unwrap_or_else(thamdinh_core::store::default_data_dir);
+    let _data_dir = cli
+        .data_dir
+        .clone()
+        .unwrap_or_else(thamdinh_core::store::default_data_dir);
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -65,7 +74,9 @@ fn run(command: Command) -> Result<ExitCode> {
             print!("{}", render_tree(&set));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Criteria(CriteriaCommand::Score { file, scores, json }) => score(&file, &scores, json),
+        Command::Criteria(CriteriaCommand::Score { file, scores, json }) => {
+            score(&file, &scores, json)
+        }
     }
 }
 
@@ -93,7 +104,14 @@ fn validate(file: &Path) -> Result<ExitCode> {
     match CriteriaSet::from_json(&read(file)?) {
         Ok(set) => {
             let leaves = set.leaves();
-            let survey = leaves.iter().filter(|n| n.leaf.as_ref().is_some_and(|l| l.method == Method::DieuTraXhh)).count();
+            let survey = leaves
+                .iter()
+                .filter(|n| {
+                    n.leaf
+                        .as_ref()
+                        .is_some_and(|l| l.method == Method::DieuTraXhh)
+                })
+                .count();
             println!(
                 "OK {}: {} areas, {} leaves ({} survey), max {}, id {}",
                 file.display(),
@@ -118,14 +136,29 @@ fn validate(file: &Path) -> Result<ExitCode> {
 
 fn render_tree(set: &CriteriaSet) -> String {
     let mut out = String::new();
-    let draft = if set.draft { " [BẢN NHÁP / DRAFT]" } else { "" };
+    let draft = if set.draft {
+        " [BẢN NHÁP / DRAFT]"
+    } else {
+        ""
+    };
     out.push_str(&format!("{}{}\n", set.title, draft));
-    let year = set.year.map(|y| y.to_string()).unwrap_or_else(|| "-".into());
-    out.push_str(&format!("unit_type {} · year {} · id {}\n", set.unit_type, year, set.id));
+    let year = set
+        .year
+        .map(|y| y.to_string())
+        .unwrap_or_else(|| "-".into());
+    out.push_str(&format!(
+        "unit_type {} · year {} · id {}\n",
+        set.unit_type, year, set.id
+    ));
     out.push_str(&format!("{:<12} {:>7}  {}\n", "Mã", "Tối đa", "Nội dung"));
     fn walk(node: &Node, depth: usize, out: &mut String) {
         let code = format!("{}{}", "  ".repeat(depth), node.code);
-        let mut line = format!("{:<12} {:>7}  {}", code, format_vi(node.max_points), node.title);
+        let mut line = format!(
+            "{:<12} {:>7}  {}",
+            code,
+            format_vi(node.max_points),
+            node.title
+        );
         if let Some(leaf) = &node.leaf {
             let method = match leaf.method {
                 Method::ThamDinh => "thẩm định",
@@ -148,7 +181,7 @@ fn render_tree(set: &CriteriaSet) -> String {
         walk(area, 0, &mut out);
     }
     let totals = scoring::totals(set, &Scores::new());
-    let part = |t: &Tally| format!("{} ({} leaves)", format_vi(t.max), t.leaves);
+    let part = |t: &Tally| format!("{} ({} TCTP)", format_vi(t.max), t.leaves);
     out.push_str(&format!(
         "Tổng điểm tối đa: {} = thẩm định {} + ĐTXHH {}\n",
         format_vi(set.max_total()),
@@ -164,8 +197,17 @@ fn render_tree(set: &CriteriaSet) -> String {
             format_vi(bp.penalty_max)
         ));
         for leaf in &bp.leaves {
-            let kind = leaf.leaf.as_ref().map(|l| l.rule.kind.as_str()).unwrap_or_default();
-            out.push_str(&format!("{:<12} {:>7}  {}  [{kind}]\n", format!("  {}", leaf.code), format_vi(leaf.max_points), leaf.title));
+            let kind = leaf
+                .leaf
+                .as_ref()
+                .map(|l| l.rule.kind.as_str())
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "{:<12} {:>7}  {}  [{kind}]\n",
+                format!("  {}", leaf.code),
+                format_vi(leaf.max_points),
+                leaf.title
+            ));
         }
     }
     out
@@ -174,11 +216,26 @@ fn render_tree(set: &CriteriaSet) -> String {
 /// Reads `code,self,appraised` rows; every bad row is reported with its line number.
 fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
     let bytes = read(file).map_err(|e| vec![format!("{e:#}")])?;
-    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(bytes.as_slice());
-    let headers = reader.headers().map_err(|e| vec![format!("line 1: cannot read the header: {e}")])?.clone();
-    let column = |name: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name));
-    let (Some(code_at), Some(self_at), Some(appraised_at)) = (column("code"), column("self"), column("appraised")) else {
-        return Err(vec![format!("line 1: the header must name the columns code,self,appraised (found {:?})", headers.iter().collect::<Vec<_>>())]);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes.as_slice());
+    let headers = reader
+        .headers()
+        .map_err(|e| vec![format!("line 1: cannot read the header: {e}")])?
+        .clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+    };
+    let (Some(code_at), Some(self_at), Some(appraised_at)) =
+        (column("code"), column("self"), column("appraised"))
+    else {
+        return Err(vec![format!(
+            "line 1: the header must name the columns code,self,appraised (found {:?})",
+            headers.iter().collect::<Vec<_>>()
+        )]);
     };
     let mut scores = Scores::new();
     let mut errors = Vec::new();
@@ -200,12 +257,23 @@ fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
             errors.push(format!("line {line}: unknown code {code:?}"));
             continue;
         };
+        if node.leaf.is_none() {
+            errors.push(format!(
+                "line {line}: {code} is not a leaf (tiêu chí thành phần); only leaves are scored"
+            ));
+            continue;
+        }
         if let Some(previous) = first_line.insert(code.to_string(), line) {
-            errors.push(format!("line {line}: code {code} already given on line {previous}"));
+            errors.push(format!(
+                "line {line}: code {code} already given on line {previous}"
+            ));
             continue;
         }
         let mut leaf_score = scoring::LeafScore::default();
-        for (column, at) in [(Column::SelfAssessed, self_at), (Column::Appraised, appraised_at)] {
+        for (column, at) in [
+            (Column::SelfAssessed, self_at),
+            (Column::Appraised, appraised_at),
+        ] {
             let text = record.get(at).unwrap_or_default();
             let entry = match Entry::parse(text) {
                 Ok(entry) => entry,
@@ -214,11 +282,11 @@ fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
                     continue;
                 }
             };
-            if let Some(entry) = entry {
-                if let Err(msg) = scoring::check_entry(set, node, column, entry) {
-                    errors.push(format!("line {line}: {msg}"));
-                    continue;
-                }
+            if let Some(entry) = entry
+                && let Err(msg) = scoring::check_entry(set, node, column, entry)
+            {
+                errors.push(format!("line {line}: {msg}"));
+                continue;
             }
             match column {
                 Column::SelfAssessed => leaf_score.self_assessed = entry,
@@ -227,7 +295,11 @@ fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
         }
         scores.insert(code.to_string(), leaf_score);
     }
-    if errors.is_empty() { Ok(scores) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(scores)
+    } else {
+        Err(errors)
+    }
 }
 
 #[derive(Serialize)]
@@ -269,26 +341,52 @@ fn score(file: &Path, scores_file: &Path, json: bool) -> Result<ExitCode> {
 
 /// `86,33 / 98 điểm, chỉ số 88,09 %` — as in the provinces' reports.
 fn tally_text(t: &Tally) -> String {
-    let index = t.index.map(|i| format!("{} %", format_vi_2dp(i))).unwrap_or_else(|| "—".into());
-    format!("{} / {} điểm, chỉ số {} (đã chấm {}/{})", format_vi(t.points), format_vi(t.max), index, t.scored, t.leaves)
+    let index = t
+        .index
+        .map(|i| format!("{} %", format_vi_2dp(i)))
+        .unwrap_or_else(|| "—".into());
+    format!(
+        "{} / {} điểm, chỉ số {} (đã chấm {}/{})",
+        format_vi(t.points),
+        format_vi(t.max),
+        index,
+        t.scored,
+        t.leaves
+    )
 }
 
 fn render_totals(set: &CriteriaSet, totals: &SetTotals) -> String {
     let mut out = format!("{}\n", set.title);
-    for (label, col) in [("Tự đánh giá", &totals.self_assessed), ("Thẩm định", &totals.appraised)] {
+    for (label, col) in [
+        ("Tự đánh giá", &totals.self_assessed),
+        ("Thẩm định", &totals.appraised),
+    ] {
         out.push_str(&format!("{label}\n"));
-        out.push_str(&format!("  Phần thẩm định: {}\n", tally_text(&col.tham_dinh)));
+        out.push_str(&format!(
+            "  Phần thẩm định: {}\n",
+            tally_text(&col.tham_dinh)
+        ));
         out.push_str(&format!("  ĐTXHH:          {}\n", tally_text(&col.survey)));
         if set.bonus_penalty.is_some() {
-            out.push_str(&format!("  Điểm thưởng: {} · Điểm trừ: {}\n", format_vi(col.bonus), format_vi(col.penalty)));
+            out.push_str(&format!(
+                "  Điểm thưởng: {} · Điểm trừ: {}\n",
+                format_vi(col.bonus),
+                format_vi(col.penalty)
+            ));
         }
         out.push_str(&format!("  Toàn bộ:        {}\n", tally_text(&col.total)));
     }
     out.push_str("Lĩnh vực\n");
     for area in totals.areas() {
         out.push_str(&format!("  {} {}\n", area.code, area.title));
-        out.push_str(&format!("    Tự đánh giá: {}\n", tally_text(&area.self_assessed)));
-        out.push_str(&format!("    Thẩm định:   {}\n", tally_text(&area.appraised)));
+        out.push_str(&format!(
+            "    Tự đánh giá: {}\n",
+            tally_text(&area.self_assessed)
+        ));
+        out.push_str(&format!(
+            "    Thẩm định:   {}\n",
+            tally_text(&area.appraised)
+        ));
     }
     out
 }

@@ -8,9 +8,18 @@ use crate::{Error, Result};
 
 /// (slug, JSON text) of every built-in set, newest first.
 const BUILTIN: &[(&str, &str)] = &[
-    ("so-2025", include_str!("../../../../assets/criteria/so-2025.json")),
-    ("xa-2025", include_str!("../../../../assets/criteria/xa-2025.json")),
-    ("huyen-2024", include_str!("../../../../assets/criteria/huyen-2024.json")),
+    (
+        "so-2025",
+        include_str!("../../../../assets/criteria/so-2025.json"),
+    ),
+    (
+        "xa-2025",
+        include_str!("../../../../assets/criteria/xa-2025.json"),
+    ),
+    (
+        "huyen-2024",
+        include_str!("../../../../assets/criteria/huyen-2024.json"),
+    ),
 ];
 
 /// What the home screen shows of a set.
@@ -47,7 +56,12 @@ impl SetSummary {
 pub fn all() -> Vec<(&'static str, CriteriaSet)> {
     BUILTIN
         .iter()
-        .map(|(slug, json)| (*slug, CriteriaSet::from_json(json.as_bytes()).expect("built-in criteria sets are valid")))
+        .map(|(slug, json)| {
+            (
+                *slug,
+                CriteriaSet::from_json(json.as_bytes()).expect("built-in criteria sets are valid"),
+            )
+        })
         .collect()
 }
 
@@ -62,5 +76,8 @@ pub fn find(key: &str) -> Result<CriteriaSet> {
 
 /// Summaries of the built-in sets, for listing.
 pub fn summaries() -> Vec<SetSummary> {
-    all().iter().map(|(slug, set)| SetSummary::of(slug, set)).collect()
+    all()
+        .iter()
+        .map(|(slug, set)| SetSummary::of(slug, set))
+        .collect()
 }

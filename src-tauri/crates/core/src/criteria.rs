@@ -20,7 +20,15 @@ use crate::{Error, Result};
 pub const FORMAT: &str = "thamdinh-criteria/1";
 
 /// Rule types a leaf may declare (`scoring_rule.type`).
-pub const RULE_TYPES: &[&str] = &["tiers", "ratio_linear", "deduction", "survey", "bonus", "penalty", "manual"];
+pub const RULE_TYPES: &[&str] = &[
+    "tiers",
+    "ratio_linear",
+    "deduction",
+    "survey",
+    "bonus",
+    "penalty",
+    "manual",
+];
 
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
@@ -192,7 +200,11 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn problem(code: &str, at: &str, message: impl Into<String>) -> Problem {
-    Problem { code: code.into(), at: at.into(), message: message.into() }
+    Problem {
+        code: code.into(),
+        at: at.into(),
+        message: message.into(),
+    }
 }
 
 #[derive(Default)]
@@ -211,33 +223,54 @@ impl Parser {
             self.report("json", "/", "the top level must be a JSON object");
             return None;
         };
-        if let Some(format) = obj.get("format") {
-            if format.as_str() != Some(FORMAT) {
-                self.report("format", "/format", format!("unsupported format {format}; this build reads {FORMAT:?}"));
-            }
+        if let Some(format) = obj.get("format")
+            && format.as_str() != Some(FORMAT)
+        {
+            self.report(
+                "format",
+                "/format",
+                format!("unsupported format {format}; this build reads {FORMAT:?}"),
+            );
         }
         let title = self.text(obj, "title", "/");
         let unit_type = self.text(obj, "unit_type", "/");
         let year = match obj.get("year") {
             None | Some(Value::Null) => None,
-            Some(v) => match v.as_i64().and_then(|y| i32::try_from(y).ok()).filter(|y| (2000..=2100).contains(y)) {
+            Some(v) => match v
+                .as_i64()
+                .and_then(|y| i32::try_from(y).ok())
+                .filter(|y| (2000..=2100).contains(y))
+            {
                 Some(y) => Some(y),
                 None => {
-                    self.report("bad-year", "/year", format!("year must be a whole number between 2000 and 2100, found {v}"));
+                    self.report(
+                        "bad-year",
+                        "/year",
+                        format!("year must be a whole number between 2000 and 2100, found {v}"),
+                    );
                     None
                 }
             },
         };
-        let draft = obj.get("draft").and_then(Value::as_bool).unwrap_or_else(|| {
-            // The shared drafts say so in `status` rather than in a flag.
-            obj.get("status").and_then(Value::as_str).is_some_and(|s| s.to_uppercase().contains("DRAFT"))
-        });
+        let draft = obj
+            .get("draft")
+            .and_then(Value::as_bool)
+            .unwrap_or_else(|| {
+                // The shared drafts say so in `status` rather than in a flag.
+                obj.get("status")
+                    .and_then(Value::as_str)
+                    .is_some_and(|s| s.to_uppercase().contains("DRAFT"))
+            });
         let step = match obj.get("step") {
             None | Some(Value::Null) => Decimal::new(1, 2),
             Some(v) => match number(v).filter(|d| *d > Decimal::ZERO) {
                 Some(d) => d,
                 None => {
-                    self.report("bad-step", "/step", format!("step must be a positive number, found {v}"));
+                    self.report(
+                        "bad-step",
+                        "/step",
+                        format!("step must be a positive number, found {v}"),
+                    );
                     Decimal::new(1, 2)
                 }
             },
@@ -249,7 +282,11 @@ impl Parser {
                 .filter_map(|(i, a)| self.node(a, &format!("/areas/{i}"), step, false))
                 .collect(),
             _ => {
-                self.report("missing-field", "/areas", "the set needs a non-empty `areas` list");
+                self.report(
+                    "missing-field",
+                    "/areas",
+                    "the set needs a non-empty `areas` list",
+                );
                 Vec::new()
             }
         };
@@ -269,17 +306,38 @@ impl Parser {
         })
     }
 
+    /// Records a code as used, reporting it when it was used before.
+    fn claim_code(&mut self, code: &str) {
+        if !self.codes.insert(code.to_string()) {
+            self.report(
+                "duplicate-code",
+                code,
+                format!("code {code:?} is used more than once"),
+            );
+        }
+    }
+
     fn text(&mut self, obj: &Map<String, Value>, key: &str, at: &str) -> Option<String> {
         match obj.get(key).and_then(Value::as_str).map(str::trim) {
             Some(s) if !s.is_empty() => Some(s.to_string()),
             _ => {
-                self.report("missing-field", at, format!("`{key}` must be a non-empty string"));
+                self.report(
+                    "missing-field",
+                    at,
+                    format!("`{key}` must be a non-empty string"),
+                );
                 None
             }
         }
     }
 
-    fn node(&mut self, value: &Value, pointer: &str, step: Decimal, in_bonus_block: bool) -> Option<Node> {
+    fn node(
+        &mut self,
+        value: &Value,
+        pointer: &str,
+        step: Decimal,
+        in_bonus_block: bool,
+    ) -> Option<Node> {
         let Some(obj) = value.as_object() else {
             self.report("json", pointer, "a node must be a JSON object");
             return None;
@@ -287,9 +345,7 @@ impl Parser {
         let code = self.text(obj, "code", pointer);
         let at = code.clone().unwrap_or_else(|| pointer.to_string());
         if let Some(code) = &code {
-            if !self.codes.insert(code.clone()) {
-                self.report("duplicate-code", &at, format!("code {code:?} is used more than once"));
-            }
+            self.claim_code(code);
         }
         let title = self.text(obj, "title", &at);
         let max_points = match obj.get("max_points") {
@@ -300,16 +356,28 @@ impl Parser {
             Some(v) => match number(v) {
                 Some(d) if d > Decimal::ZERO => {
                     if !is_multiple(d, step) {
-                        self.report("off-step", &at, format!("max_points {d} is not a multiple of the step {step}"));
+                        self.report(
+                            "off-step",
+                            &at,
+                            format!("max_points {d} is not a multiple of the step {step}"),
+                        );
                     }
                     Some(d)
                 }
                 Some(d) => {
-                    self.report("bad-max", &at, format!("max_points must be positive, found {d}"));
+                    self.report(
+                        "bad-max",
+                        &at,
+                        format!("max_points must be positive, found {d}"),
+                    );
                     None
                 }
                 None => {
-                    self.report("bad-max", &at, format!("max_points must be a number, found {v}"));
+                    self.report(
+                        "bad-max",
+                        &at,
+                        format!("max_points must be a number, found {v}"),
+                    );
                     None
                 }
             },
@@ -317,21 +385,36 @@ impl Parser {
         let (children, leaf) = match obj.get("children") {
             Some(Value::Array(list)) => {
                 if list.is_empty() {
-                    self.report("empty-group", &at, "`children` is empty; a leaf has no `children` key");
+                    self.report(
+                        "empty-group",
+                        &at,
+                        "`children` is empty; a leaf has no `children` key",
+                    );
                 }
                 let kids: Vec<Node> = list
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, c)| self.node(c, &format!("{pointer}/children/{i}"), step, in_bonus_block))
+                    .filter_map(|(i, c)| {
+                        self.node(c, &format!("{pointer}/children/{i}"), step, in_bonus_block)
+                    })
                     .collect();
                 // Only compare sums when every child parsed with a valid max, to avoid echo errors.
-                if let Some(max) = max_points {
-                    if kids.len() == list.len() && list.iter().all(|c| c.get("max_points").and_then(number).is_some_and(|d| d > Decimal::ZERO)) {
-                        let sum: Decimal = kids.iter().map(|k| k.max_points).sum();
-                        if sum != max {
-                            self.report("sum-mismatch", &at, format!("max_points is {max} but its children add up to {sum}"));
-                        }
-                    }
+                let all_valid = kids.len() == list.len()
+                    && list.iter().all(|c| {
+                        c.get("max_points")
+                            .and_then(number)
+                            .is_some_and(|d| d > Decimal::ZERO)
+                    });
+                let sum: Decimal = kids.iter().map(|k| k.max_points).sum();
+                if let Some(max) = max_points
+                    && all_valid
+                    && sum != max
+                {
+                    self.report(
+                        "sum-mismatch",
+                        &at,
+                        format!("max_points is {max} but its children add up to {sum}"),
+                    );
                 }
                 (kids, None)
             }
@@ -350,16 +433,30 @@ impl Parser {
         })
     }
 
-    fn leaf(&mut self, obj: &Map<String, Value>, at: &str, max: Option<Decimal>, in_bonus_block: bool) -> Option<Leaf> {
+    fn leaf(
+        &mut self,
+        obj: &Map<String, Value>,
+        at: &str,
+        max: Option<Decimal>,
+        in_bonus_block: bool,
+    ) -> Option<Leaf> {
         let method = match obj.get("method").and_then(Value::as_str) {
             Some("tham_dinh") => Some(Method::ThamDinh),
             Some("dieu_tra_xhh") => Some(Method::DieuTraXhh),
             Some(other) => {
-                self.report("bad-method", at, format!("method must be \"tham_dinh\" or \"dieu_tra_xhh\", found {other:?}"));
+                self.report(
+                    "bad-method",
+                    at,
+                    format!("method must be \"tham_dinh\" or \"dieu_tra_xhh\", found {other:?}"),
+                );
                 None
             }
             None => {
-                self.report("missing-method", at, "a leaf needs a `method` (\"tham_dinh\" or \"dieu_tra_xhh\")");
+                self.report(
+                    "missing-method",
+                    at,
+                    "a leaf needs a `method` (\"tham_dinh\" or \"dieu_tra_xhh\")",
+                );
                 None
             }
         };
@@ -368,20 +465,47 @@ impl Parser {
         let evidence = obj
             .get("evidence")
             .and_then(Value::as_array)
-            .map(|l| l.iter().filter_map(Value::as_str).map(String::from).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_str)
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default();
-        Some(Leaf { method: method?, rule: rule?, evidence, not_applicable: not_applicable? })
+        Some(Leaf {
+            method: method?,
+            rule: rule?,
+            evidence,
+            not_applicable: not_applicable?,
+        })
     }
 
-    fn rule(&mut self, value: Option<&Value>, at: &str, max: Option<Decimal>, in_bonus_block: bool) -> Option<ScoringRule> {
+    fn rule(
+        &mut self,
+        value: Option<&Value>,
+        at: &str,
+        max: Option<Decimal>,
+        in_bonus_block: bool,
+    ) -> Option<ScoringRule> {
         let Some(obj) = value.and_then(Value::as_object) else {
-            self.report("missing-rule", at, "a leaf needs a `scoring_rule` object with a `type`");
+            self.report(
+                "missing-rule",
+                at,
+                "a leaf needs a `scoring_rule` object with a `type`",
+            );
             return None;
         };
         let kind = match obj.get("type").and_then(Value::as_str) {
             Some(k) if RULE_TYPES.contains(&k) => k.to_string(),
             Some(k) => {
-                self.report("bad-rule", at, format!("unknown scoring_rule type {k:?}; known: {}", RULE_TYPES.join(", ")));
+                self.report(
+                    "bad-rule",
+                    at,
+                    format!(
+                        "unknown scoring_rule type {k:?}; known: {}",
+                        RULE_TYPES.join(", ")
+                    ),
+                );
                 return None;
             }
             None => {
@@ -392,7 +516,9 @@ impl Parser {
         let bonus_kind = kind == "bonus" || kind == "penalty";
         if bonus_kind != in_bonus_block {
             let msg = if in_bonus_block {
-                format!("leaves of the bonus/penalty block must be of type bonus or penalty, found {kind:?}")
+                format!(
+                    "leaves of the bonus/penalty block must be of type bonus or penalty, found {kind:?}"
+                )
             } else {
                 format!("a {kind:?} rule belongs in the `bonus_penalty` block")
             };
@@ -403,22 +529,45 @@ impl Parser {
             match obj.get("levels").and_then(Value::as_array) {
                 Some(list) if !list.is_empty() => {
                     for (i, level) in list.iter().enumerate() {
-                        let condition = level.get("condition").and_then(Value::as_str).unwrap_or_default().to_string();
+                        let condition = level
+                            .get("condition")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string();
                         match level.get("points").and_then(number) {
                             Some(p) if p < Decimal::ZERO => {
-                                self.report("bad-tier", at, format!("tier {} has negative points {p}", i + 1));
+                                self.report(
+                                    "bad-tier",
+                                    at,
+                                    format!("tier {} has negative points {p}", i + 1),
+                                );
                             }
                             Some(p) if max.is_some_and(|m| p > m) => self.report(
                                 "tier-above-max",
                                 at,
-                                format!("tier {} gives {p} points, above the leaf's max {}", i + 1, max.unwrap_or_default()),
+                                format!(
+                                    "tier {} gives {p} points, above the leaf's max {}",
+                                    i + 1,
+                                    max.unwrap_or_default()
+                                ),
                             ),
-                            Some(p) => levels.push(Tier { condition, points: p }),
-                            None => self.report("bad-tier", at, format!("tier {} has no numeric `points`", i + 1)),
+                            Some(p) => levels.push(Tier {
+                                condition,
+                                points: p,
+                            }),
+                            None => self.report(
+                                "bad-tier",
+                                at,
+                                format!("tier {} has no numeric `points`", i + 1),
+                            ),
                         }
                     }
                 }
-                _ => self.report("missing-rule", at, "a tiers rule needs a non-empty `levels` list"),
+                _ => self.report(
+                    "missing-rule",
+                    at,
+                    "a tiers rule needs a non-empty `levels` list",
+                ),
             }
         }
         let text = obj.get("text").and_then(Value::as_str).map(String::from);
@@ -428,25 +577,37 @@ impl Parser {
     fn not_applicable(&mut self, value: Option<&Value>, at: &str) -> Option<NotApplicable> {
         let Some(obj) = value.and_then(Value::as_object) else {
             if value.is_some_and(|v| !v.is_null()) {
-                self.report("bad-not-applicable", at, "`not_applicable` must be an object {allowed, handling}");
+                self.report(
+                    "bad-not-applicable",
+                    at,
+                    "`not_applicable` must be an object {allowed, handling}",
+                );
                 return None;
             }
             return Some(NotApplicable::NotAllowed);
         };
-        match (obj.get("allowed").and_then(Value::as_bool), obj.get("handling").and_then(Value::as_str)) {
+        match (
+            obj.get("allowed").and_then(Value::as_bool),
+            obj.get("handling").and_then(Value::as_str),
+        ) {
             (Some(false), _) => Some(NotApplicable::NotAllowed),
             (Some(true), Some("reduce_max")) => Some(NotApplicable::ReduceMax),
             (Some(true), Some("award_max")) => Some(NotApplicable::AwardMax),
             (Some(true), other) => {
+                let found = other.map_or_else(|| "nothing".to_string(), |h| format!("{h:?}"));
                 self.report(
                     "bad-not-applicable",
                     at,
-                    format!("not_applicable.handling must be \"reduce_max\" or \"award_max\", found {other:?}"),
+                    format!("not_applicable.handling must be \"reduce_max\" or \"award_max\", found {found}"),
                 );
                 None
             }
             (None, _) => {
-                self.report("bad-not-applicable", at, "not_applicable.allowed must be true or false");
+                self.report(
+                    "bad-not-applicable",
+                    at,
+                    "not_applicable.allowed must be true or false",
+                );
                 None
             }
         }
@@ -460,19 +621,22 @@ impl Parser {
         let code = self.text(obj, "code", "/bonus_penalty");
         let at = code.clone().unwrap_or_else(|| "/bonus_penalty".into());
         if let Some(code) = &code {
-            if !self.codes.insert(code.clone()) {
-                self.report("duplicate-code", &at, format!("code {code:?} is used more than once"));
-            }
+            self.claim_code(code);
         }
         let title = self.text(obj, "title", &at);
         let limits = obj.get("limits");
-        let limit = |key: &str, parser: &mut Self| match limits.and_then(|l| l.get(key)).and_then(number) {
-            Some(d) if d >= Decimal::ZERO => Some(d),
-            _ => {
-                parser.report("bad-limits", &at, format!("limits.{key} must be a number ≥ 0"));
-                None
-            }
-        };
+        let limit =
+            |key: &str, parser: &mut Self| match limits.and_then(|l| l.get(key)).and_then(number) {
+                Some(d) if d >= Decimal::ZERO => Some(d),
+                _ => {
+                    parser.report(
+                        "bad-limits",
+                        &at,
+                        format!("limits.{key} must be a number ≥ 0"),
+                    );
+                    None
+                }
+            };
         let bonus_max = limit("bonus_max", self);
         let penalty_max = limit("penalty_max", self);
         let leaves: Vec<Node> = obj
@@ -481,11 +645,19 @@ impl Parser {
             .map(|l| {
                 l.iter()
                     .enumerate()
-                    .filter_map(|(i, c)| self.node(c, &format!("/bonus_penalty/children/{i}"), step, true))
+                    .filter_map(|(i, c)| {
+                        self.node(c, &format!("/bonus_penalty/children/{i}"), step, true)
+                    })
                     .collect()
             })
             .unwrap_or_default();
-        Some(BonusPenalty { code: code?, title: title.unwrap_or_default(), bonus_max: bonus_max?, penalty_max: penalty_max?, leaves })
+        Some(BonusPenalty {
+            code: code?,
+            title: title.unwrap_or_default(),
+            bonus_max: bonus_max?,
+            penalty_max: penalty_max?,
+            leaves,
+        })
     }
 }
 
@@ -493,7 +665,8 @@ impl Parser {
 fn number(value: &Value) -> Option<Decimal> {
     match value {
         // serde_json prints the shortest representation that round-trips, so 0.1 stays "0.1".
-        Value::Number(n) => parse_decimal(&n.to_string()).or_else(|| n.as_f64().and_then(|f| Decimal::try_from(f).ok())),
+        Value::Number(n) => parse_decimal(&n.to_string())
+            .or_else(|| n.as_f64().and_then(|f| Decimal::try_from(f).ok())),
         Value::String(s) => parse_decimal(s),
         _ => None,
     }

@@ -9,7 +9,9 @@ pub enum Error {
     UnknownCriteriaSet(String),
     #[error("invalid value: {0}")]
     InvalidValue(String),
-    #[error("the database was written by a newer version of Thẩm Định (schema {found}, this build knows up to {supported}); please update the app")]
+    #[error(
+        "the database was written by a newer version of Thẩm Định (schema {found}, this build knows up to {supported}); please update the app"
+    )]
     DatabaseTooNew { found: i64, supported: i64 },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),

@@ -10,11 +10,20 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     let t = text.trim();
     let body = t.strip_prefix('-').unwrap_or(t);
     let separators = body.chars().filter(|c| *c == '.' || *c == ',').count();
-    let digits_ok = body.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',');
-    if body.is_empty() || separators > 1 || !digits_ok || !body.starts_with(|c: char| c.is_ascii_digit()) || body.ends_with(['.', ',']) {
+    let digits_ok = body
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',');
+    if body.is_empty()
+        || separators > 1
+        || !digits_ok
+        || !body.starts_with(|c: char| c.is_ascii_digit())
+        || body.ends_with(['.', ','])
+    {
         return None;
     }
-    Decimal::from_str(&t.replace(',', ".")).ok().map(|d| d.normalize())
+    Decimal::from_str(&t.replace(',', "."))
+        .ok()
+        .map(|d| d.normalize())
 }
 
 /// Rounds half away from zero ("làm tròn") to `dp` decimals.
@@ -52,7 +61,9 @@ mod tests {
 
     #[test]
     fn rejects_ambiguous_or_garbage() {
-        for bad in ["", "abc", "1.000,5", "1e3", "1,", ",5", "1 5", "NaN", "--1", "+1"] {
+        for bad in [
+            "", "abc", "1.000,5", "1e3", "1,", ",5", "1 5", "NaN", "--1", "+1",
+        ] {
             assert_eq!(parse_decimal(bad), None, "{bad:?} should be rejected");
         }
     }

@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::criteria::{is_multiple, CriteriaSet, Method, Node, NotApplicable};
+use crate::criteria::{CriteriaSet, Method, Node, NotApplicable, is_multiple};
 use crate::number::{format_vi, parse_decimal, round_half_up};
 
 /// What was entered for one leaf in one column.
@@ -30,7 +30,9 @@ impl Entry {
         if t.eq_ignore_ascii_case("na") {
             return Ok(Some(Entry::NotApplicable));
         }
-        parse_decimal(t).map(|d| Some(Entry::Points(d))).ok_or_else(|| format!("{t:?} is not a number (use 1,5 or 1.5) nor NA"))
+        parse_decimal(t)
+            .map(|d| Some(Entry::Points(d)))
+            .ok_or_else(|| format!("{t:?} is not a number (use 1,5 or 1.5) nor NA"))
     }
 }
 
@@ -57,9 +59,17 @@ pub type Scores = HashMap<String, LeafScore>;
 
 /// Checks one entry against its leaf: N/A only where allowed, points within 0..max and on the step,
 /// no self score for survey leaves. The message names the rule broken and the allowed range.
-pub fn check_entry(set: &CriteriaSet, node: &Node, column: Column, entry: Entry) -> Result<(), String> {
+pub fn check_entry(
+    set: &CriteriaSet,
+    node: &Node,
+    column: Column,
+    entry: Entry,
+) -> Result<(), String> {
     let Some(leaf) = &node.leaf else {
-        return Err(format!("{} is not a leaf (tiêu chí thành phần); only leaves are scored", node.code));
+        return Err(format!(
+            "{} is not a leaf (tiêu chí thành phần); only leaves are scored",
+            node.code
+        ));
     };
     if column == Column::SelfAssessed && leaf.method == Method::DieuTraXhh {
         return Err(format!(
@@ -72,12 +82,18 @@ pub fn check_entry(set: &CriteriaSet, node: &Node, column: Column, entry: Entry)
             Err(format!("{} does not allow NA (không áp dụng)", node.code))
         }
         Entry::NotApplicable => Ok(()),
-        Entry::Points(p) if p < Decimal::ZERO || p > node.max_points => {
-            Err(format!("{}: {} is outside 0..{}", node.code, format_vi(p), format_vi(node.max_points)))
-        }
-        Entry::Points(p) if !is_multiple(p, set.step) => {
-            Err(format!("{}: {} is not a multiple of the step {}", node.code, format_vi(p), format_vi(set.step)))
-        }
+        Entry::Points(p) if p < Decimal::ZERO || p > node.max_points => Err(format!(
+            "{}: {} is outside 0..{}",
+            node.code,
+            format_vi(p),
+            format_vi(node.max_points)
+        )),
+        Entry::Points(p) if !is_multiple(p, set.step) => Err(format!(
+            "{}: {} is not a multiple of the step {}",
+            node.code,
+            format_vi(p),
+            format_vi(set.step)
+        )),
         Entry::Points(_) => Ok(()),
     }
 }
@@ -115,7 +131,11 @@ impl Tally {
 
 /// Chỉ số = points / attainable max × 100, rounded half-up to 2 decimals.
 pub fn index(points: Decimal, max: Decimal) -> Option<Decimal> {
-    (max > Decimal::ZERO).then(|| round_half_up(points * Decimal::ONE_HUNDRED / max, 2))
+    (max > Decimal::ZERO).then(|| {
+        let mut i = round_half_up(points * Decimal::ONE_HUNDRED / max, 2);
+        i.rescale(2); // always two decimals: "75.00", as printed
+        i
+    })
 }
 
 /// Totals of one column over the whole set.
@@ -194,14 +214,23 @@ pub fn totals(set: &CriteriaSet, scores: &Scores) -> SetTotals {
                 appraised: Tally::default(),
             };
             let is_penalty = leaf.leaf.as_ref().is_some_and(|l| l.rule.kind == "penalty");
-            for (c, column) in [Column::SelfAssessed, Column::Appraised].into_iter().enumerate() {
+            for (c, column) in [Column::SelfAssessed, Column::Appraised]
+                .into_iter()
+                .enumerate()
+            {
                 let entry = entry_for(leaf, column, scores);
                 let points = match entry {
                     Some(Entry::Points(p)) => p,
                     _ => Decimal::ZERO,
                 };
                 sums[c][usize::from(is_penalty)] += points;
-                let tally = Tally { points, max: leaf.max_points, index: None, scored: u32::from(entry.is_some()), leaves: 1 };
+                let tally = Tally {
+                    points,
+                    max: leaf.max_points,
+                    index: None,
+                    scored: u32::from(entry.is_some()),
+                    leaves: 1,
+                };
                 *column_of(&mut row, column) = tally.finish();
             }
             nodes.push(row);
@@ -220,7 +249,12 @@ pub fn totals(set: &CriteriaSet, scores: &Scores) -> SetTotals {
         col.tham_dinh = col.tham_dinh.finish();
         col.survey = col.survey.finish();
     }
-    SetTotals { set_id: set.id.clone(), self_assessed: self_col, appraised: appraised_col, nodes }
+    SetTotals {
+        set_id: set.id.clone(),
+        self_assessed: self_col,
+        appraised: appraised_col,
+        nodes,
+    }
 }
 
 fn column_of(row: &mut NodeTotals, column: Column) -> &mut Tally {
@@ -234,7 +268,10 @@ fn column_of(row: &mut NodeTotals, column: Column) -> &mut Tally {
 /// survey points (held in the appraised column) count in both columns.
 fn entry_for(node: &Node, column: Column, scores: &Scores) -> Option<Entry> {
     let score = scores.get(&node.code)?;
-    let survey = node.leaf.as_ref().is_some_and(|l| l.method == Method::DieuTraXhh);
+    let survey = node
+        .leaf
+        .as_ref()
+        .is_some_and(|l| l.method == Method::DieuTraXhh);
     match column {
         Column::SelfAssessed if !survey => score.self_assessed,
         _ => score.appraised,
@@ -243,7 +280,13 @@ fn entry_for(node: &Node, column: Column, scores: &Scores) -> Option<Entry> {
 
 /// Adds the node's row (and its subtree's rows) and returns nothing; the node's tallies are added
 /// to the column totals when it is a leaf.
-fn walk(node: &Node, depth: u32, scores: &Scores, rows: &mut Vec<NodeTotals>, columns: &mut [ColumnTotals; 2]) -> [Tally; 2] {
+fn walk(
+    node: &Node,
+    depth: u32,
+    scores: &Scores,
+    rows: &mut Vec<NodeTotals>,
+    columns: &mut [ColumnTotals; 2],
+) -> [Tally; 2] {
     let at = rows.len();
     rows.push(NodeTotals {
         code: node.code.clone(),
@@ -256,7 +299,10 @@ fn walk(node: &Node, depth: u32, scores: &Scores, rows: &mut Vec<NodeTotals>, co
     });
     let mut sums = [Tally::default(), Tally::default()];
     if let Some(leaf) = &node.leaf {
-        for (c, column) in [Column::SelfAssessed, Column::Appraised].into_iter().enumerate() {
+        for (c, column) in [Column::SelfAssessed, Column::Appraised]
+            .into_iter()
+            .enumerate()
+        {
             let entry = entry_for(node, column, scores);
             let tally = leaf_tally(node.max_points, leaf.not_applicable, entry);
             let part = match leaf.method {
@@ -288,5 +334,11 @@ fn leaf_tally(max: Decimal, na: NotApplicable, entry: Option<Entry>) -> Tally {
             NotApplicable::ReduceMax | NotApplicable::NotAllowed => (Decimal::ZERO, Decimal::ZERO),
         },
     };
-    Tally { points, max: attainable, index: None, scored: u32::from(entry.is_some()), leaves: 1 }
+    Tally {
+        points,
+        max: attainable,
+        index: None,
+        scored: u32::from(entry.is_some()),
+        leaves: 1,
+    }
 }

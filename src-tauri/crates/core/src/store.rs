@@ -94,14 +94,18 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// Creates a campaign, storing its criteria set (validated) by hash.
     pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<Campaign> {
         let set = crate::criteria::CriteriaSet::from_json(new.criteria_set_json.as_bytes())?;
         if new.name.trim().is_empty() {
-            return Err(Error::InvalidValue("campaign name must not be empty".into()));
+            return Err(Error::InvalidValue(
+                "campaign name must not be empty".into(),
+            ));
         }
         let campaign = Campaign {
             id: uuid::Uuid::new_v4().to_string(),
@@ -157,13 +161,20 @@ impl Store {
     /// The JSON text of a stored criteria set.
     pub fn criteria_set_json(&self, id: &str) -> Result<String> {
         self.conn
-            .query_row("SELECT json FROM criteria_set WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT json FROM criteria_set WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .optional()?
             .ok_or_else(|| Error::UnknownCriteriaSet(id.to_string()))
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM setting WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
     }
 
     pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
@@ -176,7 +187,9 @@ impl Store {
 
     /// The schema as SQLite reports it, for comparing an upgraded database with a fresh one.
     pub fn schema_sql(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY type, name")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY type, name")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -191,7 +204,10 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(Error::DatabaseTooNew { found, supported: SCHEMA_VERSION });
+        return Err(Error::DatabaseTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     for sql in &MIGRATIONS[usize::try_from(found).unwrap_or(0)..] {
         tx.execute_batch(sql)?;

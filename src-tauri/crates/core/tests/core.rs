@@ -2,11 +2,11 @@
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use thamdinh_core::criteria::{CriteriaSet, NotApplicable, Problem};
-use thamdinh_core::scoring::{self, check_entry, Column, Entry, LeafScore, Scores};
-use thamdinh_core::store::{Store, SCHEMA_VERSION};
-use thamdinh_core::{builtin, Error};
+use thamdinh_core::scoring::{self, Column, Entry, LeafScore, Scores, check_entry};
+use thamdinh_core::store::{SCHEMA_VERSION, Store};
+use thamdinh_core::{Error, builtin};
 
 fn d(s: &str) -> Decimal {
     Decimal::from_str(s).unwrap()
@@ -64,7 +64,18 @@ fn codes(p: &[Problem]) -> Vec<(&str, &str)> {
 }
 
 fn scores(entries: &[(&str, Option<Entry>, Option<Entry>)]) -> Scores {
-    entries.iter().map(|(c, s, a)| (c.to_string(), LeafScore { self_assessed: *s, appraised: *a })).collect()
+    entries
+        .iter()
+        .map(|(c, s, a)| {
+            (
+                c.to_string(),
+                LeafScore {
+                    self_assessed: *s,
+                    appraised: *a,
+                },
+            )
+        })
+        .collect()
 }
 
 fn pts(s: &str) -> Option<Entry> {
@@ -103,19 +114,32 @@ fn validation_lists_every_problem_with_its_code() {
     v["areas"][1]["max_points"] = json!(45); // 20 + 20 ≠ 45
     v["areas"][0]["children"][0]["children"][2]["max_points"] = json!("abc"); // non-numeric
     v["areas"][1]["children"][0]["max_points"] = json!(-1); // non-positive
-    v["areas"][1]["children"][1].as_object_mut().unwrap().remove("method");
-    v["areas"][0]["children"][0]["children"][0].as_object_mut().unwrap().remove("scoring_rule");
-    v["areas"][0]["children"][0]["children"][1]["not_applicable"] = json!({"allowed": true, "handling": "skip"});
+    v["areas"][1]["children"][1]
+        .as_object_mut()
+        .unwrap()
+        .remove("method");
+    v["areas"][0]["children"][0]["children"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("scoring_rule");
+    v["areas"][0]["children"][0]["children"][1]["not_applicable"] =
+        json!({"allowed": true, "handling": "skip"});
     let p = problems(&v);
-    let c = codes(&p);
-    assert!(c.contains(&("duplicate-code", "1.1.1")), "{c:?}");
-    assert!(c.contains(&("sum-mismatch", "2")) || c.iter().any(|(k, _)| *k == "bad-max"), "{c:?}");
-    assert!(c.contains(&("bad-max", "1.1.3")), "{c:?}");
-    assert!(c.contains(&("bad-max", "2.1")), "{c:?}");
-    assert!(c.contains(&("missing-method", "2.2")), "{c:?}");
-    assert!(c.contains(&("missing-rule", "1.1.1")), "{c:?}");
-    assert!(c.iter().filter(|(k, _)| *k == "bad-not-applicable").count() == 1, "{c:?}");
-    assert!(p.len() >= 7, "never stops at the first error: {p:?}");
+    let mut c = codes(&p);
+    c.sort();
+    // Area 2's sum is not compared because one of its children has no valid max (no echo errors).
+    assert_eq!(
+        c,
+        vec![
+            ("bad-max", "1.1.3"),
+            ("bad-max", "2.1"),
+            ("bad-not-applicable", "1.1.1"),
+            ("duplicate-code", "1.1.1"),
+            ("missing-method", "2.2"),
+            ("missing-rule", "1.1.1"),
+        ],
+        "never stops at the first error"
+    );
 }
 
 #[test]
@@ -124,14 +148,16 @@ fn parent_max_must_equal_sum_of_children() {
     v["areas"][1]["max_points"] = json!(45);
     v["areas"][1]["children"][1]["max_points"] = json!(20);
     assert_eq!(codes(&problems(&v)), vec![("sum-mismatch", "2")]);
-    assert!(problems(&v)[0].message.contains("40"), "message names the sum");
+    assert!(
+        problems(&v)[0].message.contains("40"),
+        "message names the sum"
+    );
 }
 
 #[test]
 fn tiers_above_the_max_are_reported() {
     let mut v = sample();
-    v["areas"][1]["children"][0]["scoring_rule"] =
-        json!({"type": "tiers", "levels": [{"condition": "a", "points": 25}, {"condition": "b", "points": 10}]});
+    v["areas"][1]["children"][0]["scoring_rule"] = json!({"type": "tiers", "levels": [{"condition": "a", "points": 25}, {"condition": "b", "points": 10}]});
     assert_eq!(codes(&problems(&v)), vec![("tier-above-max", "2.1")]);
 }
 
@@ -161,13 +187,19 @@ fn published_example_86_33_over_98_gives_88_09() {
     assert_eq!(t.appraised.total.points, d("86.33"));
     assert_eq!(t.appraised.total.max, d("98"));
     assert_eq!(t.appraised.total.index, Some(d("88.09")));
-    assert_eq!(thamdinh_core::number::format_vi_2dp(t.appraised.total.index.unwrap()), "88,09");
+    assert_eq!(
+        thamdinh_core::number::format_vi_2dp(t.appraised.total.index.unwrap()),
+        "88,09"
+    );
 }
 
 #[test]
 fn award_max_gives_full_points_and_keeps_the_max() {
     let set = parse(&sample());
-    let t = scoring::totals(&set, &scores(&[("1.1.3", None, Some(Entry::NotApplicable))]));
+    let t = scoring::totals(
+        &set,
+        &scores(&[("1.1.3", None, Some(Entry::NotApplicable))]),
+    );
     let row = t.node("1.1.3").unwrap();
     assert_eq!((row.appraised.points, row.appraised.max), (d("8"), d("8")));
     assert_eq!(t.appraised.total.max, d("100"));
@@ -184,13 +216,23 @@ fn parts_areas_and_survey_columns() {
     ]);
     let t = scoring::totals(&set, &s);
     // Appraised part: tham_dinh leaves only.
-    assert_eq!((t.appraised.tham_dinh.points, t.appraised.tham_dinh.max), (d("55"), d("80")));
+    assert_eq!(
+        (t.appraised.tham_dinh.points, t.appraised.tham_dinh.max),
+        (d("55"), d("80"))
+    );
     assert_eq!(t.appraised.tham_dinh.index, Some(d("68.75")));
     // Survey points count in both columns (units do not self-assess them).
     assert_eq!(t.self_assessed.survey.points, d("12.5"));
     assert_eq!(t.self_assessed.total.points, d("82.5"));
     let area2 = t.areas().find(|a| a.code == "2").unwrap();
-    assert_eq!((area2.appraised.points, area2.appraised.max, area2.appraised.index), (d("22.5"), d("40"), Some(d("56.25"))));
+    assert_eq!(
+        (
+            area2.appraised.points,
+            area2.appraised.max,
+            area2.appraised.index
+        ),
+        (d("22.5"), d("40"), Some(d("56.25")))
+    );
     assert_eq!(t.appraised.tham_dinh.scored, 2);
     assert_eq!(t.appraised.tham_dinh.leaves, 4);
 }
@@ -198,7 +240,11 @@ fn parts_areas_and_survey_columns() {
 #[test]
 fn bonus_and_penalty_are_capped_and_outside_the_max() {
     let set = parse(&sample());
-    let s = scores(&[("1.1.1", None, pts("50")), ("9.1", None, pts("3")), ("9.2", None, pts("4"))]);
+    let s = scores(&[
+        ("1.1.1", None, pts("50")),
+        ("9.1", None, pts("3")),
+        ("9.2", None, pts("4")),
+    ]);
     let t = scoring::totals(&set, &s);
     assert_eq!(t.appraised.bonus, d("2"));
     assert_eq!(t.appraised.penalty, d("3"));
@@ -210,17 +256,69 @@ fn bonus_and_penalty_are_capped_and_outside_the_max() {
 fn entries_are_checked_against_range_step_and_na_policy() {
     let set = parse(&sample());
     let node = |c: &str| set.find(c).unwrap();
-    assert!(check_entry(&set, node("1.1.1"), Column::Appraised, Entry::Points(d("50"))).is_ok());
-    let too_high = check_entry(&set, node("1.1.1"), Column::Appraised, Entry::Points(d("50.01"))).unwrap_err();
+    assert!(
+        check_entry(
+            &set,
+            node("1.1.1"),
+            Column::Appraised,
+            Entry::Points(d("50"))
+        )
+        .is_ok()
+    );
+    let too_high = check_entry(
+        &set,
+        node("1.1.1"),
+        Column::Appraised,
+        Entry::Points(d("50.01")),
+    )
+    .unwrap_err();
     assert!(too_high.contains("0..50"), "{too_high}");
-    assert!(check_entry(&set, node("1.1.1"), Column::Appraised, Entry::Points(d("-1"))).is_err());
-    let off_step = check_entry(&set, node("1.1.1"), Column::Appraised, Entry::Points(d("1.005"))).unwrap_err();
+    assert!(
+        check_entry(
+            &set,
+            node("1.1.1"),
+            Column::Appraised,
+            Entry::Points(d("-1"))
+        )
+        .is_err()
+    );
+    let off_step = check_entry(
+        &set,
+        node("1.1.1"),
+        Column::Appraised,
+        Entry::Points(d("1.005")),
+    )
+    .unwrap_err();
     assert!(off_step.contains("step"), "{off_step}");
     assert!(check_entry(&set, node("1.1.1"), Column::Appraised, Entry::NotApplicable).is_err());
-    assert!(check_entry(&set, node("1.1.2"), Column::SelfAssessed, Entry::NotApplicable).is_ok());
-    assert!(check_entry(&set, node("2.2"), Column::SelfAssessed, Entry::Points(d("1"))).is_err());
+    assert!(
+        check_entry(
+            &set,
+            node("1.1.2"),
+            Column::SelfAssessed,
+            Entry::NotApplicable
+        )
+        .is_ok()
+    );
+    assert!(
+        check_entry(
+            &set,
+            node("2.2"),
+            Column::SelfAssessed,
+            Entry::Points(d("1"))
+        )
+        .is_err()
+    );
     assert!(check_entry(&set, node("1.1"), Column::Appraised, Entry::Points(d("1"))).is_err());
-    assert_eq!(set.find("1.1.2").unwrap().leaf.as_ref().unwrap().not_applicable, NotApplicable::ReduceMax);
+    assert_eq!(
+        set.find("1.1.2")
+            .unwrap()
+            .leaf
+            .as_ref()
+            .unwrap()
+            .not_applicable,
+        NotApplicable::ReduceMax
+    );
 }
 
 #[test]
@@ -228,8 +326,24 @@ fn custom_step_is_enforced() {
     let mut v = sample();
     v["step"] = json!("0.25");
     let set = parse(&v);
-    assert!(check_entry(&set, set.find("2.1").unwrap(), Column::Appraised, Entry::Points(d("0.75"))).is_ok());
-    assert!(check_entry(&set, set.find("2.1").unwrap(), Column::Appraised, Entry::Points(d("0.1"))).is_err());
+    assert!(
+        check_entry(
+            &set,
+            set.find("2.1").unwrap(),
+            Column::Appraised,
+            Entry::Points(d("0.75"))
+        )
+        .is_ok()
+    );
+    assert!(
+        check_entry(
+            &set,
+            set.find("2.1").unwrap(),
+            Column::Appraised,
+            Entry::Points(d("0.1"))
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -274,7 +388,10 @@ fn store_migrates_fresh_and_keeps_campaigns() {
     let list = store.campaigns().unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].name, "Đợt 2025");
-    assert_eq!(store.criteria_set_json(&list[0].criteria_set_id).unwrap(), json);
+    assert_eq!(
+        store.criteria_set_json(&list[0].criteria_set_id).unwrap(),
+        json
+    );
 }
 
 #[test]
@@ -299,8 +416,19 @@ fn upgrade_from_v1_equals_fresh_schema_and_keeps_data() {
     let upgraded = Store::open(&path).unwrap();
     let fresh = Store::open_in_memory().unwrap();
     assert_eq!(upgraded.schema_version().unwrap(), SCHEMA_VERSION);
-    assert_eq!(upgraded.schema_sql().unwrap(), fresh.schema_sql().unwrap());
-    assert_eq!(upgraded.campaigns().unwrap()[0].name, "Thẩm định CCHC 2025 — khối xã");
+    // Compare statements with whitespace collapsed: indentation inside the SQL text is not schema.
+    let normalise = |s: &Store| -> Vec<String> {
+        s.schema_sql()
+            .unwrap()
+            .iter()
+            .map(|sql| sql.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
+    };
+    assert_eq!(normalise(&upgraded), normalise(&fresh));
+    assert_eq!(
+        upgraded.campaigns().unwrap()[0].name,
+        "Thẩm định CCHC 2025 — khối xã"
+    );
     upgraded.set_setting("language", "en").unwrap();
     assert_eq!(upgraded.setting("language").unwrap().as_deref(), Some("en"));
 }
@@ -309,7 +437,13 @@ fn upgrade_from_v1_equals_fresh_schema_and_keeps_data() {
 fn a_database_from_a_newer_build_is_refused_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite3");
-    rusqlite_exec(&path, &format!("CREATE TABLE future (x); PRAGMA user_version = {};", SCHEMA_VERSION + 1));
+    rusqlite_exec(
+        &path,
+        &format!(
+            "CREATE TABLE future (x); PRAGMA user_version = {};",
+            SCHEMA_VERSION + 1
+        ),
+    );
     match Store::open(&path) {
         Err(e @ Error::DatabaseTooNew { .. }) => assert!(e.to_string().contains("newer version")),
         Err(other) => panic!("unexpected error {other}"),
