@@ -107,6 +107,7 @@ fn campaign_set_survives_reopen_with_same_identity() {
                 province: "Hà Tĩnh",
                 unit_group: slug,
                 criteria_set_json: &json,
+                ..Default::default()
             })
             .unwrap();
         drop(store);

@@ -12,6 +12,8 @@ use thamdinh_core::number::{format_vi, format_vi_2dp};
 use thamdinh_core::scoring::{
     self, Column, ColumnTotals, Entry, NodeTotals, Scores, SetTotals, Tally,
 };
+use thamdinh_core::store::Store;
+use thamdinh_core::visit::VisitStatus;
 
 #[derive(Parser)]
 #[command(
@@ -32,6 +34,32 @@ enum Command {
     /// Criteria sets (bộ tiêu chí): validate, show, score.
     #[command(subcommand)]
     Criteria(CriteriaCommand),
+    /// Creates the demo campaign with a partly scored visit; prints the visit id on the last line.
+    Demo,
+    /// Visits (buổi thẩm định): list, show totals, verify the audit log.
+    #[command(subcommand)]
+    Visit(VisitCommand),
+}
+
+#[derive(Subcommand)]
+enum VisitCommand {
+    /// Lists every visit with its self-assessed and appraised totals.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows a visit's totals per area and overall, self-assessed and appraised.
+    Show {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Checks the hash chain of a visit's audit log.
+    VerifyAudit {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -53,11 +81,11 @@ enum CriteriaCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Only store-touching subcommands read it; resolving it here keeps one default for all.
-    let _data_dir = cli
+    let data_dir = cli
         .data_dir
         .clone()
         .unwrap_or_else(thamdinh_core::store::default_data_dir);
-    match run(cli.command) {
+    match run(cli.command, &data_dir) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -66,8 +94,92 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(command: Command) -> Result<ExitCode> {
+fn open_store(data_dir: &Path) -> Result<Store> {
+    Store::open_dir(data_dir)
+        .with_context(|| format!("cannot open the store in {}", data_dir.display()))
+}
+
+fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
     match command {
+        Command::Demo => {
+            let mut store = open_store(data_dir)?;
+            let visit = thamdinh_core::demo::create_demo(&mut store)?;
+            let view = store.visit_view(&visit.id)?;
+            println!(
+                "Đợt thẩm định mẫu: {} ({})",
+                view.campaign.name, view.campaign.id
+            );
+            println!(
+                "Buổi thẩm định: {} {} — {}",
+                view.unit.code,
+                view.unit.name,
+                format_date(&view.visit.visit_date)
+            );
+            println!("{}", visit.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::List { json }) => {
+            let store = open_store(data_dir)?;
+            let visits = store.visits(None)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&visits)?);
+            } else if visits.is_empty() {
+                println!("Chưa có buổi thẩm định nào.");
+            } else {
+                for v in &visits {
+                    let status = match v.status {
+                        VisitStatus::Draft => "đang thẩm định",
+                        VisitStatus::Locked => "đã chốt",
+                    };
+                    println!(
+                        "{}  {}  {} {}  [{status}]  tự đánh giá {}  thẩm định {}  ({})",
+                        v.id,
+                        format_date(&v.visit_date),
+                        v.unit_code,
+                        v.unit_name,
+                        short_tally(&v.self_total),
+                        short_tally(&v.appraised_total),
+                        v.campaign_name
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Show { visit, json }) => {
+            let store = open_store(data_dir)?;
+            let view = store.visit_view(&visit)?;
+            if json {
+                let report = VisitReport {
+                    visit_id: &view.visit.id,
+                    unit_code: &view.unit.code,
+                    unit_name: &view.unit.name,
+                    visit_date: &view.visit.visit_date,
+                    status: view.visit.status,
+                    set_id: &view.set_id,
+                    self_assessed: &view.totals.self_assessed,
+                    appraised: &view.totals.appraised,
+                    areas: view.totals.areas().collect(),
+                };
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                let set = store.criteria_set(&view.set_id)?;
+                println!(
+                    "{} — {} {}, {}",
+                    view.campaign.name,
+                    view.unit.code,
+                    view.unit.name,
+                    format_date(&view.visit.visit_date)
+                );
+                print!("{}", render_totals(&set, &view.totals));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::VerifyAudit { visit }) => {
+            let store = open_store(data_dir)?;
+            let n = store.verify_audit(&visit)?;
+            println!("OK: {n} audit entries, chain intact");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Criteria(CriteriaCommand::Validate { file }) => validate(&file),
         Command::Criteria(CriteriaCommand::Show { file }) => {
             let set = load_set(&file)?;
@@ -254,19 +366,17 @@ fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
             continue;
         }
         let Some(node) = set.find(code) else {
-            errors.push(format!("line {line}: unknown code {code:?}"));
+            errors.push(format!("line {line}: không có mã {code} trong bộ tiêu chí"));
             continue;
         };
         if node.leaf.is_none() {
             errors.push(format!(
-                "line {line}: {code} is not a leaf (tiêu chí thành phần); only leaves are scored"
+                "line {line}: {code} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần"
             ));
             continue;
         }
         if let Some(previous) = first_line.insert(code.to_string(), line) {
-            errors.push(format!(
-                "line {line}: code {code} already given on line {previous}"
-            ));
+            errors.push(format!("line {line}: mã {code} đã có ở dòng {previous}"));
             continue;
         }
         let mut leaf_score = scoring::LeafScore::default();
@@ -300,6 +410,33 @@ fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
     } else {
         Err(errors)
     }
+}
+
+#[derive(Serialize)]
+struct VisitReport<'a> {
+    visit_id: &'a str,
+    unit_code: &'a str,
+    unit_name: &'a str,
+    visit_date: &'a str,
+    status: VisitStatus,
+    set_id: &'a str,
+    self_assessed: &'a ColumnTotals,
+    appraised: &'a ColumnTotals,
+    areas: Vec<&'a NodeTotals>,
+}
+
+/// yyyy-mm-dd → dd/mm/yyyy.
+fn format_date(iso: &str) -> String {
+    thamdinh_core::number::parse_date(iso)
+        .map_or_else(|| iso.to_string(), |d| d.format("%d/%m/%Y").to_string())
+}
+
+fn short_tally(t: &Tally) -> String {
+    let index = t
+        .index
+        .map(|i| format!("{} %", format_vi_2dp(i)))
+        .unwrap_or_else(|| "—".into());
+    format!("{}/{} ({index})", format_vi(t.points), format_vi(t.max))
 }
 
 #[derive(Serialize)]

@@ -74,6 +74,19 @@ pub fn find(key: &str) -> Result<CriteriaSet> {
         .ok_or_else(|| Error::UnknownCriteriaSet(key.to_string()))
 }
 
+/// The JSON text of a built-in set, by slug or by id.
+pub fn json(key: &str) -> Result<&'static str> {
+    let slug = all()
+        .into_iter()
+        .find(|(slug, set)| *slug == key || set.id == key)
+        .map(|(slug, _)| slug);
+    BUILTIN
+        .iter()
+        .find(|(s, _)| Some(*s) == slug)
+        .map(|(_, json)| *json)
+        .ok_or_else(|| Error::UnknownCriteriaSet(key.to_string()))
+}
+
 /// Summaries of the built-in sets, for listing.
 pub fn summaries() -> Vec<SetSummary> {
     all()

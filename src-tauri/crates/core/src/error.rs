@@ -7,8 +7,18 @@ pub enum Error {
     InvalidCriteria(Vec<Problem>),
     #[error("unknown criteria set {0}")]
     UnknownCriteriaSet(String),
-    #[error("invalid value: {0}")]
+    #[error("{0}")]
     InvalidValue(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("the visit is locked (đã chốt): unlock it, with a reason, before editing")]
+    VisitLocked,
+    #[error("the audit log of visit {visit} is broken at entry {seq}: {why}")]
+    AuditBroken {
+        visit: String,
+        seq: i64,
+        why: String,
+    },
     #[error(
         "the database was written by a newer version of Thẩm Định (schema {found}, this build knows up to {supported}); please update the app"
     )]

@@ -6,13 +6,21 @@
 //! - [`scoring`]: per-leaf values, totals per node/area/set, attainable max and index.
 //! - [`builtin`]: the criteria sets shipped in `assets/criteria/`.
 //! - [`store`]: the SQLite store: pragmas, migrations, campaigns, settings.
+//! - [`visit`]: members, units, visits, per-leaf values, lock/unlock, undo.
+//! - [`evidence`]: the evidence register and attached files stored by SHA-256.
+//! - [`audit`]: the hash-chained, append-only audit log of each visit.
+//! - [`demo`]: the demo campaign a newcomer opens with one click.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod builtin;
 pub mod criteria;
+pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod number;
 pub mod scoring;
 pub mod store;
+pub mod visit;
 
 pub use error::{Error, Result};

@@ -26,6 +26,14 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
         .map(|d| d.normalize())
 }
 
+/// Parses a date written `dd/mm/yyyy` (as people write it) or `yyyy-mm-dd`.
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    let t = text.trim();
+    chrono::NaiveDate::parse_from_str(t, "%d/%m/%Y")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d"))
+        .ok()
+}
+
 /// Rounds half away from zero ("làm tròn") to `dp` decimals.
 pub fn round_half_up(value: Decimal, dp: u32) -> Decimal {
     value.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)

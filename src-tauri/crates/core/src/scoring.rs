@@ -32,7 +32,7 @@ impl Entry {
         }
         parse_decimal(t)
             .map(|d| Some(Entry::Points(d)))
-            .ok_or_else(|| format!("{t:?} is not a number (use 1,5 or 1.5) nor NA"))
+            .ok_or_else(|| format!("\"{t}\" không phải là số (viết 1,5 hoặc 1.5) hay NA"))
     }
 }
 
@@ -67,29 +67,30 @@ pub fn check_entry(
 ) -> Result<(), String> {
     let Some(leaf) = &node.leaf else {
         return Err(format!(
-            "{} is not a leaf (tiêu chí thành phần); only leaves are scored",
+            "{} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần",
             node.code
         ));
     };
     if column == Column::SelfAssessed && leaf.method == Method::DieuTraXhh {
         return Err(format!(
-            "{} is a survey leaf: units do not self-assess it; put the survey points in the appraised column",
+            "{} là tiêu chí điều tra XHH: đơn vị không tự chấm; ghi điểm điều tra ở cột thẩm định",
             node.code
         ));
     }
     match entry {
-        Entry::NotApplicable if leaf.not_applicable == NotApplicable::NotAllowed => {
-            Err(format!("{} does not allow NA (không áp dụng)", node.code))
-        }
+        Entry::NotApplicable if leaf.not_applicable == NotApplicable::NotAllowed => Err(format!(
+            "{} không được đánh dấu không áp dụng (NA)",
+            node.code
+        )),
         Entry::NotApplicable => Ok(()),
         Entry::Points(p) if p < Decimal::ZERO || p > node.max_points => Err(format!(
-            "{}: {} is outside 0..{}",
+            "{}: {} — điểm phải từ 0 đến {}",
             node.code,
             format_vi(p),
             format_vi(node.max_points)
         )),
         Entry::Points(p) if !is_multiple(p, set.step) => Err(format!(
-            "{}: {} is not a multiple of the step {}",
+            "{}: {} — điểm phải là bội số của {}",
             node.code,
             format_vi(p),
             format_vi(set.step)
@@ -125,6 +126,9 @@ impl Tally {
 
     fn finish(mut self) -> Self {
         self.index = index(self.points, self.max);
+        // Shortest exact form ("28.7", not "28.70"): what people read, and stable in JSON.
+        self.points = self.points.normalize();
+        self.max = self.max.normalize();
         self
     }
 }

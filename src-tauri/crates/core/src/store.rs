@@ -30,6 +30,79 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );",
+    // v3: field appraisal: delegation, units, visits, per-leaf values, evidence, audit log.
+    "ALTER TABLE campaign ADD COLUMN delegation_name TEXT NOT NULL DEFAULT '';
+    ALTER TABLE campaign ADD COLUMN delegation_leader TEXT NOT NULL DEFAULT '';
+    CREATE TABLE member (
+        id TEXT PRIMARY KEY,
+        campaign_id TEXT NOT NULL REFERENCES campaign(id),
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        title TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('leader', 'member', 'secretary'))
+    );
+    CREATE TABLE unit (
+        id TEXT PRIMARY KEY,
+        campaign_id TEXT NOT NULL REFERENCES campaign(id),
+        code TEXT NOT NULL CHECK (length(trim(code)) > 0),
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        unit_type TEXT NOT NULL,
+        latitude REAL,
+        longitude REAL,
+        UNIQUE (campaign_id, code)
+    );
+    CREATE TABLE visit (
+        id TEXT PRIMARY KEY,
+        unit_id TEXT NOT NULL REFERENCES unit(id),
+        visit_date TEXT NOT NULL,       -- yyyy-mm-dd
+        place TEXT NOT NULL DEFAULT '',
+        participants TEXT NOT NULL DEFAULT '[]',  -- JSON [{name, title}]
+        status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'locked')),
+        created_at TEXT NOT NULL
+    );
+    -- One row per (leaf, field): scores as decimal text or 'NA', reasons as text.
+    CREATE TABLE leaf_value (
+        visit_id TEXT NOT NULL REFERENCES visit(id),
+        code TEXT NOT NULL,
+        field TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (visit_id, code, field)
+    ) WITHOUT ROWID;
+    CREATE TABLE evidence (
+        id TEXT PRIMARY KEY,
+        visit_id TEXT NOT NULL REFERENCES visit(id),
+        number TEXT NOT NULL DEFAULT '',
+        issued_on TEXT,
+        issuer TEXT NOT NULL DEFAULT '',
+        summary TEXT NOT NULL CHECK (length(trim(summary)) > 0),
+        pages TEXT NOT NULL DEFAULT '',
+        file_sha256 TEXT,
+        file_name TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE evidence_leaf (
+        evidence_id TEXT NOT NULL REFERENCES evidence(id),
+        code TEXT NOT NULL,
+        PRIMARY KEY (evidence_id, code)
+    ) WITHOUT ROWID;
+    CREATE TABLE audit (
+        visit_id TEXT NOT NULL REFERENCES visit(id),
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        code TEXT NOT NULL DEFAULT '',
+        field TEXT NOT NULL DEFAULT '',
+        old TEXT,
+        new TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (visit_id, seq)
+    );
+    CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
 
 /// The schema version this build writes.
@@ -39,7 +112,13 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 pub const DB_FILE: &str = "thamdinh.sqlite3";
 
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
+    /// Where attached files are stored by SHA-256 (`<data dir>/files`); none for in-memory stores.
+    pub(crate) files_dir: Option<std::path::PathBuf>,
+    /// Parsed criteria sets by id: parsing the largest set costs about a millisecond.
+    pub(crate) sets: std::cell::RefCell<
+        std::collections::HashMap<String, std::sync::Arc<crate::criteria::CriteriaSet>>,
+    >,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -52,23 +131,29 @@ pub struct Campaign {
     pub unit_group: String,
     pub criteria_set_id: String,
     pub created_at: String,
+    pub delegation_name: String,
+    pub delegation_leader: String,
 }
 
 /// What a person fills in to create a campaign.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewCampaign<'a> {
     pub name: &'a str,
     pub year: i32,
     pub province: &'a str,
     pub unit_group: &'a str,
     pub criteria_set_json: &'a str,
+    pub delegation_name: &'a str,
+    pub delegation_leader: &'a str,
 }
 
 impl Store {
     /// Opens (creating if needed) the store in `data_dir`.
     pub fn open_dir(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
-        Self::open(&data_dir.join(DB_FILE))
+        let mut store = Self::open(&data_dir.join(DB_FILE))?;
+        store.files_dir = Some(data_dir.join("files"));
+        Ok(store)
     }
 
     /// Opens a database file, applies the pragmas and brings the schema up to date.
@@ -90,7 +175,11 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            files_dir: None,
+            sets: Default::default(),
+        })
     }
 
     pub fn schema_version(&self) -> Result<i64> {
@@ -115,6 +204,8 @@ impl Store {
             unit_group: new.unit_group.trim().to_string(),
             criteria_set_id: set.id.clone(),
             created_at: now(),
+            delegation_name: new.delegation_name.trim().to_string(),
+            delegation_leader: new.delegation_leader.trim().to_string(),
         };
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -122,8 +213,9 @@ impl Store {
             params![set.id, new.criteria_set_json, campaign.created_at],
         )?;
         tx.execute(
-            "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at,
+                                   delegation_name, delegation_leader)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 campaign.id,
                 campaign.name,
@@ -131,7 +223,9 @@ impl Store {
                 campaign.province,
                 campaign.unit_group,
                 campaign.criteria_set_id,
-                campaign.created_at
+                campaign.created_at,
+                campaign.delegation_name,
+                campaign.delegation_leader
             ],
         )?;
         tx.commit()?;
@@ -140,22 +234,38 @@ impl Store {
 
     /// Campaigns, newest year first.
     pub fn campaigns(&self) -> Result<Vec<Campaign>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, name, year, province, unit_group, criteria_set_id, created_at
-             FROM campaign ORDER BY year DESC, created_at DESC",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Campaign {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                year: r.get(2)?,
-                province: r.get(3)?,
-                unit_group: r.get(4)?,
-                criteria_set_id: r.get(5)?,
-                created_at: r.get(6)?,
-            })
-        })?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CAMPAIGN_COLUMNS} FROM campaign ORDER BY year DESC, created_at DESC"
+        ))?;
+        let rows = stmt.query_map([], campaign_from_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn campaign(&self, id: &str) -> Result<Campaign> {
+        self.conn
+            .query_row(
+                &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaign WHERE id = ?1"),
+                [id],
+                campaign_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("campaign {id}")))
+    }
+
+    /// A criteria set by id: a built-in one or one stored with a campaign (parsed once, cached).
+    pub fn criteria_set(&self, key: &str) -> Result<std::sync::Arc<crate::criteria::CriteriaSet>> {
+        if let Some(set) = self.sets.borrow().get(key) {
+            return Ok(set.clone());
+        }
+        let set = match crate::builtin::find(key) {
+            Ok(set) => set,
+            Err(_) => {
+                crate::criteria::CriteriaSet::from_json(self.criteria_set_json(key)?.as_bytes())?
+            }
+        };
+        let set = std::sync::Arc::new(set);
+        self.sets.borrow_mut().insert(key.to_string(), set.clone());
+        Ok(set)
     }
 
     /// The JSON text of a stored criteria set.
@@ -195,7 +305,23 @@ impl Store {
     }
 }
 
-fn now() -> String {
+const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader";
+
+fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
+    Ok(Campaign {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        year: r.get(2)?,
+        province: r.get(3)?,
+        unit_group: r.get(4)?,
+        criteria_set_id: r.get(5)?,
+        created_at: r.get(6)?,
+        delegation_name: r.get(7)?,
+        delegation_leader: r.get(8)?,
+    })
+}
+
+pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 

@@ -272,7 +272,7 @@ fn entries_are_checked_against_range_step_and_na_policy() {
         Entry::Points(d("50.01")),
     )
     .unwrap_err();
-    assert!(too_high.contains("0..50"), "{too_high}");
+    assert!(too_high.contains("từ 0 đến 50"), "{too_high}");
     assert!(
         check_entry(
             &set,
@@ -289,7 +289,7 @@ fn entries_are_checked_against_range_step_and_na_policy() {
         Entry::Points(d("1.005")),
     )
     .unwrap_err();
-    assert!(off_step.contains("step"), "{off_step}");
+    assert!(off_step.contains("bội số của 0,01"), "{off_step}");
     assert!(check_entry(&set, node("1.1.1"), Column::Appraised, Entry::NotApplicable).is_err());
     assert!(
         check_entry(
@@ -380,6 +380,7 @@ fn store_migrates_fresh_and_keeps_campaigns() {
                 province: "Hà Tĩnh",
                 unit_group: "xã",
                 criteria_set_json: json,
+                ..Default::default()
             })
             .unwrap();
         assert_eq!(c.criteria_set_id, builtin::find("xa-2025").unwrap().id);
@@ -403,6 +404,7 @@ fn store_refuses_invalid_campaigns_without_writing() {
         province: "",
         unit_group: "",
         criteria_set_json: "{}",
+        ..Default::default()
     });
     assert!(matches!(bad, Err(Error::InvalidCriteria(_))));
     assert!(store.campaigns().unwrap().is_empty());

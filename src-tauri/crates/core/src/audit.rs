@@ -1,0 +1,147 @@
+//! The append-only audit log of a visit. Each entry carries the SHA-256 of the previous entry and
+//! its own hash over its canonical JSON, so any rewrite, removal or reordering shows in
+//! [`Store::verify_audit`]. SQLite triggers refuse UPDATE and DELETE on the table as well.
+use rusqlite::{Transaction, params};
+use serde::Serialize;
+use serde_json::json;
+use ts_rs::TS;
+
+use crate::criteria::canonical_sha256;
+use crate::store::{Store, now};
+use crate::{Error, Result};
+
+/// The `prev_hash` of a visit's first entry.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    /// create_visit, set, undo, lock, unlock, add_evidence, link_evidence, unlink_evidence.
+    pub action: String,
+    pub code: String,
+    pub field: String,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub reason: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What an entry says, before it is numbered, timed and chained.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Change<'a> {
+    pub action: &'a str,
+    pub code: &'a str,
+    pub field: &'a str,
+    pub old: Option<&'a str>,
+    pub new: Option<&'a str>,
+    pub reason: &'a str,
+}
+
+fn entry_hash(visit_id: &str, e: &AuditEntry) -> String {
+    canonical_sha256(&json!({
+        "visit_id": visit_id, "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
+        "code": e.code, "field": e.field, "old": e.old, "new": e.new, "reason": e.reason,
+        "prev_hash": e.prev_hash,
+    }))
+}
+
+/// Appends one entry inside the caller's transaction, so the change and its record commit together.
+pub(crate) fn append(
+    tx: &Transaction<'_>,
+    visit_id: &str,
+    actor: &str,
+    change: &Change<'_>,
+) -> Result<AuditEntry> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit WHERE visit_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [visit_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .ok();
+    let (seq, prev_hash) = last.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
+    let mut entry = AuditEntry {
+        seq,
+        at: now(),
+        actor: actor.to_string(),
+        action: change.action.to_string(),
+        code: change.code.to_string(),
+        field: change.field.to_string(),
+        old: change.old.map(String::from),
+        new: change.new.map(String::from),
+        reason: change.reason.to_string(),
+        prev_hash,
+        hash: String::new(),
+    };
+    entry.hash = entry_hash(visit_id, &entry);
+    tx.execute(
+        "INSERT INTO audit (visit_id, seq, at, actor, action, code, field, old, new, reason, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            visit_id, entry.seq, entry.at, entry.actor, entry.action, entry.code, entry.field, entry.old, entry.new,
+            entry.reason, entry.prev_hash, entry.hash
+        ],
+    )?;
+    Ok(entry)
+}
+
+impl Store {
+    /// The audit log of a visit, oldest first; only the entries about `code` when given.
+    pub fn audit(&self, visit_id: &str, code: Option<&str>) -> Result<Vec<AuditEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT seq, at, actor, action, code, field, old, new, reason, prev_hash, hash
+             FROM audit WHERE visit_id = ?1 AND (?2 IS NULL OR code = ?2) ORDER BY seq",
+        )?;
+        let rows = stmt.query_map(params![visit_id, code], |r| {
+            Ok(AuditEntry {
+                seq: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                action: r.get(3)?,
+                code: r.get(4)?,
+                field: r.get(5)?,
+                old: r.get(6)?,
+                new: r.get(7)?,
+                reason: r.get(8)?,
+                prev_hash: r.get(9)?,
+                hash: r.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Checks the chain: numbering without gaps, each `prev_hash` equal to the previous entry's
+    /// hash, each hash equal to the hash of the entry's content. Returns the number of entries.
+    pub fn verify_audit(&self, visit_id: &str) -> Result<usize> {
+        let entries = self.audit(visit_id, None)?;
+        verify_chain(visit_id, &entries)?;
+        Ok(entries.len())
+    }
+}
+
+/// The chain check on entries already read (also used on entries read from a bundle).
+pub fn verify_chain(visit_id: &str, entries: &[AuditEntry]) -> Result<()> {
+    let broken = |seq: i64, why: &str| Error::AuditBroken {
+        visit: visit_id.to_string(),
+        seq,
+        why: why.to_string(),
+    };
+    let mut prev = GENESIS.to_string();
+    for (i, e) in entries.iter().enumerate() {
+        if e.seq != i as i64 + 1 {
+            return Err(broken(e.seq, "entries are missing or out of order"));
+        }
+        if e.prev_hash != prev {
+            return Err(broken(e.seq, "prev_hash does not match the previous entry"));
+        }
+        if entry_hash(visit_id, e) != e.hash {
+            return Err(broken(e.seq, "the entry's content does not match its hash"));
+        }
+        prev = e.hash.clone();
+    }
+    Ok(())
+}

@@ -1,0 +1,292 @@
+//! The evidence register (tài liệu kiểm chứng) of a visit, and attached files stored once by
+//! SHA-256, written to a temporary file, fsynced and renamed into place.
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::audit::{self, Change};
+use crate::number::parse_date;
+use crate::store::{Store, now};
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Evidence {
+    pub id: String,
+    /// Số, ký hiệu (e.g. `52/KH-UBND`).
+    pub number: String,
+    /// Ngày ban hành, yyyy-mm-dd.
+    pub issued_on: Option<String>,
+    pub issuer: String,
+    /// Trích yếu.
+    pub summary: String,
+    pub pages: String,
+    pub file_sha256: Option<String>,
+    pub file_name: Option<String>,
+    /// Leaf codes this item proves.
+    pub leaves: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct NewEvidence {
+    pub number: String,
+    /// dd/mm/yyyy or yyyy-mm-dd; empty when unknown.
+    pub issued_on: String,
+    pub issuer: String,
+    pub summary: String,
+    pub pages: String,
+    pub leaves: Vec<String>,
+}
+
+/// Writes `bytes` under `dir/<sha256>.<ext>` unless already there; returns the hash.
+/// Temp file + fsync + rename: a crash leaves either no file or the whole file.
+pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBuf)> {
+    let sha = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let ext: String = ext
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect::<String>()
+        .to_lowercase();
+    let name = if ext.is_empty() {
+        sha.clone()
+    } else {
+        format!("{sha}.{ext}")
+    };
+    let path = dir.join(name);
+    if path.exists() {
+        return Ok((sha, path));
+    }
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&path).map_err(|e| Error::Io(e.error))?;
+    // Make the rename itself durable.
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok((sha, path))
+}
+
+impl Store {
+    /// Adds an evidence item, optionally with a file (name, bytes), linked to the given leaves.
+    pub fn add_evidence(
+        &mut self,
+        visit_id: &str,
+        new: &NewEvidence,
+        file: Option<(&str, &[u8])>,
+    ) -> Result<Evidence> {
+        self.ensure_visit_editable(visit_id)?;
+        if new.summary.trim().is_empty() {
+            return Err(Error::InvalidValue(
+                "the summary (trích yếu) of an evidence item is empty".into(),
+            ));
+        }
+        let issued_on = match new.issued_on.trim() {
+            "" => None,
+            d => Some(
+                parse_date(d)
+                    .ok_or_else(|| {
+                        Error::InvalidValue(format!("{d:?} is not a date; write it as dd/mm/yyyy"))
+                    })?
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            ),
+        };
+        let set = self.visit_set(visit_id)?;
+        let mut leaves: Vec<String> = new
+            .leaves
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        leaves.dedup();
+        if let Some(bad) = leaves
+            .iter()
+            .find(|c| set.find(c).is_none_or(|n| n.leaf.is_none()))
+        {
+            return Err(Error::InvalidValue(format!(
+                "{bad} không phải tiêu chí thành phần của bộ tiêu chí này"
+            )));
+        }
+        let (file_sha256, file_name) = match file {
+            Some((name, bytes)) => {
+                if bytes.is_empty() {
+                    return Err(Error::InvalidValue(format!("the file {name} is empty")));
+                }
+                let dir = self
+                    .files_dir
+                    .clone()
+                    .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
+                let ext = Path::new(name)
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .unwrap_or("");
+                let (sha, _) = store_blob(&dir, bytes, ext)?;
+                (Some(sha), Some(name.to_string()))
+            }
+            None => (None, None),
+        };
+        let ev = Evidence {
+            id: uuid::Uuid::new_v4().to_string(),
+            number: new.number.trim().into(),
+            issued_on,
+            issuer: new.issuer.trim().into(),
+            summary: new.summary.trim().into(),
+            pages: new.pages.trim().into(),
+            file_sha256,
+            file_name,
+            leaves,
+        };
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO evidence (id, visit_id, number, issued_on, issuer, summary, pages, file_sha256, file_name, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![ev.id, visit_id, ev.number, ev.issued_on, ev.issuer, ev.summary, ev.pages, ev.file_sha256, ev.file_name, now()],
+        )?;
+        for code in &ev.leaves {
+            tx.execute(
+                "INSERT INTO evidence_leaf (evidence_id, code) VALUES (?1, ?2)",
+                params![ev.id, code],
+            )?;
+        }
+        let described = format!("{} {}", ev.number, ev.summary);
+        audit::append(
+            &tx,
+            visit_id,
+            &actor,
+            &Change {
+                action: "add_evidence",
+                code: &ev.leaves.join(","),
+                new: Some(described.trim()),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(ev)
+    }
+
+    /// Links (or unlinks) an evidence item and a leaf.
+    pub fn link_evidence(
+        &mut self,
+        visit_id: &str,
+        evidence_id: &str,
+        code: &str,
+        linked: bool,
+    ) -> Result<()> {
+        self.ensure_visit_editable(visit_id)?;
+        let set = self.visit_set(visit_id)?;
+        if set.find(code).is_none_or(|n| n.leaf.is_none()) {
+            return Err(Error::InvalidValue(format!(
+                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
+            )));
+        }
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let owner: Option<String> = tx
+            .query_row(
+                "SELECT visit_id FROM evidence WHERE id = ?1",
+                [evidence_id],
+                |r| r.get(0),
+            )
+            .ok();
+        if owner.as_deref() != Some(visit_id) {
+            return Err(Error::NotFound(format!(
+                "evidence {evidence_id} in this visit"
+            )));
+        }
+        let changed = if linked {
+            tx.execute(
+                "INSERT OR IGNORE INTO evidence_leaf (evidence_id, code) VALUES (?1, ?2)",
+                params![evidence_id, code],
+            )?
+        } else {
+            tx.execute(
+                "DELETE FROM evidence_leaf WHERE evidence_id = ?1 AND code = ?2",
+                params![evidence_id, code],
+            )?
+        };
+        if changed > 0 {
+            let action = if linked {
+                "link_evidence"
+            } else {
+                "unlink_evidence"
+            };
+            audit::append(
+                &tx,
+                visit_id,
+                &actor,
+                &Change {
+                    action,
+                    code,
+                    new: Some(evidence_id),
+                    ..Default::default()
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn evidence(&self, visit_id: &str) -> Result<Vec<Evidence>> {
+        let mut links: HashMap<String, Vec<String>> = HashMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT l.evidence_id, l.code FROM evidence_leaf l JOIN evidence e ON e.id = l.evidence_id WHERE e.visit_id = ?1 ORDER BY l.code",
+        )?;
+        for row in stmt.query_map([visit_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (id, code) = row?;
+            links.entry(id).or_default().push(code);
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT id, number, issued_on, issuer, summary, pages, file_sha256, file_name
+             FROM evidence WHERE visit_id = ?1 ORDER BY created_at, rowid",
+        )?;
+        let rows = stmt.query_map([visit_id], |r| {
+            let id: String = r.get(0)?;
+            Ok(Evidence {
+                leaves: links.get(&id).cloned().unwrap_or_default(),
+                id,
+                number: r.get(1)?,
+                issued_on: r.get(2)?,
+                issuer: r.get(3)?,
+                summary: r.get(4)?,
+                pages: r.get(5)?,
+                file_sha256: r.get(6)?,
+                file_name: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub(crate) fn evidence_counts(&self, visit_id: &str) -> Result<HashMap<String, u32>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT l.code, count(*) FROM evidence_leaf l JOIN evidence e ON e.id = l.evidence_id WHERE e.visit_id = ?1 GROUP BY l.code",
+        )?;
+        let rows = stmt.query_map([visit_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn ensure_visit_editable(&self, visit_id: &str) -> Result<()> {
+        match self.visit(visit_id)?.status {
+            crate::visit::VisitStatus::Locked => Err(Error::VisitLocked),
+            crate::visit::VisitStatus::Draft => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,1008 @@
+//! Field appraisal: delegation members, units, visits and the per-leaf values of a visit.
+//! Every edit is one transaction holding the change and its audit entry, committed at once.
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::audit::{self, Change};
+use crate::criteria::{CriteriaSet, Method};
+use crate::evidence::Evidence;
+use crate::number::parse_date;
+use crate::scoring::{self, Column, Entry, LeafScore, Scores, SetTotals, check_entry};
+use crate::store::{Campaign, Store, now};
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Member {
+    pub id: String,
+    pub campaign_id: String,
+    pub name: String,
+    pub title: String,
+    /// leader, member or secretary.
+    pub role: String,
+}
+
+/// Unit types (loại đơn vị) and the labels people write for them in imported lists.
+pub const UNIT_TYPES: &[(&str, &[&str])] = &[
+    (
+        "so_ban_nganh",
+        &["so", "sở", "so_ban_nganh", "sở, ban, ngành", "ban", "ngành"],
+    ),
+    ("xa", &["xa", "xã"]),
+    ("phuong", &["phuong", "phường"]),
+    ("dac_khu", &["dac_khu", "đặc khu"]),
+    ("huyen", &["huyen", "huyện"]),
+];
+
+/// The canonical unit type for what a person wrote (`"Xã"` → `xa`), if any.
+pub fn unit_type(text: &str) -> Option<&'static str> {
+    let t = text.trim().to_lowercase();
+    UNIT_TYPES
+        .iter()
+        .find(|(_, names)| names.contains(&t.as_str()))
+        .map(|(k, _)| *k)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Unit {
+    pub id: String,
+    pub campaign_id: String,
+    pub code: String,
+    pub name: String,
+    pub unit_type: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, TS)]
+#[ts(export)]
+pub struct NewUnit {
+    pub code: String,
+    pub name: String,
+    pub unit_type: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Participant {
+    pub name: String,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum VisitStatus {
+    Draft,
+    /// Chốt: read-only until unlocked (an audited act with a reason).
+    Locked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Visit {
+    pub id: String,
+    pub unit_id: String,
+    /// yyyy-mm-dd.
+    pub visit_date: String,
+    pub place: String,
+    pub participants: Vec<Participant>,
+    pub status: VisitStatus,
+    pub created_at: String,
+}
+
+/// The fields recorded per leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum LeafField {
+    SelfAssessed,
+    Appraised,
+    NaReason,
+    DeductionReason,
+    ExplanationRequest,
+    ExplanationAnswer,
+    Round1,
+    Round2,
+}
+
+impl LeafField {
+    pub const ALL: [LeafField; 8] = [
+        LeafField::SelfAssessed,
+        LeafField::Appraised,
+        LeafField::NaReason,
+        LeafField::DeductionReason,
+        LeafField::ExplanationRequest,
+        LeafField::ExplanationAnswer,
+        LeafField::Round1,
+        LeafField::Round2,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeafField::SelfAssessed => "self_assessed",
+            LeafField::Appraised => "appraised",
+            LeafField::NaReason => "na_reason",
+            LeafField::DeductionReason => "deduction_reason",
+            LeafField::ExplanationRequest => "explanation_request",
+            LeafField::ExplanationAnswer => "explanation_answer",
+            LeafField::Round1 => "round1",
+            LeafField::Round2 => "round2",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.as_str() == text)
+    }
+
+    /// The scoring column a score field is checked against; `None` for text fields.
+    fn column(self) -> Option<Column> {
+        match self {
+            LeafField::SelfAssessed => Some(Column::SelfAssessed),
+            LeafField::Appraised | LeafField::Round1 | LeafField::Round2 => Some(Column::Appraised),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Flag {
+    /// Scored, but no evidence item is linked.
+    NoEvidence,
+    /// Appraised below self-assessed without a deduction reason.
+    MissingDeductionReason,
+    /// Marked N/A without a reason.
+    MissingNaReason,
+}
+
+/// Everything recorded for one leaf of a visit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LeafRecord {
+    pub code: String,
+    pub self_assessed: Option<Entry>,
+    pub appraised: Option<Entry>,
+    pub round1: Option<Entry>,
+    pub round2: Option<Entry>,
+    pub na_reason: String,
+    pub deduction_reason: String,
+    pub explanation_request: String,
+    pub explanation_answer: String,
+    /// appraised − self, when both are points.
+    #[ts(type = "string | null")]
+    pub difference: Option<Decimal>,
+    pub evidence_count: u32,
+    pub flags: Vec<Flag>,
+}
+
+/// A visit as the working screen shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct VisitView {
+    pub visit: Visit,
+    pub unit: Unit,
+    pub campaign: Campaign,
+    pub set_id: String,
+    /// Every leaf of the set (bonus/penalty included), in document order.
+    pub leaves: Vec<LeafRecord>,
+    pub totals: SetTotals,
+    pub evidence: Vec<Evidence>,
+    /// Whether there is an edit that [`Store::undo_last`] would revert.
+    pub can_undo: bool,
+}
+
+/// A line of the visits list.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct VisitSummary {
+    pub id: String,
+    pub campaign_id: String,
+    pub campaign_name: String,
+    pub unit_id: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub visit_date: String,
+    pub status: VisitStatus,
+    pub self_total: scoring::Tally,
+    pub appraised_total: scoring::Tally,
+}
+
+fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
+    Ok(Unit {
+        id: r.get(0)?,
+        campaign_id: r.get(1)?,
+        code: r.get(2)?,
+        name: r.get(3)?,
+        unit_type: r.get(4)?,
+        latitude: r.get(5)?,
+        longitude: r.get(6)?,
+    })
+}
+
+fn visit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
+    let participants: String = r.get(4)?;
+    let status: String = r.get(5)?;
+    Ok(Visit {
+        id: r.get(0)?,
+        unit_id: r.get(1)?,
+        visit_date: r.get(2)?,
+        place: r.get(3)?,
+        participants: serde_json::from_str(&participants).unwrap_or_default(),
+        status: if status == "locked" {
+            VisitStatus::Locked
+        } else {
+            VisitStatus::Draft
+        },
+        created_at: r.get(6)?,
+    })
+}
+
+const UNIT_COLUMNS: &str = "id, campaign_id, code, name, unit_type, latitude, longitude";
+const VISIT_COLUMNS: &str = "id, unit_id, visit_date, place, participants, status, created_at";
+
+/// Checks a unit before it is written; the message names the field.
+fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, String> {
+    let code = new.code.trim();
+    let name = new.name.trim();
+    if code.is_empty() {
+        return Err("the unit code (mã đơn vị) is empty".into());
+    }
+    if name.is_empty() {
+        return Err(format!("unit {code}: the name (tên đơn vị) is empty"));
+    }
+    let Some(kind) = unit_type(&new.unit_type) else {
+        return Err(format!(
+            "unit {code}: unknown type {:?}; use sở, xã, phường, đặc khu or huyện",
+            new.unit_type
+        ));
+    };
+    if new.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v))
+        || new
+            .longitude
+            .is_some_and(|v| !(-180.0..=180.0).contains(&v))
+    {
+        return Err(format!(
+            "unit {code}: latitude must be within −90..90 and longitude within −180..180"
+        ));
+    }
+    if new.latitude.is_some() != new.longitude.is_some() {
+        return Err(format!(
+            "unit {code}: give both latitude and longitude, or neither"
+        ));
+    }
+    Ok(NewUnit {
+        code: code.into(),
+        name: name.into(),
+        unit_type: kind.into(),
+        latitude: new.latitude,
+        longitude: new.longitude,
+    })
+}
+
+impl Store {
+    /// Who is using this laptop: the name recorded in every audit entry.
+    pub fn actor(&self) -> Result<String> {
+        Ok(self
+            .setting("user_name")?
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| "(chưa đặt tên)".into()))
+    }
+
+    pub fn add_member(
+        &self,
+        campaign_id: &str,
+        name: &str,
+        title: &str,
+        role: &str,
+    ) -> Result<Member> {
+        if name.trim().is_empty() {
+            return Err(Error::InvalidValue("the member's name is empty".into()));
+        }
+        if !["leader", "member", "secretary"].contains(&role) {
+            return Err(Error::InvalidValue(format!(
+                "unknown role {role:?}: use leader, member or secretary"
+            )));
+        }
+        let m = Member {
+            id: uuid::Uuid::new_v4().to_string(),
+            campaign_id: campaign_id.into(),
+            name: name.trim().into(),
+            title: title.trim().into(),
+            role: role.into(),
+        };
+        self.conn.execute(
+            "INSERT INTO member (id, campaign_id, name, title, role) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![m.id, m.campaign_id, m.name, m.title, m.role],
+        )?;
+        Ok(m)
+    }
+
+    pub fn members(&self, campaign_id: &str) -> Result<Vec<Member>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, campaign_id, name, title, role FROM member WHERE campaign_id = ?1
+             ORDER BY CASE role WHEN 'leader' THEN 0 ELSE 1 END, rowid",
+        )?;
+        let rows = stmt.query_map([campaign_id], |r| {
+            Ok(Member {
+                id: r.get(0)?,
+                campaign_id: r.get(1)?,
+                name: r.get(2)?,
+                title: r.get(3)?,
+                role: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn add_unit(&self, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
+        self.campaign(campaign_id)?;
+        let new = check_unit(new).map_err(Error::InvalidValue)?;
+        self.insert_unit(campaign_id, &new)
+    }
+
+    fn insert_unit(&self, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
+        let unit = Unit {
+            id: uuid::Uuid::new_v4().to_string(),
+            campaign_id: campaign_id.into(),
+            code: new.code.clone(),
+            name: new.name.clone(),
+            unit_type: new.unit_type.clone(),
+            latitude: new.latitude,
+            longitude: new.longitude,
+        };
+        let result = self.conn.execute(
+            "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![unit.id, unit.campaign_id, unit.code, unit.name, unit.unit_type, unit.latitude, unit.longitude],
+        );
+        match result {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Err(Error::InvalidValue(format!(
+                    "unit code {} is already in this campaign",
+                    unit.code
+                )))
+            }
+            other => {
+                other?;
+                Ok(unit)
+            }
+        }
+    }
+
+    /// Imports units from a list (rows of code, name, type, optional latitude, longitude).
+    /// All or nothing: when any row is bad, nothing is written and every bad row is reported by
+    /// its line number.
+    pub fn import_units(
+        &mut self,
+        campaign_id: &str,
+        rows: &[(usize, NewUnit)],
+    ) -> Result<Vec<Unit>, Vec<String>> {
+        let existing: std::collections::HashSet<String> = self
+            .units(campaign_id)
+            .map_err(|e| vec![e.to_string()])?
+            .into_iter()
+            .map(|u| u.code)
+            .collect();
+        let mut seen = HashMap::new();
+        let mut errors = Vec::new();
+        let mut good = Vec::new();
+        for (line, row) in rows {
+            match check_unit(row) {
+                Err(msg) => errors.push(format!("line {line}: {msg}")),
+                Ok(unit) if existing.contains(&unit.code) => errors.push(format!(
+                    "line {line}: unit code {} is already in this campaign",
+                    unit.code
+                )),
+                Ok(unit) => match seen.insert(unit.code.clone(), *line) {
+                    Some(first) => errors.push(format!(
+                        "line {line}: unit code {} repeats line {first}",
+                        unit.code
+                    )),
+                    None => good.push(unit),
+                },
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let tx = self.conn.transaction().map_err(|e| vec![e.to_string()])?;
+        let mut out = Vec::new();
+        for unit in &good {
+            let u = Unit {
+                id: uuid::Uuid::new_v4().to_string(),
+                campaign_id: campaign_id.into(),
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+                unit_type: unit.unit_type.clone(),
+                latitude: unit.latitude,
+                longitude: unit.longitude,
+            };
+            tx.execute(
+                "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![u.id, u.campaign_id, u.code, u.name, u.unit_type, u.latitude, u.longitude],
+            )
+            .map_err(|e| vec![e.to_string()])?;
+            out.push(u);
+        }
+        tx.commit().map_err(|e| vec![e.to_string()])?;
+        Ok(out)
+    }
+
+    pub fn units(&self, campaign_id: &str) -> Result<Vec<Unit>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {UNIT_COLUMNS} FROM unit WHERE campaign_id = ?1 ORDER BY code"
+        ))?;
+        let rows = stmt.query_map([campaign_id], unit_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn unit(&self, id: &str) -> Result<Unit> {
+        self.conn
+            .query_row(
+                &format!("SELECT {UNIT_COLUMNS} FROM unit WHERE id = ?1"),
+                [id],
+                unit_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("unit {id}")))
+    }
+
+    /// Starts a visit of a unit. `date` is dd/mm/yyyy or yyyy-mm-dd.
+    pub fn create_visit(
+        &mut self,
+        unit_id: &str,
+        date: &str,
+        place: &str,
+        participants: &[Participant],
+    ) -> Result<Visit> {
+        self.unit(unit_id)?;
+        let date = parse_date(date).ok_or_else(|| {
+            Error::InvalidValue(format!("{date:?} is not a date; write it as dd/mm/yyyy"))
+        })?;
+        let visit = Visit {
+            id: uuid::Uuid::new_v4().to_string(),
+            unit_id: unit_id.into(),
+            visit_date: date.format("%Y-%m-%d").to_string(),
+            place: place.trim().into(),
+            participants: participants
+                .iter()
+                .filter(|p| !p.name.trim().is_empty())
+                .cloned()
+                .collect(),
+            status: VisitStatus::Draft,
+            created_at: now(),
+        };
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO visit (id, unit_id, visit_date, place, participants, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6)",
+            params![
+                visit.id,
+                visit.unit_id,
+                visit.visit_date,
+                visit.place,
+                serde_json::to_string(&visit.participants).unwrap_or_else(|_| "[]".into()),
+                visit.created_at
+            ],
+        )?;
+        audit::append(
+            &tx,
+            &visit.id,
+            &actor,
+            &Change {
+                action: "create_visit",
+                new: Some(&visit.visit_date),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(visit)
+    }
+
+    pub fn visit(&self, id: &str) -> Result<Visit> {
+        self.conn
+            .query_row(
+                &format!("SELECT {VISIT_COLUMNS} FROM visit WHERE id = ?1"),
+                [id],
+                visit_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("visit {id}")))
+    }
+
+    /// Visits of one campaign, or of all campaigns, by unit code and date.
+    pub fn visits(&self, campaign_id: Option<&str>) -> Result<Vec<VisitSummary>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT v.id FROM visit v JOIN unit u ON u.id = v.unit_id JOIN campaign c ON c.id = u.campaign_id
+             WHERE ?1 IS NULL OR c.id = ?1 ORDER BY c.year DESC, c.name, u.code, v.visit_date, v.created_at",
+        )?;
+        let ids: Vec<String> = stmt
+            .query_map([campaign_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.iter()
+            .map(|id| {
+                let view = self.visit_view(id)?;
+                Ok(VisitSummary {
+                    id: view.visit.id,
+                    campaign_id: view.campaign.id,
+                    campaign_name: view.campaign.name,
+                    unit_id: view.unit.id,
+                    unit_code: view.unit.code,
+                    unit_name: view.unit.name,
+                    visit_date: view.visit.visit_date,
+                    status: view.visit.status,
+                    self_total: view.totals.self_assessed.total,
+                    appraised_total: view.totals.appraised.total,
+                })
+            })
+            .collect()
+    }
+
+    /// The set a visit is scored against (the campaign's, frozen by hash).
+    pub fn visit_set(&self, visit_id: &str) -> Result<std::sync::Arc<CriteriaSet>> {
+        let set_id: String = self
+            .conn
+            .query_row(
+                "SELECT c.criteria_set_id FROM visit v JOIN unit u ON u.id = v.unit_id JOIN campaign c ON c.id = u.campaign_id WHERE v.id = ?1",
+                [visit_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("visit {visit_id}")))?;
+        self.criteria_set(&set_id)
+    }
+
+    /// Raw values of a visit: (code, field) → text.
+    fn raw_values(&self, visit_id: &str) -> Result<HashMap<(String, String), String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT code, field, value FROM leaf_value WHERE visit_id = ?1")?;
+        let rows = stmt.query_map([visit_id], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The scores of a visit, as the arithmetic takes them.
+    pub fn visit_scores(&self, visit_id: &str) -> Result<Scores> {
+        Ok(self
+            .leaf_records(visit_id)?
+            .into_iter()
+            .map(|r| {
+                (
+                    r.code,
+                    LeafScore {
+                        self_assessed: r.self_assessed,
+                        appraised: r.appraised,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    fn leaf_records(&self, visit_id: &str) -> Result<Vec<LeafRecord>> {
+        let set = self.visit_set(visit_id)?;
+        let raw = self.raw_values(visit_id)?;
+        let evidence_counts = self.evidence_counts(visit_id)?;
+        let get = |code: &str, f: LeafField| {
+            raw.get(&(code.to_string(), f.as_str().to_string()))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let entry = |code: &str, f: LeafField| Entry::parse(&get(code, f)).ok().flatten();
+        let leaves = set
+            .leaves()
+            .into_iter()
+            .chain(set.bonus_penalty.iter().flat_map(|b| b.leaves.iter()));
+        Ok(leaves
+            .map(|node| {
+                let code = node.code.as_str();
+                let mut r = LeafRecord {
+                    code: code.into(),
+                    self_assessed: entry(code, LeafField::SelfAssessed),
+                    appraised: entry(code, LeafField::Appraised),
+                    round1: entry(code, LeafField::Round1),
+                    round2: entry(code, LeafField::Round2),
+                    na_reason: get(code, LeafField::NaReason),
+                    deduction_reason: get(code, LeafField::DeductionReason),
+                    explanation_request: get(code, LeafField::ExplanationRequest),
+                    explanation_answer: get(code, LeafField::ExplanationAnswer),
+                    evidence_count: evidence_counts.get(code).copied().unwrap_or(0),
+                    ..Default::default()
+                };
+                if let (Some(Entry::Points(s)), Some(Entry::Points(a))) =
+                    (r.self_assessed, r.appraised)
+                {
+                    r.difference = Some(a - s);
+                }
+                let survey = node
+                    .leaf
+                    .as_ref()
+                    .is_some_and(|l| l.method == Method::DieuTraXhh);
+                let scored = matches!(r.appraised, Some(Entry::Points(_)))
+                    || matches!(r.self_assessed, Some(Entry::Points(_)));
+                if scored && !survey && r.evidence_count == 0 {
+                    r.flags.push(Flag::NoEvidence);
+                }
+                if r.difference.is_some_and(|d| d < Decimal::ZERO)
+                    && r.deduction_reason.trim().is_empty()
+                {
+                    r.flags.push(Flag::MissingDeductionReason);
+                }
+                let na = r.appraised == Some(Entry::NotApplicable)
+                    || r.self_assessed == Some(Entry::NotApplicable);
+                if na && r.na_reason.trim().is_empty() {
+                    r.flags.push(Flag::MissingNaReason);
+                }
+                r
+            })
+            .collect())
+    }
+
+    /// Everything the visit screen shows.
+    pub fn visit_view(&self, visit_id: &str) -> Result<VisitView> {
+        let visit = self.visit(visit_id)?;
+        let unit = self.unit(&visit.unit_id)?;
+        let campaign = self.campaign(&unit.campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let leaves = self.leaf_records(visit_id)?;
+        let scores: Scores = leaves
+            .iter()
+            .map(|r| {
+                (
+                    r.code.clone(),
+                    LeafScore {
+                        self_assessed: r.self_assessed,
+                        appraised: r.appraised,
+                    },
+                )
+            })
+            .collect();
+        let totals = scoring::totals(&set, &scores);
+        let evidence = self.evidence(visit_id)?;
+        let can_undo = undo_target(&self.audit(visit_id, None)?).is_some();
+        Ok(VisitView {
+            set_id: set.id.clone(),
+            visit,
+            unit,
+            campaign,
+            leaves,
+            totals,
+            evidence,
+            can_undo,
+        })
+    }
+
+    fn ensure_draft(&self, visit_id: &str) -> Result<Visit> {
+        let visit = self.visit(visit_id)?;
+        if visit.status == VisitStatus::Locked {
+            return Err(Error::VisitLocked);
+        }
+        Ok(visit)
+    }
+
+    /// Sets one field of one leaf, as typed (`1,5`, `NA`, a reason…; empty clears it), checked
+    /// against the leaf's rules, and records it in the audit log, in one transaction.
+    pub fn set_field(
+        &mut self,
+        visit_id: &str,
+        code: &str,
+        field: LeafField,
+        text: &str,
+    ) -> Result<()> {
+        self.ensure_draft(visit_id)?;
+        let set = self.visit_set(visit_id)?;
+        let node = set.find(code).filter(|n| n.leaf.is_some()).ok_or_else(|| {
+            Error::InvalidValue(format!(
+                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
+            ))
+        })?;
+        let value = match field.column() {
+            Some(column) => match Entry::parse(text).map_err(Error::InvalidValue)? {
+                Some(entry) => {
+                    check_entry(&set, node, column, entry).map_err(Error::InvalidValue)?;
+                    Some(entry_text(entry))
+                }
+                None => None,
+            },
+            None => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
+        };
+        self.write_field(visit_id, code, field, value.as_deref(), "set", "")
+    }
+
+    /// Writes a value (None deletes it) with its audit entry, unless it is unchanged.
+    fn write_field(
+        &mut self,
+        visit_id: &str,
+        code: &str,
+        field: LeafField,
+        value: Option<&str>,
+        action: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let old: Option<String> = tx
+            .query_row(
+                "SELECT value FROM leaf_value WHERE visit_id = ?1 AND code = ?2 AND field = ?3",
+                params![visit_id, code, field.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if old.as_deref() == value {
+            return Ok(());
+        }
+        match value {
+            Some(v) => tx.execute(
+                "INSERT INTO leaf_value (visit_id, code, field, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (visit_id, code, field) DO UPDATE SET value = excluded.value",
+                params![visit_id, code, field.as_str(), v],
+            )?,
+            None => tx.execute(
+                "DELETE FROM leaf_value WHERE visit_id = ?1 AND code = ?2 AND field = ?3",
+                params![visit_id, code, field.as_str()],
+            )?,
+        };
+        audit::append(
+            &tx,
+            visit_id,
+            &actor,
+            &Change {
+                action,
+                code,
+                field: field.as_str(),
+                old: old.as_deref(),
+                new: value,
+                reason,
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Reverts the last edit not yet undone (recorded as an `undo` entry). Returns the leaf code,
+    /// or `None` when there is nothing to undo.
+    pub fn undo_last(&mut self, visit_id: &str) -> Result<Option<String>> {
+        self.ensure_draft(visit_id)?;
+        let entries = self.audit(visit_id, None)?;
+        let Some(target) = undo_target(&entries) else {
+            return Ok(None);
+        };
+        let field = LeafField::parse(&target.field).ok_or_else(|| {
+            Error::InvalidValue(format!("audit entry {} has an unknown field", target.seq))
+        })?;
+        let reason = format!("hoàn tác #{}", target.seq);
+        self.write_field(
+            visit_id,
+            &target.code,
+            field,
+            target.old.as_deref(),
+            "undo",
+            &reason,
+        )?;
+        Ok(Some(target.code.clone()))
+    }
+
+    /// Locks (chốt) a visit. Refused while a deduction or an N/A lacks its reason.
+    pub fn lock_visit(&mut self, visit_id: &str) -> Result<()> {
+        self.ensure_draft(visit_id)?;
+        let missing: Vec<String> = self
+            .leaf_records(visit_id)?
+            .into_iter()
+            .filter(|r| {
+                r.flags
+                    .iter()
+                    .any(|f| matches!(f, Flag::MissingDeductionReason | Flag::MissingNaReason))
+            })
+            .map(|r| r.code)
+            .collect();
+        if !missing.is_empty() {
+            return Err(Error::InvalidValue(format!(
+                "cannot lock: these leaves need a deduction or N/A reason first: {}",
+                missing.join(", ")
+            )));
+        }
+        self.set_status(visit_id, VisitStatus::Locked, "lock", "")
+    }
+
+    /// Unlocks a locked visit; the reason is required and recorded.
+    pub fn unlock_visit(&mut self, visit_id: &str, reason: &str) -> Result<()> {
+        if self.visit(visit_id)?.status != VisitStatus::Locked {
+            return Err(Error::InvalidValue("the visit is not locked".into()));
+        }
+        if reason.trim().is_empty() {
+            return Err(Error::InvalidValue(
+                "unlocking needs a reason (lý do mở khóa)".into(),
+            ));
+        }
+        self.set_status(visit_id, VisitStatus::Draft, "unlock", reason.trim())
+    }
+
+    fn set_status(
+        &mut self,
+        visit_id: &str,
+        status: VisitStatus,
+        action: &str,
+        reason: &str,
+    ) -> Result<()> {
+        let actor = self.actor()?;
+        let text = match status {
+            VisitStatus::Draft => "draft",
+            VisitStatus::Locked => "locked",
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE visit SET status = ?2 WHERE id = ?1",
+            params![visit_id, text],
+        )?;
+        audit::append(
+            &tx,
+            visit_id,
+            &actor,
+            &Change {
+                action,
+                new: Some(text),
+                reason,
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The stored text of an entry: `NA` or the normalised decimal.
+pub fn entry_text(entry: Entry) -> String {
+    match entry {
+        Entry::NotApplicable => "NA".into(),
+        Entry::Points(p) => p.normalize().to_string(),
+    }
+}
+
+/// The edit an undo would revert: replaying the log, each `set` pushes and each `undo` pops.
+fn undo_target(entries: &[audit::AuditEntry]) -> Option<&audit::AuditEntry> {
+    let mut stack = Vec::new();
+    for e in entries {
+        match e.action.as_str() {
+            "set" => stack.push(e),
+            "undo" => {
+                stack.pop();
+            }
+            // Locking is a boundary: edits before it are settled.
+            "lock" => stack.clear(),
+            _ => {}
+        }
+    }
+    stack.pop()
+}
+
+/// Reads a unit list from CSV or XLSX bytes (by content: XLSX files are zip archives). The first
+/// row names the columns: `code`/`mã`, `name`/`tên`, `type`/`loại`, optional `latitude`/`vĩ độ`,
+/// `longitude`/`kinh độ`. Returns rows with their line numbers, or every problem found.
+pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)>, Vec<String>> {
+    let table = if bytes.starts_with(b"PK\x03\x04") {
+        xlsx_rows(bytes)?
+    } else {
+        csv_rows(bytes)?
+    };
+    let mut rows = table.into_iter();
+    let Some((_, header)) = rows.next() else {
+        return Err(vec!["the list is empty".into()]);
+    };
+    let find = |names: &[&str]| {
+        header.iter().position(|h| {
+            names.contains(
+                &h.trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_lowercase()
+                    .as_str(),
+            )
+        })
+    };
+    let (Some(code), Some(name), Some(kind)) = (
+        find(&["code", "mã", "ma"]),
+        find(&["name", "tên", "ten"]),
+        find(&["type", "loại", "loai"]),
+    ) else {
+        return Err(vec![format!(
+            "line 1: the header must name the columns code, name, type (mã, tên, loại); found {header:?}"
+        )]);
+    };
+    let (lat, lon) = (
+        find(&["latitude", "vĩ độ", "vi do"]),
+        find(&["longitude", "kinh độ", "kinh do"]),
+    );
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (line, row) in rows {
+        let cell = |i: Option<usize>| {
+            i.and_then(|i| row.get(i))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        if row.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let coordinate = |i: Option<usize>, what: &str, errors: &mut Vec<String>| {
+            let text = cell(i);
+            if text.is_empty() {
+                return None;
+            }
+            match crate::number::parse_decimal(&text)
+                .and_then(|d| d.to_string().parse::<f64>().ok())
+            {
+                Some(v) => Some(v),
+                None => {
+                    errors.push(format!("line {line}: {what} {text:?} is not a number"));
+                    None
+                }
+            }
+        };
+        let latitude = coordinate(lat, "latitude", &mut errors);
+        let longitude = coordinate(lon, "longitude", &mut errors);
+        out.push((
+            line,
+            NewUnit {
+                code: cell(Some(code)),
+                name: cell(Some(name)),
+                unit_type: cell(Some(kind)),
+                latitude,
+                longitude,
+            },
+        ));
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn csv_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| vec![format!("cannot read the CSV: {e}")])?;
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        rows.push((line, record.iter().map(String::from).collect()));
+    }
+    Ok(rows)
+}
+
+fn xlsx_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|e| vec![format!("cannot read the spreadsheet: {e}")])?;
+    let range = book
+        .worksheet_range_at(0)
+        .ok_or_else(|| vec!["the spreadsheet has no sheet".to_string()])?
+        .map_err(|e| vec![format!("cannot read the first sheet: {e}")])?;
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    Ok(range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| {
+            (
+                first_row + i + 1,
+                row.iter().map(|c| c.to_string()).collect(),
+            )
+        })
+        .collect())
+}

@@ -1,0 +1,379 @@
+//! Field appraisal in the store: values and their rules, locking, undo, audit chain, evidence.
+use thamdinh_core::demo::create_demo;
+use thamdinh_core::evidence::NewEvidence;
+use thamdinh_core::scoring::Entry;
+use thamdinh_core::store::{NewCampaign, Store};
+use thamdinh_core::visit::{Flag, LeafField, NewUnit, VisitStatus};
+use thamdinh_core::{Error, builtin};
+
+/// A store in a temp dir with one campaign on the sở 2025 set, one unit and one visit.
+fn setup() -> (tempfile::TempDir, Store, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_dir(dir.path()).unwrap();
+    store.set_setting("user_name", "Trần Thị Bình").unwrap();
+    let c = store
+        .create_campaign(&NewCampaign {
+            name: "Đợt 2025",
+            year: 2025,
+            criteria_set_json: builtin::json("so-2025").unwrap(),
+            ..Default::default()
+        })
+        .unwrap();
+    let unit = store
+        .add_unit(
+            &c.id,
+            &NewUnit {
+                code: "S01".into(),
+                name: "Sở Tư pháp".into(),
+                unit_type: "Sở".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let visit = store
+        .create_visit(&unit.id, "20/11/2026", "Phòng họp", &[])
+        .unwrap();
+    (dir, store, visit.id)
+}
+
+fn record(store: &Store, visit: &str, code: &str) -> thamdinh_core::visit::LeafRecord {
+    store
+        .visit_view(visit)
+        .unwrap()
+        .leaves
+        .into_iter()
+        .find(|l| l.code == code)
+        .unwrap()
+}
+
+fn invalid(result: thamdinh_core::Result<()>) -> String {
+    match result {
+        Err(Error::InvalidValue(msg)) => msg,
+        other => panic!("expected an invalid-value error, got {other:?}"),
+    }
+}
+
+#[test]
+fn values_are_checked_and_stored_exactly() {
+    let (_d, mut store, v) = setup();
+    store
+        .set_field(&v, "1.1.3", LeafField::Appraised, "1,5")
+        .unwrap();
+    assert_eq!(
+        record(&store, &v, "1.1.3").appraised,
+        Some(Entry::Points("1.5".parse().unwrap()))
+    );
+    assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "1,6")).contains("từ 0 đến 1,5"));
+    assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "0,125")).contains("bội số"));
+    assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "NA")).contains("(NA)"));
+    assert!(invalid(store.set_field(&v, "1.1", LeafField::Appraised, "1")).contains("không phải tiêu chí thành phần"));
+    assert!(
+        invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "abc")).contains("không phải là số")
+    );
+    // The refused edits changed nothing.
+    assert_eq!(
+        record(&store, &v, "1.1.3").appraised,
+        Some(Entry::Points("1.5".parse().unwrap()))
+    );
+    // Clearing removes the value.
+    store
+        .set_field(&v, "1.1.3", LeafField::Appraised, "")
+        .unwrap();
+    assert_eq!(record(&store, &v, "1.1.3").appraised, None);
+}
+
+#[test]
+fn flags_and_totals_follow_the_values() {
+    let (_d, mut store, v) = setup();
+    store
+        .set_field(&v, "1.1.1", LeafField::SelfAssessed, "1")
+        .unwrap();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "0,5")
+        .unwrap();
+    let r = record(&store, &v, "1.1.1");
+    assert_eq!(r.difference, Some("-0.5".parse().unwrap()));
+    assert_eq!(
+        r.flags,
+        vec![Flag::NoEvidence, Flag::MissingDeductionReason]
+    );
+    store
+        .set_field(&v, "1.1.1", LeafField::DeductionReason, "Ban hành chậm")
+        .unwrap();
+    store
+        .add_evidence(
+            &v,
+            &NewEvidence {
+                number: "12/KH-STP".into(),
+                summary: "Kế hoạch CCHC 2025".into(),
+                leaves: vec!["1.1.1".into()],
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    assert!(record(&store, &v, "1.1.1").flags.is_empty());
+    let view = store.visit_view(&v).unwrap();
+    assert_eq!(
+        view.totals.appraised.tham_dinh.points,
+        "0.5".parse().unwrap()
+    );
+    assert_eq!(
+        view.totals.self_assessed.tham_dinh.points,
+        "1".parse().unwrap()
+    );
+}
+
+#[test]
+fn na_needs_a_reason_and_reduces_the_max() {
+    let (_d, mut store, v) = setup();
+    let set = store.visit_set(&v).unwrap();
+    let reducible = set
+        .leaves()
+        .into_iter()
+        .find(|n| {
+            n.leaf.as_ref().unwrap().not_applicable
+                == thamdinh_core::criteria::NotApplicable::ReduceMax
+        })
+        .unwrap();
+    store
+        .set_field(&v, &reducible.code, LeafField::Appraised, "na")
+        .unwrap();
+    assert_eq!(
+        record(&store, &v, &reducible.code).flags,
+        vec![Flag::MissingNaReason]
+    );
+    let view = store.visit_view(&v).unwrap();
+    assert_eq!(
+        view.totals.appraised.total.max,
+        set.max_total() - reducible.max_points
+    );
+    assert!(invalid(store.lock_visit(&v)).contains(&reducible.code));
+    store
+        .set_field(&v, &reducible.code, LeafField::NaReason, "Không phát sinh")
+        .unwrap();
+    store.lock_visit(&v).unwrap();
+}
+
+#[test]
+fn locked_visits_are_read_only_until_unlocked_with_a_reason() {
+    let (_d, mut store, v) = setup();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "1")
+        .unwrap();
+    store.lock_visit(&v).unwrap();
+    assert_eq!(store.visit(&v).unwrap().status, VisitStatus::Locked);
+    assert!(matches!(
+        store.set_field(&v, "1.1.1", LeafField::Appraised, "0"),
+        Err(Error::VisitLocked)
+    ));
+    assert!(matches!(store.undo_last(&v), Err(Error::VisitLocked)));
+    assert!(matches!(
+        store.add_evidence(
+            &v,
+            &NewEvidence {
+                summary: "x".into(),
+                ..Default::default()
+            },
+            None
+        ),
+        Err(Error::VisitLocked)
+    ));
+    assert!(invalid(store.unlock_visit(&v, "  ")).contains("reason"));
+    store.unlock_visit(&v, "Đơn vị bổ sung tài liệu").unwrap();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "0,5")
+        .unwrap();
+    let log = store.audit(&v, None).unwrap();
+    let unlock = log.iter().find(|e| e.action == "unlock").unwrap();
+    assert_eq!(
+        (unlock.reason.as_str(), unlock.actor.as_str()),
+        ("Đơn vị bổ sung tài liệu", "Trần Thị Bình")
+    );
+}
+
+#[test]
+fn undo_reverts_edits_one_by_one_and_is_audited() {
+    let (_d, mut store, v) = setup();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "1")
+        .unwrap();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "0,5")
+        .unwrap();
+    store
+        .set_field(&v, "1.1.2", LeafField::Appraised, "0,5")
+        .unwrap();
+    assert_eq!(store.undo_last(&v).unwrap().as_deref(), Some("1.1.2"));
+    assert_eq!(record(&store, &v, "1.1.2").appraised, None);
+    assert_eq!(store.undo_last(&v).unwrap().as_deref(), Some("1.1.1"));
+    assert_eq!(
+        record(&store, &v, "1.1.1").appraised,
+        Some(Entry::Points("1".parse().unwrap()))
+    );
+    assert_eq!(store.undo_last(&v).unwrap().as_deref(), Some("1.1.1"));
+    assert_eq!(record(&store, &v, "1.1.1").appraised, None);
+    assert_eq!(store.undo_last(&v).unwrap(), None);
+    assert!(!store.visit_view(&v).unwrap().can_undo);
+    let per_leaf = store.audit(&v, Some("1.1.1")).unwrap();
+    assert_eq!(
+        per_leaf
+            .iter()
+            .map(|e| e.action.as_str())
+            .collect::<Vec<_>>(),
+        ["set", "set", "undo", "undo"]
+    );
+    store.verify_audit(&v).unwrap();
+}
+
+#[test]
+fn audit_chain_shows_a_rewrite() {
+    let (dir, mut store, v) = setup();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "1")
+        .unwrap();
+    store
+        .set_field(&v, "1.1.2", LeafField::Appraised, "0,5")
+        .unwrap();
+    assert_eq!(store.verify_audit(&v).unwrap(), 3);
+    drop(store);
+    // The table refuses edits; someone with a raw SQLite tool drops the guard and rewrites entry 2.
+    let conn = rusqlite::Connection::open(dir.path().join("thamdinh.sqlite3")).unwrap();
+    assert!(
+        conn.execute("UPDATE audit SET new = '0' WHERE seq = 2", [])
+            .is_err()
+    );
+    assert!(conn.execute("DELETE FROM audit WHERE seq = 2", []).is_err());
+    conn.execute_batch(
+        "DROP TRIGGER audit_append_only_update; UPDATE audit SET new = '0' WHERE seq = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open_dir(dir.path()).unwrap();
+    match store.verify_audit(&v) {
+        Err(Error::AuditBroken { seq, .. }) => assert_eq!(seq, 2),
+        other => panic!("a rewrite must break the chain: {other:?}"),
+    }
+}
+
+#[test]
+fn evidence_files_are_stored_once_by_hash() {
+    let (dir, mut store, v) = setup();
+    let pdf = b"%PDF-1.4 fake but non-empty";
+    let a = store
+        .add_evidence(
+            &v,
+            &NewEvidence {
+                summary: "Báo cáo".into(),
+                issued_on: "15/12/2025".into(),
+                ..Default::default()
+            },
+            Some(("bao-cao.pdf", pdf)),
+        )
+        .unwrap();
+    let b = store
+        .add_evidence(
+            &v,
+            &NewEvidence {
+                summary: "Báo cáo (bản sao)".into(),
+                ..Default::default()
+            },
+            Some(("copy.PDF", pdf)),
+        )
+        .unwrap();
+    assert_eq!(a.issued_on.as_deref(), Some("2025-12-15"));
+    assert_eq!(a.file_sha256, b.file_sha256);
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("files"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(
+        std::fs::read(dir.path().join("files").join(&files[0])).unwrap(),
+        pdf
+    );
+    let empty = store.add_evidence(
+        &v,
+        &NewEvidence {
+            summary: "x".into(),
+            ..Default::default()
+        },
+        Some(("empty.pdf", b"")),
+    );
+    assert!(matches!(empty, Err(Error::InvalidValue(m)) if m.contains("empty.pdf")));
+    let bad_leaf = store.add_evidence(
+        &v,
+        &NewEvidence {
+            summary: "x".into(),
+            leaves: vec!["99.9".into()],
+            ..Default::default()
+        },
+        None,
+    );
+    assert!(matches!(bad_leaf, Err(Error::InvalidValue(m)) if m.contains("99.9")));
+    assert_eq!(store.evidence(&v).unwrap().len(), 2);
+}
+
+#[test]
+fn unit_import_is_all_or_nothing_and_names_bad_lines() {
+    let (_d, mut store, v) = setup();
+    let campaign = store.visit_view(&v).unwrap().campaign.id;
+    let unit = |code: &str, name: &str, kind: &str| NewUnit {
+        code: code.into(),
+        name: name.into(),
+        unit_type: kind.into(),
+        ..Default::default()
+    };
+    let rows = vec![
+        (2, unit("X1", "Xã A", "xã")),
+        (3, unit("X1", "Xã B", "xã")),
+        (4, unit("S01", "Trùng", "sở")),
+        (5, unit("X3", "", "xã")),
+        (6, unit("X4", "Xã D", "tỉnh")),
+    ];
+    let errors = store.import_units(&campaign, &rows).unwrap_err();
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert!(
+        errors[0].starts_with("line 3:") && errors[0].contains("repeats line 2"),
+        "{errors:?}"
+    );
+    assert!(errors[1].starts_with("line 4:"));
+    assert!(errors[2].starts_with("line 5:"));
+    assert!(errors[3].starts_with("line 6:") && errors[3].contains("tỉnh"));
+    assert_eq!(store.units(&campaign).unwrap().len(), 1, "nothing imported");
+    let ok = store
+        .import_units(
+            &campaign,
+            &[
+                (2, unit("X1", "Xã A", "Xã")),
+                (3, unit("P1", "Phường B", "phường")),
+            ],
+        )
+        .unwrap();
+    assert_eq!(ok[0].unit_type, "xa");
+    assert_eq!(store.units(&campaign).unwrap().len(), 3);
+}
+
+#[test]
+fn demo_is_partly_scored_with_evidence_and_a_valid_chain() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_dir(dir.path()).unwrap();
+    let visit = create_demo(&mut store).unwrap();
+    let view = store.visit_view(&visit.id).unwrap();
+    let t = &view.totals.appraised;
+    assert!(t.tham_dinh.scored > 10 && t.tham_dinh.scored < t.tham_dinh.leaves);
+    assert!(
+        view.leaves
+            .iter()
+            .any(|l| l.appraised == Some(Entry::NotApplicable))
+    );
+    assert!(
+        view.leaves
+            .iter()
+            .any(|l| l.difference.is_some_and(|d| d.is_sign_negative())
+                && !l.deduction_reason.is_empty())
+    );
+    assert_eq!(view.evidence.len(), 3);
+    assert!(store.verify_audit(&visit.id).unwrap() > 20);
+    assert_eq!(store.visits(None).unwrap().len(), 1);
+}
