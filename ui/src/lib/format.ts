@@ -24,3 +24,46 @@ export function formatDate(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);
   return m ? `${m[3]}/${m[2]}/${m[1]}` : iso;
 }
+
+/** A score entry as shown in the table: "1,5", "KAD" (không áp dụng) or "" when not scored. */
+export function formatEntry(entry: { kind: "points"; points: string } | { kind: "not_applicable" } | null, lang: "vi" | "en" = "vi"): string {
+  if (entry === null) return "";
+  if (entry.kind === "not_applicable") return lang === "vi" ? "KAD" : "N/A";
+  return formatPoints(entry.points, lang);
+}
+
+/** A score entry as typed back into an input: "1,5", "NA" or "". */
+export function entryInput(entry: { kind: "points"; points: string } | { kind: "not_applicable" } | null): string {
+  if (entry === null) return "";
+  return entry.kind === "not_applicable" ? "NA" : formatPoints(entry.points, "vi");
+}
+
+/** "2026-01-15T08:30:12.000Z" → "15/01/2026 08:30" in local time. */
+export function formatDateTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${p(d.getDate())}/${p(d.getMonth() + 1)}/${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** Exact a − b of two decimal strings ("86.33" − "90" = "-3.67"), with BigInt, no floats. */
+export function subtractDecimals(a: string, b: string): string {
+  const scale = Math.max(decimals(a), decimals(b));
+  const diff = toScaled(a, scale) - toScaled(b, scale);
+  const negative = diff < 0n;
+  const digits = (negative ? -diff : diff).toString().padStart(scale + 1, "0");
+  const int = digits.slice(0, digits.length - scale);
+  const frac = digits.slice(digits.length - scale);
+  return `${negative ? "-" : ""}${int}${scale ? "." + frac : ""}`;
+}
+
+function decimals(s: string): number {
+  return s.includes(".") ? s.split(".")[1].length : 0;
+}
+
+function toScaled(s: string, scale: number): bigint {
+  const negative = s.startsWith("-");
+  const [int, frac = ""] = s.replace("-", "").split(".");
+  const value = BigInt(int + frac.padEnd(scale, "0"));
+  return negative ? -value : value;
+}

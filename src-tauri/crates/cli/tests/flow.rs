@@ -2,8 +2,17 @@
 use std::process::Command;
 
 fn thamdinh(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_thamdinh")).arg("--data-dir").arg(data_dir).args(args).output().unwrap();
-    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
+    let out = Command::new(env!("CARGO_BIN_EXE_thamdinh"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
 }
 
 #[test]
@@ -15,7 +24,12 @@ fn demo_then_list_show_and_verify() {
     assert_eq!(visit.len(), 36, "a UUID on the last line: {out}");
 
     let (ok, list, _) = thamdinh(dir.path(), &["visit", "list"]);
-    assert!(ok && list.contains(&visit) && list.contains("XA001 Xã Thạch Lạc") && list.contains("15/01/2026"), "{list}");
+    assert!(
+        ok && list.contains(&visit)
+            && list.contains("XA001 Xã Thạch Lạc")
+            && list.contains("15/01/2026"),
+        "{list}"
+    );
 
     let (ok, json, _) = thamdinh(dir.path(), &["visit", "show", "--visit", &visit, "--json"]);
     assert!(ok);
@@ -26,7 +40,13 @@ fn demo_then_list_show_and_verify() {
     let points = total["points"].as_str().unwrap().replace('.', ",");
     let index = total["index"].as_str().unwrap().replace('.', ",");
     let (ok, text, _) = thamdinh(dir.path(), &["visit", "show", "--visit", &visit]);
-    assert!(ok && text.contains(&format!("{points} / {} điểm, chỉ số {index} %", total["max"].as_str().unwrap())), "{text}");
+    assert!(
+        ok && text.contains(&format!(
+            "{points} / {} điểm, chỉ số {index} %",
+            total["max"].as_str().unwrap()
+        )),
+        "{text}"
+    );
 
     let (ok, verified, _) = thamdinh(dir.path(), &["visit", "verify-audit", "--visit", &visit]);
     assert!(ok && verified.starts_with("OK"), "{verified}");

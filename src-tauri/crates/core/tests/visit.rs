@@ -63,12 +63,20 @@ fn values_are_checked_and_stored_exactly() {
         record(&store, &v, "1.1.3").appraised,
         Some(Entry::Points("1.5".parse().unwrap()))
     );
-    assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "1,6")).contains("từ 0 đến 1,5"));
-    assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "0,125")).contains("bội số"));
-    assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "NA")).contains("(NA)"));
-    assert!(invalid(store.set_field(&v, "1.1", LeafField::Appraised, "1")).contains("không phải tiêu chí thành phần"));
     assert!(
-        invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "abc")).contains("không phải là số")
+        invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "1,6")).contains("từ 0 đến 1,5")
+    );
+    assert!(
+        invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "0,125")).contains("bội số")
+    );
+    assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "NA")).contains("(NA)"));
+    assert!(
+        invalid(store.set_field(&v, "1.1", LeafField::Appraised, "1"))
+            .contains("không phải tiêu chí thành phần")
+    );
+    assert!(
+        invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "abc"))
+            .contains("không phải là số")
     );
     // The refused edits changed nothing.
     assert_eq!(

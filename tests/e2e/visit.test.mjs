@@ -1,0 +1,140 @@
+// Field appraisal end to end on the real app: create a campaign, a unit and a visit, score a dozen
+// leaves by keyboard, mark one N/A, add an evidence item, check the exact totals and index shown,
+// then restart the app on the same data and find everything still there.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { root, shotsDir, startApp } from "./harness.mjs";
+
+const set = JSON.parse(readFileSync(join(root, "assets/criteria/xa-2025.json"), "utf8"));
+const leaves = [];
+(function walk(nodes) {
+  for (const n of nodes) n.children ? walk(n.children) : leaves.push(n);
+})(set.areas);
+
+// Exact decimal arithmetic in hundredths (the sets' step is 0,01).
+const cents = (x) => Math.round(Number(x) * 100);
+const vi = (c) => {
+  const s = (c / 100).toFixed(2).replace(/\.?0+$/, "");
+  return s.replace(".", ",");
+};
+const index = (points, max) => {
+  const hundredths = (BigInt(points) * 10000n * 2n + BigInt(max)) / (2n * BigInt(max)); // half-up
+  const s = hundredths.toString().padStart(3, "0");
+  return `${s.slice(0, -2)},${s.slice(-2)}`;
+};
+
+const scored = leaves.slice(0, 12); // survey leaves among them take their survey points in the appraised column
+const na = leaves.find((l) => l.not_applicable?.allowed && l.not_applicable.handling === "reduce_max" && !scored.includes(l));
+const points = scored.reduce((s, l) => s + cents(l.max_points), 0);
+const attainable = cents(100) - cents(na.max_points);
+const expectedTotal = `Thẩm định: ${vi(points)} / ${vi(attainable)} điểm · Chỉ số ${index(points, attainable)} %`;
+
+async function typeKeys(browser, text) {
+  for (const ch of text) await browser.keys([ch]);
+}
+
+describe("field appraisal", () => {
+  let app;
+  let browser;
+  let dataDir;
+
+  before(async () => {
+    app = await startApp();
+    ({ browser, dataDir } = app);
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("creates a campaign, a unit and a visit", async () => {
+    await browser.$('[data-testid="user-name"]').waitForDisplayed({ timeout: 15000 });
+    await browser.$('[data-testid="user-name"]').setValue("Trần Thị Bình");
+    await browser.$('[data-testid="new-campaign"]').click();
+    await browser.$('[data-testid="campaign-name"]').setValue("Thẩm định CCHC 2025 — khối xã");
+    await browser.$('[data-testid="campaign-set"]').selectByAttribute("value", "xa-2025");
+    await browser.$('[data-testid="campaign-create"]').click();
+    await browser.$('[data-testid="campaign-title"]').waitForDisplayed({ timeout: 5000 });
+    await browser.$('[data-testid="unit-code"]').setValue("XA01");
+    await browser.$('[data-testid="unit-name"]').setValue("Xã Thạch Lạc");
+    await browser.$('[data-testid="unit-add"]').click();
+    await browser.$('[data-testid="start-visit-XA01"]').waitForDisplayed({ timeout: 5000 });
+    await browser.$('[data-testid="visit-date"]').setValue("20/11/2026");
+    await browser.$('[data-testid="start-visit-XA01"]').click();
+    await browser.$('[data-testid="visit-title"]').waitForDisplayed({ timeout: 5000 });
+    assert.match(await browser.$('[data-testid="visit-title"]').getText(), /XA01 Xã Thạch Lạc · 20\/11\/2026/);
+  });
+
+  it("scores a dozen leaves by keyboard", async () => {
+    // The first leaf is selected and focused; type its max, Enter moves to the next leaf.
+    for (const leaf of scored) {
+      assert.equal(await browser.$("tr.selected").getAttribute("data-code"), leaf.code);
+      await typeKeys(browser, vi(cents(leaf.max_points)));
+      await browser.keys(["Enter"]);
+      await browser.waitUntil(async () => (await browser.$(`[data-testid="appraised-${leaf.code}"]`).getText()) === vi(cents(leaf.max_points)), {
+        timeout: 5000,
+        timeoutMsg: `appraised score of ${leaf.code} not shown`,
+      });
+    }
+  });
+
+  it("refuses a score above the max with a clear message and keeps the old value", async () => {
+    const first = scored[0];
+    await browser.$('[data-testid="search"]').setValue(first.code);
+    await browser.$(`tr[data-code="${first.code}"] td.code`).click();
+    await typeKeys(browser, "99");
+    await browser.keys(["Enter"]);
+    const error = await browser.$('[data-testid="field-error"]');
+    await error.waitForDisplayed({ timeout: 5000 });
+    assert.match(await error.getText(), new RegExp(`điểm phải từ 0 đến ${vi(cents(first.max_points))}`));
+    await browser.keys(["Escape"]);
+    assert.equal(await browser.$(`[data-testid="appraised-${first.code}"]`).getText(), vi(cents(first.max_points)));
+  });
+
+  it("marks one leaf not applicable", async () => {
+    await browser.$('[data-testid="search"]').setValue(na.code);
+    await browser.$(`tr[data-code="${na.code}"] td.code`).click();
+    await browser.$('[data-testid="na-toggle"]').click();
+    await browser.waitUntil(async () => (await browser.$(`[data-testid="appraised-${na.code}"]`).getText()) === "KAD", { timeout: 5000 });
+    await browser.$('[data-testid="na-reason"]').setValue("Không phát sinh trong năm");
+    await browser.$('[data-testid="search"]').click(); // blur commits the reason
+    await browser.$('[data-testid="search"]').click();
+    await browser.keys(["Escape"]); // Esc in the search box clears it
+    assert.equal(await browser.$('[data-testid="search"]').getValue(), "");
+  });
+
+  it("adds an evidence item linked to a leaf", async () => {
+    await browser.$('[data-testid="tab-evidence"]').click();
+    await browser.$('[data-testid="ev-number"]').setValue("52/KH-UBND");
+    await browser.$('[data-testid="ev-date"]').setValue("10/01/2025");
+    await browser.$('[data-testid="ev-summary"]').setValue("Kế hoạch cải cách hành chính năm 2025");
+    await browser.$('[data-testid="ev-leaves"]').setValue(scored[0].code);
+    await browser.$('[data-testid="ev-add"]').click();
+    await browser.waitUntil(async () => (await browser.$('[data-testid="evidence-table"]').getText()).includes("52/KH-UBND"), { timeout: 5000 });
+    assert.match(await browser.$('[data-testid="evidence-table"]').getText(), /10\/01\/2025/);
+    await browser.saveScreenshot(join(shotsDir, "visit-evidence.png"));
+  });
+
+  it("shows the exact totals and index", async () => {
+    assert.equal(await browser.$('[data-testid="visit-total-appraised"]').getText(), expectedTotal);
+    await browser.$('[data-testid="tab-evidence"]').click();
+    await browser.$("button=Chấm điểm").click();
+    await browser.$(`tr[data-code="${scored[0].code}"]`).waitForDisplayed({ timeout: 5000 });
+    await browser.saveScreenshot(join(shotsDir, "visit-scored.png"));
+  });
+
+  it("finds everything again after a restart", async () => {
+    await app.stop();
+    app = await startApp({ dataDir });
+    browser = app.browser;
+    await browser.$('[data-testid="campaign-card"]').waitForDisplayed({ timeout: 15000 });
+    await browser.$('[data-testid="campaign-card"]').click();
+    await browser.$('[data-testid="open-visit-XA01"]').click();
+    await browser.$('[data-testid="visit-total-appraised"]').waitForDisplayed({ timeout: 5000 });
+    assert.equal(await browser.$('[data-testid="visit-total-appraised"]').getText(), expectedTotal);
+    assert.match(await browser.$('[data-testid="tab-evidence"]').getText(), /\(1\)/);
+    assert.equal(await browser.$(`[data-testid="appraised-${na.code}"]`).getText(), "KAD");
+  });
+});
