@@ -162,7 +162,7 @@ fn campaign_view(state: State<'_>, id: String) -> ApiResult<CampaignView> {
 /// Creates the demo campaign; returns the demo visit's id.
 #[tauri::command(async)]
 fn create_demo(state: State<'_>) -> ApiResult<String> {
-    state.with_store(|s| Ok(thamdinh_core::demo::create_demo(s)?.id))
+    state.with_store(|s| Ok(thamdinh_core::demo::create_demo(s, thamdinh_core::demo::DEMO_SET)?.id))
 }
 
 #[tauri::command(async)]

@@ -26,19 +26,33 @@ function waitForPort(port, timeoutMs) {
   });
 }
 
+/** A TCP port nobody listens on right now (so parallel runs on one machine do not collide). */
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = net.createServer();
+    server.on("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
 /** Starts tauri-driver and a session; `dataDir` lets a test restart the app on the same data. */
 export async function startApp({ dataDir } = {}) {
   if (!process.env.DISPLAY) throw new Error("DISPLAY is not set: run the end-to-end tests under xvfb-run");
   dataDir ??= mkdtempSync(join(tmpdir(), "thamdinh-e2e-"));
   mkdirSync(shotsDir, { recursive: true });
-  const driver = spawn("tauri-driver", ["--port", "4444"], {
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     env: { ...process.env, THAMDINH_DATA_DIR: dataDir },
     stdio: ["ignore", "inherit", "inherit"],
   });
-  await waitForPort(4444, 15000);
+  await waitForPort(port, 15000);
   const browser = await remote({
     hostname: "127.0.0.1",
-    port: 4444,
+    port,
     logLevel: "error",
     capabilities: {
       browserName: "wry",

@@ -35,7 +35,14 @@ enum Command {
     #[command(subcommand)]
     Criteria(CriteriaCommand),
     /// Creates the demo campaign with a partly scored visit; prints the visit id on the last line.
-    Demo,
+    Demo {
+        /// Built-in criteria set to use (so-2025, xa-2025, huyen-2024).
+        #[arg(long, default_value = thamdinh_core::demo::DEMO_SET)]
+        set: String,
+        /// Do nothing when the store already holds a campaign (for `make run`).
+        #[arg(long)]
+        if_empty: bool,
+    },
     /// Visits (buổi thẩm định): list, show totals, verify the audit log.
     #[command(subcommand)]
     Visit(VisitCommand),
@@ -101,9 +108,13 @@ fn open_store(data_dir: &Path) -> Result<Store> {
 
 fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
     match command {
-        Command::Demo => {
+        Command::Demo { set, if_empty } => {
             let mut store = open_store(data_dir)?;
-            let visit = thamdinh_core::demo::create_demo(&mut store)?;
+            if if_empty && !store.campaigns()?.is_empty() {
+                println!("The store in {} already has campaigns; no demo added.", data_dir.display());
+                return Ok(ExitCode::SUCCESS);
+            }
+            let visit = thamdinh_core::demo::create_demo(&mut store, &set)?;
             let view = store.visit_view(&visit.id)?;
             println!(
                 "Đợt thẩm định mẫu: {} ({})",

@@ -9,9 +9,12 @@ use crate::visit::{LeafField, NewUnit, Participant, Visit};
 pub const DEMO_CAMPAIGN_NAME: &str =
     "Thẩm định Chỉ số CCHC năm 2025 — khối xã, phường (dữ liệu mẫu)";
 
-/// Creates the demo campaign and returns its partly scored visit.
-pub fn create_demo(store: &mut Store) -> Result<Visit> {
-    let json = crate::builtin::json("xa-2025")?;
+/// The built-in set the demo uses unless told otherwise.
+pub const DEMO_SET: &str = "xa-2025";
+
+/// Creates the demo campaign on a built-in set (slug or id) and returns its partly scored visit.
+pub fn create_demo(store: &mut Store, set: &str) -> Result<Visit> {
+    let json = crate::builtin::json(set)?;
     let campaign = store.create_campaign(&NewCampaign {
         name: DEMO_CAMPAIGN_NAME,
         year: 2025,

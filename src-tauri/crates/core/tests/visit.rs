@@ -366,7 +366,7 @@ fn unit_import_is_all_or_nothing_and_names_bad_lines() {
 fn demo_is_partly_scored_with_evidence_and_a_valid_chain() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_dir(dir.path()).unwrap();
-    let visit = create_demo(&mut store).unwrap();
+    let visit = create_demo(&mut store, "xa-2025").unwrap();
     let view = store.visit_view(&visit.id).unwrap();
     let t = &view.totals.appraised;
     assert!(t.tham_dinh.scored > 10 && t.tham_dinh.scored < t.tham_dinh.leaves);

@@ -1,0 +1,69 @@
+// `make bench`: time from a score edit to the updated total on screen, measured inside the
+// webview of the real app over 200 edits on the largest built-in set (huyen-2024, 98 leaves).
+// Baseline, same run: an IPC round trip to the backend plus one frame, the floor of any edit.
+// Prints median and p95 of both and their ratio. Target (issue): edit p95 < 16 ms.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { root, startApp } from "./harness.mjs";
+
+const EDITS = 200;
+const dataDir = mkdtempSync(join(tmpdir(), "thamdinh-bench-"));
+execFileSync(join(root, "target/debug/thamdinh"), ["--data-dir", dataDir, "demo", "--set", "huyen-2024"]);
+
+const app = await startApp({ dataDir });
+const { browser } = app;
+try {
+  await browser.$('[data-testid="campaign-card"]').waitForDisplayed({ timeout: 15000 });
+  await browser.$('[data-testid="campaign-card"]').click();
+  await browser.$('[data-testid="open-visit-XA001"]').click();
+  await browser.$('[data-testid="detail-appraised"]').waitForDisplayed({ timeout: 10000 });
+
+  const result = await browser.executeAsync(async (edits, done) => {
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+    const total = document.querySelector('[data-testid="visit-total-appraised"]');
+    const input = document.querySelector('[data-testid="detail-appraised"]');
+    const max = document.querySelector("tr.selected td.num").textContent.trim();
+    const changed = () =>
+      new Promise((resolve) => {
+        const observer = new MutationObserver(() => {
+          observer.disconnect();
+          resolve();
+        });
+        observer.observe(total, { subtree: true, characterData: true, childList: true });
+      });
+    const editTimes = [];
+    for (let i = 0; i < edits; i++) {
+      const seen = changed();
+      const t0 = performance.now();
+      input.value = i % 2 === 0 ? "0" : max; // alternate so the total changes every time
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      await seen;
+      await frame(); // painted
+      editTimes.push(performance.now() - t0);
+    }
+    const baseTimes = [];
+    for (let i = 0; i < edits; i++) {
+      const t0 = performance.now();
+      await window.__TAURI_INTERNALS__.invoke("get_setting", { key: "language" });
+      await frame();
+      baseTimes.push(performance.now() - t0);
+    }
+    done({ editTimes, baseTimes });
+  }, EDITS);
+
+  const stats = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return { median: s[Math.floor(s.length / 2)], p95: s[Math.floor(s.length * 0.95)] };
+  };
+  const edit = stats(result.editTimes);
+  const base = stats(result.baseTimes);
+  const f = (x) => x.toFixed(1).padStart(6);
+  console.log(`scoring edit → total on screen, ${EDITS} edits, huyen-2024 (98 leaves)`);
+  console.log(`  edit      median ${f(edit.median)} ms   p95 ${f(edit.p95)} ms   (target p95 < 16 ms)`);
+  console.log(`  baseline  median ${f(base.median)} ms   p95 ${f(base.p95)} ms   (IPC round trip + one frame)`);
+  console.log(`  ratio     median ${(edit.median / base.median).toFixed(2)}   p95 ${(edit.p95 / base.p95).toFixed(2)}`);
+} finally {
+  await app.stop();
+}
