@@ -45,11 +45,14 @@ deps: check-tools apt npm
 
 run: deps
 	@[ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || { echo "No display: start it from a desktop session (or: xvfb-run -a make run)."; exit 1; }
+	@# A newcomer sees something real at once: the demo campaign, added only to an empty store.
+	cargo run -q --locked -p thamdinh-cli -- demo --if-empty
 	npx tauri dev
 
 # The app with the UI built into the binary, as the end-to-end tests drive it.
 app: deps
 	npx tauri build --debug --no-bundle
+	cargo build --locked -p thamdinh-cli
 
 test: deps test-rust test-ui e2e
 
@@ -74,5 +77,6 @@ lint: deps bindings
 	@git diff --exit-code --stat -- ui/src/lib/bindings && [ -z "$$(git status --porcelain -- ui/src/lib/bindings)" ] \
 	  || { echo "ui/src/lib/bindings drifted from the Rust types: run 'make bindings' and commit."; exit 1; }
 
-bench: deps
+bench: app tauri-driver
 	cargo bench --locked -p thamdinh-core
+	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-scoring.mjs

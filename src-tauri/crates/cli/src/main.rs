@@ -111,7 +111,10 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         Command::Demo { set, if_empty } => {
             let mut store = open_store(data_dir)?;
             if if_empty && !store.campaigns()?.is_empty() {
-                println!("The store in {} already has campaigns; no demo added.", data_dir.display());
+                println!(
+                    "The store in {} already has campaigns; no demo added.",
+                    data_dir.display()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             let visit = thamdinh_core::demo::create_demo(&mut store, &set)?;
