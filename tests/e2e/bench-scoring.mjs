@@ -19,6 +19,7 @@ try {
   await browser.$('[data-testid="campaign-card"]').click();
   await browser.$('[data-testid="open-visit-XA001"]').click();
   await browser.$('[data-testid="detail-appraised"]').waitForDisplayed({ timeout: 10000 });
+  await browser.setTimeout({ script: 600000 }); // 200 edits on a busy machine can take a while
 
   const result = await browser.executeAsync(async (edits, done) => {
     const frame = () => new Promise((r) => requestAnimationFrame(() => r()));

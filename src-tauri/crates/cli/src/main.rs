@@ -46,6 +46,25 @@ enum Command {
     /// Visits (buổi thẩm định): list, show totals, verify the audit log.
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Photos as evidence.
+    #[command(subcommand)]
+    Photos(PhotosCommand),
+}
+
+#[derive(Subcommand)]
+enum PhotosCommand {
+    /// Ingests photos (files or folders) into a photo store: one JSON line per file with its
+    /// sha256, upright width/height, EXIF time, GPS, orientation and thumbnail, or its error.
+    Ingest {
+        /// The photo store folder (originals/, thumbs/, previews/ inside).
+        #[arg(long, value_name = "DIR")]
+        store: PathBuf,
+        /// Worker threads (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +150,33 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             );
             println!("{}", visit.id);
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Photos(PhotosCommand::Ingest { store, jobs, files }) => {
+            let files = thamdinh_core::photo::expand_paths(&files);
+            let workers = jobs.unwrap_or_else(thamdinh_core::photo::default_workers);
+            let cancel = std::sync::atomic::AtomicBool::new(false);
+            let results =
+                thamdinh_core::photo::ingest_all(&store, &files, workers, &cancel, &|_, _| {});
+            let mut failed = false;
+            for (file, result) in files.iter().zip(results) {
+                let line = match result {
+                    Ok(meta) => {
+                        let mut v = serde_json::to_value(&meta)?;
+                        v["file"] = file.display().to_string().into();
+                        v
+                    }
+                    Err(e) => {
+                        failed = true;
+                        serde_json::json!({ "file": file.display().to_string(), "error": e.to_string() })
+                    }
+                };
+                println!("{line}");
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Visit(VisitCommand::List { json }) => {
             let store = open_store(data_dir)?;

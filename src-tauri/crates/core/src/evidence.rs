@@ -44,8 +44,25 @@ pub struct NewEvidence {
     pub leaves: Vec<String>,
 }
 
-/// Writes `bytes` under `dir/<sha256>.<ext>` unless already there; returns the hash.
-/// Temp file + fsync + rename: a crash leaves either no file or the whole file.
+/// Writes `bytes` to `path` atomically: a temp file in the same folder, fsynced, renamed into
+/// place, and the folder synced so the rename itself is durable. A crash leaves the old state or
+/// the whole new file, never half of it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::InvalidValue(format!("{} has no folder", path.display())))?;
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| Error::Io(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Writes `bytes` under `dir/<sha256>.<ext>` unless already there; returns the hash and path.
 pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBuf)> {
     let sha = Sha256::digest(bytes)
         .iter()
@@ -63,17 +80,8 @@ pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBu
         format!("{sha}.{ext}")
     };
     let path = dir.join(name);
-    if path.exists() {
-        return Ok((sha, path));
-    }
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(&path).map_err(|e| Error::Io(e.error))?;
-    // Make the rename itself durable.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
+    if !path.exists() {
+        write_atomic(&path, bytes)?;
     }
     Ok((sha, path))
 }

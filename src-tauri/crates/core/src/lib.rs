@@ -9,6 +9,7 @@
 //! - [`visit`]: members, units, visits, per-leaf values, lock/unlock, undo.
 //! - [`evidence`]: the evidence register and attached files stored by SHA-256.
 //! - [`audit`]: the hash-chained, append-only audit log of each visit.
+//! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
 #![forbid(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod evidence;
 pub mod number;
+pub mod photo;
 pub mod scoring;
 pub mod store;
 pub mod visit;

@@ -1,0 +1,389 @@
+//! Photos as evidence: ingest (hash, EXIF, oriented thumbnail and preview, store by SHA-256).
+//!
+//! Originals are kept byte for byte, never re-encoded, under `originals/<sha256>.<ext>`; the
+//! thumbnail (~320 px) and preview (~1600 px) are JPEGs under `thumbs/` and `previews/`, turned
+//! upright by the EXIF orientation. JPEGs are decoded at reduced scale (DCT scaling, as vips does)
+//! so a 12 MP photo never costs a full-size decode. Files are processed in parallel, one worker per
+//! core; each file succeeds or fails on its own and a failed file leaves nothing behind.
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use image::{DynamicImage, ImageFormat, RgbImage};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::evidence::write_atomic;
+
+/// Long side of the thumbnail and of the preview, in pixels.
+pub const THUMB_SIZE: u32 = 320;
+pub const PREVIEW_SIZE: u32 = 1600;
+/// Above this a header is taken as absurd (or hostile) rather than decoded.
+pub const MAX_PIXELS: u64 = 120_000_000;
+pub const MAX_SIDE: u32 = 30_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Gps {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+/// What ingest learns of a photo.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct PhotoMeta {
+    pub sha256: String,
+    /// jpeg, png or webp.
+    pub format: String,
+    pub size_bytes: u64,
+    /// Upright width and height (after the EXIF orientation).
+    pub width: u32,
+    pub height: u32,
+    /// EXIF orientation 1–8 (1 when absent).
+    pub orientation: u16,
+    /// DateTimeOriginal as ISO 8601, with the offset when the camera recorded one.
+    pub taken_at: Option<String>,
+    pub gps: Option<Gps>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub original: String,
+    pub thumbnail: String,
+    pub preview: String,
+}
+
+/// Why one file was not ingested; the message is for people (Vietnamese first).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("tệp rỗng (0 byte)")]
+    Empty,
+    #[error("không phải ảnh JPEG, PNG hay WebP")]
+    Unsupported,
+    #[error("kích thước khai báo bất thường: {0}×{1} điểm ảnh")]
+    AbsurdSize(u32, u32),
+    #[error("ảnh hỏng, không đọc được: {0}")]
+    Corrupt(String),
+    #[error("lỗi đọc/ghi tệp: {0}")]
+    Io(String),
+    #[error("đã hủy")]
+    Cancelled,
+}
+
+fn sniff(bytes: &[u8]) -> Option<(ImageFormat, &'static str)> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some((ImageFormat::Jpeg, "jpg"))
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some((ImageFormat::Png, "png"))
+    } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some((ImageFormat::WebP, "webp"))
+    } else {
+        None
+    }
+}
+
+/// EXIF fields read from the container (JPEG, PNG and WebP all may carry them).
+#[derive(Debug, Default)]
+struct Exif {
+    orientation: u16,
+    taken_at: Option<String>,
+    gps: Option<Gps>,
+    make: Option<String>,
+    model: Option<String>,
+}
+
+fn read_exif(bytes: &[u8]) -> Exif {
+    use exif::{In, Tag, Value};
+    let Ok(data) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+        return Exif {
+            orientation: 1,
+            ..Default::default()
+        };
+    };
+    let ascii = |tag: Tag| -> Option<String> {
+        match &data.get_field(tag, In::PRIMARY)?.value {
+            Value::Ascii(parts) => parts
+                .first()
+                .map(|p| {
+                    String::from_utf8_lossy(p)
+                        .trim_matches(char::from(0))
+                        .trim()
+                        .to_string()
+                })
+                .filter(|s| !s.is_empty()),
+            _ => None,
+        }
+    };
+    let orientation = data
+        .get_field(Tag::Orientation, In::PRIMARY)
+        .and_then(|f| f.value.get_uint(0))
+        .and_then(|o| u16::try_from(o).ok())
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or(1);
+    let taken_at = ascii(Tag::DateTimeOriginal).and_then(|text| {
+        let dt = exif::DateTime::from_ascii(text.as_bytes()).ok()?;
+        let base = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
+        );
+        let offset = ascii(Tag::OffsetTimeOriginal)
+            .filter(|o| o.len() == 6 && (o.starts_with('+') || o.starts_with('-')));
+        Some(offset.map_or(base.clone(), |o| format!("{base}{o}")))
+    });
+    let coordinate = |value: Tag, reference: Tag, negative: &str| -> Option<f64> {
+        let Value::Rational(parts) = &data.get_field(value, In::PRIMARY)?.value else {
+            return None;
+        };
+        let [d, m, s] = parts.get(0..3)? else {
+            return None;
+        };
+        let degrees = d.to_f64() + m.to_f64() / 60.0 + s.to_f64() / 3600.0;
+        let sign = if ascii(reference).is_some_and(|r| r.eq_ignore_ascii_case(negative)) {
+            -1.0
+        } else {
+            1.0
+        };
+        degrees.is_finite().then_some(sign * degrees)
+    };
+    let gps = match (
+        coordinate(Tag::GPSLatitude, Tag::GPSLatitudeRef, "S"),
+        coordinate(Tag::GPSLongitude, Tag::GPSLongitudeRef, "W"),
+    ) {
+        (Some(latitude), Some(longitude)) => Some(Gps {
+            latitude,
+            longitude,
+        }),
+        _ => None,
+    };
+    Exif {
+        orientation,
+        taken_at,
+        gps,
+        make: ascii(Tag::Make),
+        model: ascii(Tag::Model),
+    }
+}
+
+/// Turns an image upright according to the EXIF orientation.
+pub fn apply_orientation(img: DynamicImage, orientation: u16) -> DynamicImage {
+    match orientation {
+        2 => img.fliph(),
+        3 => img.rotate180(),
+        4 => img.flipv(),
+        5 => img.rotate90().fliph(),
+        6 => img.rotate90(),
+        7 => img.rotate270().fliph(),
+        8 => img.rotate270(),
+        _ => img,
+    }
+}
+
+/// Decodes at the smallest scale that still covers `long_side` (JPEG DCT scaling), else fully.
+fn decode_for(
+    bytes: &[u8],
+    format: ImageFormat,
+    long_side: u32,
+) -> Result<DynamicImage, PhotoError> {
+    let corrupt = |e: &dyn std::fmt::Display| PhotoError::Corrupt(e.to_string());
+    if format == ImageFormat::Jpeg {
+        let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+        decoder.read_info().map_err(|e| corrupt(&e))?;
+        let info = decoder
+            .info()
+            .ok_or_else(|| PhotoError::Corrupt("no JPEG header".into()))?;
+        let (w, h) = (u32::from(info.width), u32::from(info.height));
+        let scale = long_side as f64 / w.max(h).max(1) as f64;
+        let target = |side: u32| {
+            u16::try_from(((side as f64 * scale).ceil() as u32).max(1)).unwrap_or(u16::MAX)
+        };
+        let (sw, sh) = decoder
+            .scale(target(w), target(h))
+            .map_err(|e| corrupt(&e))?;
+        let pixels = decoder.decode().map_err(|e| corrupt(&e))?;
+        let (sw, sh) = (u32::from(sw), u32::from(sh));
+        let rgb = match info.pixel_format {
+            jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(sw, sh, pixels),
+            jpeg_decoder::PixelFormat::L8 => {
+                RgbImage::from_raw(sw, sh, pixels.iter().flat_map(|&l| [l, l, l]).collect())
+            }
+            jpeg_decoder::PixelFormat::CMYK32 => RgbImage::from_raw(
+                sw,
+                sh,
+                pixels
+                    .chunks_exact(4)
+                    .flat_map(|p| {
+                        let k = u16::from(p[3]);
+                        [p[0], p[1], p[2]].map(|c| ((u16::from(c) * k) / 255) as u8)
+                    })
+                    .collect(),
+            ),
+            jpeg_decoder::PixelFormat::L16 => RgbImage::from_raw(
+                sw,
+                sh,
+                pixels
+                    .chunks_exact(2)
+                    .flat_map(|p| [p[0], p[0], p[0]])
+                    .collect(),
+            ),
+        };
+        return rgb
+            .map(DynamicImage::ImageRgb8)
+            .ok_or_else(|| PhotoError::Corrupt("truncated pixel data".into()));
+    }
+    image::load_from_memory_with_format(bytes, format).map_err(|e| corrupt(&e))
+}
+
+/// Width and height from the header only, before any decoding.
+fn header_size(bytes: &[u8], format: ImageFormat) -> Result<(u32, u32), PhotoError> {
+    image::ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| PhotoError::Corrupt(e.to_string()))
+}
+
+fn encode_jpeg(img: &DynamicImage) -> Result<Vec<u8>, PhotoError> {
+    let mut out = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 82);
+    img.to_rgb8()
+        .write_with_encoder(encoder)
+        .map_err(|e| PhotoError::Io(e.to_string()))?;
+    Ok(out)
+}
+
+/// Ingests one photo's bytes into `store_dir`. Everything is prepared in memory first, so a file
+/// that fails leaves nothing behind; writes are atomic (temp file, fsync, rename).
+pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoError> {
+    if bytes.is_empty() {
+        return Err(PhotoError::Empty);
+    }
+    let (format, ext) = sniff(bytes).ok_or(PhotoError::Unsupported)?;
+    let (w, h) = header_size(bytes, format)?;
+    if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS
+    {
+        return Err(PhotoError::AbsurdSize(w, h));
+    }
+    let exif = read_exif(bytes);
+    let sha256: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let original = store_dir.join("originals").join(format!("{sha256}.{ext}"));
+    let thumbnail = store_dir.join("thumbs").join(format!("{sha256}.jpg"));
+    let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
+    // The same photo twice is one copy: only decode when something is missing.
+    if !(original.exists() && thumbnail.exists() && preview.exists()) {
+        let decoded = decode_for(bytes, format, PREVIEW_SIZE)?;
+        let upright = apply_orientation(decoded, exif.orientation);
+        let preview_img = if upright.width().max(upright.height()) > PREVIEW_SIZE {
+            upright.resize(
+                PREVIEW_SIZE,
+                PREVIEW_SIZE,
+                image::imageops::FilterType::Triangle,
+            )
+        } else {
+            upright
+        };
+        let thumb_img = preview_img.thumbnail(THUMB_SIZE, THUMB_SIZE);
+        let (thumb_bytes, preview_bytes) = (encode_jpeg(&thumb_img)?, encode_jpeg(&preview_img)?);
+        let io = |e: crate::Error| PhotoError::Io(e.to_string());
+        write_atomic(&original, bytes).map_err(io)?;
+        write_atomic(&preview, &preview_bytes).map_err(io)?;
+        write_atomic(&thumbnail, &thumb_bytes).map_err(io)?;
+    }
+    let (width, height) = if (5..=8).contains(&exif.orientation) {
+        (h, w)
+    } else {
+        (w, h)
+    };
+    Ok(PhotoMeta {
+        sha256,
+        format: match format {
+            ImageFormat::Jpeg => "jpeg",
+            ImageFormat::Png => "png",
+            _ => "webp",
+        }
+        .into(),
+        size_bytes: bytes.len() as u64,
+        width,
+        height,
+        orientation: exif.orientation,
+        taken_at: exif.taken_at,
+        gps: exif.gps,
+        make: exif.make,
+        model: exif.model,
+        original: original.display().to_string(),
+        thumbnail: thumbnail.display().to_string(),
+        preview: preview.display().to_string(),
+    })
+}
+
+/// Ingests one file.
+pub fn ingest_file(store_dir: &Path, path: &Path) -> Result<PhotoMeta, PhotoError> {
+    let bytes =
+        std::fs::read(path).map_err(|e| PhotoError::Io(format!("{}: {e}", path.display())))?;
+    ingest_bytes(store_dir, &bytes)
+}
+
+/// Expands folders (recursively, sorted) into the files they hold; files stay as given.
+pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .unwrap_or_default();
+            entries.sort();
+            out.extend(expand_paths(&entries));
+        } else {
+            out.push(path.clone());
+        }
+    }
+    out
+}
+
+/// Ingests many files with `workers` threads. `on_done(done, total)` reports progress; setting
+/// `cancel` stops before the next file (files already stored stay, each one whole). Results come
+/// back in the order of `paths`.
+pub fn ingest_all(
+    store_dir: &Path,
+    paths: &[PathBuf],
+    workers: usize,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn(usize, usize) + Sync),
+) -> Vec<Result<PhotoMeta, PhotoError>> {
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<PhotoMeta, PhotoError>>>> =
+        paths.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..workers.clamp(1, paths.len().max(1)) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let result = if cancel.load(Ordering::Relaxed) {
+                        Err(PhotoError::Cancelled)
+                    } else {
+                        ingest_file(store_dir, path)
+                    };
+                    *results[i]
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(result);
+                    on_done(done.fetch_add(1, Ordering::Relaxed) + 1, paths.len());
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|m| {
+            m.into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or(Err(PhotoError::Cancelled))
+        })
+        .collect()
+}
+
+/// One worker per core.
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}

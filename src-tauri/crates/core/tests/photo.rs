@@ -1,0 +1,299 @@
+//! Photo ingest against files with EXIF written by exiftool (apt: libimage-exiftool-perl): the
+//! values read must match exiftool's, thumbnails must be upright, bad files must fail alone.
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+use image::{Rgb, RgbImage};
+use thamdinh_core::photo::{PhotoError, ingest_all, ingest_file};
+
+/// 400×200, left half red, right half blue: where red ends up tells the rotation.
+fn write_base_jpeg(path: &Path) {
+    let img = RgbImage::from_fn(400, 200, |x, _| {
+        if x < 200 {
+            Rgb([220, 20, 20])
+        } else {
+            Rgb([20, 20, 220])
+        }
+    });
+    img.save(path).unwrap();
+}
+
+fn exiftool(args: &[&str]) -> String {
+    let out = Command::new("exiftool")
+        .args(args)
+        .output()
+        .expect("exiftool is needed (apt: libimage-exiftool-perl)");
+    assert!(
+        out.status.success(),
+        "exiftool {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn photo_with_exif(dir: &Path, name: &str, tags: &[&str]) -> PathBuf {
+    let path = dir.join(name);
+    write_base_jpeg(&path);
+    let mut args = vec!["-q", "-overwrite_original"];
+    args.extend_from_slice(tags);
+    args.push(path.to_str().unwrap());
+    exiftool(&args);
+    path
+}
+
+fn is_red(p: &Rgb<u8>) -> bool {
+    p[0] > 150 && p[2] < 100
+}
+
+#[test]
+fn exif_values_match_exiftool() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = photo_with_exif(
+        dir.path(),
+        "cam.jpg",
+        &[
+            "-DateTimeOriginal=2025:11:20 09:15:30",
+            "-OffsetTimeOriginal=+07:00",
+            "-GPSLatitude=18.3583",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=105.8877",
+            "-GPSLongitudeRef=E",
+            "-Make=Canon",
+            "-Model=Canon EOS 90D",
+            "-Orientation#=6",
+        ],
+    );
+    let reference: serde_json::Value =
+        serde_json::from_str(&exiftool(&["-n", "-j", path.to_str().unwrap()])).unwrap();
+    let r = &reference[0];
+    let meta = ingest_file(&dir.path().join("store"), &path).unwrap();
+    assert_eq!(meta.taken_at.as_deref(), Some("2025-11-20T09:15:30+07:00"));
+    assert_eq!(r["DateTimeOriginal"], "2025:11:20 09:15:30");
+    let gps = meta.gps.unwrap();
+    assert!(
+        (gps.latitude - r["GPSLatitude"].as_f64().unwrap()).abs() < 1e-6,
+        "{gps:?} vs {r}"
+    );
+    assert!(
+        (gps.longitude - r["GPSLongitude"].as_f64().unwrap()).abs() < 1e-6,
+        "{gps:?} vs {r}"
+    );
+    assert_eq!(meta.orientation, r["Orientation"].as_u64().unwrap() as u16);
+    assert_eq!(meta.make.as_deref(), r["Make"].as_str());
+    assert_eq!(meta.model.as_deref(), r["Model"].as_str());
+    // Upright size: orientation 6 swaps width and height.
+    assert_eq!((meta.width, meta.height), (200, 400));
+    assert_eq!(meta.sha256.len(), 64);
+}
+
+#[test]
+fn southern_and_western_coordinates_are_negative() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = photo_with_exif(
+        dir.path(),
+        "sw.jpg",
+        &[
+            "-GPSLatitude=33.8688",
+            "-GPSLatitudeRef=S",
+            "-GPSLongitude=70.6693",
+            "-GPSLongitudeRef=W",
+            "-DateTimeOriginal=2025:01:02 03:04:05",
+        ],
+    );
+    let meta = ingest_file(&dir.path().join("store"), &path).unwrap();
+    let gps = meta.gps.unwrap();
+    assert!(gps.latitude < -33.86 && gps.longitude < -70.66, "{gps:?}");
+    assert_eq!(
+        meta.taken_at.as_deref(),
+        Some("2025-01-02T03:04:05"),
+        "no offset recorded, none invented"
+    );
+}
+
+#[test]
+fn thumbnails_are_upright_for_orientations_1_3_6_8() {
+    let dir = tempfile::tempdir().unwrap();
+    // (orientation, where red must be: (x, y) in fractions of the thumbnail, where blue must be)
+    let cases = [
+        (1, (0.25, 0.5), (0.75, 0.5)),
+        (3, (0.75, 0.5), (0.25, 0.5)),
+        (6, (0.5, 0.25), (0.5, 0.75)),
+        (8, (0.5, 0.75), (0.5, 0.25)),
+    ];
+    for (orientation, red_at, blue_at) in cases {
+        let tag = format!("-Orientation#={orientation}");
+        let path = photo_with_exif(dir.path(), &format!("o{orientation}.jpg"), &[&tag]);
+        let meta = ingest_file(&dir.path().join("store"), &path).unwrap();
+        let thumb = image::open(&meta.thumbnail).unwrap().to_rgb8();
+        let (w, h) = thumb.dimensions();
+        let expected = if orientation >= 5 {
+            (160, 320)
+        } else {
+            (320, 160)
+        };
+        assert_eq!((w, h), expected, "orientation {orientation}");
+        let at =
+            |(fx, fy): (f64, f64)| *thumb.get_pixel((fx * w as f64) as u32, (fy * h as f64) as u32);
+        assert!(
+            is_red(&at(red_at)),
+            "orientation {orientation}: expected red at {red_at:?}, got {:?}",
+            at(red_at)
+        );
+        assert!(
+            !is_red(&at(blue_at)),
+            "orientation {orientation}: expected blue at {blue_at:?}"
+        );
+        let preview = image::open(&meta.preview).unwrap();
+        assert_eq!(
+            (preview.width(), preview.height()),
+            if orientation >= 5 {
+                (200, 400)
+            } else {
+                (400, 200)
+            }
+        );
+    }
+}
+
+#[test]
+fn originals_are_kept_byte_for_byte_and_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = photo_with_exif(dir.path(), "a.jpg", &["-Make=Nikon"]);
+    let b = dir.path().join("copy-of-a.jpg");
+    std::fs::copy(&a, &b).unwrap();
+    let store = dir.path().join("store");
+    let m1 = ingest_file(&store, &a).unwrap();
+    let m2 = ingest_file(&store, &b).unwrap();
+    assert_eq!(m1.sha256, m2.sha256);
+    assert_eq!(
+        std::fs::read(&m1.original).unwrap(),
+        std::fs::read(&a).unwrap()
+    );
+    assert_eq!(
+        std::fs::read_dir(store.join("originals")).unwrap().count(),
+        1
+    );
+}
+
+/// A PNG whose header claims 100 000 × 100 000 pixels, with valid CRCs.
+fn absurd_png() -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut ihdr = b"IHDR".to_vec();
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&100_000u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for chunk in [
+        ihdr,
+        b"IDAT\x78\x9c\x03\x00\x00\x00\x00\x01".to_vec(),
+        b"IEND".to_vec(),
+    ] {
+        png.extend_from_slice(&(chunk.len() as u32 - 4).to_be_bytes());
+        png.extend_from_slice(&chunk);
+        png.extend_from_slice(&crc32(&chunk).to_be_bytes());
+    }
+    png
+}
+
+#[test]
+fn bad_files_fail_alone_with_a_clear_message_and_leave_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = photo_with_exif(dir.path(), "good.jpg", &["-Make=Sony"]);
+    let empty = dir.path().join("empty.jpg");
+    std::fs::write(&empty, b"").unwrap();
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, b"not an image at all").unwrap();
+    let truncated = dir.path().join("truncated.jpg");
+    let bytes = std::fs::read(&good).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let huge = dir.path().join("huge.png");
+    std::fs::write(&huge, absurd_png()).unwrap();
+    let gif = dir.path().join("anim.gif");
+    std::fs::write(&gif, b"GIF89a\x01\x00\x01\x00\x00\x00\x00;").unwrap();
+
+    let store = dir.path().join("store");
+    let paths = vec![empty, text, good.clone(), truncated, huge, gif];
+    let results = ingest_all(&store, &paths, 2, &AtomicBool::new(false), &|_, _| {});
+    assert!(matches!(results[0], Err(PhotoError::Empty)));
+    assert!(matches!(results[1], Err(PhotoError::Unsupported)));
+    assert!(
+        results[2].is_ok(),
+        "the good file goes on: {:?}",
+        results[2]
+    );
+    assert!(
+        matches!(results[3], Err(PhotoError::Corrupt(_))),
+        "{:?}",
+        results[3]
+    );
+    assert!(
+        matches!(results[4], Err(PhotoError::AbsurdSize(100_000, 100_000))),
+        "{:?}",
+        results[4]
+    );
+    assert!(matches!(results[5], Err(PhotoError::Unsupported)));
+    assert_eq!(
+        results[0].as_ref().unwrap_err().to_string(),
+        "tệp rỗng (0 byte)"
+    );
+    // Only the good photo is stored, with its two derivatives, and no temp file is left over.
+    for sub in ["originals", "thumbs", "previews"] {
+        let names: Vec<_> = std::fs::read_dir(store.join(sub))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{sub}: {names:?}");
+    }
+}
+
+#[test]
+fn png_and_webp_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = RgbImage::from_fn(64, 32, |x, _| {
+        if x < 32 {
+            Rgb([220, 20, 20])
+        } else {
+            Rgb([20, 20, 220])
+        }
+    });
+    let png = dir.path().join("a.png");
+    img.save(&png).unwrap();
+    let webp = dir.path().join("a.webp");
+    img.save_with_format(&webp, image::ImageFormat::WebP)
+        .unwrap();
+    for (path, format) in [(png, "png"), (webp, "webp")] {
+        let meta = ingest_file(&dir.path().join("store"), &path).unwrap();
+        assert_eq!(
+            (meta.format.as_str(), meta.width, meta.height),
+            (format, 64, 32)
+        );
+        assert!(meta.original.ends_with(&format!(
+            ".{}",
+            if format == "png" { "png" } else { "webp" }
+        )));
+    }
+}
+
+#[test]
+fn cancelling_stops_before_the_next_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = photo_with_exif(dir.path(), "a.jpg", &["-Make=A"]);
+    let cancel = AtomicBool::new(true);
+    let results = ingest_all(&dir.path().join("store"), &[a], 1, &cancel, &|_, _| {});
+    assert!(matches!(results[0], Err(PhotoError::Cancelled)));
+    assert!(!dir.path().join("store").join("originals").exists());
+}
