@@ -10,6 +10,7 @@
 //! - [`evidence`]: the evidence register and attached files stored by SHA-256.
 //! - [`audit`]: the hash-chained, append-only audit log of each visit.
 //! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
+//! - [`gallery`]: a visit's photos: captions, links to leaves, time/place flags.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
 #![forbid(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod criteria;
 pub mod demo;
 pub mod error;
 pub mod evidence;
+pub mod gallery;
 pub mod number;
 pub mod photo;
 pub mod scoring;

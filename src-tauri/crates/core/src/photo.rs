@@ -1,8 +1,8 @@
 //! Photos as evidence: ingest (hash, EXIF, oriented thumbnail and preview, store by SHA-256).
 //!
 //! Originals are kept byte for byte, never re-encoded, under `originals/<sha256>.<ext>`; the
-//! thumbnail (~320 px) and preview (~1600 px) are JPEGs under `thumbs/` and `previews/`, turned
-//! upright by the EXIF orientation. JPEGs are decoded at reduced scale (DCT scaling, as vips does)
+//! thumbnail (~320 px, at ingest) and preview (~1600 px, on first view) are JPEGs under `thumbs/`
+//! and `previews/`, turned upright by the EXIF orientation. JPEGs are decoded at reduced scale (DCT scaling, as vips does)
 //! so a 12 MP photo never costs a full-size decode. Files are processed in parallel, one worker per
 //! core; each file succeeds or fails on its own and a failed file leaves nothing behind.
 use std::io::Cursor;
@@ -23,7 +23,7 @@ pub const PREVIEW_SIZE: u32 = 1600;
 pub const MAX_PIXELS: u64 = 120_000_000;
 pub const MAX_SIDE: u32 = 30_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize, TS)]
 #[ts(export)]
 pub struct Gps {
     pub latitude: f64,
@@ -31,7 +31,7 @@ pub struct Gps {
 }
 
 /// What ingest learns of a photo.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, TS)]
 #[ts(export)]
 pub struct PhotoMeta {
     pub sha256: String,
@@ -269,24 +269,14 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     let original = store_dir.join("originals").join(format!("{sha256}.{ext}"));
     let thumbnail = store_dir.join("thumbs").join(format!("{sha256}.jpg"));
     let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
-    // The same photo twice is one copy: only decode when something is missing.
-    if !(original.exists() && thumbnail.exists() && preview.exists()) {
-        let decoded = decode_for(bytes, format, PREVIEW_SIZE)?;
-        let upright = apply_orientation(decoded, exif.orientation);
-        let preview_img = if upright.width().max(upright.height()) > PREVIEW_SIZE {
-            upright.resize(
-                PREVIEW_SIZE,
-                PREVIEW_SIZE,
-                image::imageops::FilterType::Triangle,
-            )
-        } else {
-            upright
-        };
-        let thumb_img = preview_img.thumbnail(THUMB_SIZE, THUMB_SIZE);
-        let (thumb_bytes, preview_bytes) = (encode_jpeg(&thumb_img)?, encode_jpeg(&preview_img)?);
+    // The same photo twice is one copy: only decode when something is missing. The preview is
+    // made on first view (`ensure_preview`), so ingest decodes at 1/8 scale only.
+    if !(original.exists() && thumbnail.exists()) {
+        let decoded = decode_for(bytes, format, THUMB_SIZE)?;
+        let thumb_img = apply_orientation(decoded, exif.orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
+        let thumb_bytes = encode_jpeg(&thumb_img)?;
         let io = |e: crate::Error| PhotoError::Io(e.to_string());
         write_atomic(&original, bytes).map_err(io)?;
-        write_atomic(&preview, &preview_bytes).map_err(io)?;
         write_atomic(&thumbnail, &thumb_bytes).map_err(io)?;
     }
     let (width, height) = if (5..=8).contains(&exif.orientation) {
@@ -316,6 +306,29 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     })
 }
 
+/// Makes the ~1600 px upright preview of a stored photo if it is not there yet; returns its path.
+pub fn ensure_preview(store_dir: &Path, sha256: &str) -> Result<PathBuf, PhotoError> {
+    let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
+    if preview.exists() {
+        return Ok(preview);
+    }
+    let original = ["jpg", "png", "webp"]
+        .iter()
+        .map(|ext| store_dir.join("originals").join(format!("{sha256}.{ext}")))
+        .find(|p| p.exists())
+        .ok_or_else(|| PhotoError::Io(format!("photo {sha256} is not in the store")))?;
+    let bytes = std::fs::read(&original).map_err(|e| PhotoError::Io(e.to_string()))?;
+    let (format, _) = sniff(&bytes).ok_or(PhotoError::Unsupported)?;
+    let upright = apply_orientation(decode_for(&bytes, format, PREVIEW_SIZE)?, read_exif(&bytes).orientation);
+    let img = if upright.width().max(upright.height()) > PREVIEW_SIZE {
+        upright.resize(PREVIEW_SIZE, PREVIEW_SIZE, image::imageops::FilterType::Triangle)
+    } else {
+        upright
+    };
+    write_atomic(&preview, &encode_jpeg(&img)?).map_err(|e| PhotoError::Io(e.to_string()))?;
+    Ok(preview)
+}
+
 /// Ingests one file.
 pub fn ingest_file(store_dir: &Path, path: &Path) -> Result<PhotoMeta, PhotoError> {
     let bytes =
@@ -323,13 +336,19 @@ pub fn ingest_file(store_dir: &Path, path: &Path) -> Result<PhotoMeta, PhotoErro
     ingest_bytes(store_dir, &bytes)
 }
 
-/// Expands folders (recursively, sorted) into the files they hold; files stay as given.
+/// Expands folders (recursively, sorted) into the files they hold, skipping hidden entries
+/// (`.DS_Store`, `.thumbnails/`); files named explicitly stay as given.
 pub fn expand_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for path in paths {
         if path.is_dir() {
             let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-                .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+                .map(|rd| {
+                    rd.filter_map(|e| e.ok())
+                        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                        .map(|e| e.path())
+                        .collect()
+                })
                 .unwrap_or_default();
             entries.sort();
             out.extend(expand_paths(&entries));

@@ -103,6 +103,23 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // v4: photos of a visit (files live in <data dir>/photos by SHA-256) and their links to leaves.
+    "CREATE TABLE photo (
+        visit_id TEXT NOT NULL REFERENCES visit(id),
+        sha256 TEXT NOT NULL,
+        meta TEXT NOT NULL,              -- PhotoMeta as JSON
+        taken_at TEXT,
+        caption TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (visit_id, sha256)
+    ) WITHOUT ROWID;
+    CREATE TABLE photo_leaf (
+        visit_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        code TEXT NOT NULL,
+        PRIMARY KEY (visit_id, sha256, code),
+        FOREIGN KEY (visit_id, sha256) REFERENCES photo(visit_id, sha256)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.
