@@ -78,6 +78,11 @@ lint: deps bindings
 	@git diff --exit-code --stat -- ui/src/lib/bindings && [ -z "$$(git status --porcelain -- ui/src/lib/bindings)" ] \
 	  || { echo "ui/src/lib/bindings drifted from the Rust types: run 'make bindings' and commit."; exit 1; }
 
+BENCH_APT := imagemagick libvips-tools openssl bc time
+
 bench: app tauri-driver
+	@missing=$$(for p in $(BENCH_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; fi
 	cargo bench --locked -p thamdinh-core
+	bash src-tauri/crates/core/benches/photos.sh
 	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-scoring.mjs

@@ -8,6 +8,8 @@ use thamdinh_core::audit::AuditEntry;
 use thamdinh_core::builtin::{self, SetSummary};
 use thamdinh_core::criteria::CriteriaSet;
 use thamdinh_core::evidence::NewEvidence;
+use thamdinh_core::gallery::Photo;
+use thamdinh_core::photo;
 use thamdinh_core::scoring::{self, Scores, SetTotals};
 use thamdinh_core::store::{self, Campaign, NewCampaign, Store};
 use thamdinh_core::visit::{
@@ -63,6 +65,8 @@ type ApiResult<T> = Result<T, ApiError>;
 /// The store, or why it could not be opened (shown by the UI instead of crashing).
 struct AppState {
     store: Result<Mutex<Store>, ApiError>,
+    /// Set by `cancel_ingest` to stop a running photo ingest before its next file.
+    cancel_ingest: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -273,6 +277,146 @@ fn audit_log(
     state.with_store(|s| s.audit(&visit_id, code.as_deref()))
 }
 
+/// Progress of a photo ingest, sent as the `photo-progress` event.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct IngestProgress {
+    pub done: usize,
+    pub total: usize,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct IngestFailure {
+    pub file: String,
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct IngestReport {
+    pub added: usize,
+    pub failures: Vec<IngestFailure>,
+    pub cancelled: bool,
+}
+
+/// Ingests photos (files or folders, as dropped on the window) into a visit, off the UI thread,
+/// reporting progress; the store is locked only to record the results.
+#[tauri::command(async)]
+fn ingest_photos(
+    app: tauri::AppHandle,
+    state: State<'_>,
+    visit_id: String,
+    paths: Vec<String>,
+) -> ApiResult<IngestReport> {
+    use std::sync::atomic::Ordering;
+    use tauri::Emitter;
+    let dir = state.with_store(|s| {
+        s.visit(&visit_id)?;
+        s.photos_dir()
+    })?;
+    let files = photo::expand_paths(
+        &paths
+            .iter()
+            .map(std::path::PathBuf::from)
+            .collect::<Vec<_>>(),
+    );
+    state.cancel_ingest.store(false, Ordering::Relaxed);
+    let progress = |done, total| {
+        let _ = app.emit("photo-progress", IngestProgress { done, total });
+    };
+    let results = photo::ingest_all(
+        &dir,
+        &files,
+        photo::default_workers(),
+        &state.cancel_ingest,
+        &progress,
+    );
+    let cancelled = state.cancel_ingest.load(Ordering::Relaxed);
+    let mut metas = Vec::new();
+    let mut failures = Vec::new();
+    for (file, result) in files.iter().zip(results) {
+        match result {
+            Ok(meta) => metas.push(meta),
+            Err(photo::PhotoError::Cancelled) => {}
+            Err(e) => failures.push(IngestFailure {
+                file: file.display().to_string(),
+                error: e.to_string(),
+            }),
+        }
+    }
+    let added = state.with_store(|s| s.add_photos(&visit_id, &metas))?;
+    Ok(IngestReport {
+        added,
+        failures,
+        cancelled,
+    })
+}
+
+#[tauri::command(async)]
+fn cancel_ingest(state: State<'_>) {
+    state
+        .cancel_ingest
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[tauri::command(async)]
+fn photos(state: State<'_>, visit_id: String) -> ApiResult<Vec<Photo>> {
+    state.with_store(|s| s.photos(&visit_id))
+}
+
+/// The JPEG bytes of a photo's thumbnail, or of its preview (made on first view).
+#[tauri::command(async)]
+fn photo_image(state: State<'_>, sha256: String, preview: bool) -> ApiResult<tauri::ipc::Response> {
+    let dir = state.with_store(|s| s.photos_dir())?;
+    if !sha256.chars().all(|c| c.is_ascii_hexdigit()) || sha256.len() != 64 {
+        return Err(ApiError {
+            code: ErrorCode::Invalid,
+            message: format!("{sha256:?} is not a SHA-256"),
+        });
+    }
+    let path = if preview {
+        photo::ensure_preview(&dir, &sha256).map_err(|e| ApiError {
+            code: ErrorCode::Internal,
+            message: e.to_string(),
+        })?
+    } else {
+        dir.join("thumbs").join(format!("{sha256}.jpg"))
+    };
+    let bytes = std::fs::read(&path).map_err(|e| ApiError {
+        code: ErrorCode::NotFound,
+        message: e.to_string(),
+    })?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+#[tauri::command(async)]
+fn set_photo_caption(
+    state: State<'_>,
+    visit_id: String,
+    sha256: String,
+    caption: String,
+) -> ApiResult<Vec<Photo>> {
+    state.with_store(|s| {
+        s.set_photo_caption(&visit_id, &sha256, &caption)?;
+        s.photos(&visit_id)
+    })
+}
+
+#[tauri::command(async)]
+fn link_photo(
+    state: State<'_>,
+    visit_id: String,
+    sha256: String,
+    code: String,
+    linked: bool,
+) -> ApiResult<Vec<Photo>> {
+    state.with_store(|s| {
+        s.link_photo(&visit_id, &sha256, &code, linked)?;
+        s.photos(&visit_id)
+    })
+}
+
 #[tauri::command(async)]
 fn get_setting(state: State<'_>, key: String) -> ApiResult<Option<String>> {
     state.with_store(|s| s.setting(&key))
@@ -289,6 +433,7 @@ pub fn run() {
         store: Store::open_dir(&data_dir)
             .map(Mutex::new)
             .map_err(ApiError::from),
+        cancel_ingest: Default::default(),
     };
     tauri::Builder::default()
         .manage(state)
@@ -310,6 +455,12 @@ pub fn run() {
             add_evidence,
             link_evidence,
             audit_log,
+            ingest_photos,
+            cancel_ingest,
+            photos,
+            photo_image,
+            set_photo_caption,
+            link_photo,
             get_setting,
             set_setting
         ])

@@ -29,3 +29,21 @@ describe("formatDate", () => {
     expect(formatDate("2026-01-05T23:30:00.000Z")).toBe("05/01/2026");
   });
 });
+
+import { formatWallClock, subtractDecimals } from "../src/lib/format";
+
+describe("formatWallClock", () => {
+  it("keeps the camera's own clock", () => {
+    expect(formatWallClock("2026-01-15T09:30:00+07:00")).toBe("15/01/2026 09:30");
+    expect(formatWallClock("2026-01-15T23:59:59")).toBe("15/01/2026 23:59");
+  });
+});
+
+describe("subtractDecimals", () => {
+  it("is exact", () => {
+    expect(subtractDecimals("86.33", "90")).toBe("-3.67");
+    expect(subtractDecimals("0.3", "0.1")).toBe("0.2");
+    expect(subtractDecimals("1", "1.25")).toBe("-0.25");
+    expect(subtractDecimals("100", "0")).toBe("100");
+  });
+});

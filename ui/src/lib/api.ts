@@ -6,6 +6,8 @@ import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Campaign } from "./bindings/Campaign";
 import type { CampaignInput } from "./bindings/CampaignInput";
 import type { CampaignView } from "./bindings/CampaignView";
+import type { IngestReport } from "./bindings/IngestReport";
+import type { Photo } from "./bindings/Photo";
 import type { LeafField } from "./bindings/LeafField";
 import type { NewEvidence } from "./bindings/NewEvidence";
 import type { NewUnit } from "./bindings/NewUnit";
@@ -15,6 +17,7 @@ import type { SetView } from "./bindings/SetView";
 import type { Unit } from "./bindings/Unit";
 import type { VisitView } from "./bindings/VisitView";
 
+export type { IngestReport, Photo };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -55,4 +58,16 @@ export const api = {
   auditLog: (visitId: string, code: string | null) => call<AuditEntry[]>("audit_log", { visitId, code }),
   getSetting: (key: string) => call<string | null>("get_setting", { key }),
   setSetting: (key: string, value: string) => call<null>("set_setting", { key, value }),
+};
+
+/** Photo commands; images come back as raw JPEG bytes. */
+export const photoApi = {
+  ingest: (visitId: string, paths: string[]) => call<IngestReport>("ingest_photos", { visitId, paths }),
+  cancel: () => call<null>("cancel_ingest"),
+  list: (visitId: string) => call<Photo[]>("photos", { visitId }),
+  image: async (sha256: string, preview: boolean) =>
+    new Blob([await call<ArrayBuffer>("photo_image", { sha256, preview })], { type: "image/jpeg" }),
+  caption: (visitId: string, sha256: string, caption: string) => call<Photo[]>("set_photo_caption", { visitId, sha256, caption }),
+  link: (visitId: string, sha256: string, code: string, linked: boolean) =>
+    call<Photo[]>("link_photo", { visitId, sha256, code, linked }),
 };

@@ -67,3 +67,10 @@ function toScaled(s: string, scale: number): bigint {
   const value = BigInt(int + frac.padEnd(scale, "0"));
   return negative ? -value : value;
 }
+
+/** A camera's capture time as the camera recorded it (its own wall clock, no time-zone shift):
+ * "2026-01-15T09:30:00+07:00" → "15/01/2026 09:30". */
+export function formatWallClock(iso: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
+  return m ? `${m[3]}/${m[2]}/${m[1]} ${m[4]}:${m[5]}` : iso;
+}

@@ -1,12 +1,12 @@
 //! The photos of a visit: metadata recorded after ingest, captions, links to leaves, and the flags
 //! a reviewer wants (taken on another day than the visit, or far from the unit).
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::{TransactionBehavior, params};
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::audit::{self, Change};
 use crate::photo::PhotoMeta;
-use crate::store::{now, Store};
+use crate::store::{Store, now};
 use crate::{Error, Result};
 
 /// Farther than this from the unit's location, a photo is flagged.
@@ -27,8 +27,14 @@ pub struct Photo {
 
 /// Great-circle distance in km.
 pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
-    let (la1, lo1, la2, lo2) = (a.0.to_radians(), a.1.to_radians(), b.0.to_radians(), b.1.to_radians());
-    let h = ((la2 - la1) / 2.0).sin().powi(2) + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
+    let (la1, lo1, la2, lo2) = (
+        a.0.to_radians(),
+        a.1.to_radians(),
+        b.0.to_radians(),
+        b.1.to_radians(),
+    );
+    let h = ((la2 - la1) / 2.0).sin().powi(2)
+        + la1.cos() * la2.cos() * ((lo2 - lo1) / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().asin()
 }
 
@@ -48,16 +54,28 @@ impl Store {
             return Err(Error::VisitLocked);
         }
         let actor = self.actor()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut added = 0;
         for meta in metas {
-            let json = serde_json::to_string(meta).map_err(|e| Error::InvalidValue(e.to_string()))?;
+            let json =
+                serde_json::to_string(meta).map_err(|e| Error::InvalidValue(e.to_string()))?;
             let n = tx.execute(
                 "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![visit_id, meta.sha256, json, meta.taken_at, now()],
             )?;
             if n > 0 {
-                audit::append(&tx, visit_id, &actor, &Change { action: "add_photo", new: Some(&meta.sha256), ..Default::default() })?;
+                audit::append(
+                    &tx,
+                    visit_id,
+                    &actor,
+                    &Change {
+                        action: "add_photo",
+                        new: Some(&meta.sha256),
+                        ..Default::default()
+                    },
+                )?;
                 added += 1;
             }
         }
@@ -70,22 +88,34 @@ impl Store {
         let visit = self.visit(visit_id)?;
         let unit = self.unit(&visit.unit_id)?;
         let mut links = std::collections::HashMap::<String, Vec<String>>::new();
-        let mut stmt = self.conn.prepare("SELECT sha256, code FROM photo_leaf WHERE visit_id = ?1 ORDER BY code")?;
-        for row in stmt.query_map([visit_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sha256, code FROM photo_leaf WHERE visit_id = ?1 ORDER BY code")?;
+        for row in stmt.query_map([visit_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
             let (sha, code) = row?;
             links.entry(sha).or_default().push(code);
         }
         let mut stmt = self.conn.prepare(
             "SELECT meta, caption FROM photo WHERE visit_id = ?1 ORDER BY taken_at IS NULL, taken_at, added_at",
         )?;
-        let rows = stmt.query_map([visit_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([visit_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (json, caption) = row?;
-            let meta: PhotoMeta = serde_json::from_str(&json).map_err(|e| Error::InvalidValue(e.to_string()))?;
-            let other_day = meta.taken_at.as_deref().is_some_and(|t| !t.starts_with(&visit.visit_date));
+            let meta: PhotoMeta =
+                serde_json::from_str(&json).map_err(|e| Error::InvalidValue(e.to_string()))?;
+            let other_day = meta
+                .taken_at
+                .as_deref()
+                .is_some_and(|t| !t.starts_with(&visit.visit_date));
             let distance_km = match (meta.gps, unit.latitude, unit.longitude) {
-                (Some(g), Some(lat), Some(lon)) => Some(haversine_km((g.latitude, g.longitude), (lat, lon))),
+                (Some(g), Some(lat), Some(lon)) => {
+                    Some(haversine_km((g.latitude, g.longitude), (lat, lon)))
+                }
                 _ => None,
             };
             out.push(Photo {
@@ -112,24 +142,47 @@ impl Store {
     }
 
     /// Links (or unlinks) a photo and a leaf.
-    pub fn link_photo(&mut self, visit_id: &str, sha256: &str, code: &str, linked: bool) -> Result<()> {
+    pub fn link_photo(
+        &mut self,
+        visit_id: &str,
+        sha256: &str,
+        code: &str,
+        linked: bool,
+    ) -> Result<()> {
         let set = self.visit_set(visit_id)?;
         if set.find(code).is_none_or(|n| n.leaf.is_none()) {
-            return Err(Error::InvalidValue(format!("{code} không phải tiêu chí thành phần của bộ tiêu chí này")));
+            return Err(Error::InvalidValue(format!(
+                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
+            )));
         }
         let actor = self.actor()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let changed = if linked {
             tx.execute(
                 "INSERT OR IGNORE INTO photo_leaf (visit_id, sha256, code) VALUES (?1, ?2, ?3)",
                 params![visit_id, sha256, code],
             )?
         } else {
-            tx.execute("DELETE FROM photo_leaf WHERE visit_id = ?1 AND sha256 = ?2 AND code = ?3", params![visit_id, sha256, code])?
+            tx.execute(
+                "DELETE FROM photo_leaf WHERE visit_id = ?1 AND sha256 = ?2 AND code = ?3",
+                params![visit_id, sha256, code],
+            )?
         };
         if changed > 0 {
             let action = if linked { "link_photo" } else { "unlink_photo" };
-            audit::append(&tx, visit_id, &actor, &Change { action, code, new: Some(sha256), ..Default::default() })?;
+            audit::append(
+                &tx,
+                visit_id,
+                &actor,
+                &Change {
+                    action,
+                    code,
+                    new: Some(sha256),
+                    ..Default::default()
+                },
+            )?;
         }
         tx.commit()?;
         Ok(())

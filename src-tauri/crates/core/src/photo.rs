@@ -273,7 +273,8 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     // made on first view (`ensure_preview`), so ingest decodes at 1/8 scale only.
     if !(original.exists() && thumbnail.exists()) {
         let decoded = decode_for(bytes, format, THUMB_SIZE)?;
-        let thumb_img = apply_orientation(decoded, exif.orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
+        let thumb_img =
+            apply_orientation(decoded, exif.orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
         let thumb_bytes = encode_jpeg(&thumb_img)?;
         let io = |e: crate::Error| PhotoError::Io(e.to_string());
         write_atomic(&original, bytes).map_err(io)?;
@@ -319,9 +320,16 @@ pub fn ensure_preview(store_dir: &Path, sha256: &str) -> Result<PathBuf, PhotoEr
         .ok_or_else(|| PhotoError::Io(format!("photo {sha256} is not in the store")))?;
     let bytes = std::fs::read(&original).map_err(|e| PhotoError::Io(e.to_string()))?;
     let (format, _) = sniff(&bytes).ok_or(PhotoError::Unsupported)?;
-    let upright = apply_orientation(decode_for(&bytes, format, PREVIEW_SIZE)?, read_exif(&bytes).orientation);
+    let upright = apply_orientation(
+        decode_for(&bytes, format, PREVIEW_SIZE)?,
+        read_exif(&bytes).orientation,
+    );
     let img = if upright.width().max(upright.height()) > PREVIEW_SIZE {
-        upright.resize(PREVIEW_SIZE, PREVIEW_SIZE, image::imageops::FilterType::Triangle)
+        upright.resize(
+            PREVIEW_SIZE,
+            PREVIEW_SIZE,
+            image::imageops::FilterType::Triangle,
+        )
     } else {
         upright
     };

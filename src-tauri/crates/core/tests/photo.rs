@@ -144,7 +144,10 @@ fn thumbnails_are_upright_for_orientations_1_3_6_8() {
             !is_red(&at(blue_at)),
             "orientation {orientation}: expected blue at {blue_at:?}"
         );
-        let preview = image::open(thamdinh_core::photo::ensure_preview(&dir.path().join("store"), &meta.sha256).unwrap()).unwrap();
+        let preview = image::open(
+            thamdinh_core::photo::ensure_preview(&dir.path().join("store"), &meta.sha256).unwrap(),
+        )
+        .unwrap();
         assert_eq!(
             (preview.width(), preview.height()),
             if orientation >= 5 {
@@ -305,17 +308,58 @@ fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_dir(&dir.path().join("data")).unwrap();
     let c = store
-        .create_campaign(&NewCampaign { name: "Đợt", year: 2025, criteria_set_json: thamdinh_core::builtin::json("xa-2025").unwrap(), ..Default::default() })
+        .create_campaign(&NewCampaign {
+            name: "Đợt",
+            year: 2025,
+            criteria_set_json: thamdinh_core::builtin::json("xa-2025").unwrap(),
+            ..Default::default()
+        })
         .unwrap();
     let unit = store
-        .add_unit(&c.id, &NewUnit { code: "X1".into(), name: "Xã A".into(), unit_type: "xã".into(), latitude: Some(18.3583), longitude: Some(105.8877) })
+        .add_unit(
+            &c.id,
+            &NewUnit {
+                code: "X1".into(),
+                name: "Xã A".into(),
+                unit_type: "xã".into(),
+                latitude: Some(18.3583),
+                longitude: Some(105.8877),
+            },
+        )
         .unwrap();
     let visit = store.create_visit(&unit.id, "20/11/2025", "", &[]).unwrap();
-    let near = photo_with_exif(dir.path(), "near.jpg", &["-DateTimeOriginal=2025:11:20 10:00:00", "-GPSLatitude=18.3590", "-GPSLatitudeRef=N", "-GPSLongitude=105.8880", "-GPSLongitudeRef=E"]);
-    let far = photo_with_exif(dir.path(), "far.jpg", &["-DateTimeOriginal=2025:11:19 08:00:00", "-GPSLatitude=21.0278", "-GPSLatitudeRef=N", "-GPSLongitude=105.8342", "-GPSLongitudeRef=E"]);
+    let near = photo_with_exif(
+        dir.path(),
+        "near.jpg",
+        &[
+            "-DateTimeOriginal=2025:11:20 10:00:00",
+            "-GPSLatitude=18.3590",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=105.8880",
+            "-GPSLongitudeRef=E",
+        ],
+    );
+    let far = photo_with_exif(
+        dir.path(),
+        "far.jpg",
+        &[
+            "-DateTimeOriginal=2025:11:19 08:00:00",
+            "-GPSLatitude=21.0278",
+            "-GPSLatitudeRef=N",
+            "-GPSLongitude=105.8342",
+            "-GPSLongitudeRef=E",
+        ],
+    );
     let photos_dir = store.photos_dir().unwrap();
-    let metas: Vec<_> = [&near, &far, &near].iter().map(|p| ingest_file(&photos_dir, p).unwrap()).collect();
-    assert_eq!(store.add_photos(&visit.id, &metas).unwrap(), 2, "the same photo twice is recorded once");
+    let metas: Vec<_> = [&near, &far, &near]
+        .iter()
+        .map(|p| ingest_file(&photos_dir, p).unwrap())
+        .collect();
+    assert_eq!(
+        store.add_photos(&visit.id, &metas).unwrap(),
+        2,
+        "the same photo twice is recorded once"
+    );
     let photos = store.photos(&visit.id).unwrap();
     assert_eq!(photos.len(), 2);
     // Sorted by capture time: the photo from the day before comes first, and is flagged.
@@ -323,11 +367,19 @@ fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
     assert!(photos[0].distance_km.unwrap() > 250.0);
     assert!(!photos[1].other_day && !photos[1].far);
     assert!(photos[1].distance_km.unwrap() < 0.2);
-    store.link_photo(&visit.id, &photos[1].meta.sha256, "1.1.1", true).unwrap();
-    store.set_photo_caption(&visit.id, &photos[1].meta.sha256, "Bảng niêm yết TTHC").unwrap();
+    store
+        .link_photo(&visit.id, &photos[1].meta.sha256, "1.1.1", true)
+        .unwrap();
+    store
+        .set_photo_caption(&visit.id, &photos[1].meta.sha256, "Bảng niêm yết TTHC")
+        .unwrap();
     let again = store.photos(&visit.id).unwrap();
     assert_eq!(again[1].leaves, vec!["1.1.1".to_string()]);
     assert_eq!(again[1].caption, "Bảng niêm yết TTHC");
-    assert!(store.link_photo(&visit.id, &photos[1].meta.sha256, "1.1", true).is_err());
+    assert!(
+        store
+            .link_photo(&visit.id, &photos[1].meta.sha256, "1.1", true)
+            .is_err()
+    );
     store.verify_audit(&visit.id).unwrap();
 }

@@ -1,0 +1,45 @@
+// Photos end to end: open the demo visit, add a folder of photos (as a drop would), see the
+// upright thumbnails sorted by capture time, the other-day flag, and the bad file reported alone.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { root, shotsDir, startApp } from "./harness.mjs";
+
+describe("photos as evidence", () => {
+  let app;
+  let browser;
+
+  before(async () => {
+    app = await startApp();
+    browser = app.browser;
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  it("adds a folder of photos to the demo visit and shows them", async () => {
+    await browser.$('[data-testid="use-demo"]').waitForDisplayed({ timeout: 15000 });
+    await browser.$('[data-testid="use-demo"]').click();
+    await browser.$('[data-testid="tab-photos"]').waitForDisplayed({ timeout: 10000 });
+    await browser.$('[data-testid="tab-photos"]').click();
+    await browser.$('[data-testid="photo-path"]').setValue(join(root, "tests/e2e/fixtures/photos"));
+    await browser.$('[data-testid="photo-add"]').click();
+    const report = await browser.$('[data-testid="photo-report"]');
+    await report.waitForDisplayed({ timeout: 20000 });
+    assert.match(await report.getText(), /^2 ảnh đã thêm/);
+    assert.match(await browser.$('[data-testid="photo-failures"]').getText(), /broken\.jpg: ảnh hỏng/);
+    const cards = await browser.$$(".photo-card");
+    assert.equal(cards.length, 2);
+    // Sorted by capture time: 10/01 (a day other than the visit, 15/01) before 15/01.
+    assert.match(await cards[0].getText(), /10\/01\/2026 14:05 · 480×640/);
+    assert.match(await cards[0].getText(), /Chụp khác ngày thẩm định/);
+    assert.match(await cards[1].getText(), /15\/01\/2026 09:30 · 640×480/);
+    assert.doesNotMatch(await cards[1].getText(), /khác ngày|Xa đơn vị/);
+    // Thumbnails are loaded and upright (the rotated photo is taller than wide).
+    await browser.waitUntil(async () => (await browser.$$(".photo-card img")).length === 2, { timeout: 5000 });
+    const size = await browser.execute(() => [...document.querySelectorAll(".photo-card img")].map((i) => [i.naturalWidth, i.naturalHeight]));
+    assert.deepEqual(size, [[240, 320], [320, 240]]);
+    await browser.saveScreenshot(join(shotsDir, "photos.png"));
+  });
+});
