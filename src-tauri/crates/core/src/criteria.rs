@@ -174,6 +174,15 @@ impl CriteriaSet {
             .find_map(|n| walk(n, code))
     }
 
+    /// The leaf (tiêu chí thành phần) with this code, or an error naming the code.
+    pub fn leaf(&self, code: &str) -> Result<&Node> {
+        self.find(code).filter(|n| n.leaf.is_some()).ok_or_else(|| {
+            Error::InvalidValue(format!(
+                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
+            ))
+        })
+    }
+
     /// Sum of the areas' maxima (the set's nominal max, usually 100).
     pub fn max_total(&self) -> Decimal {
         self.areas.iter().map(|a| a.max_points).sum()

@@ -94,7 +94,7 @@ impl Store {
         new: &NewEvidence,
         file: Option<(&str, &[u8])>,
     ) -> Result<Evidence> {
-        self.ensure_visit_editable(visit_id)?;
+        self.ensure_draft(visit_id)?;
         if new.summary.trim().is_empty() {
             return Err(Error::InvalidValue(
                 "the summary (trích yếu) of an evidence item is empty".into(),
@@ -119,13 +119,8 @@ impl Store {
             .filter(|c| !c.is_empty())
             .collect();
         leaves.dedup();
-        if let Some(bad) = leaves
-            .iter()
-            .find(|c| set.find(c).is_none_or(|n| n.leaf.is_none()))
-        {
-            return Err(Error::InvalidValue(format!(
-                "{bad} không phải tiêu chí thành phần của bộ tiêu chí này"
-            )));
+        for code in &leaves {
+            set.leaf(code)?;
         }
         let (file_sha256, file_name) = match file {
             Some((name, bytes)) => {
@@ -195,13 +190,8 @@ impl Store {
         code: &str,
         linked: bool,
     ) -> Result<()> {
-        self.ensure_visit_editable(visit_id)?;
-        let set = self.visit_set(visit_id)?;
-        if set.find(code).is_none_or(|n| n.leaf.is_none()) {
-            return Err(Error::InvalidValue(format!(
-                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
-            )));
-        }
+        self.ensure_draft(visit_id)?;
+        self.visit_set(visit_id)?.leaf(code)?;
         let actor = self.actor()?;
         let tx = self
             .conn
@@ -289,12 +279,5 @@ impl Store {
         )?;
         let rows = stmt.query_map([visit_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    fn ensure_visit_editable(&self, visit_id: &str) -> Result<()> {
-        match self.visit(visit_id)?.status {
-            crate::visit::VisitStatus::Locked => Err(Error::VisitLocked),
-            crate::visit::VisitStatus::Draft => Ok(()),
-        }
     }
 }

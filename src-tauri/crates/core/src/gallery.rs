@@ -50,9 +50,7 @@ impl Store {
 
     /// Records ingested photos in a visit (the same photo twice is recorded once).
     pub fn add_photos(&mut self, visit_id: &str, metas: &[PhotoMeta]) -> Result<usize> {
-        if self.visit(visit_id)?.status == crate::visit::VisitStatus::Locked {
-            return Err(Error::VisitLocked);
-        }
+        self.ensure_draft(visit_id)?;
         let actor = self.actor()?;
         let tx = self
             .conn
@@ -131,6 +129,7 @@ impl Store {
     }
 
     pub fn set_photo_caption(&mut self, visit_id: &str, sha256: &str, caption: &str) -> Result<()> {
+        self.ensure_draft(visit_id)?;
         let n = self.conn.execute(
             "UPDATE photo SET caption = ?3 WHERE visit_id = ?1 AND sha256 = ?2",
             params![visit_id, sha256, caption.trim()],
@@ -149,12 +148,8 @@ impl Store {
         code: &str,
         linked: bool,
     ) -> Result<()> {
-        let set = self.visit_set(visit_id)?;
-        if set.find(code).is_none_or(|n| n.leaf.is_none()) {
-            return Err(Error::InvalidValue(format!(
-                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
-            )));
-        }
+        self.ensure_draft(visit_id)?;
+        self.visit_set(visit_id)?.leaf(code)?;
         let actor = self.actor()?;
         let tx = self
             .conn

@@ -683,7 +683,8 @@ impl Store {
         })
     }
 
-    fn ensure_draft(&self, visit_id: &str) -> Result<Visit> {
+    /// The visit, if it can be edited (not locked).
+    pub(crate) fn ensure_draft(&self, visit_id: &str) -> Result<Visit> {
         let visit = self.visit(visit_id)?;
         if visit.status == VisitStatus::Locked {
             return Err(Error::VisitLocked);
@@ -702,11 +703,7 @@ impl Store {
     ) -> Result<()> {
         self.ensure_draft(visit_id)?;
         let set = self.visit_set(visit_id)?;
-        let node = set.find(code).filter(|n| n.leaf.is_some()).ok_or_else(|| {
-            Error::InvalidValue(format!(
-                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
-            ))
-        })?;
+        let node = set.leaf(code)?;
         let value = match field.column() {
             Some(column) => match Entry::parse(text).map_err(Error::InvalidValue)? {
                 Some(entry) => {
