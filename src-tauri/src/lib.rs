@@ -170,6 +170,20 @@ fn create_demo(state: State<'_>) -> ApiResult<String> {
 }
 
 #[tauri::command(async)]
+fn add_member(
+    state: State<'_>,
+    campaign_id: String,
+    name: String,
+    title: String,
+    role: String,
+) -> ApiResult<Member> {
+    state.with_store(|s| {
+        s.campaign(&campaign_id)?;
+        s.add_member(&campaign_id, &name, &title, &role)
+    })
+}
+
+#[tauri::command(async)]
 fn add_unit(state: State<'_>, campaign_id: String, unit: NewUnit) -> ApiResult<Unit> {
     state.with_store(|s| s.add_unit(&campaign_id, &unit))
 }
@@ -444,6 +458,7 @@ pub fn run() {
             create_campaign,
             campaign_view,
             create_demo,
+            add_member,
             add_unit,
             import_units,
             create_visit,

@@ -41,6 +41,8 @@ export const api = {
   createCampaign: (input: CampaignInput) => call<Campaign>("create_campaign", { input }),
   campaignView: (id: string) => call<CampaignView>("campaign_view", { id }),
   createDemo: () => call<string>("create_demo"),
+  addMember: (campaignId: string, name: string, title: string, role: string) =>
+    call<unknown>("add_member", { campaignId, name, title, role }),
   addUnit: (campaignId: string, unit: NewUnit) => call<Unit>("add_unit", { campaignId, unit }),
   importUnits: (campaignId: string, bytes: number[]) => call<Unit[]>("import_units", { campaignId, bytes }),
   createVisit: (unitId: string, date: string, place: string, participants: Participant[]) =>

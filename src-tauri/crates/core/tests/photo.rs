@@ -385,7 +385,16 @@ fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
     // A locked visit's photos are read-only too.
     store.lock_visit(&visit.id).unwrap();
     let sha = &photos[1].meta.sha256;
-    assert!(matches!(store.link_photo(&visit.id, sha, "1.1.2", true), Err(thamdinh_core::Error::VisitLocked)));
-    assert!(matches!(store.set_photo_caption(&visit.id, sha, "x"), Err(thamdinh_core::Error::VisitLocked)));
-    assert!(matches!(store.add_photos(&visit.id, &metas), Err(thamdinh_core::Error::VisitLocked)));
+    assert!(matches!(
+        store.link_photo(&visit.id, sha, "1.1.2", true),
+        Err(thamdinh_core::Error::VisitLocked)
+    ));
+    assert!(matches!(
+        store.set_photo_caption(&visit.id, sha, "x"),
+        Err(thamdinh_core::Error::VisitLocked)
+    ));
+    assert!(matches!(
+        store.add_photos(&visit.id, &metas),
+        Err(thamdinh_core::Error::VisitLocked)
+    ));
 }
