@@ -13,7 +13,7 @@ use thamdinh_core::scoring::{
     self, Column, ColumnTotals, Entry, NodeTotals, Scores, SetTotals, Tally,
 };
 use thamdinh_core::store::Store;
-use thamdinh_core::visit::VisitStatus;
+use thamdinh_core::visit::{LeafField, VisitStatus};
 
 #[derive(Parser)]
 #[command(
@@ -80,6 +80,19 @@ enum VisitCommand {
         visit: String,
         #[arg(long)]
         json: bool,
+    },
+    /// Sets one field of one leaf, as typed in the app (`1,5`, `NA`, a reason; empty clears it).
+    Set {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(long)]
+        code: String,
+        /// self_assessed, appraised, na_reason, deduction_reason, explanation_request,
+        /// explanation_answer, round1 or round2.
+        #[arg(long, default_value = "appraised")]
+        field: String,
+        #[arg(long, allow_hyphen_values = true)]
+        value: String,
     },
     /// Checks the hash chain of a visit's audit log.
     VerifyAudit {
@@ -232,6 +245,20 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
                 );
                 print!("{}", render_totals(&set, &view.totals));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Set {
+            visit,
+            code,
+            field,
+            value,
+        }) => {
+            let field =
+                LeafField::parse(&field).with_context(|| format!("unknown field {field:?}"))?;
+            let mut store = open_store(data_dir)?;
+            store.set_field(&visit, &code, field, &value)?;
+            let view = store.visit_view(&visit)?;
+            println!("{}", short_tally(&view.totals.appraised.total));
             Ok(ExitCode::SUCCESS)
         }
         Command::Visit(VisitCommand::VerifyAudit { visit }) => {
