@@ -447,7 +447,7 @@ fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = thamdinh_core::visit::csv_record_line(&bytes, &record);
         let code = record.get(code_at).unwrap_or_default();
         if code.is_empty() && record.iter().all(str::is_empty) {
             continue;

@@ -969,6 +969,19 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
     }
 }
 
+/// The 1-based line of the file where a CSV record starts. Counted from the byte offset, past
+/// the blank lines the csv crate skips (its own line count and offset point before them).
+pub fn csv_record_line(bytes: &[u8], record: &csv::StringRecord) -> usize {
+    let mut at = record
+        .position()
+        .map_or(0, |p| p.byte() as usize)
+        .min(bytes.len());
+    while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+        at += 1;
+    }
+    bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+}
+
 fn csv_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -977,7 +990,7 @@ fn csv_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| vec![format!("cannot read the CSV: {e}")])?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let line = csv_record_line(bytes, &record);
         rows.push((line, record.iter().map(String::from).collect()));
     }
     Ok(rows)

@@ -385,3 +385,68 @@ fn demo_is_partly_scored_with_evidence_and_a_valid_chain() {
     assert!(store.verify_audit(&visit.id).unwrap() > 20);
     assert_eq!(store.visits(None).unwrap().len(), 1);
 }
+
+#[test]
+fn unit_lists_are_read_from_csv_and_xlsx_with_line_numbers() {
+    use thamdinh_core::visit::parse_unit_list;
+    let csv = "mã,tên,loại,vĩ độ,kinh độ\nX1,Xã Thạch Lạc,xã,\"18,3583\",105.8877\n\nP1,Phường Thành Sen,phường,,\n";
+    let rows = parse_unit_list(csv.as_bytes()).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0].0, rows[0].1.code.as_str(), rows[0].1.latitude),
+        (2, "X1", Some(18.3583))
+    );
+    assert_eq!(
+        (rows[1].0, rows[1].1.name.as_str(), rows[1].1.longitude),
+        (4, "Phường Thành Sen", None)
+    );
+    let bad = parse_unit_list("code,name,type,latitude\nX1,A,xã,north\n".as_bytes()).unwrap_err();
+    assert_eq!(
+        bad,
+        vec!["line 2: latitude \"north\" is not a number".to_string()]
+    );
+    assert!(parse_unit_list(b"ma,ten\nX1,A\n").unwrap_err()[0].starts_with("line 1:"));
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["code", "name", "type", "latitude", "longitude"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "S01").unwrap();
+    sheet.write_string(1, 1, "Sở Tư pháp").unwrap();
+    sheet.write_string(1, 2, "Sở").unwrap();
+    sheet.write_number(1, 3, 18.34).unwrap();
+    sheet.write_number(1, 4, 105.9).unwrap();
+    sheet.write_string(2, 0, "DK1").unwrap();
+    sheet.write_string(2, 1, "Đặc khu Hòn Ngư").unwrap();
+    sheet.write_string(2, 2, "đặc khu").unwrap();
+    let xlsx = book.save_to_buffer().unwrap();
+    let rows = parse_unit_list(&xlsx).unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(
+        (rows[0].0, rows[0].1.code.as_str(), rows[0].1.latitude),
+        (2, "S01", Some(18.34))
+    );
+    assert_eq!((rows[1].0, rows[1].1.unit_type.as_str()), (3, "đặc khu"));
+    // And they import, types normalised.
+    let (_d, mut store, v) = setup();
+    let campaign = store.visit_view(&v).unwrap().campaign.id;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|(l, mut u)| {
+            u.code = format!("N{}", u.code);
+            (l, u)
+        })
+        .collect();
+    let units = store.import_units(&campaign, &rows).unwrap();
+    assert_eq!(
+        units
+            .iter()
+            .map(|u| u.unit_type.as_str())
+            .collect::<Vec<_>>(),
+        ["so_ban_nganh", "dac_khu"]
+    );
+}
