@@ -44,19 +44,31 @@ pub struct NewEvidence {
     pub leaves: Vec<String>,
 }
 
-/// Writes `bytes` to `path` atomically: a temp file in the same folder, fsynced, renamed into
-/// place, and the folder synced so the rename itself is durable. A crash leaves the old state or
-/// the whole new file, never half of it.
+/// Writes `bytes` to `path` atomically and durably: a temp file in the same folder, fsynced,
+/// renamed into place, and the folder synced so the rename itself is durable. A crash leaves the
+/// old state or the whole new file, never half of it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temp(path, bytes, true)
+}
+
+/// Like [`write_atomic`] but without fsync, for derived files that can be made again
+/// (thumbnails, previews): still never half-written, but a power cut may lose them.
+pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_via_temp(path, bytes, false)
+}
+
+fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::InvalidValue(format!("{} has no folder", path.display())))?;
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if durable {
+        tmp.as_file().sync_all()?;
+    }
     tmp.persist(path).map_err(|e| Error::Io(e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
+    if durable && let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
     Ok(())

@@ -14,7 +14,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-use crate::evidence::write_atomic;
+use crate::evidence::{write_atomic, write_atomic_cache};
 
 /// Long side of the thumbnail and of the preview, in pixels.
 pub const THUMB_SIZE: u32 = 320;
@@ -278,7 +278,7 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
         let thumb_bytes = encode_jpeg(&thumb_img)?;
         let io = |e: crate::Error| PhotoError::Io(e.to_string());
         write_atomic(&original, bytes).map_err(io)?;
-        write_atomic(&thumbnail, &thumb_bytes).map_err(io)?;
+        write_atomic_cache(&thumbnail, &thumb_bytes).map_err(io)?;
     }
     let (width, height) = if (5..=8).contains(&exif.orientation) {
         (h, w)
@@ -333,7 +333,7 @@ pub fn ensure_preview(store_dir: &Path, sha256: &str) -> Result<PathBuf, PhotoEr
     } else {
         upright
     };
-    write_atomic(&preview, &encode_jpeg(&img)?).map_err(|e| PhotoError::Io(e.to_string()))?;
+    write_atomic_cache(&preview, &encode_jpeg(&img)?).map_err(|e| PhotoError::Io(e.to_string()))?;
     Ok(preview)
 }
 
