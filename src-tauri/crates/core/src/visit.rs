@@ -246,6 +246,38 @@ fn visit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
     })
 }
 
+/// Inserts a checked unit (on a connection or inside a transaction); a code already in the
+/// campaign is an error naming it.
+fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
+    let unit = Unit {
+        id: uuid::Uuid::new_v4().to_string(),
+        campaign_id: campaign_id.into(),
+        code: new.code.clone(),
+        name: new.name.clone(),
+        unit_type: new.unit_type.clone(),
+        latitude: new.latitude,
+        longitude: new.longitude,
+    };
+    let result = conn.execute(
+        "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![unit.id, unit.campaign_id, unit.code, unit.name, unit.unit_type, unit.latitude, unit.longitude],
+    );
+    match result {
+        Err(rusqlite::Error::SqliteFailure(e, _))
+            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+        {
+            Err(Error::InvalidValue(format!(
+                "unit code {} is already in this campaign",
+                unit.code
+            )))
+        }
+        other => {
+            other?;
+            Ok(unit)
+        }
+    }
+}
+
 const UNIT_COLUMNS: &str = "id, campaign_id, code, name, unit_type, latitude, longitude";
 const VISIT_COLUMNS: &str = "id, unit_id, visit_date, place, participants, status, created_at";
 
@@ -346,37 +378,7 @@ impl Store {
     pub fn add_unit(&self, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
         self.campaign(campaign_id)?;
         let new = check_unit(new).map_err(Error::InvalidValue)?;
-        self.insert_unit(campaign_id, &new)
-    }
-
-    fn insert_unit(&self, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
-        let unit = Unit {
-            id: uuid::Uuid::new_v4().to_string(),
-            campaign_id: campaign_id.into(),
-            code: new.code.clone(),
-            name: new.name.clone(),
-            unit_type: new.unit_type.clone(),
-            latitude: new.latitude,
-            longitude: new.longitude,
-        };
-        let result = self.conn.execute(
-            "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![unit.id, unit.campaign_id, unit.code, unit.name, unit.unit_type, unit.latitude, unit.longitude],
-        );
-        match result {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                Err(Error::InvalidValue(format!(
-                    "unit code {} is already in this campaign",
-                    unit.code
-                )))
-            }
-            other => {
-                other?;
-                Ok(unit)
-            }
-        }
+        insert_unit(&self.conn, campaign_id, &new)
     }
 
     /// Imports units from a list (rows of code, name, type, optional latitude, longitude).
@@ -416,24 +418,11 @@ impl Store {
             return Err(errors);
         }
         let tx = self.conn.transaction().map_err(|e| vec![e.to_string()])?;
-        let mut out = Vec::new();
-        for unit in &good {
-            let u = Unit {
-                id: uuid::Uuid::new_v4().to_string(),
-                campaign_id: campaign_id.into(),
-                code: unit.code.clone(),
-                name: unit.name.clone(),
-                unit_type: unit.unit_type.clone(),
-                latitude: unit.latitude,
-                longitude: unit.longitude,
-            };
-            tx.execute(
-                "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![u.id, u.campaign_id, u.code, u.name, u.unit_type, u.latitude, u.longitude],
-            )
+        let out = good
+            .iter()
+            .map(|unit| insert_unit(&tx, campaign_id, unit))
+            .collect::<Result<Vec<_>>>()
             .map_err(|e| vec![e.to_string()])?;
-            out.push(u);
-        }
         tx.commit().map_err(|e| vec![e.to_string()])?;
         Ok(out)
     }
