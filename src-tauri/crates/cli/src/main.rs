@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+mod bundle_cmd;
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -49,6 +51,12 @@ enum Command {
     /// Photos as evidence.
     #[command(subcommand)]
     Photos(PhotosCommand),
+    /// Signing keys (minisign format, secret key encrypted with a passphrase).
+    #[command(subcommand)]
+    Key(bundle_cmd::KeyCommand),
+    /// Signed result bundles: export, verify.
+    #[command(subcommand)]
+    Bundle(bundle_cmd::BundleCommand),
 }
 
 #[derive(Subcommand)]
@@ -140,6 +148,8 @@ fn open_store(data_dir: &Path) -> Result<Store> {
 
 fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
     match command {
+        Command::Key(c) => bundle_cmd::run_key(c),
+        Command::Bundle(c) => bundle_cmd::run_bundle(c, data_dir),
         Command::Demo { set, if_empty } => {
             let mut store = open_store(data_dir)?;
             if if_empty && !store.campaigns()?.is_empty() {

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// The `prev_hash` of a visit's first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
 #[ts(export)]
 pub struct AuditEntry {
     pub seq: i64,

@@ -23,6 +23,10 @@ pub enum Error {
         "the database was written by a newer version of Thẩm Định (schema {found}, this build knows up to {supported}); please update the app"
     )]
     DatabaseTooNew { found: i64, supported: i64 },
+    #[error("gói kết quả bị từ chối (bundle rejected): {0}")]
+    BundleRejected(#[from] crate::bundle::Rejection),
+    #[error("đã hủy (cancelled)")]
+    Cancelled,
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("i/o error: {0}")]

@@ -74,24 +74,36 @@ fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` under `dir/<sha256>.<ext>` unless already there; returns the hash and path.
-pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBuf)> {
-    let sha = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+/// The stored name of a blob: `<sha256>.<ext>`, the extension reduced to a few safe characters.
+pub fn blob_file_name(sha256: &str, ext: &str) -> String {
     let ext: String = ext
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .take(8)
         .collect::<String>()
         .to_lowercase();
-    let name = if ext.is_empty() {
-        sha.clone()
+    if ext.is_empty() {
+        sha256.to_string()
     } else {
-        format!("{sha}.{ext}")
-    };
-    let path = dir.join(name);
+        format!("{sha256}.{ext}")
+    }
+}
+
+/// The extension an attached file is stored under, from its original name.
+pub fn file_ext(file_name: &str) -> &str {
+    Path::new(file_name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+}
+
+/// Writes `bytes` under `dir/<sha256>.<ext>` unless already there; returns the hash and path.
+pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBuf)> {
+    let sha = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>();
+    let path = dir.join(blob_file_name(&sha, ext));
     if !path.exists() {
         write_atomic(&path, bytes)?;
     }
@@ -143,11 +155,7 @@ impl Store {
                     .files_dir
                     .clone()
                     .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
-                let ext = Path::new(name)
-                    .extension()
-                    .and_then(|e| e.to_str())
-                    .unwrap_or("");
-                let (sha, _) = store_blob(&dir, bytes, ext)?;
+                let (sha, _) = store_blob(&dir, bytes, file_ext(name))?;
                 (Some(sha), Some(name.to_string()))
             }
             None => (None, None),

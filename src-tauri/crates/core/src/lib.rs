@@ -11,11 +11,13 @@
 //! - [`audit`]: the hash-chained, append-only audit log of each visit.
 //! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
 //! - [`gallery`]: a visit's photos: captions, links to leaves, time/place flags.
+//! - [`bundle`]: signed result bundles (BagIt + minisign): keys, export, verification.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
 #![forbid(unsafe_code)]
 
 pub mod audit;
 pub mod builtin;
+pub mod bundle;
 pub mod criteria;
 pub mod demo;
 pub mod error;

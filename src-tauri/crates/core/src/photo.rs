@@ -307,16 +307,21 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     })
 }
 
+/// Where the original of a stored photo is (`originals/<sha256>.<ext>`), if it is there.
+pub fn original_path(store_dir: &Path, sha256: &str) -> Option<PathBuf> {
+    ["jpg", "png", "webp"]
+        .iter()
+        .map(|ext| store_dir.join("originals").join(format!("{sha256}.{ext}")))
+        .find(|p| p.exists())
+}
+
 /// Makes the ~1600 px upright preview of a stored photo if it is not there yet; returns its path.
 pub fn ensure_preview(store_dir: &Path, sha256: &str) -> Result<PathBuf, PhotoError> {
     let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
     if preview.exists() {
         return Ok(preview);
     }
-    let original = ["jpg", "png", "webp"]
-        .iter()
-        .map(|ext| store_dir.join("originals").join(format!("{sha256}.{ext}")))
-        .find(|p| p.exists())
+    let original = original_path(store_dir, sha256)
         .ok_or_else(|| PhotoError::Io(format!("photo {sha256} is not in the store")))?;
     let bytes = std::fs::read(&original).map_err(|e| PhotoError::Io(e.to_string()))?;
     let (format, _) = sniff(&bytes).ok_or(PhotoError::Unsupported)?;

@@ -120,6 +120,16 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (visit_id, sha256, code),
         FOREIGN KEY (visit_id, sha256) REFERENCES photo(visit_id, sha256)
     ) WITHOUT ROWID;",
+    // v5: the signed result bundles exported from this laptop, for revision numbers.
+    "CREATE TABLE bundle (
+        id TEXT PRIMARY KEY,            -- Bundle-Id (UUID)
+        visit_ids TEXT NOT NULL,        -- sorted visit ids, comma-separated: the revision series
+        revision INTEGER NOT NULL,
+        supersedes TEXT,
+        signer_key_id TEXT NOT NULL,
+        file TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );",
 ];
 
 /// The schema version this build writes.

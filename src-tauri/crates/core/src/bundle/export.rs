@@ -1,0 +1,388 @@
+//! Writing a bundle: payload from the store, a BagIt bag in a zip written to a temp file beside
+//! the target, fsynced and renamed; the stored files are re-hashed on the other cores while the
+//! zip is written, so a file damaged on disk is never signed.
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use chrono::{Datelike, Timelike};
+use minisign::SecretKey;
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
+
+use super::result::{
+    AUDIT_PATH, BundleIdentity, CRITERIA_PATH, Payload, RESULT_PATH, SignerDoc, StoredFile,
+    canonical_bytes,
+};
+use super::{BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, TAG_MANIFEST, hex, manifest_text, sha256_hex};
+use crate::store::{Store, now};
+use crate::{Error, Result};
+
+/// What is shown once a bundle is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ExportSummary {
+    pub bundle_id: String,
+    pub revision: u32,
+    pub supersedes: Option<String>,
+    pub signer_key_id: String,
+    pub file: String,
+    pub payload_files: u64,
+    pub payload_bytes: u64,
+    pub zip_bytes: u64,
+}
+
+/// Everything needed to write a bundle, read from the store (which can then be released while the
+/// long write runs).
+pub struct PreparedExport {
+    payload: Payload,
+    visit_key: String,
+    secret_key: SecretKey,
+    source_organization: String,
+}
+
+fn visit_key(visit_ids: &[String]) -> String {
+    let mut ids = visit_ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    ids.join(",")
+}
+
+/// Opens the key (a wrong passphrase fails here, before any work) and gathers the payload.
+/// The revision is the next of the series of bundles this store exported for the same visits.
+pub fn prepare_export(
+    store: &Store,
+    visit_ids: &[String],
+    secret_key_text: &str,
+    passphrase: &str,
+) -> Result<PreparedExport> {
+    let (secret_key, key) = super::keys::open_secret_key(secret_key_text, passphrase)?;
+    let visit_key = visit_key(visit_ids);
+    let previous: Option<(String, u32)> = store
+        .conn
+        .query_row(
+            "SELECT id, revision FROM bundle WHERE visit_ids = ?1 ORDER BY revision DESC LIMIT 1",
+            [&visit_key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let identity = BundleIdentity {
+        bundle_id: uuid::Uuid::new_v4().to_string(),
+        revision: previous.as_ref().map_or(1, |p| p.1 + 1),
+        supersedes: previous.map(|p| p.0),
+        created_at: now(),
+        signer: SignerDoc {
+            key_id: key.key_id,
+            name: store.actor()?,
+        },
+    };
+    let payload = store.bundle_payload(visit_ids, identity)?;
+    let c = &payload.result.campaign;
+    let source_organization = if c.delegation.name.trim().is_empty() {
+        c.name.clone()
+    } else {
+        c.delegation.name.clone()
+    };
+    Ok(PreparedExport {
+        payload,
+        visit_key,
+        secret_key,
+        source_organization,
+    })
+}
+
+/// Remembers a written bundle so the next export of the same visits is its next revision.
+pub fn record_bundle(store: &Store, prepared_visit_key: &str, summary: &ExportSummary) -> Result<()> {
+    store.conn.execute(
+        "INSERT INTO bundle (id, visit_ids, revision, supersedes, signer_key_id, file, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            summary.bundle_id,
+            prepared_visit_key,
+            summary.revision,
+            summary.supersedes,
+            summary.signer_key_id,
+            summary.file,
+            now()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Prepares, writes and records a bundle in one go (the CLI's way; the app splits the steps so
+/// the store is not held during the write).
+pub fn export_bundle(
+    store: &Store,
+    visit_ids: &[String],
+    secret_key_text: &str,
+    passphrase: &str,
+    out: &Path,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary> {
+    let prepared = prepare_export(store, visit_ids, secret_key_text, passphrase)?;
+    let key = prepared.visit_key.clone();
+    let summary = write_bundle(prepared, out, progress, cancel)?;
+    record_bundle(store, &key, &summary)?;
+    Ok(summary)
+}
+
+impl PreparedExport {
+    pub fn visit_key(&self) -> &str {
+        &self.visit_key
+    }
+}
+
+const CHUNK: usize = 1 << 20;
+
+/// Writes the bundle to `out` (atomically: temp file, fsync, rename). `progress(done, total)` is
+/// called as payload bytes are written; `cancel` stops the work and leaves nothing behind.
+pub fn write_bundle(
+    prepared: PreparedExport,
+    out: &Path,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary> {
+    let PreparedExport {
+        payload,
+        secret_key,
+        source_organization,
+        ..
+    } = prepared;
+    let result = &payload.result;
+    let root = format!("thamdinh-{}/", result.bundle_id);
+    let result_json = canonical_bytes(result)?;
+    let generated: [(&str, &[u8]); 3] = [
+        (RESULT_PATH, &result_json),
+        (CRITERIA_PATH, &payload.criteria_json),
+        (AUDIT_PATH, &payload.audit_jsonl),
+    ];
+    let payload_bytes: u64 = generated.iter().map(|g| g.1.len() as u64).sum::<u64>()
+        + payload.files.iter().map(|f| f.size).sum::<u64>();
+    let payload_files = (generated.len() + payload.files.len()) as u64;
+
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".thamdinh-export-")
+        .suffix(".part")
+        .tempfile_in(&dir)?;
+    let done = AtomicU64::new(0);
+    let stop = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let zip_file = std::thread::scope(|scope| -> Result<std::fs::File> {
+        // Re-hash the stored files on the other cores while this thread writes the zip.
+        let workers = crate::photo::default_workers().max(1);
+        let checkers: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| check_stored_files(&payload.files, &next, cancel, &stop)))
+            .collect();
+        let written = (|| -> Result<std::fs::File> {
+            let mut zip = ZipWriter::new(BufWriter::with_capacity(CHUNK, tmp.as_file().try_clone()?));
+            let text = options(CompressionMethod::Deflated, 0);
+            for (path, bytes) in generated {
+                zip.start_file(format!("{root}{path}"), text)
+                    .map_err(zip_error)?;
+                zip.write_all(bytes)?;
+                progress(done.fetch_add(bytes.len() as u64, Ordering::Relaxed) + bytes.len() as u64, payload_bytes);
+            }
+            let mut buf = vec![0u8; CHUNK];
+            for f in &payload.files {
+                zip.start_file(format!("{root}{}", f.bag_path), options(CompressionMethod::Stored, f.size))
+                    .map_err(zip_error)?;
+                let mut src = std::fs::File::open(&f.source)?;
+                let mut copied = 0u64;
+                loop {
+                    if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                        return Err(Error::Cancelled);
+                    }
+                    let n = src.read(&mut buf)?;
+                    if n == 0 {
+                        break;
+                    }
+                    zip.write_all(&buf[..n])?;
+                    copied += n as u64;
+                    progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64, payload_bytes);
+                }
+                if copied != f.size {
+                    return Err(Error::InvalidValue(format!(
+                        "{} đổi kích thước trong lúc xuất (changed while exporting)",
+                        f.source.display()
+                    )));
+                }
+            }
+            // Tag files: the manifest covers the payload, the tag manifest covers the tag files,
+            // the signature covers the tag manifest.
+            let mut entries: Vec<(String, String)> = generated
+                .iter()
+                .map(|(p, b)| (p.to_string(), sha256_hex(b)))
+                .collect();
+            entries.extend(payload.files.iter().map(|f| (f.bag_path.clone(), f.sha256.clone())));
+            let manifest = manifest_text(&entries);
+            let bag_info = bag_info(result, &source_organization, payload_bytes, payload_files);
+            let tags = [
+                ("bagit.txt", BAGIT_TXT.as_bytes()),
+                ("bag-info.txt", bag_info.as_bytes()),
+                (MANIFEST, manifest.as_bytes()),
+            ];
+            let tag_manifest = manifest_text(
+                &tags
+                    .iter()
+                    .map(|(p, b)| (p.to_string(), sha256_hex(b)))
+                    .collect::<Vec<_>>(),
+            );
+            let signature = minisign::sign(
+                None,
+                &secret_key,
+                std::io::Cursor::new(tag_manifest.as_bytes()),
+                Some(&super::trusted_comment(
+                    &result.bundle_id,
+                    result.revision,
+                    &result.signer.name,
+                )),
+                Some(&format!("signature from Thẩm Định key {}", result.signer.key_id)),
+            )
+            .map_err(|e| Error::InvalidValue(format!("cannot sign: {e}")))?
+            .into_string();
+            let sig_path = format!("signatures/{}.minisig", result.signer.key_id);
+            for (path, bytes) in tags.into_iter().chain([
+                (TAG_MANIFEST, tag_manifest.as_bytes()),
+                (sig_path.as_str(), signature.as_bytes()),
+            ]) {
+                zip.start_file(format!("{root}{path}"), text).map_err(zip_error)?;
+                zip.write_all(bytes)?;
+            }
+            let file = zip
+                .finish()
+                .map_err(zip_error)?
+                .into_inner()
+                .map_err(|e| Error::Io(e.into_error()))?;
+            Ok(file)
+        })();
+        if written.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        let mut damaged = None;
+        for c in checkers {
+            if let Ok(Err(e)) | Err(e) = c.join().map_err(|_| Error::InvalidValue("hash worker panicked".into())) {
+                damaged.get_or_insert(e);
+            }
+        }
+        let file = written?;
+        match damaged {
+            Some(e) => Err(e),
+            None => Ok(file),
+        }
+    })?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(Error::Cancelled);
+    }
+    zip_file.sync_all()?;
+    let zip_bytes = zip_file.metadata()?.len();
+    drop(zip_file);
+    tmp.persist(out).map_err(|e| Error::Io(e.error))?;
+    if let Ok(d) = std::fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(ExportSummary {
+        bundle_id: result.bundle_id.clone(),
+        revision: result.revision,
+        supersedes: result.supersedes.clone(),
+        signer_key_id: result.signer.key_id.clone(),
+        file: out.display().to_string(),
+        payload_files,
+        payload_bytes,
+        zip_bytes,
+    })
+}
+
+/// Hashes stored files (taken in turn from `next`) and compares with the name they are filed
+/// under.
+fn check_stored_files(
+    files: &[StoredFile],
+    next: &AtomicUsize,
+    cancel: &AtomicBool,
+    stop: &AtomicBool,
+) -> Result<()> {
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(f) = files.get(i) else { return Ok(()) };
+        let mut src = std::fs::File::open(&f.source)?;
+        let mut h = Sha256::new();
+        loop {
+            if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                return Err(Error::Cancelled);
+            }
+            let n = src.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            h.update(&buf[..n]);
+        }
+        if hex(&h.finalize()) != f.sha256 {
+            stop.store(true, Ordering::Relaxed);
+            return Err(Error::InvalidValue(format!(
+                "tệp lưu trữ {} bị hỏng: SHA-256 không còn khớp tên (stored file damaged)",
+                f.source.display()
+            )));
+        }
+    }
+}
+
+fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions {
+    let t = chrono::Local::now();
+    let time = zip::DateTime::from_date_and_time(
+        t.year().clamp(1980, 2107) as u16,
+        t.month() as u8,
+        t.day() as u8,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+    )
+    .unwrap_or_default();
+    SimpleFileOptions::default()
+        .compression_method(method)
+        .last_modified_time(time)
+        .unix_permissions(0o644)
+        .large_file(size >= u32::MAX as u64)
+}
+
+fn zip_error(e: zip::result::ZipError) -> Error {
+    match e {
+        zip::result::ZipError::Io(e) => Error::Io(e),
+        other => Error::InvalidValue(format!("zip: {other}")),
+    }
+}
+
+fn bag_info(
+    result: &super::result::ResultDoc,
+    source_organization: &str,
+    payload_bytes: u64,
+    payload_files: u64,
+) -> String {
+    let one = super::keys::one_line;
+    let mut s = format!(
+        "Bundle-Id: {}\nBundle-Format: {BUNDLE_FORMAT}\nBundle-Revision: {}\n",
+        result.bundle_id, result.revision
+    );
+    if let Some(prev) = &result.supersedes {
+        s += &format!("Bundle-Supersedes: {prev}\n");
+    }
+    s += &format!(
+        "Bagging-Date: {}\nPayload-Oxum: {payload_bytes}.{payload_files}\nSource-Organization: {}\nExternal-Description: {}\n",
+        chrono::Local::now().format("%Y-%m-%d"),
+        one(source_organization),
+        one(&format!(
+            "Kết quả thẩm định Chỉ số CCHC — {} ({} phiếu)",
+            result.campaign.name,
+            result.visits.len()
+        )),
+    );
+    s
+}

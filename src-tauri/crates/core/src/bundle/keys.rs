@@ -1,0 +1,179 @@
+//! Signing keys: Ed25519 in minisign's formats. The secret key is always kept in minisign's
+//! encrypted box (scrypt + XOR, checksummed); the passphrase is never stored.
+use std::path::Path;
+
+use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{Error, Result};
+
+/// What people are shown of a key, and what Sở Nội vụ receives as the `.pub` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct KeyInfo {
+    /// minisign's key id: 16 upper-case hex digits, as `minisign` prints it.
+    pub key_id: String,
+    /// The base64 line of the public key.
+    pub public_key: String,
+    /// The whole `.pub` file (untrusted comment + base64 line).
+    pub pub_file: String,
+}
+
+/// A key id as minisign prints it: the 8 key-number bytes read little-endian, in hex.
+pub fn key_id(keynum: &[u8]) -> String {
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&keynum[..8]);
+    format!("{:016X}", u64::from_le_bytes(bytes))
+}
+
+fn key_error(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::InvalidValue(format!("{what}: {e}"))
+}
+
+/// Creates a key pair; returns the encrypted secret-key file text and the public key.
+pub fn new_key(passphrase: &str, label: &str) -> Result<(String, KeyInfo)> {
+    if passphrase.is_empty() {
+        return Err(Error::InvalidValue(
+            "mật khẩu bảo vệ khóa không được để trống (empty passphrase)".into(),
+        ));
+    }
+    let KeyPair { pk, sk } = KeyPair::generate_encrypted_keypair(Some(passphrase.to_string()))
+        .map_err(|e| key_error("cannot create key", e))?;
+    let comment = format!("thamdinh encrypted secret key {}", one_line(label));
+    let sk_text = sk
+        .to_box(Some(comment.trim()))
+        .map_err(|e| key_error("cannot encode key", e))?
+        .into_string();
+    Ok((sk_text, info(&pk)?))
+}
+
+/// Writes a new key pair: the encrypted secret key at `out`, the public key at `out.pub`.
+/// Refuses to overwrite either file, so a key in use is never lost.
+pub fn write_new_key(out: &Path, passphrase: &str, label: &str) -> Result<KeyInfo> {
+    let pub_path = pub_path(out);
+    for p in [out, pub_path.as_path()] {
+        if p.exists() {
+            return Err(Error::InvalidValue(format!(
+                "{} đã tồn tại, không ghi đè (already exists)",
+                p.display()
+            )));
+        }
+    }
+    let (sk_text, info) = new_key(passphrase, label)?;
+    crate::evidence::write_atomic(out, sk_text.as_bytes())?;
+    set_mode(out, 0o600)?;
+    crate::evidence::write_atomic(&pub_path, info.pub_file.as_bytes())?;
+    set_mode(&pub_path, 0o644)?;
+    Ok(info)
+}
+
+/// `key.key` → `key.key.pub` (minisign's own habit is `x.key` / `x.pub`; the issue asks PATH.pub).
+pub fn pub_path(secret: &Path) -> std::path::PathBuf {
+    let mut s = secret.as_os_str().to_owned();
+    s.push(".pub");
+    s.into()
+}
+
+/// The secret key readable by its owner only; the public key by anyone.
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    Ok(())
+}
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) -> Result<()> {
+    Ok(())
+}
+
+fn info(pk: &PublicKey) -> Result<KeyInfo> {
+    let pub_file = pk
+        .to_box()
+        .map_err(|e| key_error("cannot encode public key", e))?
+        .into_string();
+    Ok(KeyInfo {
+        key_id: key_id(pk.keynum()),
+        public_key: pk.to_base64(),
+        pub_file,
+    })
+}
+
+/// Opens an encrypted secret key with its passphrase.
+pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyInfo)> {
+    let sk_box = SecretKeyBox::from_string(text)
+        .map_err(|e| key_error("không phải tệp khóa bí mật minisign (not a minisign secret key)", e))?;
+    if SecretKey::from_unencrypted_box(sk_box.clone()).is_ok() {
+        return Err(Error::InvalidValue(
+            "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu (unencrypted key refused)"
+                .into(),
+        ));
+    }
+    let sk = SecretKey::from_box(sk_box, Some(passphrase.to_string())).map_err(|_| WrongPassphrase)?;
+    if sk.is_encrypted() {
+        return Err(WrongPassphrase.into());
+    }
+    let pk = PublicKey::from_secret_key(&sk).map_err(|e| key_error("bad secret key", e))?;
+    Ok((sk, info(&pk)?))
+}
+
+/// The passphrase does not open the key.
+#[derive(Debug)]
+pub struct WrongPassphrase;
+
+impl From<WrongPassphrase> for Error {
+    fn from(_: WrongPassphrase) -> Self {
+        Error::InvalidValue("sai mật khẩu của khóa ký (wrong passphrase)".into())
+    }
+}
+
+/// Reads a public key from a `.pub` file's text (or its bare base64 line).
+pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
+    let pk = match PublicKeyBox::from_string(text).and_then(|b| b.into_public_key()) {
+        Ok(pk) => pk,
+        Err(_) => PublicKey::from_base64(text.trim())
+            .map_err(|e| key_error("không phải khóa công khai minisign (not a minisign public key)", e))?,
+    };
+    let id = key_id(pk.keynum());
+    Ok((pk, id))
+}
+
+/// Comments are single lines in minisign's formats.
+pub(crate) fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_key_opens_with_its_passphrase_only() {
+        let (sk_text, info) = new_key("mật khẩu dài", "Nguyễn Văn A").unwrap();
+        assert!(sk_text.starts_with("untrusted comment: thamdinh encrypted secret key Nguyễn Văn A\n"));
+        assert_eq!(info.key_id.len(), 16);
+        assert!(info.pub_file.contains(&info.key_id));
+        let (_, opened) = open_secret_key(&sk_text, "mật khẩu dài").unwrap();
+        assert_eq!(opened, info);
+        let err = open_secret_key(&sk_text, "mật khẩu sai").unwrap_err();
+        assert!(err.to_string().contains("sai mật khẩu"), "{err}");
+        let (_, id) = parse_public_key(&info.pub_file).unwrap();
+        assert_eq!(id, info.key_id);
+        assert!(new_key("", "x").is_err());
+    }
+
+    #[test]
+    fn write_new_key_never_overwrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("me.key");
+        let info = write_new_key(&out, "pw", "A").unwrap();
+        let pub_text = std::fs::read_to_string(pub_path(&out)).unwrap();
+        assert_eq!(pub_text, info.pub_file);
+        assert!(write_new_key(&out, "pw", "A").is_err());
+        assert_eq!(std::fs::read_to_string(pub_path(&out)).unwrap(), pub_text);
+    }
+}

@@ -1,0 +1,86 @@
+#![doc = include_str!("FORMAT.md")]
+//!
+//! Modules: [`keys`] (minisign keys), [`result`] (what the payload says), [`export`] (writing a
+//! bundle), [`verify`] (reading one without trusting it).
+pub mod export;
+pub mod keys;
+pub mod result;
+pub mod verify;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+pub use export::{ExportSummary, PreparedExport, export_bundle, prepare_export, write_bundle};
+pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
+pub use verify::{Limits, TrustedKey, VerifiedBundle, verify_bundle};
+
+/// The bundle format this build writes and the newest it reads.
+pub const BUNDLE_FORMAT: u32 = 1;
+pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
+pub const TAG_FILES: [&str; 3] = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"];
+pub const MANIFEST: &str = "manifest-sha256.txt";
+pub const TAG_MANIFEST: &str = "tagmanifest-sha256.txt";
+pub const SIGNATURES_DIR: &str = "signatures/";
+
+/// Why a bundle was refused: a stable code (the fixtures name it), the entry or file concerned,
+/// and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[ts(export)]
+#[error("[{code}] {entry}: {message}")]
+pub struct Rejection {
+    pub code: String,
+    pub entry: String,
+    pub message: String,
+}
+
+pub(crate) fn reject(code: &str, entry: impl Into<String>, message: impl Into<String>) -> Rejection {
+    Rejection {
+        code: code.into(),
+        entry: entry.into(),
+        message: message.into(),
+    }
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// The signed trusted comment: `bundle-id:<id>\trevision:<n>\tsigner:<name>`.
+pub fn trusted_comment(bundle_id: &str, revision: u32, signer: &str) -> String {
+    format!(
+        "bundle-id:{bundle_id}\trevision:{revision}\tsigner:{}",
+        keys::one_line(signer).replace('\t', " ")
+    )
+}
+
+/// The fields of a trusted comment, if it is one of ours.
+pub fn parse_trusted_comment(text: &str) -> Option<(String, u32, String)> {
+    let mut parts = text.splitn(3, '\t');
+    let id = parts.next()?.strip_prefix("bundle-id:")?.to_string();
+    let revision = parts.next()?.strip_prefix("revision:")?.parse().ok()?;
+    let signer = parts.next()?.strip_prefix("signer:")?.to_string();
+    Some((id, revision, signer))
+}
+
+/// One line per file, `<sha256>  <path>`, sorted by path; `%`, CR and LF percent-encoded as
+/// RFC 8493 asks.
+pub(crate) fn manifest_text(entries: &[(String, String)]) -> String {
+    let mut sorted: Vec<_> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    sorted
+        .iter()
+        .map(|(path, sha)| {
+            let p = path.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+            format!("{sha}  {p}\n")
+        })
+        .collect()
+}

@@ -1,0 +1,551 @@
+//! `data/result.json`, `data/criteria.json` and `data/audit.jsonl`: what a bundle says, built from
+//! the store, and the strict JSON reading the verifier applies to them.
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::audit::AuditEntry;
+use crate::photo::Gps;
+use crate::scoring::{ColumnTotals, Entry};
+use crate::store::Store;
+use crate::visit::{Participant, entry_text};
+use crate::{Error, Result};
+
+/// The `format` of `result.json` in bundle format 1.
+pub const RESULT_FORMAT: &str = "thamdinh-result/1";
+pub const RESULT_PATH: &str = "data/result.json";
+pub const CRITERIA_PATH: &str = "data/criteria.json";
+pub const AUDIT_PATH: &str = "data/audit.jsonl";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultDoc {
+    pub format: String,
+    pub bundle_id: String,
+    pub revision: u32,
+    pub supersedes: Option<String>,
+    pub created_at: String,
+    pub signer: SignerDoc,
+    pub campaign: CampaignDoc,
+    pub criteria_set: SetRef,
+    pub audit: AuditRef,
+    pub visits: Vec<VisitDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignerDoc {
+    pub key_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignDoc {
+    pub id: String,
+    pub name: String,
+    pub year: i32,
+    pub province: String,
+    pub unit_group: String,
+    pub delegation: DelegationDoc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DelegationDoc {
+    pub name: String,
+    pub leader: String,
+    pub members: Vec<MemberDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberDoc {
+    pub name: String,
+    pub title: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SetRef {
+    /// The set's identity: SHA-256 of its canonical JSON — which is exactly `file`'s bytes.
+    pub id: String,
+    pub name: String,
+    pub file: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRef {
+    pub file: String,
+    pub entries: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisitDoc {
+    pub id: String,
+    pub unit: UnitDoc,
+    pub visit_date: String,
+    pub place: String,
+    pub participants: Vec<Participant>,
+    pub status: String,
+    pub leaves: Vec<LeafDoc>,
+    pub totals: TotalsDoc,
+    pub evidence: Vec<EvidenceDoc>,
+    pub photos: Vec<PhotoDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitDoc {
+    pub code: String,
+    pub name: String,
+    pub unit_type: String,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Scores as decimal strings (`"2.5"`), `"NA"`, or null when not scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeafDoc {
+    pub code: String,
+    pub self_assessed: Option<String>,
+    pub appraised: Option<String>,
+    pub round1: Option<String>,
+    pub round2: Option<String>,
+    pub na_reason: String,
+    pub deduction_reason: String,
+    pub explanation_request: String,
+    pub explanation_answer: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TotalsDoc {
+    pub self_assessed: ColumnDoc,
+    pub appraised: ColumnDoc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnDoc {
+    pub points: String,
+    pub max: String,
+    pub index: Option<String>,
+    pub bonus: String,
+    pub penalty: String,
+}
+
+impl From<&ColumnTotals> for ColumnDoc {
+    fn from(c: &ColumnTotals) -> Self {
+        ColumnDoc {
+            points: c.total.points.to_string(),
+            max: c.total.max.to_string(),
+            index: c.total.index.map(|i| i.to_string()),
+            bonus: c.bonus.to_string(),
+            penalty: c.penalty.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EvidenceDoc {
+    pub id: String,
+    pub number: String,
+    pub issued_on: Option<String>,
+    pub issuer: String,
+    pub summary: String,
+    pub pages: String,
+    /// `data/files/<sha256>.<ext>` when a file is attached.
+    pub file: Option<String>,
+    pub file_name: Option<String>,
+    pub file_sha256: Option<String>,
+    pub leaves: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoDoc {
+    pub sha256: String,
+    pub file: String,
+    pub format: String,
+    pub size_bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    pub orientation: u16,
+    pub taken_at: Option<String>,
+    pub gps: Option<Gps>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub caption: String,
+    pub leaves: Vec<String>,
+}
+
+/// One line of `audit.jsonl`: an audit entry and the visit it belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditLine {
+    pub visit_id: String,
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+/// A file of the store that goes into the bag's payload unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFile {
+    /// Path inside the bag, `data/photos/<sha256>.jpg`.
+    pub bag_path: String,
+    pub source: PathBuf,
+    /// The SHA-256 the store filed it under (checked again while exporting).
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// Everything the payload holds, ready to write.
+#[derive(Debug, Clone)]
+pub struct Payload {
+    pub result: ResultDoc,
+    pub criteria_json: Vec<u8>,
+    pub audit_jsonl: Vec<u8>,
+    pub files: Vec<StoredFile>,
+}
+
+/// Identity of the bundle being made.
+#[derive(Debug, Clone)]
+pub struct BundleIdentity {
+    pub bundle_id: String,
+    pub revision: u32,
+    pub supersedes: Option<String>,
+    pub created_at: String,
+    pub signer: SignerDoc,
+}
+
+fn entry_opt(e: Option<Entry>) -> Option<String> {
+    e.map(entry_text)
+}
+
+impl Store {
+    /// The payload of a bundle holding `visit_ids` (all of one campaign).
+    pub fn bundle_payload(&self, visit_ids: &[String], id: BundleIdentity) -> Result<Payload> {
+        if visit_ids.is_empty() {
+            return Err(Error::InvalidValue("chưa chọn phiếu nào để xuất (no visit)".into()));
+        }
+        let mut visits = Vec::new();
+        let mut audit_jsonl = Vec::new();
+        let mut audit_entries = 0u64;
+        let mut files = Vec::new();
+        let mut seen_files = BTreeSet::new();
+        let mut campaign_id: Option<String> = None;
+        let files_dir = self
+            .files_dir
+            .clone()
+            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
+        let photos_dir = self.photos_dir()?;
+        for visit_id in visit_ids {
+            let view = self.visit_view(visit_id)?;
+            match &campaign_id {
+                Some(c) if *c != view.campaign.id => {
+                    return Err(Error::InvalidValue(
+                        "một gói chỉ chứa phiếu của cùng một đợt thẩm định (visits of one campaign only)"
+                            .into(),
+                    ));
+                }
+                _ => campaign_id = Some(view.campaign.id.clone()),
+            }
+            let leaves = view
+                .leaves
+                .iter()
+                .filter(|l| {
+                    l.self_assessed.is_some()
+                        || l.appraised.is_some()
+                        || l.round1.is_some()
+                        || l.round2.is_some()
+                        || !(l.na_reason.is_empty()
+                            && l.deduction_reason.is_empty()
+                            && l.explanation_request.is_empty()
+                            && l.explanation_answer.is_empty())
+                })
+                .map(|l| LeafDoc {
+                    code: l.code.clone(),
+                    self_assessed: entry_opt(l.self_assessed),
+                    appraised: entry_opt(l.appraised),
+                    round1: entry_opt(l.round1),
+                    round2: entry_opt(l.round2),
+                    na_reason: l.na_reason.clone(),
+                    deduction_reason: l.deduction_reason.clone(),
+                    explanation_request: l.explanation_request.clone(),
+                    explanation_answer: l.explanation_answer.clone(),
+                })
+                .collect();
+            let mut evidence = Vec::new();
+            for e in &view.evidence {
+                let file = match (&e.file_sha256, &e.file_name) {
+                    (Some(sha), Some(name)) => {
+                        let stored = crate::evidence::blob_file_name(sha, crate::evidence::file_ext(name));
+                        let bag_path = format!("data/files/{stored}");
+                        if seen_files.insert(bag_path.clone()) {
+                            files.push(stored_file(&bag_path, files_dir.join(&stored), sha)?);
+                        }
+                        Some(bag_path)
+                    }
+                    _ => None,
+                };
+                evidence.push(EvidenceDoc {
+                    id: e.id.clone(),
+                    number: e.number.clone(),
+                    issued_on: e.issued_on.clone(),
+                    issuer: e.issuer.clone(),
+                    summary: e.summary.clone(),
+                    pages: e.pages.clone(),
+                    file,
+                    file_name: e.file_name.clone(),
+                    file_sha256: e.file_sha256.clone(),
+                    leaves: e.leaves.clone(),
+                });
+            }
+            let mut photos = Vec::new();
+            for p in self.photos(visit_id)? {
+                let m = &p.meta;
+                let source = crate::photo::original_path(&photos_dir, &m.sha256).ok_or_else(|| {
+                    Error::NotFound(format!("ảnh gốc {} không còn trong kho (photo original missing)", m.sha256))
+                })?;
+                let name = source.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let bag_path = format!("data/photos/{name}");
+                if seen_files.insert(bag_path.clone()) {
+                    files.push(stored_file(&bag_path, source.clone(), &m.sha256)?);
+                }
+                photos.push(PhotoDoc {
+                    sha256: m.sha256.clone(),
+                    file: bag_path,
+                    format: m.format.clone(),
+                    size_bytes: m.size_bytes,
+                    width: m.width,
+                    height: m.height,
+                    orientation: m.orientation,
+                    taken_at: m.taken_at.clone(),
+                    gps: m.gps,
+                    make: m.make.clone(),
+                    model: m.model.clone(),
+                    caption: p.caption.clone(),
+                    leaves: p.leaves.clone(),
+                });
+            }
+            for entry in self.audit(visit_id, None)? {
+                let line = AuditLine {
+                    visit_id: visit_id.clone(),
+                    entry,
+                };
+                audit_jsonl.extend(canonical_bytes(&line)?);
+                audit_jsonl.push(b'\n');
+                audit_entries += 1;
+            }
+            visits.push(VisitDoc {
+                id: view.visit.id.clone(),
+                unit: UnitDoc {
+                    code: view.unit.code.clone(),
+                    name: view.unit.name.clone(),
+                    unit_type: view.unit.unit_type.clone(),
+                    latitude: view.unit.latitude,
+                    longitude: view.unit.longitude,
+                },
+                visit_date: view.visit.visit_date.clone(),
+                place: view.visit.place.clone(),
+                participants: view.visit.participants.clone(),
+                status: serde_json::to_value(view.visit.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+                leaves,
+                totals: TotalsDoc {
+                    self_assessed: (&view.totals.self_assessed).into(),
+                    appraised: (&view.totals.appraised).into(),
+                },
+                evidence,
+                photos,
+            });
+        }
+        let campaign = self.campaign(campaign_id.as_deref().unwrap_or_default())?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let set_value: Value = serde_json::from_str(&self.criteria_set_json(&set.id)?)
+            .map_err(|e| Error::InvalidValue(e.to_string()))?;
+        let criteria_json = canonical_bytes(&set_value)?;
+        let members = self
+            .members(&campaign.id)?
+            .into_iter()
+            .map(|m| MemberDoc {
+                name: m.name,
+                title: m.title,
+                role: m.role,
+            })
+            .collect();
+        files.sort_by(|a, b| a.bag_path.cmp(&b.bag_path));
+        let result = ResultDoc {
+            format: RESULT_FORMAT.into(),
+            bundle_id: id.bundle_id,
+            revision: id.revision,
+            supersedes: id.supersedes,
+            created_at: id.created_at,
+            signer: id.signer,
+            campaign: CampaignDoc {
+                id: campaign.id.clone(),
+                name: campaign.name.clone(),
+                year: campaign.year,
+                province: campaign.province.clone(),
+                unit_group: campaign.unit_group.clone(),
+                delegation: DelegationDoc {
+                    name: campaign.delegation_name.clone(),
+                    leader: campaign.delegation_leader.clone(),
+                    members,
+                },
+            },
+            criteria_set: SetRef {
+                id: set.id.clone(),
+                name: set.title.clone(),
+                file: CRITERIA_PATH.into(),
+                sha256: crate::bundle::sha256_hex(&criteria_json),
+            },
+            audit: AuditRef {
+                file: AUDIT_PATH.into(),
+                entries: audit_entries,
+            },
+            visits,
+        };
+        Ok(Payload {
+            result,
+            criteria_json,
+            audit_jsonl,
+            files,
+        })
+    }
+}
+
+fn stored_file(bag_path: &str, source: PathBuf, sha256: &str) -> Result<StoredFile> {
+    let size = std::fs::metadata(&source)
+        .map_err(|e| Error::NotFound(format!("{}: {e}", source.display())))?
+        .len();
+    Ok(StoredFile {
+        bag_path: bag_path.into(),
+        source,
+        sha256: sha256.into(),
+        size,
+    })
+}
+
+/// RFC 8785 canonical JSON bytes.
+pub fn canonical_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_jcs::to_vec(value).map_err(|e| Error::InvalidValue(format!("cannot serialise JSON: {e}")))
+}
+
+/// Why a JSON document was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonProblem {
+    Invalid(String),
+    DuplicateKey(String),
+    NonCanonical,
+}
+
+/// Parses JSON refusing duplicate keys, then requires the bytes to be exactly the RFC 8785
+/// canonical form (so one result has one byte sequence, and one hash).
+pub fn parse_canonical(bytes: &[u8]) -> std::result::Result<Value, JsonProblem> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = StrictValue::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v.0))
+        .map_err(|e| {
+            let msg = e.to_string();
+            match msg.strip_prefix(DUPLICATE) {
+                Some(rest) => JsonProblem::DuplicateKey(
+                    rest.split(" at line").next().unwrap_or(rest).to_string(),
+                ),
+                None => JsonProblem::Invalid(msg),
+            }
+        })?;
+    match serde_jcs::to_vec(&value) {
+        Ok(c) if c == bytes => Ok(value),
+        _ => Err(JsonProblem::NonCanonical),
+    }
+}
+
+const DUPLICATE: &str = "duplicate key ";
+
+/// A `serde_json::Value` that refuses an object with the same key twice (serde_json keeps the
+/// last one silently, which would let two readers see two different documents).
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(StrictValue)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> Visitor<'de> for StrictVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Value, E> {
+        serde_json::Number::from_f64(v)
+            .map(Value::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.into()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(StrictValue(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                return Err(de::Error::custom(format!("{DUPLICATE}{key:?}")));
+            }
+            let StrictValue(v) = map.next_value()?;
+            out.insert(key, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_json_only() {
+        assert_eq!(
+            parse_canonical(br#"{"a":1,"b":[true,null,"x"]}"#).unwrap(),
+            serde_json::json!({"a":1,"b":[true,null,"x"]})
+        );
+        assert_eq!(parse_canonical(br#"{"b":1,"a":2}"#), Err(JsonProblem::NonCanonical));
+        assert_eq!(parse_canonical(br#"{"a": 1}"#), Err(JsonProblem::NonCanonical));
+        assert_eq!(parse_canonical(b"{\"a\":1}\n"), Err(JsonProblem::NonCanonical));
+        assert_eq!(
+            parse_canonical(br#"{"a":1,"a":2}"#),
+            Err(JsonProblem::DuplicateKey("\"a\"".into()))
+        );
+        assert_eq!(
+            parse_canonical(br#"{"x":{"k":1,"k":1}}"#),
+            Err(JsonProblem::DuplicateKey("\"k\"".into()))
+        );
+        assert!(matches!(parse_canonical(b"{\"a\":"), Err(JsonProblem::Invalid(_))));
+        // Vietnamese text stays as UTF-8, not \u escapes, in canonical form.
+        assert!(parse_canonical("{\"t\":\"Nội vụ\"}".as_bytes()).is_ok());
+    }
+}

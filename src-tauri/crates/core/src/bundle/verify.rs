@@ -1,0 +1,678 @@
+//! Reading a bundle without trusting it. Nothing is extracted: entries are streamed from the
+//! archive into bounded buffers or hashers. Every refusal names the entry and has a stable code.
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use minisign::{PublicKey, SignatureBox};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+use unicode_normalization::UnicodeNormalization;
+use zip::ZipArchive;
+
+use super::result::{
+    AUDIT_PATH, AuditLine, CRITERIA_PATH, JsonProblem, RESULT_FORMAT, RESULT_PATH, ResultDoc,
+    parse_canonical,
+};
+use super::{
+    BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, Rejection, SIGNATURES_DIR, TAG_FILES, TAG_MANIFEST, hex,
+    parse_trusted_comment, reject,
+};
+
+/// Bounds on what a bundle may hold; sizes are counted as actually inflated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub max_entries: usize,
+    pub max_entry_bytes: u64,
+    pub max_total_bytes: u64,
+    /// Tag files and JSON documents are read into memory: this much at most each.
+    pub max_document_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_entries: 100_000,
+            max_entry_bytes: 4 << 30,
+            max_total_bytes: 64 << 30,
+            max_document_bytes: 256 << 20,
+        }
+    }
+}
+
+/// A public key the verifier trusts, with its minisign key id.
+#[derive(Clone)]
+pub struct TrustedKey {
+    pub key_id: String,
+    pub key: PublicKey,
+}
+
+impl TrustedKey {
+    /// From a `.pub` file's text.
+    pub fn parse(text: &str) -> crate::Result<Self> {
+        let (key, key_id) = super::keys::parse_public_key(text)?;
+        Ok(TrustedKey { key_id, key })
+    }
+}
+
+/// What a verified bundle is.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct VerifiedBundle {
+    pub bundle_id: String,
+    pub revision: u32,
+    pub supersedes: Option<String>,
+    pub signer_key_id: String,
+    pub signer_name: String,
+    pub source_organization: String,
+    pub bagging_date: String,
+    pub campaign_name: String,
+    pub visits: u32,
+    pub payload_files: u64,
+    pub payload_bytes: u64,
+    #[ts(skip)]
+    #[serde(skip)]
+    pub result: Option<ResultDoc>,
+}
+
+type Reject<T> = std::result::Result<T, Rejection>;
+
+/// One file entry of the archive, after the name checks.
+struct Entry {
+    index: usize,
+    /// Path inside the bag (top folder removed).
+    path: String,
+    size: u64,
+}
+
+/// Verifies a bundle: see the module documentation for the checks, in order. `progress(done,
+/// total)` follows the payload hashing; `cancel` stops it (an error, code `cancelled`).
+pub fn verify_bundle(
+    path: &Path,
+    trusted: &[TrustedKey],
+    limits: &Limits,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Reject<VerifiedBundle> {
+    let mut archive = open(path)?;
+    let entries = list_entries(&mut archive, limits)?;
+    let inflated = AtomicU64::new(0);
+    let mut read = |path: &str| -> Reject<Vec<u8>> {
+        let e = entries
+            .get(path)
+            .ok_or_else(|| reject("missing-file", path, "thiếu tệp bắt buộc (required file missing)"))?;
+        read_bounded(&mut archive, e, limits.max_document_bytes, limits, &inflated)
+    };
+
+    // 2. The bag's declaration and its info.
+    let bagit = read("bagit.txt").map_err(|r| relabel(r, "missing-file", "not-a-bag"))?;
+    if normalise_newlines(&bagit) != BAGIT_TXT.as_bytes() {
+        return Err(reject(
+            "not-a-bag",
+            "bagit.txt",
+            "không phải BagIt 1.0 UTF-8 (expected BagIt-Version: 1.0, UTF-8)",
+        ));
+    }
+    let info = parse_bag_info(&read("bag-info.txt")?)?;
+    let field = |name: &str| -> Reject<String> {
+        info.get(name)
+            .cloned()
+            .ok_or_else(|| reject("bad-bag-info", "bag-info.txt", format!("thiếu trường {name} (missing field)")))
+    };
+    let format: u32 = field("Bundle-Format")?
+        .parse()
+        .map_err(|_| reject("bad-bag-info", "bag-info.txt", "Bundle-Format không phải số (not a number)"))?;
+    if format > BUNDLE_FORMAT {
+        return Err(reject(
+            "newer-format",
+            "bag-info.txt",
+            format!(
+                "gói định dạng {format}, bản này chỉ đọc được đến {BUNDLE_FORMAT}: hãy cập nhật ứng dụng (newer format)"
+            ),
+        ));
+    }
+    if format == 0 {
+        return Err(reject("bad-bag-info", "bag-info.txt", "Bundle-Format 0 không tồn tại"));
+    }
+    let bundle_id = field("Bundle-Id")?;
+    let revision: u32 = field("Bundle-Revision")?
+        .parse()
+        .map_err(|_| reject("bad-bag-info", "bag-info.txt", "Bundle-Revision không phải số"))?;
+
+    // Only the known tag files and signatures beside data/.
+    for path in entries.keys() {
+        let known = path.starts_with("data/")
+            || TAG_FILES.contains(&path.as_str())
+            || path == TAG_MANIFEST
+            || (path.starts_with(SIGNATURES_DIR) && path.ends_with(".minisig") && !path[SIGNATURES_DIR.len()..].contains('/'));
+        if !known {
+            return Err(reject(
+                "unexpected-file",
+                path,
+                "tệp không thuộc định dạng gói, không được chữ ký bảo vệ (not part of the format)",
+            ));
+        }
+    }
+
+    // 3. The signature over the tag manifest, by a trusted key.
+    let tag_manifest = read(TAG_MANIFEST)?;
+    let signature_paths: Vec<&String> = entries.keys().filter(|p| p.starts_with(SIGNATURES_DIR)).collect();
+    if signature_paths.is_empty() {
+        return Err(reject("missing-signature", SIGNATURES_DIR, "gói không có chữ ký (no signature)"));
+    }
+    let mut signer: Option<(String, String)> = None;
+    let mut untrusted = Vec::new();
+    for sig_path in signature_paths {
+        let named_id = sig_path[SIGNATURES_DIR.len()..].trim_end_matches(".minisig").to_uppercase();
+        let Some(key) = trusted.iter().find(|k| k.key_id == named_id) else {
+            untrusted.push(named_id);
+            continue;
+        };
+        let text = read(sig_path)?;
+        let bad = |why: String| reject("bad-signature", sig_path.as_str(), why);
+        let sig = std::str::from_utf8(&text)
+            .ok()
+            .and_then(|t| SignatureBox::from_string(t).ok())
+            .ok_or_else(|| bad("không đọc được chữ ký minisign (unreadable signature)".into()))?;
+        minisign::verify(&key.key, &sig, std::io::Cursor::new(&tag_manifest), true, false, false)
+            .map_err(|e| bad(format!("chữ ký không hợp lệ (signature does not verify): {e}")))?;
+        let comment = sig.trusted_comment().unwrap_or_default();
+        let (c_id, c_rev, c_signer) = parse_trusted_comment(&comment)
+            .ok_or_else(|| bad(format!("chú thích tin cậy lạ (unexpected trusted comment): {comment}")))?;
+        if c_id != bundle_id || c_rev != revision {
+            return Err(bad(format!(
+                "chữ ký dành cho gói {c_id} bản {c_rev}, không phải gói này (signature is for another bundle)"
+            )));
+        }
+        signer = Some((key.key_id.clone(), c_signer));
+        break;
+    }
+    let Some((signer_key_id, signer_name)) = signer else {
+        return Err(reject(
+            "untrusted-signer",
+            format!("signatures/{}.minisig", untrusted.join(", ")),
+            if trusted.is_empty() {
+                "chưa có khóa công khai tin cậy nào (no trusted key given: --trust KEY.pub)".to_string()
+            } else {
+                format!("người ký {} không nằm trong danh sách tin cậy (untrusted signer)", untrusted.join(", "))
+            },
+        ));
+    };
+
+    // 4. The tag manifest covers exactly the tag files.
+    let tag_list = parse_manifest(&tag_manifest, TAG_MANIFEST)?;
+    for tag in TAG_FILES {
+        if !tag_list.contains_key(tag) {
+            return Err(reject("unlisted-tag-file", tag, "tệp thẻ không có trong tagmanifest: chữ ký không bảo vệ nó"));
+        }
+    }
+    for (path, sha) in &tag_list {
+        if !TAG_FILES.contains(&path.as_str()) {
+            return Err(reject("bad-manifest", TAG_MANIFEST, format!("liệt kê tệp lạ {path}")));
+        }
+        if hex(&Sha256::digest(read(path)?)) != *sha {
+            return Err(reject("hash-mismatch", path, "SHA-256 không khớp tagmanifest (hash mismatch)"));
+        }
+    }
+
+    // 5. The payload manifest covers exactly data/, and every hash matches.
+    let manifest = parse_manifest(&read(MANIFEST)?, MANIFEST)?;
+    for path in manifest.keys() {
+        if !path.starts_with("data/") {
+            return Err(reject("bad-manifest", MANIFEST, format!("{path} không nằm trong data/")));
+        }
+        if !entries.contains_key(path) {
+            return Err(reject("missing-payload", path, "có trong manifest nhưng thiếu trong gói (missing payload file)"));
+        }
+    }
+    let payload: Vec<&Entry> = entries.values().filter(|e| e.path.starts_with("data/")).collect();
+    for e in &payload {
+        if !manifest.contains_key(&e.path) {
+            return Err(reject("unlisted-payload", &e.path, "tệp không có trong manifest (unlisted payload file)"));
+        }
+    }
+    let payload_bytes: u64 = payload.iter().map(|e| e.size).sum();
+    let oxum = format!("{payload_bytes}.{}", payload.len());
+    if field("Payload-Oxum")? != oxum {
+        return Err(reject(
+            "oxum-mismatch",
+            "bag-info.txt",
+            format!("Payload-Oxum {} nhưng gói chứa {oxum}", field("Payload-Oxum")?),
+        ));
+    }
+    hash_payload(path, &payload, &manifest, limits, &inflated, progress, cancel)?;
+
+    // 6. The documents.
+    let result_bytes = read(RESULT_PATH)?;
+    let result_value = canonical(&result_bytes, RESULT_PATH)?;
+    let result: ResultDoc = serde_json::from_value(result_value)
+        .map_err(|e| reject("bad-result", RESULT_PATH, format!("thiếu hoặc sai trường (bad field): {e}")))?;
+    if result.format != RESULT_FORMAT {
+        return Err(reject("bad-result", RESULT_PATH, format!("format {} lạ (unknown format)", result.format)));
+    }
+    if result.bundle_id != bundle_id || result.revision != revision || result.signer.key_id != signer_key_id {
+        return Err(reject(
+            "bad-result",
+            RESULT_PATH,
+            "bundle_id, revision hoặc signer không khớp bag-info và chữ ký (does not match the signed bag)",
+        ));
+    }
+    let criteria_bytes = read(CRITERIA_PATH)?;
+    canonical(&criteria_bytes, CRITERIA_PATH)?;
+    let criteria_sha = hex(&Sha256::digest(&criteria_bytes));
+    if criteria_sha != result.criteria_set.id || criteria_sha != result.criteria_set.sha256 {
+        return Err(reject("hash-mismatch", CRITERIA_PATH, "không phải bộ tiêu chí mà result.json nêu (criteria set id mismatch)"));
+    }
+    crate::criteria::CriteriaSet::from_json(&criteria_bytes)
+        .map_err(|e| reject("bad-criteria", CRITERIA_PATH, e.to_string()))?;
+    check_audit(&read(AUDIT_PATH)?, &result)?;
+    check_references(&result, &manifest)?;
+
+    Ok(VerifiedBundle {
+        bundle_id,
+        revision,
+        supersedes: result.supersedes.clone(),
+        signer_key_id,
+        signer_name,
+        source_organization: info.get("Source-Organization").cloned().unwrap_or_default(),
+        bagging_date: info.get("Bagging-Date").cloned().unwrap_or_default(),
+        campaign_name: result.campaign.name.clone(),
+        visits: result.visits.len() as u32,
+        payload_files: payload.len() as u64,
+        payload_bytes,
+        result: Some(result),
+    })
+}
+
+fn relabel(r: Rejection, from: &str, to: &str) -> Rejection {
+    if r.code == from { Rejection { code: to.into(), ..r } } else { r }
+}
+
+fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|e| reject("io", &name, e.to_string()))?;
+    ZipArchive::new(BufReader::new(file)).map_err(|e| {
+        let msg = e.to_string();
+        if msg.to_lowercase().contains("duplicate") {
+            reject("duplicate-name", &name, format!("tên mục trùng nhau (duplicate entry names): {msg}"))
+        } else {
+            reject(
+                "damaged-archive",
+                &name,
+                format!("tệp zip hỏng hoặc bị cắt cụt (damaged or truncated archive): {msg}"),
+            )
+        }
+    })
+}
+
+/// The name and kind checks of step 1, on the central directory alone.
+fn list_entries(archive: &mut ZipArchive<BufReader<File>>, limits: &Limits) -> Reject<BTreeMap<String, Entry>> {
+    if archive.len() > limits.max_entries {
+        return Err(reject(
+            "too-many-entries",
+            "",
+            format!("{} mục, tối đa {} (too many entries)", archive.len(), limits.max_entries),
+        ));
+    }
+    let mut root: Option<String> = None;
+    let mut exact = BTreeSet::new();
+    let mut folded: HashMap<String, String> = HashMap::new();
+    let mut out = BTreeMap::new();
+    let mut declared_total = 0u64;
+    for index in 0..archive.len() {
+        let f = archive
+            .by_index_raw(index)
+            .map_err(|e| reject("damaged-archive", format!("#{index}"), e.to_string()))?;
+        let name = std::str::from_utf8(f.name_raw())
+            .map_err(|_| reject("bad-name", format!("#{index}"), "tên mục không phải UTF-8 (name is not UTF-8)"))?
+            .to_string();
+        check_name(&name)?;
+        if f.encrypted() {
+            return Err(reject("encrypted-entry", &name, "mục được mã hóa (encrypted entry)"));
+        }
+        if !matches!(f.compression(), zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated) {
+            return Err(reject("bad-compression", &name, format!("phương thức nén {:?} không được hỗ trợ", f.compression())));
+        }
+        if f.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) || f.is_symlink() {
+            return Err(reject("symlink", &name, "mục là liên kết tượng trưng (symlink entry)"));
+        }
+        if !exact.insert(name.clone()) {
+            return Err(reject("duplicate-name", &name, "tên mục xuất hiện hai lần (duplicate entry)"));
+        }
+        let key: String = name.nfc().collect::<String>().to_lowercase().nfc().collect();
+        if let Some(other) = folded.insert(key, name.clone()) {
+            return Err(reject(
+                "name-collision",
+                &name,
+                format!("trùng với «{other}» khi chuẩn hóa Unicode/chữ hoa-thường (names collide)"),
+            ));
+        }
+        let (top, rest) = name.split_once('/').unwrap_or((name.as_str(), ""));
+        match &root {
+            None => root = Some(top.to_string()),
+            Some(r) if r != top => {
+                return Err(reject("bad-layout", &name, format!("ngoài thư mục gốc «{r}/» (more than one top-level folder)")));
+            }
+            _ => {}
+        }
+        if f.is_dir() || name.ends_with('/') {
+            continue;
+        }
+        if rest.is_empty() {
+            return Err(reject("bad-layout", &name, "tệp nằm ngoài thư mục gốc của túi (file outside the bag folder)"));
+        }
+        if f.size() > limits.max_entry_bytes {
+            return Err(reject("entry-too-large", &name, format!("khai báo {} byte, tối đa {}", f.size(), limits.max_entry_bytes)));
+        }
+        declared_total = declared_total.saturating_add(f.size());
+        if declared_total > limits.max_total_bytes {
+            return Err(reject("total-too-large", &name, format!("tổng vượt {} byte (archive too large)", limits.max_total_bytes)));
+        }
+        out.insert(
+            rest.to_string(),
+            Entry {
+                index,
+                path: rest.to_string(),
+                size: f.size(),
+            },
+        );
+    }
+    if out.is_empty() {
+        return Err(reject("not-a-bag", "", "gói rỗng (empty archive)"));
+    }
+    Ok(out)
+}
+
+/// A name must be a relative path with `/` separators and ordinary components.
+pub fn check_name(name: &str) -> Reject<()> {
+    let bad = |code: &str, why: &str| Err(reject(code, name, why));
+    if name.contains('\\') {
+        return bad("backslash", "tên có dấu \\ (backslash in name)");
+    }
+    if name.starts_with('/') {
+        return bad("absolute-path", "đường dẫn tuyệt đối (absolute path)");
+    }
+    let b = name.as_bytes();
+    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        return bad("absolute-path", "đường dẫn có ổ đĩa (drive letter)");
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return bad("bad-name", "tên có ký tự điều khiển (control character)");
+    }
+    let trimmed = name.strip_suffix('/').unwrap_or(name);
+    for part in trimmed.split('/') {
+        match part {
+            ".." => return bad("path-traversal", "thành phần «..» (path traversal)"),
+            "." | "" => return bad("bad-name", "thành phần rỗng hoặc «.» (empty or '.' component)"),
+            _ if part.contains(':') => return bad("bad-name", "tên có dấu «:» (colon)"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Reads one entry into memory, refusing more than `max` bytes whatever the header says.
+fn read_bounded(
+    archive: &mut ZipArchive<BufReader<File>>,
+    e: &Entry,
+    max: u64,
+    limits: &Limits,
+    inflated: &AtomicU64,
+) -> Reject<Vec<u8>> {
+    if e.size > max {
+        return Err(reject("entry-too-large", &e.path, format!("{} byte, tối đa {max} cho tệp này", e.size)));
+    }
+    let f = archive
+        .by_index(e.index)
+        .map_err(|err| reject("damaged-archive", &e.path, err.to_string()))?;
+    let mut buf = Vec::with_capacity(e.size as usize);
+    f.take(max + 1)
+        .read_to_end(&mut buf)
+        .map_err(|err| reject("damaged-archive", &e.path, format!("không đọc được (cannot read): {err}")))?;
+    count(inflated, buf.len() as u64, &e.path, limits)?;
+    if buf.len() as u64 != e.size {
+        return Err(reject("damaged-archive", &e.path, "kích thước thật khác khai báo (size differs from header)"));
+    }
+    Ok(buf)
+}
+
+fn count(inflated: &AtomicU64, n: u64, path: &str, limits: &Limits) -> Reject<()> {
+    if inflated.fetch_add(n, Ordering::Relaxed) + n > limits.max_total_bytes {
+        return Err(reject("total-too-large", path, format!("tổng vượt {} byte (archive too large)", limits.max_total_bytes)));
+    }
+    Ok(())
+}
+
+/// `Label: value` lines; continuation lines start with whitespace (RFC 8493 §2.2.2).
+fn parse_bag_info(bytes: &[u8]) -> Reject<HashMap<String, String>> {
+    let text = std::str::from_utf8(bytes).map_err(|_| reject("bad-bag-info", "bag-info.txt", "không phải UTF-8"))?;
+    let mut out: HashMap<String, String> = HashMap::new();
+    let mut last: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some(label) = &last {
+                let v = out.get_mut(label).expect("label inserted");
+                v.push(' ');
+                v.push_str(line.trim());
+            }
+            continue;
+        }
+        let Some((label, value)) = line.split_once(':') else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Err(reject("bad-bag-info", "bag-info.txt", format!("dòng không hợp lệ: {line}")));
+        };
+        let label = label.trim().to_string();
+        if out.contains_key(&label) && label.starts_with("Bundle-") {
+            return Err(reject("bad-bag-info", "bag-info.txt", format!("trường {label} xuất hiện hai lần")));
+        }
+        out.insert(label.clone(), value.trim().to_string());
+        last = Some(label);
+    }
+    Ok(out)
+}
+
+/// `<sha256 hex> <path>` lines; paths percent-decode `%0A`, `%0D`, `%25`.
+fn parse_manifest(bytes: &[u8], name: &str) -> Reject<BTreeMap<String, String>> {
+    let bad = |why: String| reject("bad-manifest", name, why);
+    let text = std::str::from_utf8(bytes).map_err(|_| bad("không phải UTF-8".into()))?;
+    let mut out = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (sha, path) = line
+            .split_once(|c: char| c.is_ascii_whitespace())
+            .ok_or_else(|| bad(format!("dòng không hợp lệ: {line}")))?;
+        let path = path
+            .trim_start()
+            .replace("%0A", "\n")
+            .replace("%0D", "\r")
+            .replace("%25", "%");
+        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(bad(format!("mã băm không hợp lệ cho {path}")));
+        }
+        check_name(&path)?;
+        if out.insert(path.clone(), sha.to_ascii_lowercase()).is_some() {
+            return Err(bad(format!("{path} được liệt kê hai lần (listed twice)")));
+        }
+    }
+    Ok(out)
+}
+
+fn normalise_newlines(bytes: &[u8]) -> Vec<u8> {
+    bytes.iter().copied().filter(|b| *b != b'\r').collect()
+}
+
+fn canonical(bytes: &[u8], path: &str) -> Reject<serde_json::Value> {
+    parse_canonical(bytes).map_err(|p| match p {
+        JsonProblem::DuplicateKey(k) => reject("duplicate-key", path, format!("khóa JSON {k} lặp lại (duplicate key)")),
+        JsonProblem::NonCanonical => reject("non-canonical-json", path, "JSON không ở dạng chuẩn RFC 8785 (not canonical)"),
+        JsonProblem::Invalid(m) => reject("bad-json", path, format!("JSON không hợp lệ: {m}")),
+    })
+}
+
+/// Hashes every payload entry, one archive reader per core, each entry streamed.
+fn hash_payload(
+    path: &Path,
+    payload: &[&Entry],
+    manifest: &BTreeMap<String, String>,
+    limits: &Limits,
+    inflated: &AtomicU64,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Reject<()> {
+    let total: u64 = payload.iter().map(|e| e.size).sum();
+    let done = AtomicU64::new(0);
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let workers = crate::photo::default_workers().clamp(1, payload.len().max(1));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> Reject<()> {
+                    let mut archive = open(path)?;
+                    let mut buf = vec![0u8; 1 << 20];
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(e) = payload.get(i) else { return Ok(()) };
+                        let damaged = |err: String| reject("damaged-archive", &e.path, err);
+                        let mut f = archive.by_index(e.index).map_err(|err| damaged(err.to_string()))?;
+                        let mut h = Sha256::new();
+                        let mut n_total = 0u64;
+                        loop {
+                            if cancel.load(Ordering::Relaxed) {
+                                return Err(reject("cancelled", &e.path, "đã hủy (cancelled)"));
+                            }
+                            if failed.load(Ordering::Relaxed) {
+                                return Ok(());
+                            }
+                            let n = f.read(&mut buf).map_err(|err| {
+                                if err.to_string().to_lowercase().contains("checksum") {
+                                    reject("hash-mismatch", &e.path, format!("CRC không khớp (checksum mismatch): {err}"))
+                                } else {
+                                    damaged(format!("không đọc được (cannot read): {err}"))
+                                }
+                            })?;
+                            if n == 0 {
+                                break;
+                            }
+                            n_total += n as u64;
+                            if n_total > e.size.min(limits.max_entry_bytes) {
+                                return Err(reject("entry-too-large", &e.path, "dài hơn khai báo (longer than declared)"));
+                            }
+                            count(inflated, n as u64, &e.path, limits)?;
+                            h.update(&buf[..n]);
+                            progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64, total);
+                        }
+                        if n_total != e.size {
+                            return Err(damaged("ngắn hơn khai báo (shorter than declared)".into()));
+                        }
+                        if manifest.get(&e.path).is_some_and(|sha| *sha != hex(&h.finalize())) {
+                            return Err(reject("hash-mismatch", &e.path, "SHA-256 không khớp manifest (hash mismatch)"));
+                        }
+                    }
+                })
+            })
+            .collect();
+        let mut first = None;
+        for h in handles {
+            let r = h.join().unwrap_or_else(|_| Err(reject("io", "", "hash worker panicked")));
+            if let Err(e) = r {
+                failed.store(true, Ordering::Relaxed);
+                first.get_or_insert(e);
+            }
+        }
+        first.map_or(Ok(()), Err)
+    })
+}
+
+/// Every line canonical, every visit's chain intact, the count as `result.json` says.
+fn check_audit(bytes: &[u8], result: &ResultDoc) -> Reject<()> {
+    let mut by_visit: BTreeMap<String, Vec<crate::audit::AuditEntry>> = BTreeMap::new();
+    let mut lines = 0u64;
+    let text = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    for (n, line) in text.split(|b| *b == b'\n').enumerate() {
+        if line.is_empty() && text.is_empty() {
+            break;
+        }
+        let at = format!("{AUDIT_PATH}:{}", n + 1);
+        let value = canonical(line, &at)?;
+        let l: AuditLine = serde_json::from_value(value).map_err(|e| reject("bad-audit", &at, e.to_string()))?;
+        by_visit.entry(l.visit_id).or_default().push(l.entry);
+        lines += 1;
+    }
+    if lines != result.audit.entries {
+        return Err(reject("bad-audit", AUDIT_PATH, format!("{lines} dòng, result.json nói {}", result.audit.entries)));
+    }
+    for (visit, entries) in &by_visit {
+        if !result.visits.iter().any(|v| v.id == *visit) {
+            return Err(reject("bad-audit", AUDIT_PATH, format!("nhật ký của phiếu {visit} không có trong result.json")));
+        }
+        crate::audit::verify_chain(visit, entries).map_err(|e| reject("audit-broken", AUDIT_PATH, e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Files named by `result.json` are in the bag with the hash it says; every payload file is named.
+fn check_references(result: &ResultDoc, manifest: &BTreeMap<String, String>) -> Reject<()> {
+    let mut named: BTreeSet<&str> = [RESULT_PATH, CRITERIA_PATH, AUDIT_PATH].into_iter().collect();
+    for v in &result.visits {
+        let files = v
+            .photos
+            .iter()
+            .map(|p| (p.file.as_str(), Some(p.sha256.as_str())))
+            .chain(v.evidence.iter().filter_map(|e| e.file.as_deref().map(|f| (f, e.file_sha256.as_deref()))));
+        for (file, sha) in files {
+            match manifest.get(file) {
+                None => return Err(reject("missing-payload", file, "result.json nêu tệp này nhưng gói không có")),
+                Some(m) if sha.is_some_and(|s| s != m) => {
+                    return Err(reject("hash-mismatch", file, "SHA-256 khác với result.json"));
+                }
+                _ => {}
+            }
+            named.insert(file);
+        }
+    }
+    for path in manifest.keys() {
+        if !named.contains(path.as_str()) {
+            return Err(reject("unreferenced-payload", path, "tệp không được result.json nêu (payload file not referenced)"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_relative_plain_paths() {
+        for ok in ["b/data/x.jpg", "b/", "b/data/ảnh 1.jpg"] {
+            assert_eq!(check_name(ok), Ok(()), "{ok}");
+        }
+        for (bad, code) in [
+            ("b/../x", "path-traversal"),
+            ("../x", "path-traversal"),
+            ("/etc/passwd", "absolute-path"),
+            ("C:/x", "absolute-path"),
+            ("c:x", "absolute-path"),
+            ("b\\x", "backslash"),
+            ("b//x", "bad-name"),
+            ("b/./x", "bad-name"),
+            ("b/x\n", "bad-name"),
+        ] {
+            assert_eq!(check_name(bad).unwrap_err().code, code, "{bad}");
+        }
+    }
+
+    #[test]
+    fn manifests_parse_and_refuse_repeats() {
+        let sha = "a".repeat(64);
+        let m = parse_manifest(format!("{sha}  data/a%25b\n{sha} data/c\n").as_bytes(), "m").unwrap();
+        assert_eq!(m.keys().collect::<Vec<_>>(), ["data/a%b", "data/c"]);
+        assert!(parse_manifest(format!("{sha}  data/a\n{sha}  data/a\n").as_bytes(), "m").is_err());
+        assert!(parse_manifest(b"abc  data/a\n", "m").is_err());
+    }
+}
