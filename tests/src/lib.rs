@@ -1,1 +1,219 @@
-//! Cross-crate scenario tests live in `tests/*.rs`; this library is intentionally empty.
+//! Helpers of the cross-crate tests (`tests/*.rs`) and of the fixture generator: a sample store
+//! with photos and an evidence file, a raw zip writer that can write what no sane zip library
+//! will (hostile archives), and re-signing of a modified bag with the test key.
+use std::path::{Path, PathBuf};
+
+use thamdinh_core::bundle::{self, manifest_text, sign_tag_manifest};
+use thamdinh_core::bundle::result::SignerDoc;
+use thamdinh_core::evidence::NewEvidence;
+use thamdinh_core::store::Store;
+
+/// The committed test keys are protected by this (they sign test fixtures, nothing else).
+pub const TEST_PASSPHRASE: &str = "thamdinh-test";
+
+/// `tests/bundles/`: fixtures, their cases and the test keys.
+pub fn bundles_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("bundles")
+}
+
+pub fn test_key(name: &str) -> String {
+    std::fs::read_to_string(bundles_dir().join("keys").join(format!("{name}.key")))
+        .expect("committed test key")
+}
+
+/// A store in `dir` with the demo visit, two photos and an evidence item with a file.
+pub fn sample_store(dir: &Path) -> (Store, String) {
+    let mut store = Store::open_dir(dir).unwrap();
+    let visit = thamdinh_core::demo::create_demo(&mut store, thamdinh_core::demo::DEMO_SET).unwrap();
+    let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/fixtures/photos");
+    let metas: Vec<_> = ["counter.jpg", "notice-board.jpg"]
+        .iter()
+        .map(|f| thamdinh_core::photo::ingest_file(&store.photos_dir().unwrap(), &photos.join(f)).unwrap())
+        .collect();
+    store.add_photos(&visit.id, &metas).unwrap();
+    store
+        .add_evidence(
+            &visit.id,
+            &NewEvidence {
+                number: "52/KH-UBND".into(),
+                issued_on: "15/01/2025".into(),
+                issuer: "UBND xã".into(),
+                summary: "Kế hoạch CCHC năm 2025".into(),
+                pages: "1-3".into(),
+                leaves: vec![],
+            },
+            Some(("kế hoạch.pdf", b"%PDF-1.4 sample plan\n")),
+        )
+        .unwrap();
+    (store, visit.id)
+}
+
+/// One archive entry for [`write_zip`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawEntry {
+    pub name: Vec<u8>,
+    pub data: Vec<u8>,
+    pub deflate: bool,
+    /// Unix mode for the external attributes (e.g. `0o120777` for a symlink).
+    pub unix_mode: u32,
+    /// Overrides the uncompressed size written in the headers (to lie about it).
+    pub declared_size: Option<u32>,
+}
+
+impl RawEntry {
+    pub fn new(name: &str, data: &[u8]) -> Self {
+        RawEntry {
+            name: name.as_bytes().to_vec(),
+            data: data.to_vec(),
+            deflate: false,
+            unix_mode: 0o100644,
+            declared_size: None,
+        }
+    }
+}
+
+/// Writes a zip archive byte by byte (local headers, central directory, end record), with no
+/// checks at all: the point is to write hostile archives.
+pub fn write_zip(entries: &[RawEntry]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for e in entries {
+        let crc = crc32fast::hash(&e.data);
+        let stored = if e.deflate {
+            let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(&e.data).unwrap();
+            enc.finish().unwrap()
+        } else {
+            e.data.clone()
+        };
+        let usize_ = e.declared_size.unwrap_or(e.data.len() as u32);
+        let method: u16 = if e.deflate { 8 } else { 0 };
+        let offset = out.len() as u32;
+        let common = |v: &mut Vec<u8>| {
+            v.extend(0x0800u16.to_le_bytes()); // flags: UTF-8 names
+            v.extend(method.to_le_bytes());
+            v.extend(0u16.to_le_bytes()); // time
+            v.extend(0x5b56u16.to_le_bytes()); // date 2025-10-22
+            v.extend(crc.to_le_bytes());
+            v.extend((stored.len() as u32).to_le_bytes());
+            v.extend(usize_.to_le_bytes());
+            v.extend((e.name.len() as u16).to_le_bytes());
+            v.extend(0u16.to_le_bytes()); // extra length
+        };
+        out.extend(0x04034b50u32.to_le_bytes());
+        out.extend(20u16.to_le_bytes());
+        common(&mut out);
+        out.extend(&e.name);
+        out.extend(&stored);
+        central.extend(0x02014b50u32.to_le_bytes());
+        central.extend(((3u16 << 8) | 20).to_le_bytes()); // made by Unix
+        central.extend(20u16.to_le_bytes());
+        common(&mut central);
+        central.extend(0u16.to_le_bytes()); // comment length
+        central.extend(0u16.to_le_bytes()); // disk
+        central.extend(0u16.to_le_bytes()); // internal attributes
+        central.extend((e.unix_mode << 16).to_le_bytes());
+        central.extend(offset.to_le_bytes());
+        central.extend(&e.name);
+    }
+    let cd_offset = out.len() as u32;
+    out.extend(&central);
+    out.extend(0x06054b50u32.to_le_bytes());
+    out.extend([0u8; 4]);
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((entries.len() as u16).to_le_bytes());
+    out.extend((central.len() as u32).to_le_bytes());
+    out.extend(cd_offset.to_le_bytes());
+    out.extend(0u16.to_le_bytes());
+    out
+}
+
+/// The entries of a (well-formed) zip, in order.
+pub fn read_zip(bytes: &[u8]) -> Vec<RawEntry> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            RawEntry {
+                name: f.name_raw().to_vec(),
+                deflate: f.compression() == zip::CompressionMethod::Deflated,
+                data,
+                unix_mode: f.unix_mode().unwrap_or(0o100644),
+                declared_size: None,
+            }
+        })
+        .collect()
+}
+
+/// The bag's top folder (`thamdinh-<id>/`) of a list of entries.
+pub fn root_of(entries: &[RawEntry]) -> String {
+    let name = String::from_utf8(entries[0].name.clone()).unwrap();
+    format!("{}/", name.split('/').next().unwrap())
+}
+
+/// Recomputes the manifests, Payload-Oxum and the signature after a change to the payload or
+/// bag-info, as a dishonest but key-holding signer would: only the content checks can catch it.
+pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
+    let root = root_of(entries);
+    let get = |entries: &Vec<RawEntry>, p: &str| {
+        entries
+            .iter()
+            .position(|e| e.name == format!("{root}{p}").as_bytes())
+    };
+    let payload: Vec<(String, String)> = entries
+        .iter()
+        .filter_map(|e| {
+            let n = String::from_utf8(e.name.clone()).ok()?;
+            let p = n.strip_prefix(&root)?;
+            p.starts_with("data/").then(|| (p.to_string(), bundle::sha256_hex(&e.data)))
+        })
+        .collect();
+    let bytes: usize = entries
+        .iter()
+        .filter(|e| e.name.starts_with(format!("{root}data/").as_bytes()))
+        .map(|e| e.data.len())
+        .sum();
+    let i = get(entries, "bag-info.txt").unwrap();
+    let info: String = String::from_utf8(entries[i].data.clone())
+        .unwrap()
+        .lines()
+        .map(|l| {
+            if l.starts_with("Payload-Oxum:") {
+                format!("Payload-Oxum: {bytes}.{}\n", payload.len())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    entries[i].data = info.into_bytes();
+    let id = |info: &str, k: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()))
+            .unwrap_or_default()
+    };
+    let info = String::from_utf8(entries[i].data.clone()).unwrap();
+    let (bundle_id, revision) = (id(&info, "Bundle-Id:"), id(&info, "Bundle-Revision:").parse().unwrap_or(1));
+    let m = get(entries, "manifest-sha256.txt").unwrap();
+    entries[m].data = manifest_text(&payload).into_bytes();
+    let tags: Vec<(String, String)> = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"]
+        .iter()
+        .map(|t| (t.to_string(), bundle::sha256_hex(&entries[get(entries, t).unwrap()].data)))
+        .collect();
+    let tm = get(entries, "tagmanifest-sha256.txt").unwrap();
+    entries[tm].data = manifest_text(&tags).into_bytes();
+    let (sk, info) = bundle::open_secret_key(secret_key_text, TEST_PASSPHRASE).unwrap();
+    let sig = sign_tag_manifest(
+        &sk,
+        &entries[tm].data,
+        &bundle_id,
+        revision,
+        &SignerDoc { key_id: info.key_id.clone(), name: "Người ký thử".into() },
+    )
+    .unwrap();
+    entries.retain(|e| !e.name.starts_with(format!("{root}signatures/").as_bytes()));
+    entries.push(RawEntry::new(&format!("{root}signatures/{}.minisig", info.key_id), sig.as_bytes()));
+}

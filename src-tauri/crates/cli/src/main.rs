@@ -73,6 +73,14 @@ enum PhotosCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Adds photos (files or folders) to a visit of the store, as the app's gallery does; prints
+    /// the same JSON lines as `ingest`.
+    Add {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -141,6 +149,39 @@ fn main() -> ExitCode {
     }
 }
 
+/// Runs the photo pipeline into `dir`, printing one JSON line per file; returns the photos
+/// stored and whether any file failed.
+fn ingest_and_print(
+    dir: &Path,
+    files: &[PathBuf],
+    workers: usize,
+) -> Result<(Vec<thamdinh_core::photo::PhotoMeta>, bool)> {
+    let files = thamdinh_core::photo::expand_paths(files);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let results = thamdinh_core::photo::ingest_all(dir, &files, workers, &cancel, &|_, _| {});
+    let (mut metas, mut failed) = (Vec::new(), false);
+    for (file, result) in files.iter().zip(results) {
+        let line = match result {
+            Ok(meta) => {
+                let mut v = serde_json::to_value(&meta)?;
+                v["file"] = file.display().to_string().into();
+                metas.push(meta);
+                v
+            }
+            Err(e) => {
+                failed = true;
+                serde_json::json!({ "file": file.display().to_string(), "error": e.to_string() })
+            }
+        };
+        println!("{line}");
+    }
+    Ok((metas, failed))
+}
+
+fn exit_code(ok: bool) -> ExitCode {
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
 fn open_store(data_dir: &Path) -> Result<Store> {
     Store::open_dir(data_dir)
         .with_context(|| format!("cannot open the store in {}", data_dir.display()))
@@ -175,31 +216,17 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Photos(PhotosCommand::Ingest { store, jobs, files }) => {
-            let files = thamdinh_core::photo::expand_paths(&files);
             let workers = jobs.unwrap_or_else(thamdinh_core::photo::default_workers);
-            let cancel = std::sync::atomic::AtomicBool::new(false);
-            let results =
-                thamdinh_core::photo::ingest_all(&store, &files, workers, &cancel, &|_, _| {});
-            let mut failed = false;
-            for (file, result) in files.iter().zip(results) {
-                let line = match result {
-                    Ok(meta) => {
-                        let mut v = serde_json::to_value(&meta)?;
-                        v["file"] = file.display().to_string().into();
-                        v
-                    }
-                    Err(e) => {
-                        failed = true;
-                        serde_json::json!({ "file": file.display().to_string(), "error": e.to_string() })
-                    }
-                };
-                println!("{line}");
-            }
-            Ok(if failed {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+            let (_, failed) = ingest_and_print(&store, &files, workers)?;
+            Ok(exit_code(!failed))
+        }
+        Command::Photos(PhotosCommand::Add { visit, files }) => {
+            let mut store = open_store(data_dir)?;
+            store.ensure_draft(&visit)?;
+            let workers = thamdinh_core::photo::default_workers();
+            let (metas, failed) = ingest_and_print(&store.photos_dir()?, &files, workers)?;
+            store.add_photos(&visit, &metas)?;
+            Ok(exit_code(!failed))
         }
         Command::Visit(VisitCommand::List { json }) => {
             let store = open_store(data_dir)?;

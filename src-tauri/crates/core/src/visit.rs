@@ -673,7 +673,7 @@ impl Store {
     }
 
     /// The visit, if it can be edited (not locked).
-    pub(crate) fn ensure_draft(&self, visit_id: &str) -> Result<Visit> {
+    pub fn ensure_draft(&self, visit_id: &str) -> Result<Visit> {
         let visit = self.visit(visit_id)?;
         if visit.status == VisitStatus::Locked {
             return Err(Error::VisitLocked);

@@ -236,19 +236,13 @@ pub fn write_bundle(
                     .map(|(p, b)| (p.to_string(), sha256_hex(b)))
                     .collect::<Vec<_>>(),
             );
-            let signature = minisign::sign(
-                None,
+            let signature = sign_tag_manifest(
                 &secret_key,
-                std::io::Cursor::new(tag_manifest.as_bytes()),
-                Some(&super::trusted_comment(
-                    &result.bundle_id,
-                    result.revision,
-                    &result.signer.name,
-                )),
-                Some(&format!("signature from Thẩm Định key {}", result.signer.key_id)),
-            )
-            .map_err(|e| Error::InvalidValue(format!("cannot sign: {e}")))?
-            .into_string();
+                tag_manifest.as_bytes(),
+                &result.bundle_id,
+                result.revision,
+                &result.signer,
+            )?;
             let sig_path = format!("signatures/{}.minisig", result.signer.key_id);
             for (path, bytes) in tags.into_iter().chain([
                 (TAG_MANIFEST, tag_manifest.as_bytes()),
@@ -273,10 +267,10 @@ pub fn write_bundle(
                 damaged.get_or_insert(e);
             }
         }
-        let file = written?;
+        // A damaged stored file is the cause when the writer stopped because of it.
         match damaged {
-            Some(e) => Err(e),
-            None => Ok(file),
+            Some(e) if !matches!(e, Error::Cancelled) => Err(e),
+            _ => written,
         }
     })?;
     if cancel.load(Ordering::Relaxed) {
@@ -299,6 +293,25 @@ pub fn write_bundle(
         payload_bytes,
         zip_bytes,
     })
+}
+
+/// The minisign signature (`.minisig` text) of a tag manifest, with our trusted comment.
+pub fn sign_tag_manifest(
+    secret_key: &SecretKey,
+    tag_manifest: &[u8],
+    bundle_id: &str,
+    revision: u32,
+    signer: &SignerDoc,
+) -> Result<String> {
+    Ok(minisign::sign(
+        None,
+        secret_key,
+        std::io::Cursor::new(tag_manifest),
+        Some(&super::trusted_comment(bundle_id, revision, &signer.name)),
+        Some(&format!("signature from Thẩm Định key {}", signer.key_id)),
+    )
+    .map_err(|e| Error::InvalidValue(format!("cannot sign: {e}")))?
+    .into_string())
 }
 
 /// Hashes stored files (taken in turn from `next`) and compares with the name they are filed

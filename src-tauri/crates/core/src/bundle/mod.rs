@@ -11,7 +11,10 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
-pub use export::{ExportSummary, PreparedExport, export_bundle, prepare_export, write_bundle};
+pub use export::{
+    ExportSummary, PreparedExport, export_bundle, prepare_export, record_bundle, sign_tag_manifest,
+    write_bundle,
+};
 pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
 pub use verify::{Limits, TrustedKey, VerifiedBundle, verify_bundle};
 
@@ -73,7 +76,7 @@ pub fn parse_trusted_comment(text: &str) -> Option<(String, u32, String)> {
 
 /// One line per file, `<sha256>  <path>`, sorted by path; `%`, CR and LF percent-encoded as
 /// RFC 8493 asks.
-pub(crate) fn manifest_text(entries: &[(String, String)]) -> String {
+pub fn manifest_text(entries: &[(String, String)]) -> String {
     let mut sorted: Vec<_> = entries.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     sorted

@@ -317,6 +317,14 @@ fn list_entries(archive: &mut ZipArchive<BufReader<File>>, limits: &Limits) -> R
             format!("{} mục, tối đa {} (too many entries)", archive.len(), limits.max_entries),
         ));
     }
+    // The zip crate keeps one entry per name; a second entry of the same name is only visible here.
+    if archive.has_duplicate_names() {
+        return Err(reject(
+            "duplicate-name",
+            "",
+            "hai mục cùng tên: trình giải nén nào giữ mục nào? (duplicate entry names)",
+        ));
+    }
     let mut root: Option<String> = None;
     let mut exact = BTreeSet::new();
     let mut folded: HashMap<String, String> = HashMap::new();
@@ -363,6 +371,9 @@ fn list_entries(archive: &mut ZipArchive<BufReader<File>>, limits: &Limits) -> R
         }
         if rest.is_empty() {
             return Err(reject("bad-layout", &name, "tệp nằm ngoài thư mục gốc của túi (file outside the bag folder)"));
+        }
+        if f.compression() == zip::CompressionMethod::Stored && f.compressed_size() != f.size() {
+            return Err(reject("damaged-archive", &name, "mục lưu không nén có hai kích thước khác nhau (inconsistent sizes)"));
         }
         if f.size() > limits.max_entry_bytes {
             return Err(reject("entry-too-large", &name, format!("khai báo {} byte, tối đa {}", f.size(), limits.max_entry_bytes)));
@@ -429,12 +440,15 @@ fn read_bounded(
         .by_index(e.index)
         .map_err(|err| reject("damaged-archive", &e.path, err.to_string()))?;
     let mut buf = Vec::with_capacity(e.size as usize);
-    f.take(max + 1)
-        .read_to_end(&mut buf)
-        .map_err(|err| reject("damaged-archive", &e.path, format!("không đọc được (cannot read): {err}")))?;
+    // One byte more than declared is enough to catch a lying header (a zip bomb).
+    let read = f.take(e.size + 1).read_to_end(&mut buf);
     count(inflated, buf.len() as u64, &e.path, limits)?;
-    if buf.len() as u64 != e.size {
-        return Err(reject("damaged-archive", &e.path, "kích thước thật khác khai báo (size differs from header)"));
+    if buf.len() as u64 > e.size {
+        return Err(reject("entry-too-large", &e.path, "dài hơn khai báo (longer than declared)"));
+    }
+    read.map_err(|err| reject("damaged-archive", &e.path, format!("không đọc được (cannot read): {err}")))?;
+    if (buf.len() as u64) < e.size {
+        return Err(reject("damaged-archive", &e.path, "ngắn hơn khai báo (shorter than declared)"));
     }
     Ok(buf)
 }

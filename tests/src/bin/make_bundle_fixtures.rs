@@ -1,0 +1,281 @@
+//! Writes `tests/bundles/*.zip` and `tests/bundles/cases.json`: one valid bundle and one bundle
+//! per way of being wrong, each with the outcome `thamdinh bundle verify` must give (like age's
+//! testkit). Run `cargo run -p thamdinh-tests --bin make-bundle-fixtures`; the results are
+//! committed, so the tests do not depend on this program being deterministic.
+use std::sync::atomic::AtomicBool;
+
+use serde_json::{Value, json};
+use thamdinh_core::bundle;
+use thamdinh_tests::{RawEntry, TEST_PASSPHRASE, bundles_dir, read_zip, resign, root_of, sample_store, test_key, write_zip};
+
+fn main() {
+    let dir = bundles_dir();
+    let keys = dir.join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for name in ["delegation", "stranger"] {
+        let path = keys.join(format!("{name}.key"));
+        if !path.exists() {
+            bundle::write_new_key(&path, TEST_PASSPHRASE, name).unwrap();
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, visit) = sample_store(&tmp.path().join("store"));
+    let valid_path = tmp.path().join("valid.zip");
+    bundle::export_bundle(
+        &store,
+        &[visit],
+        &test_key("delegation"),
+        TEST_PASSPHRASE,
+        &valid_path,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let valid = std::fs::read(&valid_path).unwrap();
+    let base = read_zip(&valid);
+    let root = root_of(&base);
+    let mut cases: Vec<Value> = Vec::new();
+    let mut add = |file: &str, bytes: &[u8], expect: &str, why: &str, limits: Value| {
+        std::fs::write(dir.join(file), bytes).unwrap();
+        let mut case = json!({ "file": file, "expect": expect, "why": why });
+        if !limits.is_null() {
+            case["limits"] = limits;
+        }
+        cases.push(case);
+    };
+    let at = |entries: &[RawEntry], p: &str| {
+        entries.iter().position(|e| e.name == format!("{root}{p}").as_bytes()).unwrap()
+    };
+    let photo = base
+        .iter()
+        .map(|e| String::from_utf8(e.name.clone()).unwrap())
+        .find(|n| n.contains("/data/photos/"))
+        .unwrap();
+    let photo_rel = photo.strip_prefix(&root).unwrap().to_string();
+    let with = |f: &dyn Fn(&mut Vec<RawEntry>)| {
+        let mut e = base.clone();
+        f(&mut e);
+        write_zip(&e)
+    };
+    let delegation = test_key("delegation");
+    let resigned = |f: &dyn Fn(&mut Vec<RawEntry>)| {
+        let mut e = base.clone();
+        f(&mut e);
+        resign(&mut e, &delegation);
+        write_zip(&e)
+    };
+
+    add("valid.zip", &valid, "ok", "as exported by the app", Value::Null);
+    add(
+        "valid-deflated-with-folders.zip",
+        &with(&|e| {
+            for x in e.iter_mut() {
+                x.deflate = true;
+            }
+            e.insert(0, RawEntry { unix_mode: 0o040755, ..RawEntry::new(&root, b"") });
+        }),
+        "ok",
+        "re-zipped by a stock tool: every entry deflated, folder entries present",
+        Value::Null,
+    );
+    add("truncated.zip", &valid[..valid.len() / 2], "damaged-archive", "cut in half (end record lost)", Value::Null);
+    add("not-a-zip.zip", b"%PDF-1.4 this is not an archive\n", "damaged-archive", "not a zip at all", Value::Null);
+    add(
+        "truncated-entry.zip",
+        &with(&|e| {
+            let i = at(e, &photo_rel);
+            e[i].declared_size = Some(e[i].data.len() as u32 + 1000);
+        }),
+        "damaged-archive",
+        "an entry shorter than its headers say",
+        Value::Null,
+    );
+    for (file, name, code, why) in [
+        ("path-traversal.zip", format!("{root}data/../../../../tmp/evil.txt"), "path-traversal", "a name climbing out with .."),
+        ("absolute-path.zip", "/tmp/evil.txt".to_string(), "absolute-path", "an absolute name"),
+        ("drive-letter.zip", "C:/Windows/evil.txt".to_string(), "absolute-path", "a Windows drive letter"),
+        ("backslash.zip", format!("{root}data\\evil.txt"), "backslash", "a backslash separator"),
+    ] {
+        add(file, &with(&|e| e.push(RawEntry::new(&name, b"evil"))), code, why, Value::Null);
+    }
+    add(
+        "symlink.zip",
+        &with(&|e| e.push(RawEntry { unix_mode: 0o120777, ..RawEntry::new(&format!("{root}data/link"), b"/etc/passwd") })),
+        "symlink",
+        "a symlink entry",
+        Value::Null,
+    );
+    add(
+        "duplicate-name.zip",
+        &with(&|e| {
+            let i = at(e, &photo_rel);
+            let mut dup = e[i].clone();
+            dup.data = b"other bytes".to_vec();
+            e.push(dup);
+        }),
+        "duplicate-name",
+        "the same name twice (which one would an extractor keep?)",
+        Value::Null,
+    );
+    add(
+        "nfc-collision.zip",
+        &with(&|e| {
+            e.push(RawEntry::new(&format!("{root}data/files/\u{e9}.txt"), b"a"));
+            e.push(RawEntry::new(&format!("{root}data/files/e\u{301}.txt"), b"b"));
+        }),
+        "name-collision",
+        "é precomposed and decomposed: one file on macOS",
+        Value::Null,
+    );
+    add(
+        "case-collision.zip",
+        &with(&|e| {
+            e.push(RawEntry::new(&format!("{root}data/files/Plan.txt"), b"a"));
+            e.push(RawEntry::new(&format!("{root}data/files/plan.txt"), b"b"));
+        }),
+        "name-collision",
+        "names equal but for case: one file on Windows",
+        Value::Null,
+    );
+    add("too-many-entries.zip", &valid, "too-many-entries", "more entries than the limit", json!({ "max_entries": 5 }));
+    add(
+        "zip-bomb.zip",
+        &with(&|e| {
+            let mut bomb = RawEntry::new(&format!("{root}data/files/zeros.bin"), &vec![0u8; 32 << 20]);
+            bomb.deflate = true;
+            e.push(bomb);
+        }),
+        "entry-too-large",
+        "32 MiB of zeros deflated to 32 KiB, over a 16 MiB entry limit",
+        json!({ "max_entry_bytes": 16 << 20 }),
+    );
+    add(
+        "zip-bomb-lying.zip",
+        &with(&|e| {
+            let i = at(e, "bag-info.txt");
+            let declared = e[i].data.len() as u32;
+            e[i].data.resize(8 << 20, b' ');
+            e[i].deflate = true;
+            e[i].declared_size = Some(declared);
+        }),
+        "damaged-archive",
+        "bag-info.txt's headers say a few hundred bytes, its stream inflates to 8 MiB: reading stops one byte past the declared size and the CRC fails",
+        Value::Null,
+    );
+    add("total-too-large.zip", &valid, "total-too-large", "more bytes in all than the limit", json!({ "max_total_bytes": 50_000 }));
+    add(
+        "missing-payload.zip",
+        &with(&|e| e.retain(|x| x.name != photo.as_bytes())),
+        "missing-payload",
+        "a photo listed in the manifest is gone",
+        Value::Null,
+    );
+    add(
+        "unlisted-payload.zip",
+        &with(&|e| e.push(RawEntry::new(&format!("{root}data/files/extra.txt"), b"slipped in"))),
+        "unlisted-payload",
+        "a file added under data/ after signing",
+        Value::Null,
+    );
+    add(
+        "hash-mismatch.zip",
+        &with(&|e| {
+            let i = at(e, &photo_rel);
+            let n = e[i].data.len();
+            e[i].data[n / 2] ^= 0x01;
+        }),
+        "hash-mismatch",
+        "one bit of a photo flipped (zip CRC recomputed)",
+        Value::Null,
+    );
+    add(
+        "tampered-bag-info.zip",
+        &with(&|e| {
+            let i = at(e, "bag-info.txt");
+            let t = String::from_utf8(e[i].data.clone()).unwrap();
+            e[i].data = t.replace("Source-Organization: ", "Source-Organization: Giả mạo ").into_bytes();
+        }),
+        "hash-mismatch",
+        "bag-info.txt edited after signing",
+        Value::Null,
+    );
+    add(
+        "bad-signature.zip",
+        &with(&|e| {
+            let i = e.iter().position(|x| x.name.ends_with(b".minisig")).unwrap();
+            let t = String::from_utf8(e[i].data.clone()).unwrap();
+            let lines: Vec<&str> = t.lines().collect();
+            let mut sig = lines[1].as_bytes().to_vec();
+            sig[20] = if sig[20] == b'A' { b'B' } else { b'A' };
+            e[i].data = format!("{}\n{}\n{}\n{}\n", lines[0], String::from_utf8(sig).unwrap(), lines[2], lines[3]).into_bytes();
+        }),
+        "bad-signature",
+        "the signature altered",
+        Value::Null,
+    );
+    add(
+        "missing-signature.zip",
+        &with(&|e| e.retain(|x| !x.name.ends_with(b".minisig"))),
+        "missing-signature",
+        "no signatures/ at all",
+        Value::Null,
+    );
+    let stranger = test_key("stranger");
+    add(
+        "untrusted-signer.zip",
+        &{
+            let mut e = base.clone();
+            resign(&mut e, &stranger);
+            write_zip(&e)
+        },
+        "untrusted-signer",
+        "a valid bag signed by a key not in the trust list",
+        Value::Null,
+    );
+    let edit_text = |p: &'static str, f: fn(String) -> String| {
+        resigned(&move |e: &mut Vec<RawEntry>| {
+            let i = at(e, p);
+            e[i].data = f(String::from_utf8(e[i].data.clone()).unwrap()).into_bytes();
+        })
+    };
+    add(
+        "newer-format.zip",
+        &edit_text("bag-info.txt", |t| t.replace("Bundle-Format: 1", "Bundle-Format: 2")),
+        "newer-format",
+        "Bundle-Format 2, signed: this build must ask for an update",
+        Value::Null,
+    );
+    add(
+        "non-canonical-json.zip",
+        &edit_text("data/result.json", |t| {
+            serde_json::to_string_pretty(&serde_json::from_str::<Value>(&t).unwrap()).unwrap()
+        }),
+        "non-canonical-json",
+        "result.json pretty-printed (same data, other bytes), signed",
+        Value::Null,
+    );
+    add(
+        "duplicate-key.zip",
+        &edit_text("data/result.json", |t| t.replacen("{\"audit\":", "{\"revision\":9,\"audit\":", 1).replacen("\"revision\":1,", "\"revision\":1,", 1)),
+        "duplicate-key",
+        "result.json with \"revision\" twice, signed",
+        Value::Null,
+    );
+    add(
+        "audit-broken.zip",
+        &edit_text("data/audit.jsonl", |t| t.replacen("\"actor\":\"", "\"actor\":\"X", 1)),
+        "audit-broken",
+        "an audit entry rewritten (canonical, signed) breaks the hash chain",
+        Value::Null,
+    );
+    add(
+        "unexpected-file.zip",
+        &with(&|e| e.push(RawEntry::new(&format!("{root}notes.txt"), b"unsigned"))),
+        "unexpected-file",
+        "a file beside the bag that nothing covers",
+        Value::Null,
+    );
+    let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
+    std::fs::write(dir.join("cases.json"), text).unwrap();
+    println!("{} cases written to {}", cases.len(), dir.display());
+}
