@@ -6,13 +6,13 @@ SHELL := /bin/bash
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev pkg-config xvfb xauth webkit2gtk-driver \
-  libimage-exiftool-perl
+  libimage-exiftool-perl minisign python3-pip
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP := target/debug/thamdinh-app
 CARGO_BIN := $(HOME)/.cargo/bin
-export PATH := $(CARGO_BIN):$(PATH)
+export PATH := $(CARGO_BIN):$(HOME)/.local/bin:$(PATH)
 
-.PHONY: help run test lint bench deps check-tools apt npm tauri-driver app test-rust test-ui e2e bindings
+.PHONY: help run test lint bench deps check-tools apt npm tauri-driver validators app test-rust test-ui e2e bindings fixtures
 
 help:
 	@echo "make run    build and start the app (built-in demo data)"
@@ -42,6 +42,12 @@ node_modules/.package-lock.json: package-lock.json package.json ui/package.json 
 tauri-driver:
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 
+# bagit.py, the stock BagIt validator the bundle tests compare with (PyPI only).
+validators: apt
+	@command -v bagit.py >/dev/null || python3 -m pip install --quiet --user bagit 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages bagit
+	@command -v bagit.py >/dev/null || { echo "bagit.py is installed but not on PATH: add $$(python3 -m site --user-base)/bin to PATH."; exit 1; }
+
 deps: check-tools apt npm
 
 run: deps
@@ -57,8 +63,12 @@ app: deps
 
 test: deps test-rust test-ui e2e
 
-test-rust:
+test-rust: validators
 	cargo test --workspace --locked
+
+# Rewrites the hostile-bundle fixtures of tests/bundles/ (then review and commit them).
+fixtures:
+	cargo run --locked -p thamdinh-tests --bin make-bundle-fixtures
 
 test-ui: npm
 	npm run test --workspace ui

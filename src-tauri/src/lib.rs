@@ -4,6 +4,9 @@
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use thamdinh_core::bundle::export::ExportCheck;
+use thamdinh_core::bundle::keyring::TrustedKeyEntry;
+use thamdinh_core::bundle::{self, ExportSummary, KeyInfo, Rejection, VerifiedBundle};
 use thamdinh_core::audit::AuditEntry;
 use thamdinh_core::builtin::{self, SetSummary};
 use thamdinh_core::criteria::CriteriaSet;
@@ -26,6 +29,9 @@ pub enum ErrorCode {
     NotFound,
     Invalid,
     VisitLocked,
+    /// A bundle failed verification; the message names the entry and the reason.
+    Rejected,
+    Cancelled,
     Internal,
 }
 
@@ -44,6 +50,8 @@ impl From<thamdinh_core::Error> for ApiError {
             E::UnknownCriteriaSet(_) | E::NotFound(_) => ErrorCode::NotFound,
             E::InvalidCriteria(_) | E::InvalidValue(_) => ErrorCode::Invalid,
             E::VisitLocked => ErrorCode::VisitLocked,
+            E::BundleRejected(_) => ErrorCode::Rejected,
+            E::Cancelled => ErrorCode::Cancelled,
             E::AuditBroken { .. } | E::Sqlite(_) | E::Io(_) => ErrorCode::Internal,
         };
         ApiError {
@@ -67,6 +75,8 @@ struct AppState {
     store: Result<Mutex<Store>, ApiError>,
     /// Set by `cancel_ingest` to stop a running photo ingest before its next file.
     cancel_ingest: std::sync::atomic::AtomicBool,
+    /// Set by `cancel_bundle` to stop a running bundle export or verification.
+    cancel_bundle: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
@@ -441,6 +451,162 @@ fn set_setting(state: State<'_>, key: String, value: String) -> ApiResult<()> {
     state.with_store(|s| s.set_setting(&key, &value))
 }
 
+#[tauri::command(async)]
+fn signing_key(state: State<'_>) -> ApiResult<Option<KeyInfo>> {
+    state.with_store(|s| s.signing_key())
+}
+
+#[tauri::command(async)]
+fn create_signing_key(state: State<'_>, passphrase: String) -> ApiResult<KeyInfo> {
+    state.with_store(|s| s.create_signing_key(&passphrase))
+}
+
+/// Writes this laptop's public key (`.pub`, minisign format) where people asked, for Sở Nội vụ.
+#[tauri::command(async)]
+fn save_public_key(state: State<'_>, path: String) -> ApiResult<String> {
+    state.with_store(|s| {
+        let key = s.signing_key()?.ok_or_else(|| {
+            thamdinh_core::Error::NotFound("chưa có khóa ký trên máy này (no signing key)".into())
+        })?;
+        let path = std::path::PathBuf::from(&path);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        thamdinh_core::evidence::write_atomic(&path, key.pub_file.as_bytes())?;
+        Ok(path.display().to_string())
+    })
+}
+
+#[tauri::command(async)]
+fn export_checklist(state: State<'_>, visit_ids: Vec<String>) -> ApiResult<Vec<ExportCheck>> {
+    state.with_store(|s| s.export_checklist(&visit_ids))
+}
+
+#[tauri::command(async)]
+fn default_bundle_path(state: State<'_>, visit_ids: Vec<String>) -> ApiResult<String> {
+    let name = state.with_store(|s| s.default_bundle_name(&visit_ids))?;
+    Ok(bundle::export::default_export_dir().join(name).display().to_string())
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct BundleProgress {
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
+/// Signs and writes a bundle. The store is held only to gather the payload and to record the
+/// revision; the long write runs without it, reporting `bundle-progress`.
+#[tauri::command(async)]
+fn export_bundle(
+    app: tauri::AppHandle,
+    state: State<'_>,
+    visit_ids: Vec<String>,
+    passphrase: String,
+    out: String,
+) -> ApiResult<ExportSummary> {
+    use std::sync::atomic::Ordering;
+    use tauri::Emitter;
+    let prepared = state.with_store(|s| {
+        let key = s.signing_key_text()?;
+        bundle::prepare_export(s, &visit_ids, &key, &passphrase)
+    })?;
+    let out = std::path::PathBuf::from(out);
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(thamdinh_core::Error::from)?;
+    }
+    state.cancel_bundle.store(false, Ordering::Relaxed);
+    let visit_key = prepared.visit_key().to_string();
+    let progress = throttled_progress(&app);
+    let summary = bundle::write_bundle(prepared, &out, &progress, &state.cancel_bundle)?;
+    state.with_store(|s| bundle::record_bundle(s, &visit_key, &summary))?;
+    let _ = app.emit("bundle-progress", BundleProgress { done: summary.payload_bytes, total: summary.payload_bytes });
+    Ok(summary)
+}
+
+/// A progress callback that emits `bundle-progress` at most every 1/16 of the work, so a
+/// gigabyte does not flood the webview with events.
+fn throttled_progress(app: &tauri::AppHandle) -> impl Fn(u64, u64) + Sync + '_ {
+    use tauri::Emitter;
+    let last = std::sync::atomic::AtomicU64::new(0);
+    move |done, total| {
+        let step = (total / 16).max(1);
+        let prev = last.load(std::sync::atomic::Ordering::Relaxed);
+        if done >= prev + step || done == total {
+            last.store(done, std::sync::atomic::Ordering::Relaxed);
+            let _ = app.emit("bundle-progress", BundleProgress { done, total });
+        }
+    }
+}
+
+#[tauri::command(async)]
+fn cancel_bundle(state: State<'_>) {
+    state
+        .cancel_bundle
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The outcome of a verification: what the bundle is, or why it was refused.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct VerifyReport {
+    pub file: String,
+    pub valid: Option<VerifiedBundle>,
+    pub rejection: Option<Rejection>,
+}
+
+#[tauri::command(async)]
+fn verify_bundle(app: tauri::AppHandle, state: State<'_>, path: String) -> ApiResult<VerifyReport> {
+    let keys = state.with_store(|s| s.verification_keys())?;
+    state
+        .cancel_bundle
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let progress = throttled_progress(&app);
+    let outcome = bundle::verify_bundle(
+        std::path::Path::new(&path),
+        &keys,
+        &bundle::Limits::default(),
+        &progress,
+        &state.cancel_bundle,
+    );
+    let (valid, rejection) = match outcome {
+        Ok(v) => (Some(v), None),
+        Err(r) => (None, Some(r)),
+    };
+    Ok(VerifyReport {
+        file: path,
+        valid,
+        rejection,
+    })
+}
+
+#[tauri::command(async)]
+fn trusted_keys(state: State<'_>) -> ApiResult<Vec<TrustedKeyEntry>> {
+    state.with_store(|s| s.trusted_keys())
+}
+
+/// Adds the public key in the `.pub` file at `path` to the trust list.
+#[tauri::command(async)]
+fn add_trusted_key(state: State<'_>, path: String, label: String) -> ApiResult<Vec<TrustedKeyEntry>> {
+    state.with_store(|s| {
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            thamdinh_core::Error::NotFound(format!("không đọc được {path}: {e}"))
+        })?;
+        s.add_trusted_key(&text, &label)?;
+        s.trusted_keys()
+    })
+}
+
+#[tauri::command(async)]
+fn remove_trusted_key(state: State<'_>, key_id: String) -> ApiResult<Vec<TrustedKeyEntry>> {
+    state.with_store(|s| {
+        s.remove_trusted_key(&key_id)?;
+        s.trusted_keys()
+    })
+}
+
 pub fn run() {
     let data_dir = store::default_data_dir();
     let state = AppState {
@@ -448,6 +614,7 @@ pub fn run() {
             .map(Mutex::new)
             .map_err(ApiError::from),
         cancel_ingest: Default::default(),
+        cancel_bundle: Default::default(),
     };
     tauri::Builder::default()
         .manage(state)
@@ -477,7 +644,18 @@ pub fn run() {
             set_photo_caption,
             link_photo,
             get_setting,
-            set_setting
+            set_setting,
+            signing_key,
+            create_signing_key,
+            save_public_key,
+            export_checklist,
+            default_bundle_path,
+            export_bundle,
+            cancel_bundle,
+            verify_bundle,
+            trusted_keys,
+            add_trusted_key,
+            remove_trusted_key
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Thẩm Định window");

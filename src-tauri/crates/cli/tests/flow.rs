@@ -116,3 +116,60 @@ fn kill_9_during_edits_loses_at_most_the_edit_in_flight() {
     let (ok, verified, err) = thamdinh(dir.path(), &["visit", "verify-audit", "--visit", &visit]);
     assert!(ok, "{verified}{err}");
 }
+
+fn thamdinh_env(data_dir: &std::path::Path, args: &[&str], passphrase: &str) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_thamdinh"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("THAMDINH_PASSPHRASE", passphrase)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn key_new_export_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = d.join("an.key");
+    let key_s = key.to_str().unwrap();
+    let (ok, out, err) = thamdinh_env(d, &["key", "new", "--out", key_s, "--name", "Nguyễn Văn An"], "mật khẩu");
+    assert!(ok, "{err}");
+    let key_id = out.lines().next().unwrap().rsplit(' ').next().unwrap().to_string();
+    let pub_text = std::fs::read_to_string(d.join("an.key.pub")).unwrap();
+    assert!(pub_text.starts_with(&format!("untrusted comment: minisign public key: {key_id}\n")), "{pub_text}");
+    // A second `key new` on the same path refuses rather than lose the key in use.
+    let (ok, _, err) = thamdinh_env(d, &["key", "new", "--out", key_s], "x");
+    assert!(!ok && err.contains("đã tồn tại"), "{err}");
+
+    let (_, out, _) = thamdinh(d, &["demo"]);
+    let visit = out.lines().last().unwrap().trim().to_string();
+    let zip = d.join("b.zip");
+    let zip_s = zip.to_str().unwrap();
+    let export = ["bundle", "export", "--visit", &visit, "--key", key_s, "--out", zip_s];
+    let (ok, _, err) = thamdinh_env(d, &export, "sai");
+    assert!(!ok && err.contains("sai mật khẩu") && !zip.exists(), "{err}");
+    let (ok, out, err) = thamdinh_env(d, &export, "mật khẩu");
+    assert!(ok && out.contains("(bản 1)") && out.contains(&key_id), "{out}{err}");
+
+    let pub_path = d.join("an.key.pub");
+    let verify = |extra: &[&str]| {
+        let mut args = vec!["bundle", "verify", zip_s, "--json"];
+        args.extend_from_slice(extra);
+        thamdinh(d, &args)
+    };
+    let (ok, json, _) = verify(&["--trust", pub_path.to_str().unwrap()]);
+    assert!(ok, "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["signer_key_id"], key_id.as_str());
+    assert_eq!(v["revision"], 1);
+    let (ok, json, _) = verify(&[]);
+    assert!(!ok);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["rejected"]["code"], "untrusted-signer");
+}

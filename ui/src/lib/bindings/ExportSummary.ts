@@ -3,4 +3,4 @@
 /**
  * What is shown once a bundle is written.
  */
-export type ExportSummary = { bundle_id: string, revision: number, supersedes: string | null, signer_key_id: string, file: string, payload_files: bigint, payload_bytes: bigint, zip_bytes: bigint, };
+export type ExportSummary = { bundle_id: string, revision: number, supersedes: string | null, signer_key_id: string, file: string, payload_files: number, payload_bytes: number, zip_bytes: number, };

@@ -3,4 +3,4 @@
 /**
  * What a verified bundle is.
  */
-export type VerifiedBundle = { bundle_id: string, revision: number, supersedes: string | null, signer_key_id: string, signer_name: string, source_organization: string, bagging_date: string, campaign_name: string, visits: number, payload_files: bigint, payload_bytes: bigint, };
+export type VerifiedBundle = { bundle_id: string, revision: number, supersedes: string | null, signer_key_id: string, signer_name: string, source_organization: string, bagging_date: string, campaign_name: string, visits: number, payload_files: number, payload_bytes: number, };

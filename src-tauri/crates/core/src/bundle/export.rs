@@ -31,8 +31,11 @@ pub struct ExportSummary {
     pub supersedes: Option<String>,
     pub signer_key_id: String,
     pub file: String,
+    #[ts(type = "number")]
     pub payload_files: u64,
+    #[ts(type = "number")]
     pub payload_bytes: u64,
+    #[ts(type = "number")]
     pub zip_bytes: u64,
 }
 
@@ -398,4 +401,99 @@ fn bag_info(
         )),
     );
     s
+}
+
+/// What to look at before signing, per visit (the export screen's checklist).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ExportCheck {
+    pub visit_id: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub visit_date: String,
+    pub locked: bool,
+    /// Leaves without an appraised score (bonus/penalty leaves excepted).
+    pub unscored: u32,
+    /// Deductions or N/A without their reason.
+    pub missing_reasons: u32,
+    /// Scored leaves without evidence.
+    pub no_evidence: u32,
+}
+
+impl Store {
+    pub fn export_checklist(&self, visit_ids: &[String]) -> Result<Vec<ExportCheck>> {
+        use crate::visit::{Flag, VisitStatus};
+        visit_ids
+            .iter()
+            .map(|id| {
+                let view = self.visit_view(id)?;
+                let set = self.visit_set(id)?;
+                let bonus_penalty: std::collections::HashSet<&str> = set
+                    .bonus_penalty
+                    .iter()
+                    .flat_map(|b| b.leaves.iter().map(|l| l.code.as_str()))
+                    .collect();
+                let count = |f: &dyn Fn(&crate::visit::LeafRecord) -> bool| {
+                    view.leaves.iter().filter(|l| f(l)).count() as u32
+                };
+                Ok(ExportCheck {
+                    visit_id: id.clone(),
+                    unit_code: view.unit.code.clone(),
+                    unit_name: view.unit.name.clone(),
+                    visit_date: view.visit.visit_date.clone(),
+                    locked: view.visit.status == VisitStatus::Locked,
+                    unscored: count(&|l| l.appraised.is_none() && !bonus_penalty.contains(l.code.as_str())),
+                    missing_reasons: count(&|l| {
+                        l.flags.iter().any(|f| matches!(f, Flag::MissingDeductionReason | Flag::MissingNaReason))
+                    }),
+                    no_evidence: count(&|l| l.flags.contains(&Flag::NoEvidence)),
+                })
+            })
+            .collect()
+    }
+
+    /// A file name for a bundle people can read: `ket-qua-XA001-2026-01-15-r2.zip` for one visit,
+    /// `ket-qua-<campaign year>-<n>-don-vi-….zip` for several.
+    pub fn default_bundle_name(&self, visit_ids: &[String]) -> Result<String> {
+        let revision = self
+            .conn
+            .query_row(
+                "SELECT max(revision) FROM bundle WHERE visit_ids = ?1",
+                [visit_key(visit_ids)],
+                |r| r.get::<_, Option<u32>>(0),
+            )?
+            .map_or(1, |r| r + 1);
+        let suffix = if revision > 1 { format!("-r{revision}") } else { String::new() };
+        let safe = |s: &str| -> String {
+            s.chars()
+                .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+                .collect()
+        };
+        Ok(match visit_ids {
+            [one] => {
+                let v = self.visit(one)?;
+                let unit = self.unit(&v.unit_id)?;
+                format!("ket-qua-{}-{}{suffix}.zip", safe(&unit.code), v.visit_date)
+            }
+            many => {
+                let v = self.visit(many.first().map(String::as_str).unwrap_or_default())?;
+                let campaign = self.campaign(&self.unit(&v.unit_id)?.campaign_id)?;
+                format!("ket-qua-{}-{}-don-vi{suffix}.zip", campaign.year, many.len())
+            }
+        })
+    }
+}
+
+/// Where bundles are saved unless people choose otherwise: `$THAMDINH_EXPORT_DIR`, else
+/// `Documents/ThamDinh` (a folder they can find and copy to a USB stick).
+pub fn default_export_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("THAMDINH_EXPORT_DIR") {
+        return dir.into();
+    }
+    let dirs = directories::UserDirs::new();
+    dirs.as_ref()
+        .and_then(|d| d.document_dir().map(Path::to_path_buf))
+        .or_else(|| dirs.as_ref().map(|d| d.home_dir().to_path_buf()))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("ThamDinh")
 }

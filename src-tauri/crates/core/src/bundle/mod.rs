@@ -1,8 +1,9 @@
 #![doc = include_str!("FORMAT.md")]
 //!
-//! Modules: [`keys`] (minisign keys), [`result`] (what the payload says), [`export`] (writing a
+//! Modules: [`keys`] (minisign keys), [`keyring`] (this laptop's key and trust list), [`result`] (what the payload says), [`export`] (writing a
 //! bundle), [`verify`] (reading one without trusting it).
 pub mod export;
+pub mod keyring;
 pub mod keys;
 pub mod result;
 pub mod verify;

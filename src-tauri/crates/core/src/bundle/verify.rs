@@ -71,7 +71,9 @@ pub struct VerifiedBundle {
     pub bagging_date: String,
     pub campaign_name: String,
     pub visits: u32,
+    #[ts(type = "number")]
     pub payload_files: u64,
+    #[ts(type = "number")]
     pub payload_bytes: u64,
     #[ts(skip)]
     #[serde(skip)]
