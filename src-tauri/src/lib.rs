@@ -482,6 +482,12 @@ fn export_checklist(state: State<'_>, visit_ids: Vec<String>) -> ApiResult<Vec<E
     state.with_store(|s| s.export_checklist(&visit_ids))
 }
 
+/// The folder bundles and public keys are saved in unless people choose another.
+#[tauri::command(async)]
+fn export_dir() -> String {
+    bundle::export::default_export_dir().display().to_string()
+}
+
 #[tauri::command(async)]
 fn default_bundle_path(state: State<'_>, visit_ids: Vec<String>) -> ApiResult<String> {
     let name = state.with_store(|s| s.default_bundle_name(&visit_ids))?;
@@ -650,6 +656,7 @@ pub fn run() {
             save_public_key,
             export_checklist,
             default_bundle_path,
+            export_dir,
             export_bundle,
             cancel_bundle,
             verify_bundle,

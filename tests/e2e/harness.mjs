@@ -46,7 +46,8 @@ export async function startApp({ dataDir } = {}) {
   const port = await freePort();
   const nativePort = await freePort();
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    env: { ...process.env, THAMDINH_DATA_DIR: dataDir },
+    // Bundles and public keys go beside the data, never into the real Documents folder.
+    env: { ...process.env, THAMDINH_DATA_DIR: dataDir, THAMDINH_EXPORT_DIR: join(dataDir, "exports") },
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitForPort(port, 15000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDate, formatIndex, formatPoints } from "../src/lib/format";
+import { formatBytes, formatDate, formatIndex, formatPoints } from "../src/lib/format";
 
 describe("formatPoints", () => {
   it("writes Vietnamese decimal commas and drops trailing zeros", () => {
@@ -45,5 +45,15 @@ describe("subtractDecimals", () => {
     expect(subtractDecimals("0.3", "0.1")).toBe("0.2");
     expect(subtractDecimals("1", "1.25")).toBe("-0.25");
     expect(subtractDecimals("100", "0")).toBe("100");
+  });
+});
+
+describe("formatBytes", () => {
+  it("uses decimal units and the Vietnamese comma", () => {
+    expect(formatBytes(12)).toBe("12 B");
+    expect(formatBytes(1234)).toBe("1,2 KB");
+    expect(formatBytes(1_000_000)).toBe("1 MB");
+    expect(formatBytes(987_654_321)).toBe("988 MB");
+    expect(formatBytes(1_234_567_890, "en")).toBe("1.2 GB");
   });
 });

@@ -16,8 +16,14 @@ import type { SetSummary } from "./bindings/SetSummary";
 import type { SetView } from "./bindings/SetView";
 import type { Unit } from "./bindings/Unit";
 import type { VisitView } from "./bindings/VisitView";
+import type { ExportCheck } from "./bindings/ExportCheck";
+import type { ExportSummary } from "./bindings/ExportSummary";
+import type { KeyInfo } from "./bindings/KeyInfo";
+import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
+import type { VerifyReport } from "./bindings/VerifyReport";
 
 export type { IngestReport, Photo };
+export type { ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -72,4 +78,20 @@ export const photoApi = {
   caption: (visitId: string, sha256: string, caption: string) => call<Photo[]>("set_photo_caption", { visitId, sha256, caption }),
   link: (visitId: string, sha256: string, code: string, linked: boolean) =>
     call<Photo[]>("link_photo", { visitId, sha256, code, linked }),
+};
+
+/** Signing keys, the trust list, and signed result bundles (long work reports `bundle-progress`). */
+export const bundleApi = {
+  signingKey: () => call<KeyInfo | null>("signing_key"),
+  createSigningKey: (passphrase: string) => call<KeyInfo>("create_signing_key", { passphrase }),
+  savePublicKey: (path: string) => call<string>("save_public_key", { path }),
+  checklist: (visitIds: string[]) => call<ExportCheck[]>("export_checklist", { visitIds }),
+  defaultPath: (visitIds: string[]) => call<string>("default_bundle_path", { visitIds }),
+  exportDir: () => call<string>("export_dir"),
+  export: (visitIds: string[], passphrase: string, out: string) => call<ExportSummary>("export_bundle", { visitIds, passphrase, out }),
+  cancel: () => call<null>("cancel_bundle"),
+  verify: (path: string) => call<VerifyReport>("verify_bundle", { path }),
+  trustedKeys: () => call<TrustedKeyEntry[]>("trusted_keys"),
+  addTrustedKey: (path: string, label: string) => call<TrustedKeyEntry[]>("add_trusted_key", { path, label }),
+  removeTrustedKey: (keyId: string) => call<TrustedKeyEntry[]>("remove_trusted_key", { keyId }),
 };

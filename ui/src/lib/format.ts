@@ -74,3 +74,16 @@ export function formatWallClock(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
   return m ? `${m[3]}/${m[2]}/${m[1]} ${m[4]}:${m[5]}` : iso;
 }
+
+/** A size in bytes as people read it: "1,2 MB", "850 KB", "12 B" (1 KB = 1000 B). */
+export function formatBytes(bytes: number, lang: "vi" | "en" = "vi"): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const text = unit === 0 || value >= 100 ? Math.round(value).toString() : value.toFixed(1).replace(/\.0$/, "");
+  return `${lang === "vi" ? text.replace(".", ",") : text} ${units[unit]}`;
+}

@@ -1,0 +1,120 @@
+// Signed result bundles end to end on the real app: create this laptop's signing key, save the
+// .pub, export the demo visit (wrong passphrase first), check the file with the CLI and in the app,
+// then trust another delegation's key and see a tampered bundle refused with the entry named.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { root, shotsDir, startApp } from "./harness.mjs";
+
+const cli = join(root, "target/debug/thamdinh");
+const fixtures = join(root, "tests/bundles");
+
+describe("signed result bundles", () => {
+  let app;
+  let browser;
+  let dataDir;
+  let bundleFile;
+  let pubFile;
+
+  before(async () => {
+    app = await startApp();
+    ({ browser, dataDir } = app);
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  const el = (id) => browser.$(`[data-testid="${id}"]`);
+
+  it("asks for a signing key before export, then creates one", async () => {
+    await el("use-demo").waitForDisplayed({ timeout: 15000 });
+    await el("use-demo").click();
+    await browser.$(".toolbar button").waitForDisplayed({ timeout: 10000 });
+    await browser.$(".toolbar button").click(); // back to the campaign
+    await el("open-export").waitForDisplayed({ timeout: 5000 });
+    await el("open-export").click();
+    await el("export-need-key").waitForDisplayed({ timeout: 5000 });
+    await el("export-need-key").$("button").click();
+    await el("key-pass1").waitForDisplayed({ timeout: 5000 });
+    await el("key-pass1").setValue("mật khẩu đoàn 1");
+    await el("key-pass2").setValue("mật khẩu khác");
+    await el("key-create").click();
+    await el("keys-error").waitForDisplayed({ timeout: 5000 });
+    assert.match(await el("keys-error").getText(), /không khớp/);
+    await el("key-pass2").setValue("mật khẩu đoàn 1");
+    await el("key-create").click();
+    await el("key-id").waitForDisplayed({ timeout: 10000 });
+    const keyId = await el("key-id").getText();
+    assert.match(keyId, /^[0-9A-F]{16}$/);
+    pubFile = await el("pub-path").getValue();
+    assert.ok(pubFile.startsWith(join(dataDir, "exports")), pubFile);
+    await el("pub-save").click();
+    await el("pub-saved").waitForDisplayed({ timeout: 5000 });
+    assert.match(readFileSync(pubFile, "utf8"), new RegExp(`^untrusted comment: minisign public key: ${keyId}\n`));
+    await browser.saveScreenshot(join(shotsDir, "keys.png"));
+  });
+
+  it("exports the demo visit signed: wrong passphrase refused, then a verified file", async () => {
+    await browser.$(".toolbar button").click(); // home
+    await el("campaign-card").waitForDisplayed({ timeout: 5000 });
+    assert.match(await el("key-status").getText(), /[0-9A-F]{16}/);
+    await el("campaign-card").click();
+    await el("open-export").waitForDisplayed({ timeout: 5000 });
+    await el("open-export").click();
+    await el("export-passphrase").waitForDisplayed({ timeout: 5000 });
+    assert.equal(await el("export-pick-XA001").isSelected(), true);
+    await browser.waitUntil(async () => (await el("export-out").getValue()).endsWith(".zip"), { timeout: 5000 });
+    bundleFile = await el("export-out").getValue();
+    assert.match(bundleFile, /ket-qua-XA001-2026-01-15\.zip$/);
+    await el("export-passphrase").setValue("sai rồi");
+    await el("export-submit").click();
+    await el("export-error").waitForDisplayed({ timeout: 10000 });
+    assert.match(await el("export-error").getText(), /sai mật khẩu/);
+    assert.equal(existsSync(bundleFile), false);
+    await el("export-passphrase").setValue("mật khẩu đoàn 1");
+    await el("export-submit").click();
+    await el("export-done").waitForDisplayed({ timeout: 20000 });
+    assert.equal(await el("export-file").getText(), bundleFile);
+    assert.equal(await el("export-revision").getText(), "1");
+    await browser.saveScreenshot(join(shotsDir, "export.png"));
+    // The CLI (same core, other process) agrees the file is valid and signed by this key.
+    const out = execFileSync(cli, ["bundle", "verify", bundleFile, "--trust", pubFile, "--json"], { encoding: "utf8" });
+    assert.equal(JSON.parse(out).revision, 1);
+  });
+
+  it("checks bundles in the app: own bundle valid, a stranger's refused until trusted, tampering named", async () => {
+    await browser.$(".toolbar button").click(); // campaign
+    await browser.$(".toolbar button").waitForDisplayed({ timeout: 5000 });
+    await browser.$(".toolbar button").click(); // home
+    await el("key-status").waitForDisplayed({ timeout: 5000 });
+    await el("key-status").click();
+    await el("verify-path").waitForDisplayed({ timeout: 5000 });
+    await el("verify-path").setValue(bundleFile);
+    await el("verify-submit").click();
+    await el("verify-valid").waitForDisplayed({ timeout: 10000 });
+    assert.match(await el("verify-valid").getText(), /Đoàn thẩm định số 1/);
+
+    await el("verify-path").setValue(join(fixtures, "hash-mismatch.zip"));
+    await el("verify-submit").click();
+    await el("verify-rejected").waitForDisplayed({ timeout: 10000 });
+    assert.match(await el("verify-rejected").getText(), /untrusted-signer/);
+
+    await el("trust-path").setValue(join(fixtures, "keys/delegation.key.pub"));
+    await el("trust-label").setValue("Đoàn thẩm định số 2");
+    await el("trust-add").click();
+    await el("trusted-keys").waitForDisplayed({ timeout: 5000 });
+    await el("verify-submit").click();
+    await browser.waitUntil(async () => /hash-mismatch/.test(await el("verify-rejected").getText()), { timeout: 10000 });
+    assert.match(await el("verify-entry").getText(), /^data\/photos\/[0-9a-f]{64}\.jpg$/);
+    assert.match(await el("verify-reason").getText(), /SHA-256 không khớp/);
+    await browser.saveScreenshot(join(shotsDir, "verify-rejected.png"));
+
+    await el("verify-path").setValue(join(fixtures, "valid.zip"));
+    await el("verify-submit").click();
+    await el("verify-valid").waitForDisplayed({ timeout: 10000 });
+    await browser.saveScreenshot(join(shotsDir, "verify-valid.png"));
+  });
+});
