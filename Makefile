@@ -19,6 +19,7 @@ help:
 	@echo "make test   every test: Rust, UI, end-to-end (real app under Xvfb)"
 	@echo "make lint   rustfmt, clippy -D warnings, eslint, svelte-check, bindings drift"
 	@echo "make bench  benchmarks, as ratios against a baseline measured in the same run"
+	@echo "make fixtures  rewrite the hostile-bundle fixtures of tests/bundles/"
 
 check-tools:
 	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then re-run."; exit 1; }
@@ -88,11 +89,12 @@ lint: deps bindings
 	@git diff --exit-code --stat -- ui/src/lib/bindings && [ -z "$$(git status --porcelain -- ui/src/lib/bindings)" ] \
 	  || { echo "ui/src/lib/bindings drifted from the Rust types: run 'make bindings' and commit."; exit 1; }
 
-BENCH_APT := imagemagick libvips-tools openssl bc time
+BENCH_APT := imagemagick libvips-tools openssl bc time unzip
 
-bench: app tauri-driver
+bench: app tauri-driver validators
 	@missing=$$(for p in $(BENCH_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; fi
 	cargo bench --locked -p thamdinh-core
 	bash src-tauri/crates/core/benches/photos.sh
+	bash src-tauri/crates/core/benches/bundles.sh
 	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-scoring.mjs

@@ -4,11 +4,11 @@
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
+use thamdinh_core::audit::AuditEntry;
+use thamdinh_core::builtin::{self, SetSummary};
 use thamdinh_core::bundle::export::ExportCheck;
 use thamdinh_core::bundle::keyring::TrustedKeyEntry;
 use thamdinh_core::bundle::{self, ExportSummary, KeyInfo, Rejection, VerifiedBundle};
-use thamdinh_core::audit::AuditEntry;
-use thamdinh_core::builtin::{self, SetSummary};
 use thamdinh_core::criteria::CriteriaSet;
 use thamdinh_core::evidence::NewEvidence;
 use thamdinh_core::gallery::Photo;
@@ -491,7 +491,10 @@ fn export_dir() -> String {
 #[tauri::command(async)]
 fn default_bundle_path(state: State<'_>, visit_ids: Vec<String>) -> ApiResult<String> {
     let name = state.with_store(|s| s.default_bundle_name(&visit_ids))?;
-    Ok(bundle::export::default_export_dir().join(name).display().to_string())
+    Ok(bundle::export::default_export_dir()
+        .join(name)
+        .display()
+        .to_string())
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -528,7 +531,13 @@ fn export_bundle(
     let progress = throttled_progress(&app);
     let summary = bundle::write_bundle(prepared, &out, &progress, &state.cancel_bundle)?;
     state.with_store(|s| bundle::record_bundle(s, &visit_key, &summary))?;
-    let _ = app.emit("bundle-progress", BundleProgress { done: summary.payload_bytes, total: summary.payload_bytes });
+    let _ = app.emit(
+        "bundle-progress",
+        BundleProgress {
+            done: summary.payload_bytes,
+            total: summary.payload_bytes,
+        },
+    );
     Ok(summary)
 }
 
@@ -595,11 +604,14 @@ fn trusted_keys(state: State<'_>) -> ApiResult<Vec<TrustedKeyEntry>> {
 
 /// Adds the public key in the `.pub` file at `path` to the trust list.
 #[tauri::command(async)]
-fn add_trusted_key(state: State<'_>, path: String, label: String) -> ApiResult<Vec<TrustedKeyEntry>> {
+fn add_trusted_key(
+    state: State<'_>,
+    path: String,
+    label: String,
+) -> ApiResult<Vec<TrustedKeyEntry>> {
     state.with_store(|s| {
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            thamdinh_core::Error::NotFound(format!("không đọc được {path}: {e}"))
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| thamdinh_core::Error::NotFound(format!("không đọc được {path}: {e}")))?;
         s.add_trusted_key(&text, &label)?;
         s.trusted_keys()
     })

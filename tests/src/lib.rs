@@ -3,8 +3,8 @@
 //! will (hostile archives), and re-signing of a modified bag with the test key.
 use std::path::{Path, PathBuf};
 
-use thamdinh_core::bundle::{self, manifest_text, sign_tag_manifest};
 use thamdinh_core::bundle::result::SignerDoc;
+use thamdinh_core::bundle::{self, manifest_text, sign_tag_manifest};
 use thamdinh_core::evidence::NewEvidence;
 use thamdinh_core::store::Store;
 
@@ -24,11 +24,15 @@ pub fn test_key(name: &str) -> String {
 /// A store in `dir` with the demo visit, two photos and an evidence item with a file.
 pub fn sample_store(dir: &Path) -> (Store, String) {
     let mut store = Store::open_dir(dir).unwrap();
-    let visit = thamdinh_core::demo::create_demo(&mut store, thamdinh_core::demo::DEMO_SET).unwrap();
+    let visit =
+        thamdinh_core::demo::create_demo(&mut store, thamdinh_core::demo::DEMO_SET).unwrap();
     let photos = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/fixtures/photos");
     let metas: Vec<_> = ["counter.jpg", "notice-board.jpg"]
         .iter()
-        .map(|f| thamdinh_core::photo::ingest_file(&store.photos_dir().unwrap(), &photos.join(f)).unwrap())
+        .map(|f| {
+            thamdinh_core::photo::ingest_file(&store.photos_dir().unwrap(), &photos.join(f))
+                .unwrap()
+        })
         .collect();
     store.add_photos(&visit.id, &metas).unwrap();
     store
@@ -81,7 +85,8 @@ pub fn write_zip(entries: &[RawEntry]) -> Vec<u8> {
     for e in entries {
         let crc = crc32fast::hash(&e.data);
         let stored = if e.deflate {
-            let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            let mut enc =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
             enc.write_all(&e.data).unwrap();
             enc.finish().unwrap()
         } else {
@@ -169,7 +174,8 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
         .filter_map(|e| {
             let n = String::from_utf8(e.name.clone()).ok()?;
             let p = n.strip_prefix(&root)?;
-            p.starts_with("data/").then(|| (p.to_string(), bundle::sha256_hex(&e.data)))
+            p.starts_with("data/")
+                .then(|| (p.to_string(), bundle::sha256_hex(&e.data)))
         })
         .collect();
     let bytes: usize = entries
@@ -196,12 +202,20 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
             .unwrap_or_default()
     };
     let info = String::from_utf8(entries[i].data.clone()).unwrap();
-    let (bundle_id, revision) = (id(&info, "Bundle-Id:"), id(&info, "Bundle-Revision:").parse().unwrap_or(1));
+    let (bundle_id, revision) = (
+        id(&info, "Bundle-Id:"),
+        id(&info, "Bundle-Revision:").parse().unwrap_or(1),
+    );
     let m = get(entries, "manifest-sha256.txt").unwrap();
     entries[m].data = manifest_text(&payload).into_bytes();
     let tags: Vec<(String, String)> = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"]
         .iter()
-        .map(|t| (t.to_string(), bundle::sha256_hex(&entries[get(entries, t).unwrap()].data)))
+        .map(|t| {
+            (
+                t.to_string(),
+                bundle::sha256_hex(&entries[get(entries, t).unwrap()].data),
+            )
+        })
         .collect();
     let tm = get(entries, "tagmanifest-sha256.txt").unwrap();
     entries[tm].data = manifest_text(&tags).into_bytes();
@@ -211,9 +225,15 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
         &entries[tm].data,
         &bundle_id,
         revision,
-        &SignerDoc { key_id: info.key_id.clone(), name: "Người ký thử".into() },
+        &SignerDoc {
+            key_id: info.key_id.clone(),
+            name: "Người ký thử".into(),
+        },
     )
     .unwrap();
     entries.retain(|e| !e.name.starts_with(format!("{root}signatures/").as_bytes()));
-    entries.push(RawEntry::new(&format!("{root}signatures/{}.minisig", info.key_id), sig.as_bytes()));
+    entries.push(RawEntry::new(
+        &format!("{root}signatures/{}.minisig", info.key_id),
+        sig.as_bytes(),
+    ));
 }

@@ -8,21 +8,31 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use proptest::prelude::*;
 use serde_json::Value;
 use thamdinh_core::bundle::{self, Limits, TrustedKey};
-use thamdinh_tests::{TEST_PASSPHRASE, bundles_dir, read_zip, sample_store, test_key, write_zip, RawEntry};
+use thamdinh_tests::{
+    RawEntry, TEST_PASSPHRASE, bundles_dir, read_zip, sample_store, test_key, write_zip,
+};
 
 fn trusted(name: &str) -> Vec<TrustedKey> {
-    let text = std::fs::read_to_string(bundles_dir().join("keys").join(format!("{name}.key.pub"))).unwrap();
+    let text = std::fs::read_to_string(bundles_dir().join("keys").join(format!("{name}.key.pub")))
+        .unwrap();
     vec![TrustedKey::parse(&text).unwrap()]
 }
 
 fn verify(path: &Path, limits: &Limits) -> Result<bundle::VerifiedBundle, bundle::Rejection> {
-    bundle::verify_bundle(path, &trusted("delegation"), limits, &|_, _| {}, &AtomicBool::new(false))
+    bundle::verify_bundle(
+        path,
+        &trusted("delegation"),
+        limits,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
 }
 
 #[test]
 fn every_fixture_gives_its_expected_outcome() {
     let cases: Vec<Value> =
-        serde_json::from_str(&std::fs::read_to_string(bundles_dir().join("cases.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(bundles_dir().join("cases.json")).unwrap())
+            .unwrap();
     assert!(cases.len() >= 25, "the fixture set shrank");
     let mut failures = Vec::new();
     for case in &cases {
@@ -53,10 +63,21 @@ fn every_fixture_gives_its_expected_outcome() {
 #[test]
 fn rejections_name_the_entry() {
     let r = verify(&bundles_dir().join("hash-mismatch.zip"), &Limits::default()).unwrap_err();
-    assert!(r.entry.starts_with("data/photos/") && r.entry.ends_with(".jpg"), "{r}");
-    let r = verify(&bundles_dir().join("path-traversal.zip"), &Limits::default()).unwrap_err();
+    assert!(
+        r.entry.starts_with("data/photos/") && r.entry.ends_with(".jpg"),
+        "{r}"
+    );
+    let r = verify(
+        &bundles_dir().join("path-traversal.zip"),
+        &Limits::default(),
+    )
+    .unwrap_err();
     assert!(r.entry.contains("../"), "{r}");
-    let r = verify(&bundles_dir().join("untrusted-signer.zip"), &Limits::default()).unwrap_err();
+    let r = verify(
+        &bundles_dir().join("untrusted-signer.zip"),
+        &Limits::default(),
+    )
+    .unwrap_err();
     let stranger = &trusted("stranger")[0].key_id;
     assert!(r.entry.contains(stranger.as_str()), "{r}");
 }
@@ -74,10 +95,22 @@ fn exported() -> (Exported, bundle::ExportSummary) {
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
     let summary = export(&store, &visit, &out_dir.join("b1.zip")).unwrap();
-    (Exported { _dir: dir, store, visit, out_dir }, summary)
+    (
+        Exported {
+            _dir: dir,
+            store,
+            visit,
+            out_dir,
+        },
+        summary,
+    )
 }
 
-fn export(store: &thamdinh_core::store::Store, visit: &str, out: &Path) -> thamdinh_core::Result<bundle::ExportSummary> {
+fn export(
+    store: &thamdinh_core::store::Store,
+    visit: &str,
+    out: &Path,
+) -> thamdinh_core::Result<bundle::ExportSummary> {
     bundle::export_bundle(
         store,
         &[visit.to_string()],
@@ -103,14 +136,26 @@ fn export_verifies_and_says_what_it_holds() {
     let visit = &result.visits[0];
     assert_eq!(visit.id, x.visit);
     assert_eq!(visit.photos.len(), 2);
-    assert_eq!(visit.evidence.iter().filter(|e| e.file.is_some()).count(), 1);
+    assert_eq!(
+        visit.evidence.iter().filter(|e| e.file.is_some()).count(),
+        1
+    );
     // Scores are decimal strings as the store computes them.
     let view = x.store.visit_view(&x.visit).unwrap();
-    assert_eq!(visit.totals.appraised.points, view.totals.appraised.total.points.to_string());
+    assert_eq!(
+        visit.totals.appraised.points,
+        view.totals.appraised.total.points.to_string()
+    );
     let leaf = visit.leaves.iter().find(|l| l.appraised.is_some()).unwrap();
     let stored = view.leaves.iter().find(|l| l.code == leaf.code).unwrap();
-    assert_eq!(leaf.appraised.clone().unwrap(), thamdinh_core::visit::entry_text(stored.appraised.unwrap()));
-    assert_eq!(result.audit.entries as usize, x.store.audit(&x.visit, None).unwrap().len());
+    assert_eq!(
+        leaf.appraised.clone().unwrap(),
+        thamdinh_core::visit::entry_text(stored.appraised.unwrap())
+    );
+    assert_eq!(
+        result.audit.entries as usize,
+        x.store.audit(&x.visit, None).unwrap().len()
+    );
 }
 
 #[test]
@@ -126,11 +171,14 @@ fn re_export_is_the_next_revision_and_supersedes_the_last() {
 #[test]
 fn failures_leave_nothing_behind() {
     let (x, _) = exported();
-    let before: Vec<_> = std::fs::read_dir(&x.out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let before: Vec<_> = std::fs::read_dir(&x.out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     // Wrong passphrase: a clear error before any work.
     let err = bundle::export_bundle(
         &x.store,
-        &[x.visit.clone()],
+        std::slice::from_ref(&x.visit),
         &test_key("delegation"),
         "not the passphrase",
         &x.out_dir.join("wrong.zip"),
@@ -143,7 +191,7 @@ fn failures_leave_nothing_behind() {
     let cancel = AtomicBool::new(false);
     let err = bundle::export_bundle(
         &x.store,
-        &[x.visit.clone()],
+        std::slice::from_ref(&x.visit),
         &test_key("delegation"),
         TEST_PASSPHRASE,
         &x.out_dir.join("cancelled.zip"),
@@ -154,14 +202,22 @@ fn failures_leave_nothing_behind() {
     assert!(matches!(err, thamdinh_core::Error::Cancelled), "{err}");
     // A stored photo damaged on disk is never signed.
     let photos = x.store.photos_dir().unwrap().join("originals");
-    let original = std::fs::read_dir(&photos).unwrap().next().unwrap().unwrap().path();
+    let original = std::fs::read_dir(&photos)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
     let mut bytes = std::fs::read(&original).unwrap();
     let n = bytes.len();
     bytes[n / 2] ^= 1;
     std::fs::write(&original, bytes).unwrap();
     let err = export(&x.store, &x.visit, &x.out_dir.join("damaged.zip")).unwrap_err();
     assert!(err.to_string().contains("bị hỏng"), "{err}");
-    let after: Vec<_> = std::fs::read_dir(&x.out_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let after: Vec<_> = std::fs::read_dir(&x.out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(before, after, "no partial or temp file left");
 }
 
@@ -169,7 +225,12 @@ fn failures_leave_nothing_behind() {
 fn unzip(file: &Path, into: &Path) -> PathBuf {
     let mut z = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
     z.extract(into).unwrap();
-    std::fs::read_dir(into).unwrap().next().unwrap().unwrap().path()
+    std::fs::read_dir(into)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
 }
 
 #[test]
@@ -182,7 +243,11 @@ fn stock_tools_agree_bagit_py_and_minisign() {
         .arg(&bag)
         .output()
         .expect("bagit.py (pip install bagit; `make test` installs it)");
-    assert!(bagit.status.success(), "bagit.py: {}", String::from_utf8_lossy(&bagit.stderr));
+    assert!(
+        bagit.status.success(),
+        "bagit.py: {}",
+        String::from_utf8_lossy(&bagit.stderr)
+    );
     let pub_key = bundles_dir().join("keys/delegation.key.pub");
     let sig = bag.join(format!("signatures/{}.minisig", summary.signer_key_id));
     let minisign = |p: &Path| {
@@ -198,16 +263,35 @@ fn stock_tools_agree_bagit_py_and_minisign() {
             .expect("minisign (apt install minisign; `make test` installs it)")
     };
     let ok = minisign(&pub_key);
-    assert!(ok.status.success(), "minisign: {}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "minisign: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     let said = String::from_utf8_lossy(&ok.stdout);
-    assert!(said.contains(&format!("bundle-id:{}", summary.bundle_id)), "{said}");
-    assert!(!minisign(&bundles_dir().join("keys/stranger.key.pub")).status.success());
+    assert!(
+        said.contains(&format!("bundle-id:{}", summary.bundle_id)),
+        "{said}"
+    );
+    assert!(
+        !minisign(&bundles_dir().join("keys/stranger.key.pub"))
+            .status
+            .success()
+    );
     // Both tools notice a changed byte of the payload, as ours does.
     let result = bag.join("data/result.json");
     let mut bytes = std::fs::read(&result).unwrap();
     bytes[10] ^= 1;
     std::fs::write(&result, bytes).unwrap();
-    assert!(!Command::new("bagit.py").arg("--validate").arg(&bag).output().unwrap().status.success());
+    assert!(
+        !Command::new("bagit.py")
+            .arg("--validate")
+            .arg(&bag)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
 }
 
 #[test]
@@ -225,8 +309,16 @@ fn minisign_cli_signs_with_our_key_and_we_read_its_keys() {
         .spawn()
         .expect("minisign");
     use std::io::Write;
-    child.stdin.take().unwrap().write_all(format!("{TEST_PASSPHRASE}\n").as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success(), "minisign could not open our encrypted key");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{TEST_PASSPHRASE}\n").as_bytes())
+        .unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "minisign could not open our encrypted key"
+    );
     let out = Command::new("minisign")
         .arg("-V")
         .arg("-p")
@@ -250,7 +342,10 @@ fn verify_bytes(bytes: &[u8]) -> Result<bundle::VerifiedBundle, bundle::Rejectio
 
 /// Every entry's name and content, for comparing what two archives hold.
 fn contents(bytes: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
-    let mut v: Vec<_> = read_zip(bytes).into_iter().map(|e| (e.name, e.data)).collect();
+    let mut v: Vec<_> = read_zip(bytes)
+        .into_iter()
+        .map(|e| (e.name, e.data))
+        .collect();
     v.sort();
     v
 }

@@ -6,7 +6,10 @@ use std::sync::atomic::AtomicBool;
 
 use serde_json::{Value, json};
 use thamdinh_core::bundle;
-use thamdinh_tests::{RawEntry, TEST_PASSPHRASE, bundles_dir, read_zip, resign, root_of, sample_store, test_key, write_zip};
+use thamdinh_tests::{
+    RawEntry, TEST_PASSPHRASE, bundles_dir, read_zip, resign, root_of, sample_store, test_key,
+    write_zip,
+};
 
 fn main() {
     let dir = bundles_dir();
@@ -44,7 +47,10 @@ fn main() {
         cases.push(case);
     };
     let at = |entries: &[RawEntry], p: &str| {
-        entries.iter().position(|e| e.name == format!("{root}{p}").as_bytes()).unwrap()
+        entries
+            .iter()
+            .position(|e| e.name == format!("{root}{p}").as_bytes())
+            .unwrap()
     };
     let photo = base
         .iter()
@@ -65,21 +71,45 @@ fn main() {
         write_zip(&e)
     };
 
-    add("valid.zip", &valid, "ok", "as exported by the app", Value::Null);
+    add(
+        "valid.zip",
+        &valid,
+        "ok",
+        "as exported by the app",
+        Value::Null,
+    );
     add(
         "valid-deflated-with-folders.zip",
         &with(&|e| {
             for x in e.iter_mut() {
                 x.deflate = true;
             }
-            e.insert(0, RawEntry { unix_mode: 0o040755, ..RawEntry::new(&root, b"") });
+            e.insert(
+                0,
+                RawEntry {
+                    unix_mode: 0o040755,
+                    ..RawEntry::new(&root, b"")
+                },
+            );
         }),
         "ok",
         "re-zipped by a stock tool: every entry deflated, folder entries present",
         Value::Null,
     );
-    add("truncated.zip", &valid[..valid.len() / 2], "damaged-archive", "cut in half (end record lost)", Value::Null);
-    add("not-a-zip.zip", b"%PDF-1.4 this is not an archive\n", "damaged-archive", "not a zip at all", Value::Null);
+    add(
+        "truncated.zip",
+        &valid[..valid.len() / 2],
+        "damaged-archive",
+        "cut in half (end record lost)",
+        Value::Null,
+    );
+    add(
+        "not-a-zip.zip",
+        b"%PDF-1.4 this is not an archive\n",
+        "damaged-archive",
+        "not a zip at all",
+        Value::Null,
+    );
     add(
         "truncated-entry.zip",
         &with(&|e| {
@@ -91,16 +121,47 @@ fn main() {
         Value::Null,
     );
     for (file, name, code, why) in [
-        ("path-traversal.zip", format!("{root}data/../../../../tmp/evil.txt"), "path-traversal", "a name climbing out with .."),
-        ("absolute-path.zip", "/tmp/evil.txt".to_string(), "absolute-path", "an absolute name"),
-        ("drive-letter.zip", "C:/Windows/evil.txt".to_string(), "absolute-path", "a Windows drive letter"),
-        ("backslash.zip", format!("{root}data\\evil.txt"), "backslash", "a backslash separator"),
+        (
+            "path-traversal.zip",
+            format!("{root}data/../../../../tmp/evil.txt"),
+            "path-traversal",
+            "a name climbing out with ..",
+        ),
+        (
+            "absolute-path.zip",
+            "/tmp/evil.txt".to_string(),
+            "absolute-path",
+            "an absolute name",
+        ),
+        (
+            "drive-letter.zip",
+            "C:/Windows/evil.txt".to_string(),
+            "absolute-path",
+            "a Windows drive letter",
+        ),
+        (
+            "backslash.zip",
+            format!("{root}data\\evil.txt"),
+            "backslash",
+            "a backslash separator",
+        ),
     ] {
-        add(file, &with(&|e| e.push(RawEntry::new(&name, b"evil"))), code, why, Value::Null);
+        add(
+            file,
+            &with(&|e| e.push(RawEntry::new(&name, b"evil"))),
+            code,
+            why,
+            Value::Null,
+        );
     }
     add(
         "symlink.zip",
-        &with(&|e| e.push(RawEntry { unix_mode: 0o120777, ..RawEntry::new(&format!("{root}data/link"), b"/etc/passwd") })),
+        &with(&|e| {
+            e.push(RawEntry {
+                unix_mode: 0o120777,
+                ..RawEntry::new(&format!("{root}data/link"), b"/etc/passwd")
+            })
+        }),
         "symlink",
         "a symlink entry",
         Value::Null,
@@ -121,7 +182,10 @@ fn main() {
         "nfc-collision.zip",
         &with(&|e| {
             e.push(RawEntry::new(&format!("{root}data/files/\u{e9}.txt"), b"a"));
-            e.push(RawEntry::new(&format!("{root}data/files/e\u{301}.txt"), b"b"));
+            e.push(RawEntry::new(
+                &format!("{root}data/files/e\u{301}.txt"),
+                b"b",
+            ));
         }),
         "name-collision",
         "é precomposed and decomposed: one file on macOS",
@@ -137,11 +201,18 @@ fn main() {
         "names equal but for case: one file on Windows",
         Value::Null,
     );
-    add("too-many-entries.zip", &valid, "too-many-entries", "more entries than the limit", json!({ "max_entries": 5 }));
+    add(
+        "too-many-entries.zip",
+        &valid,
+        "too-many-entries",
+        "more entries than the limit",
+        json!({ "max_entries": 5 }),
+    );
     add(
         "zip-bomb.zip",
         &with(&|e| {
-            let mut bomb = RawEntry::new(&format!("{root}data/files/zeros.bin"), &vec![0u8; 32 << 20]);
+            let mut bomb =
+                RawEntry::new(&format!("{root}data/files/zeros.bin"), &vec![0u8; 32 << 20]);
             bomb.deflate = true;
             e.push(bomb);
         }),
@@ -162,7 +233,13 @@ fn main() {
         "bag-info.txt's headers say a few hundred bytes, its stream inflates to 8 MiB: reading stops one byte past the declared size and the CRC fails",
         Value::Null,
     );
-    add("total-too-large.zip", &valid, "total-too-large", "more bytes in all than the limit", json!({ "max_total_bytes": 50_000 }));
+    add(
+        "total-too-large.zip",
+        &valid,
+        "total-too-large",
+        "more bytes in all than the limit",
+        json!({ "max_total_bytes": 50_000 }),
+    );
     add(
         "missing-payload.zip",
         &with(&|e| e.retain(|x| x.name != photo.as_bytes())),
@@ -172,7 +249,12 @@ fn main() {
     );
     add(
         "unlisted-payload.zip",
-        &with(&|e| e.push(RawEntry::new(&format!("{root}data/files/extra.txt"), b"slipped in"))),
+        &with(&|e| {
+            e.push(RawEntry::new(
+                &format!("{root}data/files/extra.txt"),
+                b"slipped in",
+            ))
+        }),
         "unlisted-payload",
         "a file added under data/ after signing",
         Value::Null,
@@ -193,7 +275,9 @@ fn main() {
         &with(&|e| {
             let i = at(e, "bag-info.txt");
             let t = String::from_utf8(e[i].data.clone()).unwrap();
-            e[i].data = t.replace("Source-Organization: ", "Source-Organization: Giả mạo ").into_bytes();
+            e[i].data = t
+                .replace("Source-Organization: ", "Source-Organization: Giả mạo ")
+                .into_bytes();
         }),
         "hash-mismatch",
         "bag-info.txt edited after signing",
@@ -202,12 +286,22 @@ fn main() {
     add(
         "bad-signature.zip",
         &with(&|e| {
-            let i = e.iter().position(|x| x.name.ends_with(b".minisig")).unwrap();
+            let i = e
+                .iter()
+                .position(|x| x.name.ends_with(b".minisig"))
+                .unwrap();
             let t = String::from_utf8(e[i].data.clone()).unwrap();
             let lines: Vec<&str> = t.lines().collect();
             let mut sig = lines[1].as_bytes().to_vec();
             sig[20] = if sig[20] == b'A' { b'B' } else { b'A' };
-            e[i].data = format!("{}\n{}\n{}\n{}\n", lines[0], String::from_utf8(sig).unwrap(), lines[2], lines[3]).into_bytes();
+            e[i].data = format!(
+                "{}\n{}\n{}\n{}\n",
+                lines[0],
+                String::from_utf8(sig).unwrap(),
+                lines[2],
+                lines[3]
+            )
+            .into_bytes();
         }),
         "bad-signature",
         "the signature altered",
@@ -240,7 +334,9 @@ fn main() {
     };
     add(
         "newer-format.zip",
-        &edit_text("bag-info.txt", |t| t.replace("Bundle-Format: 1", "Bundle-Format: 2")),
+        &edit_text("bag-info.txt", |t| {
+            t.replace("Bundle-Format: 1", "Bundle-Format: 2")
+        }),
         "newer-format",
         "Bundle-Format 2, signed: this build must ask for an update",
         Value::Null,
@@ -256,14 +352,18 @@ fn main() {
     );
     add(
         "duplicate-key.zip",
-        &edit_text("data/result.json", |t| t.replacen("{\"audit\":", "{\"revision\":9,\"audit\":", 1).replacen("\"revision\":1,", "\"revision\":1,", 1)),
+        &edit_text("data/result.json", |t| {
+            t.replacen("\"revision\":1,", "\"revision\":1,\"revision\":1,", 1)
+        }),
         "duplicate-key",
-        "result.json with \"revision\" twice, signed",
+        "result.json with \"revision\":1 twice, in canonical order otherwise, signed",
         Value::Null,
     );
     add(
         "audit-broken.zip",
-        &edit_text("data/audit.jsonl", |t| t.replacen("\"actor\":\"", "\"actor\":\"X", 1)),
+        &edit_text("data/audit.jsonl", |t| {
+            t.replacen("\"actor\":\"", "\"actor\":\"X", 1)
+        }),
         "audit-broken",
         "an audit entry rewritten (canonical, signed) breaks the hash chain",
         Value::Null,

@@ -117,7 +117,11 @@ fn kill_9_during_edits_loses_at_most_the_edit_in_flight() {
     assert!(ok, "{verified}{err}");
 }
 
-fn thamdinh_env(data_dir: &std::path::Path, args: &[&str], passphrase: &str) -> (bool, String, String) {
+fn thamdinh_env(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    passphrase: &str,
+) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_thamdinh"))
         .arg("--data-dir")
         .arg(data_dir)
@@ -138,11 +142,27 @@ fn key_new_export_and_verify() {
     let d = dir.path();
     let key = d.join("an.key");
     let key_s = key.to_str().unwrap();
-    let (ok, out, err) = thamdinh_env(d, &["key", "new", "--out", key_s, "--name", "Nguyễn Văn An"], "mật khẩu");
+    let (ok, out, err) = thamdinh_env(
+        d,
+        &["key", "new", "--out", key_s, "--name", "Nguyễn Văn An"],
+        "mật khẩu",
+    );
     assert!(ok, "{err}");
-    let key_id = out.lines().next().unwrap().rsplit(' ').next().unwrap().to_string();
+    let key_id = out
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
     let pub_text = std::fs::read_to_string(d.join("an.key.pub")).unwrap();
-    assert!(pub_text.starts_with(&format!("untrusted comment: minisign public key: {key_id}\n")), "{pub_text}");
+    assert!(
+        pub_text.starts_with(&format!(
+            "untrusted comment: minisign public key: {key_id}\n"
+        )),
+        "{pub_text}"
+    );
     // A second `key new` on the same path refuses rather than lose the key in use.
     let (ok, _, err) = thamdinh_env(d, &["key", "new", "--out", key_s], "x");
     assert!(!ok && err.contains("đã tồn tại"), "{err}");
@@ -151,11 +171,19 @@ fn key_new_export_and_verify() {
     let visit = out.lines().last().unwrap().trim().to_string();
     let zip = d.join("b.zip");
     let zip_s = zip.to_str().unwrap();
-    let export = ["bundle", "export", "--visit", &visit, "--key", key_s, "--out", zip_s];
+    let export = [
+        "bundle", "export", "--visit", &visit, "--key", key_s, "--out", zip_s,
+    ];
     let (ok, _, err) = thamdinh_env(d, &export, "sai");
-    assert!(!ok && err.contains("sai mật khẩu") && !zip.exists(), "{err}");
+    assert!(
+        !ok && err.contains("sai mật khẩu") && !zip.exists(),
+        "{err}"
+    );
     let (ok, out, err) = thamdinh_env(d, &export, "mật khẩu");
-    assert!(ok && out.contains("(bản 1)") && out.contains(&key_id), "{out}{err}");
+    assert!(
+        ok && out.contains("(bản 1)") && out.contains(&key_id),
+        "{out}{err}"
+    );
 
     let pub_path = d.join("an.key.pub");
     let verify = |extra: &[&str]| {

@@ -70,7 +70,9 @@ impl Store {
 
     pub fn trusted_keys(&self) -> Result<Vec<TrustedKeyEntry>> {
         Ok(match self.setting(TRUSTED_SETTING)? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| Error::InvalidValue(e.to_string()))?,
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| Error::InvalidValue(e.to_string()))?
+            }
             None => Vec::new(),
         })
     }
@@ -86,14 +88,20 @@ impl Store {
         let mut list = self.trusted_keys()?;
         list.retain(|k| k.key_id != entry.key_id);
         list.push(entry.clone());
-        self.set_setting(TRUSTED_SETTING, &serde_json::to_string(&list).expect("serialisable"))?;
+        self.set_setting(
+            TRUSTED_SETTING,
+            &serde_json::to_string(&list).expect("serialisable"),
+        )?;
         Ok(entry)
     }
 
     pub fn remove_trusted_key(&self, key_id: &str) -> Result<()> {
         let mut list = self.trusted_keys()?;
         list.retain(|k| k.key_id != key_id);
-        self.set_setting(TRUSTED_SETTING, &serde_json::to_string(&list).expect("serialisable"))
+        self.set_setting(
+            TRUSTED_SETTING,
+            &serde_json::to_string(&list).expect("serialisable"),
+        )
     }
 
     /// The keys a bundle may be signed by to verify here: the trust list and this laptop's own.
@@ -121,13 +129,23 @@ mod tests {
         assert!(store.signing_key_text().is_err());
         let info = store.create_signing_key("pw").unwrap();
         assert_eq!(store.signing_key().unwrap(), Some(info.clone()));
-        assert!(store.create_signing_key("pw").is_err(), "never replaces a key");
+        assert!(
+            store.create_signing_key("pw").is_err(),
+            "never replaces a key"
+        );
         let other = keys::new_key("x", "B").unwrap().1;
         let entry = store.add_trusted_key(&other.pub_file, "Đoàn số 2").unwrap();
         assert_eq!(entry.key_id, other.key_id);
-        store.add_trusted_key(&other.public_key, "Đoàn số 2 (again)").unwrap();
+        store
+            .add_trusted_key(&other.public_key, "Đoàn số 2 (again)")
+            .unwrap();
         assert_eq!(store.trusted_keys().unwrap().len(), 1);
-        let ids: Vec<_> = store.verification_keys().unwrap().into_iter().map(|k| k.key_id).collect();
+        let ids: Vec<_> = store
+            .verification_keys()
+            .unwrap()
+            .into_iter()
+            .map(|k| k.key_id)
+            .collect();
         assert_eq!(ids, [other.key_id.clone(), info.key_id]);
         store.remove_trusted_key(&other.key_id).unwrap();
         assert!(store.trusted_keys().unwrap().is_empty());

@@ -101,15 +101,20 @@ fn info(pk: &PublicKey) -> Result<KeyInfo> {
 
 /// Opens an encrypted secret key with its passphrase.
 pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyInfo)> {
-    let sk_box = SecretKeyBox::from_string(text)
-        .map_err(|e| key_error("không phải tệp khóa bí mật minisign (not a minisign secret key)", e))?;
+    let sk_box = SecretKeyBox::from_string(text).map_err(|e| {
+        key_error(
+            "không phải tệp khóa bí mật minisign (not a minisign secret key)",
+            e,
+        )
+    })?;
     if SecretKey::from_unencrypted_box(sk_box.clone()).is_ok() {
         return Err(Error::InvalidValue(
             "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu (unencrypted key refused)"
                 .into(),
         ));
     }
-    let sk = SecretKey::from_box(sk_box, Some(passphrase.to_string())).map_err(|_| WrongPassphrase)?;
+    let sk =
+        SecretKey::from_box(sk_box, Some(passphrase.to_string())).map_err(|_| WrongPassphrase)?;
     if sk.is_encrypted() {
         return Err(WrongPassphrase.into());
     }
@@ -131,8 +136,12 @@ impl From<WrongPassphrase> for Error {
 pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
     let pk = match PublicKeyBox::from_string(text).and_then(|b| b.into_public_key()) {
         Ok(pk) => pk,
-        Err(_) => PublicKey::from_base64(text.trim())
-            .map_err(|e| key_error("không phải khóa công khai minisign (not a minisign public key)", e))?,
+        Err(_) => PublicKey::from_base64(text.trim()).map_err(|e| {
+            key_error(
+                "không phải khóa công khai minisign (not a minisign public key)",
+                e,
+            )
+        })?,
     };
     let id = key_id(pk.keynum());
     Ok((pk, id))
@@ -154,7 +163,9 @@ mod tests {
     #[test]
     fn new_key_opens_with_its_passphrase_only() {
         let (sk_text, info) = new_key("mật khẩu dài", "Nguyễn Văn A").unwrap();
-        assert!(sk_text.starts_with("untrusted comment: thamdinh encrypted secret key Nguyễn Văn A\n"));
+        assert!(
+            sk_text.starts_with("untrusted comment: thamdinh encrypted secret key Nguyễn Văn A\n")
+        );
         assert_eq!(info.key_id.len(), 16);
         assert!(info.pub_file.contains(&info.key_id));
         let (_, opened) = open_secret_key(&sk_text, "mật khẩu dài").unwrap();

@@ -38,7 +38,11 @@ pub struct Rejection {
     pub message: String,
 }
 
-pub(crate) fn reject(code: &str, entry: impl Into<String>, message: impl Into<String>) -> Rejection {
+pub(crate) fn reject(
+    code: &str,
+    entry: impl Into<String>,
+    message: impl Into<String>,
+) -> Rejection {
     Rejection {
         code: code.into(),
         entry: entry.into(),
@@ -83,7 +87,10 @@ pub fn manifest_text(entries: &[(String, String)]) -> String {
     sorted
         .iter()
         .map(|(path, sha)| {
-            let p = path.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+            let p = path
+                .replace('%', "%25")
+                .replace('\r', "%0D")
+                .replace('\n', "%0A");
             format!("{sha}  {p}\n")
         })
         .collect()

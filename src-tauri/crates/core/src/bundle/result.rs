@@ -221,7 +221,9 @@ impl Store {
     /// The payload of a bundle holding `visit_ids` (all of one campaign).
     pub fn bundle_payload(&self, visit_ids: &[String], id: BundleIdentity) -> Result<Payload> {
         if visit_ids.is_empty() {
-            return Err(Error::InvalidValue("chưa chọn phiếu nào để xuất (no visit)".into()));
+            return Err(Error::InvalidValue(
+                "chưa chọn phiếu nào để xuất (no visit)".into(),
+            ));
         }
         let mut visits = Vec::new();
         let mut audit_jsonl = Vec::new();
@@ -274,7 +276,8 @@ impl Store {
             for e in &view.evidence {
                 let file = match (&e.file_sha256, &e.file_name) {
                     (Some(sha), Some(name)) => {
-                        let stored = crate::evidence::blob_file_name(sha, crate::evidence::file_ext(name));
+                        let stored =
+                            crate::evidence::blob_file_name(sha, crate::evidence::file_ext(name));
                         let bag_path = format!("data/files/{stored}");
                         if seen_files.insert(bag_path.clone()) {
                             files.push(stored_file(&bag_path, files_dir.join(&stored), sha)?);
@@ -299,10 +302,17 @@ impl Store {
             let mut photos = Vec::new();
             for p in self.photos(visit_id)? {
                 let m = &p.meta;
-                let source = crate::photo::original_path(&photos_dir, &m.sha256).ok_or_else(|| {
-                    Error::NotFound(format!("ảnh gốc {} không còn trong kho (photo original missing)", m.sha256))
-                })?;
-                let name = source.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                let source =
+                    crate::photo::original_path(&photos_dir, &m.sha256).ok_or_else(|| {
+                        Error::NotFound(format!(
+                            "ảnh gốc {} không còn trong kho (photo original missing)",
+                            m.sha256
+                        ))
+                    })?;
+                let name = source
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
                 let bag_path = format!("data/photos/{name}");
                 if seen_files.insert(bag_path.clone()) {
                     files.push(stored_file(&bag_path, source.clone(), &m.sha256)?);
@@ -533,9 +543,18 @@ mod tests {
             parse_canonical(br#"{"a":1,"b":[true,null,"x"]}"#).unwrap(),
             serde_json::json!({"a":1,"b":[true,null,"x"]})
         );
-        assert_eq!(parse_canonical(br#"{"b":1,"a":2}"#), Err(JsonProblem::NonCanonical));
-        assert_eq!(parse_canonical(br#"{"a": 1}"#), Err(JsonProblem::NonCanonical));
-        assert_eq!(parse_canonical(b"{\"a\":1}\n"), Err(JsonProblem::NonCanonical));
+        assert_eq!(
+            parse_canonical(br#"{"b":1,"a":2}"#),
+            Err(JsonProblem::NonCanonical)
+        );
+        assert_eq!(
+            parse_canonical(br#"{"a": 1}"#),
+            Err(JsonProblem::NonCanonical)
+        );
+        assert_eq!(
+            parse_canonical(b"{\"a\":1}\n"),
+            Err(JsonProblem::NonCanonical)
+        );
         assert_eq!(
             parse_canonical(br#"{"a":1,"a":2}"#),
             Err(JsonProblem::DuplicateKey("\"a\"".into()))
@@ -544,7 +563,10 @@ mod tests {
             parse_canonical(br#"{"x":{"k":1,"k":1}}"#),
             Err(JsonProblem::DuplicateKey("\"k\"".into()))
         );
-        assert!(matches!(parse_canonical(b"{\"a\":"), Err(JsonProblem::Invalid(_))));
+        assert!(matches!(
+            parse_canonical(b"{\"a\":"),
+            Err(JsonProblem::Invalid(_))
+        ));
         // Vietnamese text stays as UTF-8, not \u escapes, in canonical form.
         assert!(parse_canonical("{\"t\":\"Nội vụ\"}".as_bytes()).is_ok());
     }

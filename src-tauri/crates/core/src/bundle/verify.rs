@@ -103,10 +103,20 @@ pub fn verify_bundle(
     let entries = list_entries(&mut archive, limits)?;
     let inflated = AtomicU64::new(0);
     let mut read = |path: &str| -> Reject<Vec<u8>> {
-        let e = entries
-            .get(path)
-            .ok_or_else(|| reject("missing-file", path, "thiếu tệp bắt buộc (required file missing)"))?;
-        read_bounded(&mut archive, e, limits.max_document_bytes, limits, &inflated)
+        let e = entries.get(path).ok_or_else(|| {
+            reject(
+                "missing-file",
+                path,
+                "thiếu tệp bắt buộc (required file missing)",
+            )
+        })?;
+        read_bounded(
+            &mut archive,
+            e,
+            limits.max_document_bytes,
+            limits,
+            &inflated,
+        )
     };
 
     // 2. The bag's declaration and its info.
@@ -120,13 +130,21 @@ pub fn verify_bundle(
     }
     let info = parse_bag_info(&read("bag-info.txt")?)?;
     let field = |name: &str| -> Reject<String> {
-        info.get(name)
-            .cloned()
-            .ok_or_else(|| reject("bad-bag-info", "bag-info.txt", format!("thiếu trường {name} (missing field)")))
+        info.get(name).cloned().ok_or_else(|| {
+            reject(
+                "bad-bag-info",
+                "bag-info.txt",
+                format!("thiếu trường {name} (missing field)"),
+            )
+        })
     };
-    let format: u32 = field("Bundle-Format")?
-        .parse()
-        .map_err(|_| reject("bad-bag-info", "bag-info.txt", "Bundle-Format không phải số (not a number)"))?;
+    let format: u32 = field("Bundle-Format")?.parse().map_err(|_| {
+        reject(
+            "bad-bag-info",
+            "bag-info.txt",
+            "Bundle-Format không phải số (not a number)",
+        )
+    })?;
     if format > BUNDLE_FORMAT {
         return Err(reject(
             "newer-format",
@@ -137,19 +155,29 @@ pub fn verify_bundle(
         ));
     }
     if format == 0 {
-        return Err(reject("bad-bag-info", "bag-info.txt", "Bundle-Format 0 không tồn tại"));
+        return Err(reject(
+            "bad-bag-info",
+            "bag-info.txt",
+            "Bundle-Format 0 không tồn tại",
+        ));
     }
     let bundle_id = field("Bundle-Id")?;
-    let revision: u32 = field("Bundle-Revision")?
-        .parse()
-        .map_err(|_| reject("bad-bag-info", "bag-info.txt", "Bundle-Revision không phải số"))?;
+    let revision: u32 = field("Bundle-Revision")?.parse().map_err(|_| {
+        reject(
+            "bad-bag-info",
+            "bag-info.txt",
+            "Bundle-Revision không phải số",
+        )
+    })?;
 
     // Only the known tag files and signatures beside data/.
     for path in entries.keys() {
         let known = path.starts_with("data/")
             || TAG_FILES.contains(&path.as_str())
             || path == TAG_MANIFEST
-            || (path.starts_with(SIGNATURES_DIR) && path.ends_with(".minisig") && !path[SIGNATURES_DIR.len()..].contains('/'));
+            || (path.starts_with(SIGNATURES_DIR)
+                && path.ends_with(".minisig")
+                && !path[SIGNATURES_DIR.len()..].contains('/'));
         if !known {
             return Err(reject(
                 "unexpected-file",
@@ -161,14 +189,23 @@ pub fn verify_bundle(
 
     // 3. The signature over the tag manifest, by a trusted key.
     let tag_manifest = read(TAG_MANIFEST)?;
-    let signature_paths: Vec<&String> = entries.keys().filter(|p| p.starts_with(SIGNATURES_DIR)).collect();
+    let signature_paths: Vec<&String> = entries
+        .keys()
+        .filter(|p| p.starts_with(SIGNATURES_DIR))
+        .collect();
     if signature_paths.is_empty() {
-        return Err(reject("missing-signature", SIGNATURES_DIR, "gói không có chữ ký (no signature)"));
+        return Err(reject(
+            "missing-signature",
+            SIGNATURES_DIR,
+            "gói không có chữ ký (no signature)",
+        ));
     }
     let mut signer: Option<(String, String)> = None;
     let mut untrusted = Vec::new();
     for sig_path in signature_paths {
-        let named_id = sig_path[SIGNATURES_DIR.len()..].trim_end_matches(".minisig").to_uppercase();
+        let named_id = sig_path[SIGNATURES_DIR.len()..]
+            .trim_end_matches(".minisig")
+            .to_uppercase();
         let Some(key) = trusted.iter().find(|k| k.key_id == named_id) else {
             untrusted.push(named_id);
             continue;
@@ -179,11 +216,25 @@ pub fn verify_bundle(
             .ok()
             .and_then(|t| SignatureBox::from_string(t).ok())
             .ok_or_else(|| bad("không đọc được chữ ký minisign (unreadable signature)".into()))?;
-        minisign::verify(&key.key, &sig, std::io::Cursor::new(&tag_manifest), true, false, false)
-            .map_err(|e| bad(format!("chữ ký không hợp lệ (signature does not verify): {e}")))?;
+        minisign::verify(
+            &key.key,
+            &sig,
+            std::io::Cursor::new(&tag_manifest),
+            true,
+            false,
+            false,
+        )
+        .map_err(|e| {
+            bad(format!(
+                "chữ ký không hợp lệ (signature does not verify): {e}"
+            ))
+        })?;
         let comment = sig.trusted_comment().unwrap_or_default();
-        let (c_id, c_rev, c_signer) = parse_trusted_comment(&comment)
-            .ok_or_else(|| bad(format!("chú thích tin cậy lạ (unexpected trusted comment): {comment}")))?;
+        let (c_id, c_rev, c_signer) = parse_trusted_comment(&comment).ok_or_else(|| {
+            bad(format!(
+                "chú thích tin cậy lạ (unexpected trusted comment): {comment}"
+            ))
+        })?;
         if c_id != bundle_id || c_rev != revision {
             return Err(bad(format!(
                 "chữ ký dành cho gói {c_id} bản {c_rev}, không phải gói này (signature is for another bundle)"
@@ -197,9 +248,13 @@ pub fn verify_bundle(
             "untrusted-signer",
             format!("signatures/{}.minisig", untrusted.join(", ")),
             if trusted.is_empty() {
-                "chưa có khóa công khai tin cậy nào (no trusted key given: --trust KEY.pub)".to_string()
+                "chưa có khóa công khai tin cậy nào (no trusted key given: --trust KEY.pub)"
+                    .to_string()
             } else {
-                format!("người ký {} không nằm trong danh sách tin cậy (untrusted signer)", untrusted.join(", "))
+                format!(
+                    "người ký {} không nằm trong danh sách tin cậy (untrusted signer)",
+                    untrusted.join(", ")
+                )
             },
         ));
     };
@@ -208,15 +263,27 @@ pub fn verify_bundle(
     let tag_list = parse_manifest(&tag_manifest, TAG_MANIFEST)?;
     for tag in TAG_FILES {
         if !tag_list.contains_key(tag) {
-            return Err(reject("unlisted-tag-file", tag, "tệp thẻ không có trong tagmanifest: chữ ký không bảo vệ nó"));
+            return Err(reject(
+                "unlisted-tag-file",
+                tag,
+                "tệp thẻ không có trong tagmanifest: chữ ký không bảo vệ nó",
+            ));
         }
     }
     for (path, sha) in &tag_list {
         if !TAG_FILES.contains(&path.as_str()) {
-            return Err(reject("bad-manifest", TAG_MANIFEST, format!("liệt kê tệp lạ {path}")));
+            return Err(reject(
+                "bad-manifest",
+                TAG_MANIFEST,
+                format!("liệt kê tệp lạ {path}"),
+            ));
         }
         if hex(&Sha256::digest(read(path)?)) != *sha {
-            return Err(reject("hash-mismatch", path, "SHA-256 không khớp tagmanifest (hash mismatch)"));
+            return Err(reject(
+                "hash-mismatch",
+                path,
+                "SHA-256 không khớp tagmanifest (hash mismatch)",
+            ));
         }
     }
 
@@ -224,16 +291,31 @@ pub fn verify_bundle(
     let manifest = parse_manifest(&read(MANIFEST)?, MANIFEST)?;
     for path in manifest.keys() {
         if !path.starts_with("data/") {
-            return Err(reject("bad-manifest", MANIFEST, format!("{path} không nằm trong data/")));
+            return Err(reject(
+                "bad-manifest",
+                MANIFEST,
+                format!("{path} không nằm trong data/"),
+            ));
         }
         if !entries.contains_key(path) {
-            return Err(reject("missing-payload", path, "có trong manifest nhưng thiếu trong gói (missing payload file)"));
+            return Err(reject(
+                "missing-payload",
+                path,
+                "có trong manifest nhưng thiếu trong gói (missing payload file)",
+            ));
         }
     }
-    let payload: Vec<&Entry> = entries.values().filter(|e| e.path.starts_with("data/")).collect();
+    let payload: Vec<&Entry> = entries
+        .values()
+        .filter(|e| e.path.starts_with("data/"))
+        .collect();
     for e in &payload {
         if !manifest.contains_key(&e.path) {
-            return Err(reject("unlisted-payload", &e.path, "tệp không có trong manifest (unlisted payload file)"));
+            return Err(reject(
+                "unlisted-payload",
+                &e.path,
+                "tệp không có trong manifest (unlisted payload file)",
+            ));
         }
     }
     let payload_bytes: u64 = payload.iter().map(|e| e.size).sum();
@@ -242,20 +324,37 @@ pub fn verify_bundle(
         return Err(reject(
             "oxum-mismatch",
             "bag-info.txt",
-            format!("Payload-Oxum {} nhưng gói chứa {oxum}", field("Payload-Oxum")?),
+            format!(
+                "Payload-Oxum {} nhưng gói chứa {oxum}",
+                field("Payload-Oxum")?
+            ),
         ));
     }
-    hash_payload(path, &payload, &manifest, limits, &inflated, progress, cancel)?;
+    hash_payload(
+        path, &payload, &manifest, limits, &inflated, progress, cancel,
+    )?;
 
     // 6. The documents.
     let result_bytes = read(RESULT_PATH)?;
     let result_value = canonical(&result_bytes, RESULT_PATH)?;
-    let result: ResultDoc = serde_json::from_value(result_value)
-        .map_err(|e| reject("bad-result", RESULT_PATH, format!("thiếu hoặc sai trường (bad field): {e}")))?;
+    let result: ResultDoc = serde_json::from_value(result_value).map_err(|e| {
+        reject(
+            "bad-result",
+            RESULT_PATH,
+            format!("thiếu hoặc sai trường (bad field): {e}"),
+        )
+    })?;
     if result.format != RESULT_FORMAT {
-        return Err(reject("bad-result", RESULT_PATH, format!("format {} lạ (unknown format)", result.format)));
+        return Err(reject(
+            "bad-result",
+            RESULT_PATH,
+            format!("format {} lạ (unknown format)", result.format),
+        ));
     }
-    if result.bundle_id != bundle_id || result.revision != revision || result.signer.key_id != signer_key_id {
+    if result.bundle_id != bundle_id
+        || result.revision != revision
+        || result.signer.key_id != signer_key_id
+    {
         return Err(reject(
             "bad-result",
             RESULT_PATH,
@@ -266,7 +365,11 @@ pub fn verify_bundle(
     canonical(&criteria_bytes, CRITERIA_PATH)?;
     let criteria_sha = hex(&Sha256::digest(&criteria_bytes));
     if criteria_sha != result.criteria_set.id || criteria_sha != result.criteria_set.sha256 {
-        return Err(reject("hash-mismatch", CRITERIA_PATH, "không phải bộ tiêu chí mà result.json nêu (criteria set id mismatch)"));
+        return Err(reject(
+            "hash-mismatch",
+            CRITERIA_PATH,
+            "không phải bộ tiêu chí mà result.json nêu (criteria set id mismatch)",
+        ));
     }
     crate::criteria::CriteriaSet::from_json(&criteria_bytes)
         .map_err(|e| reject("bad-criteria", CRITERIA_PATH, e.to_string()))?;
@@ -290,7 +393,14 @@ pub fn verify_bundle(
 }
 
 fn relabel(r: Rejection, from: &str, to: &str) -> Rejection {
-    if r.code == from { Rejection { code: to.into(), ..r } } else { r }
+    if r.code == from {
+        Rejection {
+            code: to.into(),
+            ..r
+        }
+    } else {
+        r
+    }
 }
 
 fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
@@ -299,7 +409,11 @@ fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
     ZipArchive::new(BufReader::new(file)).map_err(|e| {
         let msg = e.to_string();
         if msg.to_lowercase().contains("duplicate") {
-            reject("duplicate-name", &name, format!("tên mục trùng nhau (duplicate entry names): {msg}"))
+            reject(
+                "duplicate-name",
+                &name,
+                format!("tên mục trùng nhau (duplicate entry names): {msg}"),
+            )
         } else {
             reject(
                 "damaged-archive",
@@ -311,12 +425,19 @@ fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
 }
 
 /// The name and kind checks of step 1, on the central directory alone.
-fn list_entries(archive: &mut ZipArchive<BufReader<File>>, limits: &Limits) -> Reject<BTreeMap<String, Entry>> {
+fn list_entries(
+    archive: &mut ZipArchive<BufReader<File>>,
+    limits: &Limits,
+) -> Reject<BTreeMap<String, Entry>> {
     if archive.len() > limits.max_entries {
         return Err(reject(
             "too-many-entries",
             "",
-            format!("{} mục, tối đa {} (too many entries)", archive.len(), limits.max_entries),
+            format!(
+                "{} mục, tối đa {} (too many entries)",
+                archive.len(),
+                limits.max_entries
+            ),
         ));
     }
     // The zip crate keeps one entry per name; a second entry of the same name is only visible here.
@@ -337,22 +458,52 @@ fn list_entries(archive: &mut ZipArchive<BufReader<File>>, limits: &Limits) -> R
             .by_index_raw(index)
             .map_err(|e| reject("damaged-archive", format!("#{index}"), e.to_string()))?;
         let name = std::str::from_utf8(f.name_raw())
-            .map_err(|_| reject("bad-name", format!("#{index}"), "tên mục không phải UTF-8 (name is not UTF-8)"))?
+            .map_err(|_| {
+                reject(
+                    "bad-name",
+                    format!("#{index}"),
+                    "tên mục không phải UTF-8 (name is not UTF-8)",
+                )
+            })?
             .to_string();
         check_name(&name)?;
         if f.encrypted() {
-            return Err(reject("encrypted-entry", &name, "mục được mã hóa (encrypted entry)"));
+            return Err(reject(
+                "encrypted-entry",
+                &name,
+                "mục được mã hóa (encrypted entry)",
+            ));
         }
-        if !matches!(f.compression(), zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated) {
-            return Err(reject("bad-compression", &name, format!("phương thức nén {:?} không được hỗ trợ", f.compression())));
+        if !matches!(
+            f.compression(),
+            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+        ) {
+            return Err(reject(
+                "bad-compression",
+                &name,
+                format!("phương thức nén {:?} không được hỗ trợ", f.compression()),
+            ));
         }
         if f.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) || f.is_symlink() {
-            return Err(reject("symlink", &name, "mục là liên kết tượng trưng (symlink entry)"));
+            return Err(reject(
+                "symlink",
+                &name,
+                "mục là liên kết tượng trưng (symlink entry)",
+            ));
         }
         if !exact.insert(name.clone()) {
-            return Err(reject("duplicate-name", &name, "tên mục xuất hiện hai lần (duplicate entry)"));
+            return Err(reject(
+                "duplicate-name",
+                &name,
+                "tên mục xuất hiện hai lần (duplicate entry)",
+            ));
         }
-        let key: String = name.nfc().collect::<String>().to_lowercase().nfc().collect();
+        let key: String = name
+            .nfc()
+            .collect::<String>()
+            .to_lowercase()
+            .nfc()
+            .collect();
         if let Some(other) = folded.insert(key, name.clone()) {
             return Err(reject(
                 "name-collision",
@@ -364,7 +515,11 @@ fn list_entries(archive: &mut ZipArchive<BufReader<File>>, limits: &Limits) -> R
         match &root {
             None => root = Some(top.to_string()),
             Some(r) if r != top => {
-                return Err(reject("bad-layout", &name, format!("ngoài thư mục gốc «{r}/» (more than one top-level folder)")));
+                return Err(reject(
+                    "bad-layout",
+                    &name,
+                    format!("ngoài thư mục gốc «{r}/» (more than one top-level folder)"),
+                ));
             }
             _ => {}
         }
@@ -372,17 +527,40 @@ fn list_entries(archive: &mut ZipArchive<BufReader<File>>, limits: &Limits) -> R
             continue;
         }
         if rest.is_empty() {
-            return Err(reject("bad-layout", &name, "tệp nằm ngoài thư mục gốc của túi (file outside the bag folder)"));
+            return Err(reject(
+                "bad-layout",
+                &name,
+                "tệp nằm ngoài thư mục gốc của túi (file outside the bag folder)",
+            ));
         }
         if f.compression() == zip::CompressionMethod::Stored && f.compressed_size() != f.size() {
-            return Err(reject("damaged-archive", &name, "mục lưu không nén có hai kích thước khác nhau (inconsistent sizes)"));
+            return Err(reject(
+                "damaged-archive",
+                &name,
+                "mục lưu không nén có hai kích thước khác nhau (inconsistent sizes)",
+            ));
         }
         if f.size() > limits.max_entry_bytes {
-            return Err(reject("entry-too-large", &name, format!("khai báo {} byte, tối đa {}", f.size(), limits.max_entry_bytes)));
+            return Err(reject(
+                "entry-too-large",
+                &name,
+                format!(
+                    "khai báo {} byte, tối đa {}",
+                    f.size(),
+                    limits.max_entry_bytes
+                ),
+            ));
         }
         declared_total = declared_total.saturating_add(f.size());
         if declared_total > limits.max_total_bytes {
-            return Err(reject("total-too-large", &name, format!("tổng vượt {} byte (archive too large)", limits.max_total_bytes)));
+            return Err(reject(
+                "total-too-large",
+                &name,
+                format!(
+                    "tổng vượt {} byte (archive too large)",
+                    limits.max_total_bytes
+                ),
+            ));
         }
         out.insert(
             rest.to_string(),
@@ -419,7 +597,12 @@ pub fn check_name(name: &str) -> Reject<()> {
     for part in trimmed.split('/') {
         match part {
             ".." => return bad("path-traversal", "thành phần «..» (path traversal)"),
-            "." | "" => return bad("bad-name", "thành phần rỗng hoặc «.» (empty or '.' component)"),
+            "." | "" => {
+                return bad(
+                    "bad-name",
+                    "thành phần rỗng hoặc «.» (empty or '.' component)",
+                );
+            }
             _ if part.contains(':') => return bad("bad-name", "tên có dấu «:» (colon)"),
             _ => {}
         }
@@ -436,7 +619,11 @@ fn read_bounded(
     inflated: &AtomicU64,
 ) -> Reject<Vec<u8>> {
     if e.size > max {
-        return Err(reject("entry-too-large", &e.path, format!("{} byte, tối đa {max} cho tệp này", e.size)));
+        return Err(reject(
+            "entry-too-large",
+            &e.path,
+            format!("{} byte, tối đa {max} cho tệp này", e.size),
+        ));
     }
     let f = archive
         .by_index(e.index)
@@ -446,25 +633,47 @@ fn read_bounded(
     let read = f.take(e.size + 1).read_to_end(&mut buf);
     count(inflated, buf.len() as u64, &e.path, limits)?;
     if buf.len() as u64 > e.size {
-        return Err(reject("entry-too-large", &e.path, "dài hơn khai báo (longer than declared)"));
+        return Err(reject(
+            "entry-too-large",
+            &e.path,
+            "dài hơn khai báo (longer than declared)",
+        ));
     }
-    read.map_err(|err| reject("damaged-archive", &e.path, format!("không đọc được (cannot read): {err}")))?;
+    read.map_err(|err| {
+        reject(
+            "damaged-archive",
+            &e.path,
+            format!("không đọc được (cannot read): {err}"),
+        )
+    })?;
     if (buf.len() as u64) < e.size {
-        return Err(reject("damaged-archive", &e.path, "ngắn hơn khai báo (shorter than declared)"));
+        return Err(reject(
+            "damaged-archive",
+            &e.path,
+            "ngắn hơn khai báo (shorter than declared)",
+        ));
     }
     Ok(buf)
 }
 
 fn count(inflated: &AtomicU64, n: u64, path: &str, limits: &Limits) -> Reject<()> {
     if inflated.fetch_add(n, Ordering::Relaxed) + n > limits.max_total_bytes {
-        return Err(reject("total-too-large", path, format!("tổng vượt {} byte (archive too large)", limits.max_total_bytes)));
+        return Err(reject(
+            "total-too-large",
+            path,
+            format!(
+                "tổng vượt {} byte (archive too large)",
+                limits.max_total_bytes
+            ),
+        ));
     }
     Ok(())
 }
 
 /// `Label: value` lines; continuation lines start with whitespace (RFC 8493 §2.2.2).
 fn parse_bag_info(bytes: &[u8]) -> Reject<HashMap<String, String>> {
-    let text = std::str::from_utf8(bytes).map_err(|_| reject("bad-bag-info", "bag-info.txt", "không phải UTF-8"))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| reject("bad-bag-info", "bag-info.txt", "không phải UTF-8"))?;
     let mut out: HashMap<String, String> = HashMap::new();
     let mut last: Option<String> = None;
     for line in text.lines() {
@@ -480,11 +689,19 @@ fn parse_bag_info(bytes: &[u8]) -> Reject<HashMap<String, String>> {
             if line.trim().is_empty() {
                 continue;
             }
-            return Err(reject("bad-bag-info", "bag-info.txt", format!("dòng không hợp lệ: {line}")));
+            return Err(reject(
+                "bad-bag-info",
+                "bag-info.txt",
+                format!("dòng không hợp lệ: {line}"),
+            ));
         };
         let label = label.trim().to_string();
         if out.contains_key(&label) && label.starts_with("Bundle-") {
-            return Err(reject("bad-bag-info", "bag-info.txt", format!("trường {label} xuất hiện hai lần")));
+            return Err(reject(
+                "bad-bag-info",
+                "bag-info.txt",
+                format!("trường {label} xuất hiện hai lần"),
+            ));
         }
         out.insert(label.clone(), value.trim().to_string());
         last = Some(label);
@@ -523,8 +740,16 @@ fn normalise_newlines(bytes: &[u8]) -> Vec<u8> {
 
 fn canonical(bytes: &[u8], path: &str) -> Reject<serde_json::Value> {
     parse_canonical(bytes).map_err(|p| match p {
-        JsonProblem::DuplicateKey(k) => reject("duplicate-key", path, format!("khóa JSON {k} lặp lại (duplicate key)")),
-        JsonProblem::NonCanonical => reject("non-canonical-json", path, "JSON không ở dạng chuẩn RFC 8785 (not canonical)"),
+        JsonProblem::DuplicateKey(k) => reject(
+            "duplicate-key",
+            path,
+            format!("khóa JSON {k} lặp lại (duplicate key)"),
+        ),
+        JsonProblem::NonCanonical => reject(
+            "non-canonical-json",
+            path,
+            "JSON không ở dạng chuẩn RFC 8785 (not canonical)",
+        ),
         JsonProblem::Invalid(m) => reject("bad-json", path, format!("JSON không hợp lệ: {m}")),
     })
 }
@@ -552,9 +777,13 @@ fn hash_payload(
                     let mut buf = vec![0u8; 1 << 20];
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(e) = payload.get(i) else { return Ok(()) };
+                        let Some(e) = payload.get(i) else {
+                            return Ok(());
+                        };
                         let damaged = |err: String| reject("damaged-archive", &e.path, err);
-                        let mut f = archive.by_index(e.index).map_err(|err| damaged(err.to_string()))?;
+                        let mut f = archive
+                            .by_index(e.index)
+                            .map_err(|err| damaged(err.to_string()))?;
                         let mut h = Sha256::new();
                         let mut n_total = 0u64;
                         loop {
@@ -566,7 +795,11 @@ fn hash_payload(
                             }
                             let n = f.read(&mut buf).map_err(|err| {
                                 if err.to_string().to_lowercase().contains("checksum") {
-                                    reject("hash-mismatch", &e.path, format!("CRC không khớp (checksum mismatch): {err}"))
+                                    reject(
+                                        "hash-mismatch",
+                                        &e.path,
+                                        format!("CRC không khớp (checksum mismatch): {err}"),
+                                    )
                                 } else {
                                     damaged(format!("không đọc được (cannot read): {err}"))
                                 }
@@ -576,17 +809,33 @@ fn hash_payload(
                             }
                             n_total += n as u64;
                             if n_total > e.size.min(limits.max_entry_bytes) {
-                                return Err(reject("entry-too-large", &e.path, "dài hơn khai báo (longer than declared)"));
+                                return Err(reject(
+                                    "entry-too-large",
+                                    &e.path,
+                                    "dài hơn khai báo (longer than declared)",
+                                ));
                             }
                             count(inflated, n as u64, &e.path, limits)?;
                             h.update(&buf[..n]);
-                            progress(done.fetch_add(n as u64, Ordering::Relaxed) + n as u64, total);
+                            progress(
+                                done.fetch_add(n as u64, Ordering::Relaxed) + n as u64,
+                                total,
+                            );
                         }
                         if n_total != e.size {
-                            return Err(damaged("ngắn hơn khai báo (shorter than declared)".into()));
+                            return Err(damaged(
+                                "ngắn hơn khai báo (shorter than declared)".into(),
+                            ));
                         }
-                        if manifest.get(&e.path).is_some_and(|sha| *sha != hex(&h.finalize())) {
-                            return Err(reject("hash-mismatch", &e.path, "SHA-256 không khớp manifest (hash mismatch)"));
+                        if manifest
+                            .get(&e.path)
+                            .is_some_and(|sha| *sha != hex(&h.finalize()))
+                        {
+                            return Err(reject(
+                                "hash-mismatch",
+                                &e.path,
+                                "SHA-256 không khớp manifest (hash mismatch)",
+                            ));
                         }
                     }
                 })
@@ -594,7 +843,9 @@ fn hash_payload(
             .collect();
         let mut first = None;
         for h in handles {
-            let r = h.join().unwrap_or_else(|_| Err(reject("io", "", "hash worker panicked")));
+            let r = h
+                .join()
+                .unwrap_or_else(|_| Err(reject("io", "", "hash worker panicked")));
             if let Err(e) = r {
                 failed.store(true, Ordering::Relaxed);
                 first.get_or_insert(e);
@@ -615,36 +866,62 @@ fn check_audit(bytes: &[u8], result: &ResultDoc) -> Reject<()> {
         }
         let at = format!("{AUDIT_PATH}:{}", n + 1);
         let value = canonical(line, &at)?;
-        let l: AuditLine = serde_json::from_value(value).map_err(|e| reject("bad-audit", &at, e.to_string()))?;
+        let l: AuditLine =
+            serde_json::from_value(value).map_err(|e| reject("bad-audit", &at, e.to_string()))?;
         by_visit.entry(l.visit_id).or_default().push(l.entry);
         lines += 1;
     }
     if lines != result.audit.entries {
-        return Err(reject("bad-audit", AUDIT_PATH, format!("{lines} dòng, result.json nói {}", result.audit.entries)));
+        return Err(reject(
+            "bad-audit",
+            AUDIT_PATH,
+            format!("{lines} dòng, result.json nói {}", result.audit.entries),
+        ));
     }
     for (visit, entries) in &by_visit {
         if !result.visits.iter().any(|v| v.id == *visit) {
-            return Err(reject("bad-audit", AUDIT_PATH, format!("nhật ký của phiếu {visit} không có trong result.json")));
+            return Err(reject(
+                "bad-audit",
+                AUDIT_PATH,
+                format!("nhật ký của phiếu {visit} không có trong result.json"),
+            ));
         }
-        crate::audit::verify_chain(visit, entries).map_err(|e| reject("audit-broken", AUDIT_PATH, e.to_string()))?;
+        crate::audit::verify_chain(visit, entries)
+            .map_err(|e| reject("audit-broken", AUDIT_PATH, e.to_string()))?;
     }
     Ok(())
 }
 
 /// Files named by `result.json` are in the bag with the hash it says; every payload file is named.
 fn check_references(result: &ResultDoc, manifest: &BTreeMap<String, String>) -> Reject<()> {
-    let mut named: BTreeSet<&str> = [RESULT_PATH, CRITERIA_PATH, AUDIT_PATH].into_iter().collect();
+    let mut named: BTreeSet<&str> = [RESULT_PATH, CRITERIA_PATH, AUDIT_PATH]
+        .into_iter()
+        .collect();
     for v in &result.visits {
         let files = v
             .photos
             .iter()
             .map(|p| (p.file.as_str(), Some(p.sha256.as_str())))
-            .chain(v.evidence.iter().filter_map(|e| e.file.as_deref().map(|f| (f, e.file_sha256.as_deref()))));
+            .chain(
+                v.evidence
+                    .iter()
+                    .filter_map(|e| e.file.as_deref().map(|f| (f, e.file_sha256.as_deref()))),
+            );
         for (file, sha) in files {
             match manifest.get(file) {
-                None => return Err(reject("missing-payload", file, "result.json nêu tệp này nhưng gói không có")),
+                None => {
+                    return Err(reject(
+                        "missing-payload",
+                        file,
+                        "result.json nêu tệp này nhưng gói không có",
+                    ));
+                }
                 Some(m) if sha.is_some_and(|s| s != m) => {
-                    return Err(reject("hash-mismatch", file, "SHA-256 khác với result.json"));
+                    return Err(reject(
+                        "hash-mismatch",
+                        file,
+                        "SHA-256 khác với result.json",
+                    ));
                 }
                 _ => {}
             }
@@ -653,7 +930,11 @@ fn check_references(result: &ResultDoc, manifest: &BTreeMap<String, String>) -> 
     }
     for path in manifest.keys() {
         if !named.contains(path.as_str()) {
-            return Err(reject("unreferenced-payload", path, "tệp không được result.json nêu (payload file not referenced)"));
+            return Err(reject(
+                "unreferenced-payload",
+                path,
+                "tệp không được result.json nêu (payload file not referenced)",
+            ));
         }
     }
     Ok(())
@@ -686,7 +967,8 @@ mod tests {
     #[test]
     fn manifests_parse_and_refuse_repeats() {
         let sha = "a".repeat(64);
-        let m = parse_manifest(format!("{sha}  data/a%25b\n{sha} data/c\n").as_bytes(), "m").unwrap();
+        let m =
+            parse_manifest(format!("{sha}  data/a%25b\n{sha} data/c\n").as_bytes(), "m").unwrap();
         assert_eq!(m.keys().collect::<Vec<_>>(), ["data/a%b", "data/c"]);
         assert!(parse_manifest(format!("{sha}  data/a\n{sha}  data/a\n").as_bytes(), "m").is_err());
         assert!(parse_manifest(b"abc  data/a\n", "m").is_err());
