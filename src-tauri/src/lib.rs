@@ -635,6 +635,7 @@ pub fn run() {
         cancel_bundle: Default::default(),
     };
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
             builtin_sets,
