@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev pkg-config xvfb xauth webkit2gtk-driver \
-  libimage-exiftool-perl minisign python3-pip
+  libimage-exiftool-perl minisign python3-pip cmake nasm
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP := target/debug/thamdinh-app
 CARGO_BIN := $(HOME)/.cargo/bin

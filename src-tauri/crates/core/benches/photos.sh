@@ -53,6 +53,19 @@ t_ours=$(best_of ours)
 t_base=$(best_of baseline)
 mem=$( { /usr/bin/time -f %M "$BIN" photos ingest --jobs "$JOBS" --store target/bench-photos/store-mem "$CORPUS" >/dev/null; } 2>&1 | tail -1)
 rm -rf target/bench-photos/store-mem
+# 200 distinct photos for the memory target: copies of the corpus made unique by bytes after the
+# JPEG end marker (decoders ignore them, hashes differ).
+MANY=target/bench-photos/many-200
+if [ ! -f "$MANY/.done" ]; then
+  rm -rf "$MANY" && mkdir -p "$MANY"
+  for i in $(seq 1 200); do
+    f=$(ls "$CORPUS"/*.jpg | sed -n "$(( (i - 1) % N + 1 ))p")
+    cp "$f" "$MANY/p$i.jpg" && printf 'copy %d' "$i" >> "$MANY/p$i.jpg"
+  done
+  touch "$MANY/.done"
+fi
+mem200=$( { /usr/bin/time -f %M "$BIN" photos ingest --jobs "$JOBS" --store target/bench-photos/store-mem "$MANY" >/dev/null; } 2>&1 | tail -1)
+rm -rf target/bench-photos/store-mem
 printf 'photo ingest   ours %.2f s   vipsthumbnail + openssl %.2f s   ratio %.2f (≥ 1.0 = at least as fast)\n' \
   "$t_ours" "$t_base" "$(echo "$t_base / $t_ours" | bc -l)"
-printf 'peak memory    %d MB for %d photos (target ≤ 200 MB for 200)\n' $((mem / 1024)) "$N"
+printf 'peak memory    %d MB for %d photos, %d MB for 200 (target ≤ 200 MB for 200)\n' $((mem / 1024)) "$N" $((mem200 / 1024))

@@ -178,7 +178,9 @@ pub fn apply_orientation(img: DynamicImage, orientation: u16) -> DynamicImage {
     }
 }
 
-/// Decodes at the smallest scale that still covers `long_side` (JPEG DCT scaling), else fully.
+/// Decodes at the smallest scale that still covers `long_side` (JPEG DCT scaling, by
+/// libjpeg-turbo as vips does), else fully. JPEGs libjpeg-turbo cannot turn into RGB (CMYK) go
+/// through the general decoder at full size.
 fn decode_for(
     bytes: &[u8],
     format: ImageFormat,
@@ -186,51 +188,47 @@ fn decode_for(
 ) -> Result<DynamicImage, PhotoError> {
     let corrupt = |e: &dyn std::fmt::Display| PhotoError::Corrupt(e.to_string());
     if format == ImageFormat::Jpeg {
-        let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-        decoder.read_info().map_err(|e| corrupt(&e))?;
-        let info = decoder
-            .info()
-            .ok_or_else(|| PhotoError::Corrupt("no JPEG header".into()))?;
-        let (w, h) = (u32::from(info.width), u32::from(info.height));
-        let scale = long_side as f64 / w.max(h).max(1) as f64;
-        let target = |side: u32| {
-            u16::try_from(((side as f64 * scale).ceil() as u32).max(1)).unwrap_or(u16::MAX)
-        };
-        let (sw, sh) = decoder
-            .scale(target(w), target(h))
-            .map_err(|e| corrupt(&e))?;
-        let pixels = decoder.decode().map_err(|e| corrupt(&e))?;
-        let (sw, sh) = (u32::from(sw), u32::from(sh));
-        let rgb = match info.pixel_format {
-            jpeg_decoder::PixelFormat::RGB24 => RgbImage::from_raw(sw, sh, pixels),
-            jpeg_decoder::PixelFormat::L8 => {
-                RgbImage::from_raw(sw, sh, pixels.iter().flat_map(|&l| [l, l, l]).collect())
-            }
-            jpeg_decoder::PixelFormat::CMYK32 => RgbImage::from_raw(
-                sw,
-                sh,
-                pixels
-                    .chunks_exact(4)
-                    .flat_map(|p| {
-                        let k = u16::from(p[3]);
-                        [p[0], p[1], p[2]].map(|c| ((u16::from(c) * k) / 255) as u8)
-                    })
-                    .collect(),
-            ),
-            jpeg_decoder::PixelFormat::L16 => RgbImage::from_raw(
-                sw,
-                sh,
-                pixels
-                    .chunks_exact(2)
-                    .flat_map(|p| [p[0], p[0], p[0]])
-                    .collect(),
-            ),
-        };
-        return rgb
-            .map(DynamicImage::ImageRgb8)
-            .ok_or_else(|| PhotoError::Corrupt("truncated pixel data".into()));
+        let cmyk = turbojpeg::read_header(bytes).is_ok_and(|h| {
+            matches!(
+                h.colorspace,
+                turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
+            )
+        });
+        if !cmyk {
+            // libjpeg-turbo's warnings (truncated or damaged data) are errors here.
+            return decode_jpeg_scaled(bytes, long_side).map_err(|e| corrupt(&e));
+        }
     }
     image::load_from_memory_with_format(bytes, format).map_err(|e| corrupt(&e))
+}
+
+fn decode_jpeg_scaled(bytes: &[u8], long_side: u32) -> Result<DynamicImage, turbojpeg::Error> {
+    use turbojpeg::{Decompressor, Image, PixelFormat, ScalingFactor};
+    let mut d = Decompressor::new()?;
+    // A progressive JPEG with thousands of scans can take minutes to decode (CVE-2018-11813).
+    d.set_scan_limit(500)?;
+    let header = d.read_header(bytes)?;
+    let long = header.width.max(header.height);
+    let scale = [8, 4, 2]
+        .into_iter()
+        .map(|denom| ScalingFactor::new(1, denom))
+        .find(|s| s.scale(long) >= long_side as usize)
+        .unwrap_or(ScalingFactor::ONE);
+    d.set_scaling_factor(scale)?;
+    let (w, h) = (scale.scale(header.width), scale.scale(header.height));
+    let mut pixels = vec![0u8; w * h * 3];
+    d.decompress(
+        bytes,
+        Image {
+            pixels: pixels.as_mut_slice(),
+            width: w,
+            pitch: w * 3,
+            height: h,
+            format: PixelFormat::RGB,
+        },
+    )?;
+    let rgb = RgbImage::from_raw(w as u32, h as u32, pixels).expect("buffer sized for w × h RGB");
+    Ok(DynamicImage::ImageRgb8(rgb))
 }
 
 /// Width and height from the header only, before any decoding.

@@ -291,6 +291,52 @@ fn png_and_webp_are_accepted() {
     }
 }
 
+/// CMYK JPEGs (from scanners and print workflows) are decoded by the general decoder; the
+/// thumbnail keeps its colours.
+#[test]
+fn cmyk_jpegs_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    // Left half red, right half blue, in CMYK as TurboJPEG takes it (Adobe style: 255 − ink).
+    let (w, h) = (64usize, 32usize);
+    let pixels: Vec<u8> = (0..w * h)
+        .flat_map(|i| {
+            if i % w < w / 2 {
+                [255, 25, 25, 255]
+            } else {
+                [25, 25, 255, 255]
+            }
+        })
+        .collect();
+    let image = turbojpeg::Image {
+        pixels: pixels.as_slice(),
+        width: w,
+        pitch: w * 4,
+        height: h,
+        format: turbojpeg::PixelFormat::CMYK,
+    };
+    let mut c = turbojpeg::Compressor::new().unwrap();
+    c.set_subsamp(turbojpeg::Subsamp::None).unwrap();
+    let jpeg = c.compress_to_vec(image).unwrap();
+    let path = dir.path().join("scan.jpg");
+    std::fs::write(&path, &jpeg).unwrap();
+    assert!(matches!(
+        turbojpeg::read_header(&jpeg).unwrap().colorspace,
+        turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
+    ));
+    let meta = ingest_file(&dir.path().join("store"), &path).unwrap();
+    assert_eq!(
+        (meta.format.as_str(), meta.width, meta.height),
+        ("jpeg", 64, 32)
+    );
+    let thumb = image::open(&meta.thumbnail).unwrap().to_rgb8();
+    let (tw, th) = thumb.dimensions();
+    assert_eq!(tw, th * 2, "aspect kept");
+    let left = thumb.get_pixel(tw / 8, th / 2);
+    let right = thumb.get_pixel(tw * 7 / 8, th / 2);
+    assert!(left[0] > 150 && left[2] < 100, "left is red: {left:?}");
+    assert!(right[2] > 150 && right[0] < 100, "right is blue: {right:?}");
+}
+
 #[test]
 fn cancelling_stops_before_the_next_file() {
     let dir = tempfile::tempdir().unwrap();
