@@ -2,10 +2,20 @@
 use std::process::Command;
 
 fn thamdinh(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    thamdinh_env(data_dir, args, "")
+}
+
+/// Runs the CLI with `THAMDINH_PASSPHRASE` set.
+fn thamdinh_env(
+    data_dir: &std::path::Path,
+    args: &[&str],
+    passphrase: &str,
+) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_thamdinh"))
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
+        .env("THAMDINH_PASSPHRASE", passphrase)
         .output()
         .unwrap();
     (
@@ -115,25 +125,6 @@ fn kill_9_during_edits_loses_at_most_the_edit_in_flight() {
     drop(conn);
     let (ok, verified, err) = thamdinh(dir.path(), &["visit", "verify-audit", "--visit", &visit]);
     assert!(ok, "{verified}{err}");
-}
-
-fn thamdinh_env(
-    data_dir: &std::path::Path,
-    args: &[&str],
-    passphrase: &str,
-) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_thamdinh"))
-        .arg("--data-dir")
-        .arg(data_dir)
-        .args(args)
-        .env("THAMDINH_PASSPHRASE", passphrase)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
 }
 
 #[test]

@@ -218,23 +218,13 @@ pub fn write_bundle(
                     options(CompressionMethod::Stored, f.size),
                 )
                 .map_err(zip_error)?;
-                let mut src = std::fs::File::open(&f.source)?;
-                let mut copied = 0u64;
-                loop {
-                    if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                        return Err(Error::Cancelled);
-                    }
-                    let n = src.read(&mut buf)?;
-                    if n == 0 {
-                        break;
-                    }
-                    zip.write_all(&buf[..n])?;
-                    copied += n as u64;
-                    progress(
-                        done.fetch_add(n as u64, Ordering::Relaxed) + n as u64,
-                        payload_bytes,
-                    );
-                }
+                let stopped = || cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed);
+                let copied = stream_file(&f.source, &mut buf, &stopped, &mut |chunk| {
+                    zip.write_all(chunk)?;
+                    let n = chunk.len() as u64;
+                    progress(done.fetch_add(n, Ordering::Relaxed) + n, payload_bytes);
+                    Ok(())
+                })?;
                 if copied != f.size {
                     return Err(Error::InvalidValue(format!(
                         "{} đổi kích thước trong lúc xuất (changed while exporting)",
@@ -332,6 +322,29 @@ pub fn write_bundle(
     })
 }
 
+/// Reads a file chunk by chunk into `sink`, checking `stopped` before each chunk; returns the
+/// number of bytes read.
+fn stream_file(
+    path: &Path,
+    buf: &mut [u8],
+    stopped: &dyn Fn() -> bool,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<u64> {
+    let mut src = std::fs::File::open(path)?;
+    let mut total = 0u64;
+    loop {
+        if stopped() {
+            return Err(Error::Cancelled);
+        }
+        let n = src.read(buf)?;
+        if n == 0 {
+            return Ok(total);
+        }
+        sink(&buf[..n])?;
+        total += n as u64;
+    }
+}
+
 /// The minisign signature (`.minisig` text) of a tag manifest, with our trusted comment.
 pub fn sign_tag_manifest(
     secret_key: &SecretKey,
@@ -363,18 +376,12 @@ fn check_stored_files(
     loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
         let Some(f) = files.get(i) else { return Ok(()) };
-        let mut src = std::fs::File::open(&f.source)?;
         let mut h = Sha256::new();
-        loop {
-            if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                return Err(Error::Cancelled);
-            }
-            let n = src.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            h.update(&buf[..n]);
-        }
+        let stopped = || cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed);
+        stream_file(&f.source, &mut buf, &stopped, &mut |chunk| {
+            h.update(chunk);
+            Ok(())
+        })?;
         if hex(&h.finalize()) != f.sha256 {
             stop.store(true, Ordering::Relaxed);
             return Err(Error::InvalidValue(format!(
