@@ -442,6 +442,20 @@ fn link_photo(
 }
 
 #[tauri::command(async)]
+fn link_photo_evidence(
+    state: State<'_>,
+    visit_id: String,
+    sha256: String,
+    evidence_id: String,
+    linked: bool,
+) -> ApiResult<Vec<Photo>> {
+    state.with_store(|s| {
+        s.link_photo_evidence(&visit_id, &sha256, &evidence_id, linked)?;
+        s.photos(&visit_id)
+    })
+}
+
+#[tauri::command(async)]
 fn get_setting(state: State<'_>, key: String) -> ApiResult<Option<String>> {
     state.with_store(|s| s.setting(&key))
 }
@@ -662,6 +676,7 @@ pub fn run() {
             photo_image,
             set_photo_caption,
             link_photo,
+            link_photo_evidence,
             get_setting,
             set_setting,
             signing_key,

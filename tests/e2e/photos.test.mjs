@@ -42,4 +42,30 @@ describe("photos as evidence", () => {
     assert.deepEqual(size, [[240, 320], [320, 240]]);
     await browser.saveScreenshot(join(shotsDir, "photos.png"));
   });
+
+  it("links a photo to an evidence item and to a leaf, which then shows it", async () => {
+    // The demo visit has evidence items: link the second photo to the first of them.
+    const select = (await browser.$$('[data-testid="photo-link-evidence"]'))[1];
+    const options = await select.$$("option");
+    const label = await options[1].getText();
+    await select.selectByIndex(1);
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="photo-evidence"]')).length === 1, { timeout: 5000 });
+    const chip = await browser.$('[data-testid="photo-evidence"]').getText();
+    assert.ok(label.startsWith(chip.replace(/^TLKC: /, "").replace(/\s*×$/, "").trim()), `${chip} / ${label}`);
+    // Select leaf 1.1.1 in the scoring table, link the photo to it, and see it in the leaf panel.
+    await browser.$('[data-testid="tab-scores"]').click();
+    await browser.$('tr[data-code="1.1.1"] td').click();
+    await browser.$('[data-testid="tab-photos"]').click();
+    const firstCard = (await browser.$$(".photo-card"))[0];
+    for (const b of await firstCard.$$("button.small")) {
+      if (/1\.1\.1/.test(await b.getText())) await b.click();
+    }
+    await browser.waitUntil(async () => /1\.1\.1 ✓/.test(await (await browser.$$(".photo-card"))[0].getText()), { timeout: 5000 });
+    await browser.$('[data-testid="tab-scores"]').click();
+    await browser.$('tr[data-code="1.1.1"] td').click();
+    const panel = await browser.$('[data-testid="leaf-photos"]');
+    await panel.waitForDisplayed({ timeout: 5000 });
+    await browser.waitUntil(async () => (await panel.$$("img")).length === 1, { timeout: 5000 });
+    await browser.saveScreenshot(join(shotsDir, "leaf-photos.png"));
+  });
 });

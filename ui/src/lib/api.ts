@@ -79,6 +79,8 @@ export const photoApi = {
   caption: (visitId: string, sha256: string, caption: string) => call<Photo[]>("set_photo_caption", { visitId, sha256, caption }),
   link: (visitId: string, sha256: string, code: string, linked: boolean) =>
     call<Photo[]>("link_photo", { visitId, sha256, code, linked }),
+  linkEvidence: (visitId: string, sha256: string, evidenceId: string, linked: boolean) =>
+    call<Photo[]>("link_photo_evidence", { visitId, sha256, evidenceId, linked }),
 };
 
 /** Signing keys, the trust list, and signed result bundles (long work reports `bundle-progress`). */

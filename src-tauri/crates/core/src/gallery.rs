@@ -18,6 +18,8 @@ pub struct Photo {
     pub meta: PhotoMeta,
     pub caption: String,
     pub leaves: Vec<String>,
+    /// Ids of the evidence items this photo illustrates.
+    pub evidence: Vec<String>,
     /// Taken on a day other than the visit date (by the photo's own local date).
     pub other_day: bool,
     /// Distance to the unit in km, when both locations are known.
@@ -86,6 +88,16 @@ impl Store {
         let visit = self.visit(visit_id)?;
         let unit = self.unit(&visit.unit_id)?;
         let mut links = std::collections::HashMap::<String, Vec<String>>::new();
+        let mut evidence_links = std::collections::HashMap::<String, Vec<String>>::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT sha256, evidence_id FROM photo_evidence WHERE visit_id = ?1 ORDER BY evidence_id",
+        )?;
+        for row in stmt.query_map([visit_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })? {
+            let (sha, id) = row?;
+            evidence_links.entry(sha).or_default().push(id);
+        }
         let mut stmt = self
             .conn
             .prepare("SELECT sha256, code FROM photo_leaf WHERE visit_id = ?1 ORDER BY code")?;
@@ -118,6 +130,7 @@ impl Store {
             };
             out.push(Photo {
                 leaves: links.remove(&meta.sha256).unwrap_or_default(),
+                evidence: evidence_links.remove(&meta.sha256).unwrap_or_default(),
                 meta,
                 caption,
                 other_day,
@@ -148,33 +161,81 @@ impl Store {
         code: &str,
         linked: bool,
     ) -> Result<()> {
-        self.ensure_draft(visit_id)?;
         self.visit_set(visit_id)?.leaf(code)?;
+        self.link_photo_to(visit_id, sha256, PhotoLink::Leaf(code), linked)
+    }
+
+    /// Links (or unlinks) a photo and an evidence item of the same visit.
+    pub fn link_photo_evidence(
+        &mut self,
+        visit_id: &str,
+        sha256: &str,
+        evidence_id: &str,
+        linked: bool,
+    ) -> Result<()> {
+        if !self.evidence(visit_id)?.iter().any(|e| e.id == evidence_id) {
+            return Err(Error::NotFound(format!(
+                "evidence item {evidence_id} in this visit"
+            )));
+        }
+        self.link_photo_to(visit_id, sha256, PhotoLink::Evidence(evidence_id), linked)
+    }
+
+    /// One audited insert or delete in `photo_leaf` or `photo_evidence`.
+    fn link_photo_to(
+        &mut self,
+        visit_id: &str,
+        sha256: &str,
+        target: PhotoLink<'_>,
+        linked: bool,
+    ) -> Result<()> {
+        self.ensure_draft(visit_id)?;
         let actor = self.actor()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let known: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM photo WHERE visit_id = ?1 AND sha256 = ?2)",
+            params![visit_id, sha256],
+            |r| r.get(0),
+        )?;
+        if !known {
+            return Err(Error::NotFound(format!("photo {sha256} in this visit")));
+        }
+        let (table, column, value, action, code) = match target {
+            PhotoLink::Leaf(code) => ("photo_leaf", "code", code, "photo", code),
+            PhotoLink::Evidence(id) => ("photo_evidence", "evidence_id", id, "photo_evidence", ""),
+        };
         let changed = if linked {
             tx.execute(
-                "INSERT OR IGNORE INTO photo_leaf (visit_id, sha256, code) VALUES (?1, ?2, ?3)",
-                params![visit_id, sha256, code],
+                &format!(
+                    "INSERT OR IGNORE INTO {table} (visit_id, sha256, {column}) VALUES (?1, ?2, ?3)"
+                ),
+                params![visit_id, sha256, value],
             )?
         } else {
             tx.execute(
-                "DELETE FROM photo_leaf WHERE visit_id = ?1 AND sha256 = ?2 AND code = ?3",
-                params![visit_id, sha256, code],
+                &format!(
+                    "DELETE FROM {table} WHERE visit_id = ?1 AND sha256 = ?2 AND {column} = ?3"
+                ),
+                params![visit_id, sha256, value],
             )?
         };
         if changed > 0 {
-            let action = if linked { "link_photo" } else { "unlink_photo" };
+            let action = format!("{}_{action}", if linked { "link" } else { "unlink" });
+            // A leaf link names the leaf in `code`; an evidence link names both ends in `new`.
+            let new = match target {
+                PhotoLink::Leaf(_) => sha256.to_string(),
+                PhotoLink::Evidence(id) => format!("{sha256} → {id}"),
+            };
             audit::append(
                 &tx,
                 visit_id,
                 &actor,
                 &Change {
-                    action,
+                    action: &action,
                     code,
-                    new: Some(sha256),
+                    new: Some(&new),
                     ..Default::default()
                 },
             )?;
@@ -182,4 +243,11 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// What a photo can be linked to.
+#[derive(Debug, Clone, Copy)]
+enum PhotoLink<'a> {
+    Leaf(&'a str),
+    Evidence(&'a str),
 }

@@ -130,6 +130,14 @@ const MIGRATIONS: &[&str] = &[
         file TEXT NOT NULL,
         created_at TEXT NOT NULL
     );",
+    // v6: a photo can illustrate an evidence item (the notice board of a decision, say).
+    "CREATE TABLE photo_evidence (
+        visit_id TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        evidence_id TEXT NOT NULL REFERENCES evidence(id),
+        PRIMARY KEY (visit_id, sha256, evidence_id),
+        FOREIGN KEY (visit_id, sha256) REFERENCES photo(visit_id, sha256)
+    ) WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

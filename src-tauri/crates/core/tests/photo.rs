@@ -427,6 +427,55 @@ fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
             .link_photo(&visit.id, &photos[1].meta.sha256, "1.1", true)
             .is_err()
     );
+    // A photo illustrates an evidence item of the same visit; an unknown item or photo is refused.
+    let ev = store
+        .add_evidence(
+            &visit.id,
+            &thamdinh_core::evidence::NewEvidence {
+                summary: "Quyết định công bố TTHC".into(),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+    let sha1 = &photos[1].meta.sha256;
+    store
+        .link_photo_evidence(&visit.id, sha1, &ev.id, true)
+        .unwrap();
+    assert_eq!(
+        store.photos(&visit.id).unwrap()[1].evidence,
+        vec![ev.id.clone()]
+    );
+    assert!(
+        store
+            .link_photo_evidence(&visit.id, sha1, "no-such-item", true)
+            .is_err()
+    );
+    assert!(
+        store
+            .link_photo_evidence(&visit.id, &"0".repeat(64), &ev.id, true)
+            .is_err()
+    );
+    store
+        .link_photo_evidence(&visit.id, sha1, &ev.id, false)
+        .unwrap();
+    assert!(store.photos(&visit.id).unwrap()[1].evidence.is_empty());
+    let actions: Vec<String> = store
+        .audit(&visit.id, None)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(
+        actions.ends_with(&[
+            "link_photo_evidence".to_string(),
+            "unlink_photo_evidence".to_string()
+        ]),
+        "{actions:?}"
+    );
+    store
+        .link_photo_evidence(&visit.id, sha1, &ev.id, true)
+        .unwrap();
     store.verify_audit(&visit.id).unwrap();
     // A locked visit's photos are read-only too.
     store.lock_visit(&visit.id).unwrap();

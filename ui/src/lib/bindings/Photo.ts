@@ -3,6 +3,10 @@ import type { PhotoMeta } from "./PhotoMeta";
 
 export type Photo = { meta: PhotoMeta, caption: string, leaves: Array<string>, 
 /**
+ * Ids of the evidence items this photo illustrates.
+ */
+evidence: Array<string>, 
+/**
  * Taken on a day other than the visit date (by the photo's own local date).
  */
 other_day: boolean, 

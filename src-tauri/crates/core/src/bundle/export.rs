@@ -285,19 +285,23 @@ pub fn write_bundle(
         if written.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
+        // A damaged stored file is the cause when the writer (or another checker) stopped
+        // because of it, whichever thread ends first.
         let mut damaged = None;
         for c in checkers {
-            if let Ok(Err(e)) | Err(e) = c
-                .join()
-                .map_err(|_| Error::InvalidValue("hash worker panicked".into()))
-            {
-                damaged.get_or_insert(e);
+            match c.join() {
+                Ok(Err(Error::Cancelled)) | Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    damaged.get_or_insert(e);
+                }
+                Err(_) => {
+                    damaged.get_or_insert(Error::InvalidValue("hash worker panicked".into()));
+                }
             }
         }
-        // A damaged stored file is the cause when the writer stopped because of it.
         match damaged {
-            Some(e) if !matches!(e, Error::Cancelled) => Err(e),
-            _ => written,
+            Some(e) => Err(e),
+            None => written,
         }
     })?;
     if cancel.load(Ordering::Relaxed) {

@@ -173,6 +173,8 @@ pub struct PhotoDoc {
     pub model: Option<String>,
     pub caption: String,
     pub leaves: Vec<String>,
+    /// Ids of the evidence items (in this visit's `evidence`) the photo illustrates.
+    pub evidence: Vec<String>,
 }
 
 /// One line of `audit.jsonl`: an audit entry and the visit it belongs to.
@@ -331,6 +333,7 @@ impl Store {
                     model: m.model.clone(),
                     caption: p.caption.clone(),
                     leaves: p.leaves.clone(),
+                    evidence: p.evidence.clone(),
                 });
             }
             for entry in self.audit(visit_id, None)? {

@@ -898,6 +898,19 @@ fn check_references(result: &ResultDoc, manifest: &BTreeMap<String, String>) -> 
         .into_iter()
         .collect();
     for v in &result.visits {
+        for p in &v.photos {
+            if let Some(id) = p
+                .evidence
+                .iter()
+                .find(|id| !v.evidence.iter().any(|e| e.id == **id))
+            {
+                return Err(reject(
+                    "bad-result",
+                    RESULT_PATH,
+                    format!("ảnh {} gắn với TLKC {id} không có trong phiếu", p.sha256),
+                ));
+            }
+        }
         let files = v
             .photos
             .iter()
