@@ -159,6 +159,20 @@ fn export_verifies_and_says_what_it_holds() {
 }
 
 #[test]
+fn the_signer_is_the_laptop_user_else_the_key_owner() {
+    let (x, first) = exported();
+    let v = verify(Path::new(&first.file), &Limits::default()).unwrap();
+    assert_eq!(v.signer_name, x.store.actor().unwrap());
+    x.store.set_setting("user_name", "").unwrap();
+    let second = export(&x.store, &x.visit, &x.out_dir.join("b2.zip")).unwrap();
+    let v = verify(Path::new(&second.file), &Limits::default()).unwrap();
+    assert_eq!(
+        v.signer_name, "delegation",
+        "the name the test key was made for"
+    );
+}
+
+#[test]
 fn re_export_is_the_next_revision_and_supersedes_the_last() {
     let (x, first) = exported();
     let second = export(&x.store, &x.visit, &x.out_dir.join("b2.zip")).unwrap();

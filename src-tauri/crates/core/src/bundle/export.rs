@@ -80,7 +80,11 @@ pub fn prepare_export(
         created_at: now(),
         signer: SignerDoc {
             key_id: key.key_id,
-            name: store.actor()?,
+            // Who uses this laptop; else the name the key was made for (`key new --name`).
+            name: match store.setting("user_name")? {
+                Some(n) if !n.trim().is_empty() => n,
+                _ => super::keys::secret_key_label(secret_key_text).unwrap_or(store.actor()?),
+            },
         },
     };
     let payload = store.bundle_payload(visit_ids, identity)?;

@@ -147,6 +147,16 @@ pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
     Ok((pk, id))
 }
 
+/// The name written into a secret key made by [`new_key`] (its untrusted comment), if any.
+pub fn secret_key_label(text: &str) -> Option<String> {
+    text.lines()
+        .next()?
+        .strip_prefix("untrusted comment: thamdinh encrypted secret key ")
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+}
+
 /// Comments are single lines in minisign's formats.
 pub(crate) fn one_line(s: &str) -> String {
     s.chars()
@@ -170,6 +180,8 @@ mod tests {
         assert!(info.pub_file.contains(&info.key_id));
         let (_, opened) = open_secret_key(&sk_text, "mật khẩu dài").unwrap();
         assert_eq!(opened, info);
+        assert_eq!(secret_key_label(&sk_text).as_deref(), Some("Nguyễn Văn A"));
+        assert_eq!(secret_key_label(&new_key("pw", "").unwrap().0), None);
         let err = open_secret_key(&sk_text, "mật khẩu sai").unwrap_err();
         assert!(err.to_string().contains("sai mật khẩu"), "{err}");
         let (_, id) = parse_public_key(&info.pub_file).unwrap();
