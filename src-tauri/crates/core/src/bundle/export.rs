@@ -183,7 +183,13 @@ pub fn write_bundle(
     let tmp = tempfile::Builder::new()
         .prefix(".thamdinh-export-")
         .suffix(".part")
-        .tempfile_in(&dir)?;
+        .tempfile_in(&dir)
+        .map_err(|e| {
+            Error::InvalidValue(format!(
+                "không ghi được vào thư mục {} (cannot write there): {e}",
+                dir.display()
+            ))
+        })?;
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let next = AtomicUsize::new(0);
