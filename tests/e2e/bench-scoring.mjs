@@ -12,7 +12,8 @@ const EDITS = 200;
 const dataDir = mkdtempSync(join(tmpdir(), "thamdinh-bench-"));
 execFileSync(join(root, "target/debug/thamdinh"), ["--data-dir", dataDir, "demo", "--set", "huyen-2024"]);
 
-const app = await startApp({ dataDir });
+// The renderer the app picks for this machine, as a user here would see it (no screenshots taken).
+const app = await startApp({ dataDir, appRenderer: true });
 const { browser } = app;
 try {
   await browser.$('[data-testid="campaign-card"]').waitForDisplayed({ timeout: 15000 });

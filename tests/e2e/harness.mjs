@@ -38,8 +38,11 @@ function freePort() {
   });
 }
 
-/** Starts tauri-driver and a session; `dataDir` lets a test restart the app on the same data. */
-export async function startApp({ dataDir } = {}) {
+/** Starts tauri-driver and a session; `dataDir` lets a test restart the app on the same data.
+ * WebDriver screenshots hang under Xvfb with the shared-memory renderer the app picks on machines
+ * without a GPU (src-tauri/src/main.rs), so the functional tests keep WebKit's default renderer;
+ * `appRenderer: true` leaves the choice to the app, as the scoring benchmark does. */
+export async function startApp({ dataDir, appRenderer = false } = {}) {
   if (!process.env.DISPLAY) throw new Error("DISPLAY is not set: run the end-to-end tests under xvfb-run");
   dataDir ??= mkdtempSync(join(tmpdir(), "thamdinh-e2e-"));
   mkdirSync(shotsDir, { recursive: true });
@@ -47,7 +50,12 @@ export async function startApp({ dataDir } = {}) {
   const nativePort = await freePort();
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     // Bundles and public keys go beside the data, never into the real Documents folder.
-    env: { ...process.env, THAMDINH_DATA_DIR: dataDir, THAMDINH_EXPORT_DIR: join(dataDir, "exports") },
+    env: {
+      ...process.env,
+      THAMDINH_DATA_DIR: dataDir,
+      THAMDINH_EXPORT_DIR: join(dataDir, "exports"),
+      ...(appRenderer ? {} : { WEBKIT_DISABLE_DMABUF_RENDERER: "0" }),
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   await waitForPort(port, 15000);

@@ -30,3 +30,35 @@ export function tierShortcut(e: KeyboardEvent): number | null {
   const m = /^Digit([1-9])$/.exec(e.code);
   return m ? Number(m[1]) - 1 : null;
 }
+
+/** The same value, keeping `old`'s objects wherever the new ones are equal, so that the screen's
+ * keyed rows see unchanged items as unchanged and only the edited leaf, its ancestors and the
+ * totals are redrawn (every edit returns the whole visit). Arrays keep old items by position. */
+export function reuseUnchanged<T>(old: T, next: T): T {
+  if (old === next || old === null || next === null || typeof old !== "object" || typeof next !== "object") {
+    return old === next ? old : next;
+  }
+  if (Array.isArray(old) !== Array.isArray(next)) return next;
+  let same = true;
+  let out: Record<string, unknown> | unknown[];
+  if (Array.isArray(next)) {
+    const prev = old as unknown[];
+    out = next.map((item, i) => {
+      const kept = i < prev.length ? reuseUnchanged(prev[i], item) : item;
+      if (kept !== prev[i]) same = false;
+      return kept;
+    });
+    if (prev.length !== next.length) same = false;
+  } else {
+    const prev = old as Record<string, unknown>;
+    const nextObj = next as Record<string, unknown>;
+    out = {};
+    for (const key of Object.keys(nextObj)) {
+      const kept = reuseUnchanged(prev[key], nextObj[key]);
+      if (kept !== prev[key]) same = false;
+      out[key] = kept;
+    }
+    if (Object.keys(prev).length !== Object.keys(nextObj).length) same = false;
+  }
+  return same ? old : (out as T);
+}
