@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use thamdinh_core::bundle::result::SignerDoc;
 use thamdinh_core::bundle::{self, manifest_text, sign_tag_manifest};
+use thamdinh_core::digest::sha256_hex;
 use thamdinh_core::evidence::NewEvidence;
 use thamdinh_core::store::Store;
 
@@ -175,7 +176,7 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
             let n = String::from_utf8(e.name.clone()).ok()?;
             let p = n.strip_prefix(&root)?;
             p.starts_with("data/")
-                .then(|| (p.to_string(), bundle::sha256_hex(&e.data)))
+                .then(|| (p.to_string(), sha256_hex(&e.data)))
         })
         .collect();
     let bytes: usize = entries
@@ -213,7 +214,7 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
         .map(|t| {
             (
                 t.to_string(),
-                bundle::sha256_hex(&entries[get(entries, t).unwrap()].data),
+                sha256_hex(&entries[get(entries, t).unwrap()].data),
             )
         })
         .collect();

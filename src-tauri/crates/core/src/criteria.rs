@@ -9,7 +9,6 @@ use std::fmt;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::number::parse_decimal;
@@ -201,11 +200,7 @@ fn collect_leaves<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
 /// SHA-256 over the canonical (RFC 8785) form of a JSON value, lowercase hex.
 pub fn canonical_sha256(value: &Value) -> String {
     let bytes = serde_jcs::to_vec(value).expect("a serde_json::Value always serialises");
-    hex(&Sha256::digest(bytes))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::digest::sha256_hex(&bytes)
 }
 
 fn problem(code: &str, at: &str, message: impl Into<String>) -> Problem {

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::audit::{self, Change};
@@ -99,10 +98,7 @@ pub fn file_ext(file_name: &str) -> &str {
 
 /// Writes `bytes` under `dir/<sha256>.<ext>` unless already there; returns the hash and path.
 pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBuf)> {
-    let sha = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>();
+    let sha = crate::digest::sha256_hex(bytes);
     let path = dir.join(blob_file_name(&sha, ext));
     if !path.exists() {
         write_atomic(&path, bytes)?;

@@ -43,11 +43,7 @@ pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 impl Store {
     /// The folder photos are stored in (`<data dir>/photos`).
     pub fn photos_dir(&self) -> Result<std::path::PathBuf> {
-        self.files_dir
-            .as_ref()
-            .and_then(|f| f.parent())
-            .map(|d| d.join("photos"))
-            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))
+        Ok(self.data_dir()?.join("photos"))
     }
 
     /// Records ingested photos in a visit (the same photo twice is recorded once).

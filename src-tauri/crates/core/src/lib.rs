@@ -12,6 +12,7 @@
 //! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
 //! - [`gallery`]: a visit's photos: captions, links to leaves, time/place flags.
 //! - [`bundle`]: signed result bundles (BagIt + minisign): keys, export, verification.
+//! - [`digest`]: SHA-256 as lowercase hex.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
 #![forbid(unsafe_code)]
 
@@ -20,6 +21,7 @@ pub mod builtin;
 pub mod bundle;
 pub mod criteria;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod evidence;
 pub mod gallery;

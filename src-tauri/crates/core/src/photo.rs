@@ -11,7 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use image::{DynamicImage, ImageFormat, RgbImage};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::evidence::{write_atomic, write_atomic_cache};
@@ -260,10 +259,7 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
         return Err(PhotoError::AbsurdSize(w, h));
     }
     let exif = read_exif(bytes);
-    let sha256: String = Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha256 = crate::digest::sha256_hex(bytes);
     let original = store_dir.join("originals").join(format!("{sha256}.{ext}"));
     let thumbnail = store_dir.join("thumbs").join(format!("{sha256}.jpg"));
     let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));

@@ -217,6 +217,15 @@ impl Store {
         })
     }
 
+    /// The data folder of a store on disk (files, photos and keys live beside the database).
+    pub(crate) fn data_dir(&self) -> Result<std::path::PathBuf> {
+        self.files_dir
+            .as_ref()
+            .and_then(|f| f.parent())
+            .map(|d| d.to_path_buf())
+            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))
+    }
+
     pub fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn

@@ -18,7 +18,8 @@ use super::result::{
     AUDIT_PATH, BundleIdentity, CRITERIA_PATH, Payload, RESULT_PATH, SignerDoc, StoredFile,
     canonical_bytes,
 };
-use super::{BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, TAG_MANIFEST, hex, manifest_text, sha256_hex};
+use super::{BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, TAG_MANIFEST, manifest_text};
+use crate::digest::{hex, sha256_hex};
 use crate::store::{Store, now};
 use crate::{Error, Result};
 

@@ -23,14 +23,6 @@ pub struct TrustedKeyEntry {
 }
 
 impl Store {
-    fn data_dir(&self) -> Result<PathBuf> {
-        self.files_dir
-            .as_ref()
-            .and_then(|f| f.parent())
-            .map(|d| d.to_path_buf())
-            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))
-    }
-
     /// Where this laptop's encrypted secret key lives (`<data dir>/keys/signing.key`).
     pub fn signing_key_path(&self) -> Result<PathBuf> {
         Ok(self.data_dir()?.join("keys").join("signing.key"))

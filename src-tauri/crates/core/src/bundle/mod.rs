@@ -9,7 +9,6 @@ pub mod result;
 pub mod verify;
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 pub use export::{
@@ -48,18 +47,6 @@ pub(crate) fn reject(
         entry: entry.into(),
         message: message.into(),
     }
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 /// The signed trusted comment: `bundle-id:<id>\trevision:<n>\tsigner:<name>`.

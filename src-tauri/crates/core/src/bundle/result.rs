@@ -408,7 +408,7 @@ impl Store {
                 id: set.id.clone(),
                 name: set.title.clone(),
                 file: CRITERIA_PATH.into(),
-                sha256: crate::bundle::sha256_hex(&criteria_json),
+                sha256: crate::digest::sha256_hex(&criteria_json),
             },
             audit: AuditRef {
                 file: AUDIT_PATH.into(),

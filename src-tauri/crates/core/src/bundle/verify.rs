@@ -13,12 +13,14 @@ use ts_rs::TS;
 use unicode_normalization::UnicodeNormalization;
 use zip::ZipArchive;
 
+use crate::digest::{hex, sha256_hex};
+
 use super::result::{
     AUDIT_PATH, AuditLine, CRITERIA_PATH, JsonProblem, RESULT_FORMAT, RESULT_PATH, ResultDoc,
     parse_canonical,
 };
 use super::{
-    BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, Rejection, SIGNATURES_DIR, TAG_FILES, TAG_MANIFEST, hex,
+    BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, Rejection, SIGNATURES_DIR, TAG_FILES, TAG_MANIFEST,
     parse_trusted_comment, reject,
 };
 
@@ -278,7 +280,7 @@ pub fn verify_bundle(
                 format!("liệt kê tệp lạ {path}"),
             ));
         }
-        if hex(&Sha256::digest(read(path)?)) != *sha {
+        if sha256_hex(&read(path)?) != *sha {
             return Err(reject(
                 "hash-mismatch",
                 path,
@@ -363,7 +365,7 @@ pub fn verify_bundle(
     }
     let criteria_bytes = read(CRITERIA_PATH)?;
     canonical(&criteria_bytes, CRITERIA_PATH)?;
-    let criteria_sha = hex(&Sha256::digest(&criteria_bytes));
+    let criteria_sha = sha256_hex(&criteria_bytes);
     if criteria_sha != result.criteria_set.id || criteria_sha != result.criteria_set.sha256 {
         return Err(reject(
             "hash-mismatch",
