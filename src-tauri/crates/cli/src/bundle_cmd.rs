@@ -37,6 +37,9 @@ pub enum BundleCommand {
         key: PathBuf,
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
+        /// Replace an existing file at --out (never a key file).
+        #[arg(long)]
+        force: bool,
     },
     /// Verifies a bundle offline: exit 0 only for a complete, valid bag signed by a trusted key;
     /// otherwise exit 1 with the reason and the entry it concerns.
@@ -50,7 +53,7 @@ pub enum BundleCommand {
     },
 }
 
-fn passphrase(confirm: bool) -> Result<String> {
+pub fn passphrase(confirm: bool) -> Result<String> {
     if let Ok(p) = std::env::var(PASSPHRASE_ENV) {
         return Ok(p);
     }
@@ -102,7 +105,13 @@ fn read_text(path: &Path) -> Result<String> {
 
 pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
     match command {
-        BundleCommand::Export { visits, key, out } => {
+        BundleCommand::Export {
+            visits,
+            key,
+            out,
+            force,
+        } => {
+            bundle::export::check_target(&out, force, &[&key])?;
             let store = crate::open_store(data_dir)?;
             let key_text = read_text(&key)?;
             let summary = bundle::export_bundle(

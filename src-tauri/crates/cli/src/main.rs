@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 mod bundle_cmd;
+mod campaign_cmd;
+mod hq_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -11,9 +13,7 @@ use serde::Serialize;
 use thamdinh_core::Error;
 use thamdinh_core::criteria::{CriteriaSet, Method, Node, NotApplicable};
 use thamdinh_core::number::{format_vi, format_vi_2dp};
-use thamdinh_core::scoring::{
-    self, Column, ColumnTotals, Entry, NodeTotals, Scores, SetTotals, Tally,
-};
+use thamdinh_core::scoring::{self, ColumnTotals, NodeTotals, Scores, SetTotals, Tally};
 use thamdinh_core::store::Store;
 use thamdinh_core::visit::{LeafField, VisitStatus};
 
@@ -45,9 +45,18 @@ enum Command {
         #[arg(long)]
         if_empty: bool,
     },
-    /// Visits (buổi thẩm định): list, show totals, verify the audit log.
+    /// Campaigns (đợt thẩm định): create, plan files.
+    #[command(subcommand)]
+    Campaign(campaign_cmd::CampaignCommand),
+    /// Units (đơn vị) of a campaign: import a list.
+    #[command(subcommand)]
+    Unit(campaign_cmd::UnitCommand),
+    /// Visits (buổi thẩm định): start, score, lock, list, show totals, verify the audit log.
     #[command(subcommand)]
     Visit(VisitCommand),
+    /// Sở Nội vụ: trust list, import of bundles, conflicts, survey points, results.
+    #[command(subcommand)]
+    Hq(hq_cmd::HqCommand),
     /// Photos as evidence.
     #[command(subcommand)]
     Photos(PhotosCommand),
@@ -85,6 +94,37 @@ enum PhotosCommand {
 
 #[derive(Subcommand)]
 enum VisitCommand {
+    /// Starts a visit of a unit (by code); prints the visit id.
+    New {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+        #[arg(long, value_name = "CODE")]
+        unit: String,
+        /// dd/mm/yyyy.
+        #[arg(long)]
+        date: String,
+        #[arg(long, default_value = "")]
+        place: String,
+    },
+    /// Applies a score sheet (CSV `code,self,appraised[,reason]`) to a visit: all rows or none,
+    /// every change audited.
+    Score {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        scores: PathBuf,
+    },
+    /// Locks (chốt) a visit.
+    Lock {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+    },
+    /// Unlocks a locked visit; the reason is recorded.
+    Unlock {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// Lists every visit with its self-assessed and appraised totals.
     List {
         #[arg(long)]
@@ -186,7 +226,7 @@ fn exit_code(ok: bool) -> ExitCode {
     }
 }
 
-fn open_store(data_dir: &Path) -> Result<Store> {
+pub(crate) fn open_store(data_dir: &Path) -> Result<Store> {
     Store::open_dir(data_dir)
         .with_context(|| format!("cannot open the store in {}", data_dir.display()))
 }
@@ -194,6 +234,57 @@ fn open_store(data_dir: &Path) -> Result<Store> {
 fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
     match command {
         Command::Key(c) => bundle_cmd::run_key(c),
+        Command::Campaign(c) => campaign_cmd::run_campaign(c, data_dir),
+        Command::Unit(c) => campaign_cmd::run_unit(c, data_dir),
+        Command::Hq(c) => hq_cmd::run(c, data_dir),
+        Command::Visit(VisitCommand::New {
+            campaign,
+            unit,
+            date,
+            place,
+        }) => {
+            let mut store = open_store(data_dir)?;
+            let unit = store
+                .units(&store.campaign(&campaign)?.id)?
+                .into_iter()
+                .find(|u| u.code == unit.trim())
+                .with_context(|| format!("không có đơn vị mã {unit} trong đợt thẩm định này"))?;
+            let visit = store.create_visit(&unit.id, &date, &place, &[])?;
+            println!("{}", visit.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Score { visit, scores }) => {
+            let mut store = open_store(data_dir)?;
+            let set = store.visit_set(&visit)?;
+            let rows = match read_scores(&set, &scores) {
+                Ok(rows) => rows,
+                Err(errors) => {
+                    eprintln!("{}: {} dòng lỗi, không ghi gì (bad rows, nothing written)", scores.display(), errors.len());
+                    for e in errors {
+                        eprintln!("  {e}");
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let changed = store.set_scores(&visit, &rows)?;
+            let view = store.visit_view(&visit)?;
+            println!(
+                "{} dòng, {changed} giá trị thay đổi; thẩm định {}",
+                rows.len(),
+                short_tally(&view.totals.appraised.total)
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Lock { visit }) => {
+            open_store(data_dir)?.lock_visit(&visit)?;
+            println!("Đã chốt phiếu {visit}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Unlock { visit, reason }) => {
+            open_store(data_dir)?.unlock_visit(&visit, &reason)?;
+            println!("Đã mở khóa phiếu {visit}");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Bundle(c) => bundle_cmd::run_bundle(c, data_dir),
         Command::Demo { set, if_empty } => {
             let mut store = open_store(data_dir)?;
@@ -320,7 +411,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
     }
 }
 
-fn read(file: &Path) -> Result<Vec<u8>> {
+pub(crate) fn read(file: &Path) -> Result<Vec<u8>> {
     std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
@@ -453,91 +544,13 @@ fn render_tree(set: &CriteriaSet) -> String {
     out
 }
 
-/// Reads `code,self,appraised` rows; every bad row is reported with its line number.
-fn read_scores(set: &CriteriaSet, file: &Path) -> Result<Scores, Vec<String>> {
+/// Reads `code,self,appraised[,reason]` rows; every bad row is reported with its line number.
+fn read_scores(
+    set: &CriteriaSet,
+    file: &Path,
+) -> Result<Vec<thamdinh_core::score_sheet::ScoreRow>, Vec<String>> {
     let bytes = read(file).map_err(|e| vec![format!("{e:#}")])?;
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes.as_slice());
-    let headers = reader
-        .headers()
-        .map_err(|e| vec![format!("line 1: cannot read the header: {e}")])?
-        .clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
-    };
-    let (Some(code_at), Some(self_at), Some(appraised_at)) =
-        (column("code"), column("self"), column("appraised"))
-    else {
-        return Err(vec![format!(
-            "line 1: the header must name the columns code,self,appraised (found {:?})",
-            headers.iter().collect::<Vec<_>>()
-        )]);
-    };
-    let mut scores = Scores::new();
-    let mut errors = Vec::new();
-    let mut first_line = std::collections::HashMap::new();
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(format!("{e}"));
-                continue;
-            }
-        };
-        let line = thamdinh_core::visit::csv_record_line(&bytes, &record);
-        let code = record.get(code_at).unwrap_or_default();
-        if code.is_empty() && record.iter().all(str::is_empty) {
-            continue;
-        }
-        let Some(node) = set.find(code) else {
-            errors.push(format!("line {line}: không có mã {code} trong bộ tiêu chí"));
-            continue;
-        };
-        if node.leaf.is_none() {
-            errors.push(format!(
-                "line {line}: {code} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần"
-            ));
-            continue;
-        }
-        if let Some(previous) = first_line.insert(code.to_string(), line) {
-            errors.push(format!("line {line}: mã {code} đã có ở dòng {previous}"));
-            continue;
-        }
-        let mut leaf_score = scoring::LeafScore::default();
-        for (column, at) in [
-            (Column::SelfAssessed, self_at),
-            (Column::Appraised, appraised_at),
-        ] {
-            let text = record.get(at).unwrap_or_default();
-            let entry = match Entry::parse(text) {
-                Ok(entry) => entry,
-                Err(msg) => {
-                    errors.push(format!("line {line}: {code}: {msg}"));
-                    continue;
-                }
-            };
-            if let Some(entry) = entry
-                && let Err(msg) = scoring::check_entry(set, node, column, entry)
-            {
-                errors.push(format!("line {line}: {msg}"));
-                continue;
-            }
-            match column {
-                Column::SelfAssessed => leaf_score.self_assessed = entry,
-                Column::Appraised => leaf_score.appraised = entry,
-            }
-        }
-        scores.insert(code.to_string(), leaf_score);
-    }
-    if errors.is_empty() {
-        Ok(scores)
-    } else {
-        Err(errors)
-    }
+    thamdinh_core::score_sheet::parse(set, &bytes)
 }
 
 #[derive(Serialize)]
@@ -579,7 +592,7 @@ struct ScoreReport<'a> {
 fn score(file: &Path, scores_file: &Path, json: bool) -> Result<ExitCode> {
     let set = load_set(file)?;
     let scores = match read_scores(&set, scores_file) {
-        Ok(scores) => scores,
+        Ok(rows) => thamdinh_core::score_sheet::to_scores(&rows),
         Err(errors) => {
             eprintln!("{}: {} bad row(s)", scores_file.display(), errors.len());
             for e in errors {

@@ -49,6 +49,23 @@ fn entry_hash(visit_id: &str, e: &AuditEntry) -> String {
     }))
 }
 
+/// A hash-chained log: a visit's (`audit`, one chain per visit) or Sở Nội vụ's decisions
+/// (`hq_audit`, one chain per campaign). Both chain and hash their entries the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Log {
+    Visit,
+    Hq,
+}
+
+impl Log {
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Log::Visit => ("audit", "visit_id"),
+            Log::Hq => ("hq_audit", "campaign_id"),
+        }
+    }
+}
+
 /// Appends one entry inside the caller's transaction, so the change and its record commit together.
 pub(crate) fn append(
     tx: &Transaction<'_>,
@@ -56,9 +73,24 @@ pub(crate) fn append(
     actor: &str,
     change: &Change<'_>,
 ) -> Result<AuditEntry> {
+    append_to(tx, Log::Visit, visit_id, actor, change)
+}
+
+/// Appends one entry to the chain `chain_id` of `log`, inside the caller's transaction.
+pub(crate) fn append_to(
+    tx: &Transaction<'_>,
+    log: Log,
+    chain_id: &str,
+    actor: &str,
+    change: &Change<'_>,
+) -> Result<AuditEntry> {
+    let (table, id_column) = log.table();
+    let visit_id = chain_id;
     let last: Option<(i64, String)> = tx
         .query_row(
-            "SELECT seq, hash FROM audit WHERE visit_id = ?1 ORDER BY seq DESC LIMIT 1",
+            &format!(
+                "SELECT seq, hash FROM {table} WHERE {id_column} = ?1 ORDER BY seq DESC LIMIT 1"
+            ),
             [visit_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -79,8 +111,10 @@ pub(crate) fn append(
     };
     entry.hash = entry_hash(visit_id, &entry);
     tx.execute(
-        "INSERT INTO audit (visit_id, seq, at, actor, action, code, field, old, new, reason, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        &format!(
+            "INSERT INTO {table} ({id_column}, seq, at, actor, action, code, field, old, new, reason, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+        ),
         params![
             visit_id, entry.seq, entry.at, entry.actor, entry.action, entry.code, entry.field, entry.old, entry.new,
             entry.reason, entry.prev_hash, entry.hash
@@ -92,10 +126,22 @@ pub(crate) fn append(
 impl Store {
     /// The audit log of a visit, oldest first; only the entries about `code` when given.
     pub fn audit(&self, visit_id: &str, code: Option<&str>) -> Result<Vec<AuditEntry>> {
-        let mut stmt = self.conn.prepare(
+        self.log_entries(Log::Visit, visit_id, code)
+    }
+
+    /// The entries of one chain of a log, oldest first; only those about `code` when given.
+    pub fn log_entries(
+        &self,
+        log: Log,
+        chain_id: &str,
+        code: Option<&str>,
+    ) -> Result<Vec<AuditEntry>> {
+        let (table, id_column) = log.table();
+        let visit_id = chain_id;
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT seq, at, actor, action, code, field, old, new, reason, prev_hash, hash
-             FROM audit WHERE visit_id = ?1 AND (?2 IS NULL OR code = ?2) ORDER BY seq",
-        )?;
+             FROM {table} WHERE {id_column} = ?1 AND (?2 IS NULL OR code = ?2) ORDER BY seq"
+        ))?;
         let rows = stmt.query_map(params![visit_id, code], |r| {
             Ok(AuditEntry {
                 seq: r.get(0)?,

@@ -67,6 +67,7 @@ pub fn create_demo(store: &mut Store, set: &str) -> Result<Visit> {
                 unit_type: kind.into(),
                 latitude: location.map(|l| l.0),
                 longitude: location.map(|l| l.1),
+                group: None,
             },
         )?;
         first.get_or_insert(unit);

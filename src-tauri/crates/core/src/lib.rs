@@ -12,6 +12,9 @@
 //! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
 //! - [`gallery`]: a visit's photos: captions, links to leaves, time/place flags.
 //! - [`bundle`]: signed result bundles (BagIt + minisign): keys, export, verification.
+//! - [`hq`]: Sở Nội vụ's half: import of many bundles, trust, revisions, conflicts, survey
+//!   points, results and rankings, the province workbook. HQ code goes here, not in field files.
+//! - [`score_sheet`]: CSV score sheets (`code,self,appraised[,reason]`).
 //! - [`digest`]: SHA-256 as lowercase hex.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
 #![forbid(unsafe_code)]
@@ -26,7 +29,9 @@ pub mod error;
 pub mod evidence;
 pub mod gallery;
 pub mod number;
+pub mod hq;
 pub mod photo;
+pub mod score_sheet;
 pub mod scoring;
 pub mod store;
 pub mod visit;

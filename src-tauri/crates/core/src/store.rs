@@ -138,6 +138,88 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (visit_id, sha256, evidence_id),
         FOREIGN KEY (visit_id, sha256) REFERENCES photo(visit_id, sha256)
     ) WITHOUT ROWID;",
+    // v7: the trust list in its own table (with revocation), moved out of the settings; unit
+    // groups for ranking; the campaign plan a campaign came from; Sở Nội vụ's merge (hq_*).
+    "CREATE TABLE trusted_key (
+        key_id TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        added_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revoke_reason TEXT NOT NULL DEFAULT ''
+    );
+    INSERT OR IGNORE INTO trusted_key (key_id, public_key, label, added_at)
+        SELECT json_extract(j.value, '$.key_id'), json_extract(j.value, '$.public_key'),
+               coalesce(json_extract(j.value, '$.label'), ''), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        FROM setting s, json_each(s.value) j WHERE s.key = 'trusted_keys' AND json_valid(s.value);
+    DELETE FROM setting WHERE key = 'trusted_keys';
+    ALTER TABLE unit ADD COLUMN unit_group TEXT NOT NULL DEFAULT '';
+    ALTER TABLE campaign ADD COLUMN plan_id TEXT;
+    ALTER TABLE campaign ADD COLUMN plan_key_id TEXT;
+    -- Every bundle received at HQ, kept as history; which one counts is computed from chains.
+    CREATE TABLE hq_bundle (
+        id TEXT PRIMARY KEY,              -- Bundle-Id
+        file_sha256 TEXT NOT NULL UNIQUE, -- the whole .zip, for duplicates
+        campaign_id TEXT NOT NULL REFERENCES campaign(id),
+        chain TEXT NOT NULL,              -- sorted visit ids: the revision series
+        revision INTEGER NOT NULL,
+        supersedes TEXT,
+        signer_key_id TEXT NOT NULL,
+        signer_name TEXT NOT NULL DEFAULT '',
+        trusted INTEGER NOT NULL,         -- 0: quarantined (signer not on the trust list)
+        review_reason TEXT NOT NULL DEFAULT '',  -- set when the signer's key is revoked
+        stored_file TEXT NOT NULL,        -- hq/bundles/<sha256>.zip in the data dir
+        result_json TEXT NOT NULL,
+        imported_at TEXT NOT NULL
+    );
+    CREATE INDEX hq_bundle_campaign ON hq_bundle (campaign_id, chain);
+    CREATE TABLE hq_leaf (
+        bundle_id TEXT NOT NULL REFERENCES hq_bundle(id),
+        unit_code TEXT NOT NULL,
+        code TEXT NOT NULL,
+        self_assessed TEXT,
+        appraised TEXT,
+        deduction_reason TEXT NOT NULL DEFAULT '',
+        na_reason TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (bundle_id, unit_code, code)
+    ) WITHOUT ROWID;
+    CREATE TABLE hq_resolution (
+        campaign_id TEXT NOT NULL REFERENCES campaign(id),
+        unit_code TEXT NOT NULL,
+        code TEXT NOT NULL,
+        value TEXT NOT NULL,
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, unit_code, code)
+    ) WITHOUT ROWID;
+    CREATE TABLE hq_survey (
+        campaign_id TEXT NOT NULL REFERENCES campaign(id),
+        unit_code TEXT NOT NULL,
+        code TEXT NOT NULL,
+        points TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, unit_code, code)
+    ) WITHOUT ROWID;
+    -- HQ decisions, hash-chained per campaign like a visit's log.
+    CREATE TABLE hq_audit (
+        campaign_id TEXT NOT NULL REFERENCES campaign(id),
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        code TEXT NOT NULL DEFAULT '',
+        field TEXT NOT NULL DEFAULT '',
+        old TEXT,
+        new TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, seq)
+    );
+    CREATE TRIGGER hq_audit_append_only_update BEFORE UPDATE ON hq_audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    CREATE TRIGGER hq_audit_append_only_delete BEFORE DELETE ON hq_audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
 
 /// The schema version this build writes.
@@ -168,6 +250,9 @@ pub struct Campaign {
     pub created_at: String,
     pub delegation_name: String,
     pub delegation_leader: String,
+    /// The plan (kế hoạch) the campaign was opened from, and the HQ key that signed it.
+    pub plan_id: Option<String>,
+    pub plan_key_id: Option<String>,
 }
 
 /// What a person fills in to create a campaign.
@@ -250,6 +335,8 @@ impl Store {
             created_at: now(),
             delegation_name: new.delegation_name.trim().to_string(),
             delegation_leader: new.delegation_leader.trim().to_string(),
+            plan_id: None,
+            plan_key_id: None,
         };
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -349,7 +436,7 @@ impl Store {
     }
 }
 
-const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader";
+const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader, plan_id, plan_key_id";
 
 fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
     Ok(Campaign {
@@ -362,6 +449,8 @@ fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
         created_at: r.get(6)?,
         delegation_name: r.get(7)?,
         delegation_leader: r.get(8)?,
+        plan_id: r.get(9)?,
+        plan_key_id: r.get(10)?,
     })
 }
 

@@ -57,6 +57,8 @@ pub struct Unit {
     pub unit_type: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    /// The ranking group (nhóm) the plan puts the unit in; empty: by its type (see [`unit_group`]).
+    pub group: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, TS)]
@@ -67,6 +69,21 @@ pub struct NewUnit {
     pub unit_type: String,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub group: Option<String>,
+}
+
+/// The group a unit is ranked in: the one the plan gave it, else by type — sở; phường; xã with
+/// đặc khu (as provinces rank them); huyện.
+pub fn unit_group(unit: &Unit) -> String {
+    if !unit.group.trim().is_empty() {
+        return unit.group.trim().to_string();
+    }
+    match unit.unit_type.as_str() {
+        "dac_khu" => "xa".into(),
+        other => other.into(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -225,6 +242,7 @@ fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
         unit_type: r.get(4)?,
         latitude: r.get(5)?,
         longitude: r.get(6)?,
+        group: r.get(7)?,
     })
 }
 
@@ -257,10 +275,11 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
         unit_type: new.unit_type.clone(),
         latitude: new.latitude,
         longitude: new.longitude,
+        group: new.group.clone().unwrap_or_default(),
     };
     let result = conn.execute(
-        "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![unit.id, unit.campaign_id, unit.code, unit.name, unit.unit_type, unit.latitude, unit.longitude],
+        "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude, unit_group) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![unit.id, unit.campaign_id, unit.code, unit.name, unit.unit_type, unit.latitude, unit.longitude, unit.group],
     );
     match result {
         Err(rusqlite::Error::SqliteFailure(e, _))
@@ -278,7 +297,7 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
     }
 }
 
-const UNIT_COLUMNS: &str = "id, campaign_id, code, name, unit_type, latitude, longitude";
+const UNIT_COLUMNS: &str = "id, campaign_id, code, name, unit_type, latitude, longitude, unit_group";
 const VISIT_COLUMNS: &str = "id, unit_id, visit_date, place, participants, status, created_at";
 
 /// Checks a unit before it is written; the message names the field.
@@ -317,6 +336,12 @@ fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, String> {
         unit_type: kind.into(),
         latitude: new.latitude,
         longitude: new.longitude,
+        group: new
+            .group
+            .as_deref()
+            .map(str::trim)
+            .filter(|g| !g.is_empty())
+            .map(String::from),
     })
 }
 
@@ -720,42 +745,54 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let old: Option<String> = tx
-            .query_row(
-                "SELECT value FROM leaf_value WHERE visit_id = ?1 AND code = ?2 AND field = ?3",
-                params![visit_id, code, field.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if old.as_deref() == value {
-            return Ok(());
-        }
-        match value {
-            Some(v) => tx.execute(
-                "INSERT INTO leaf_value (visit_id, code, field, value) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (visit_id, code, field) DO UPDATE SET value = excluded.value",
-                params![visit_id, code, field.as_str(), v],
-            )?,
-            None => tx.execute(
-                "DELETE FROM leaf_value WHERE visit_id = ?1 AND code = ?2 AND field = ?3",
-                params![visit_id, code, field.as_str()],
-            )?,
-        };
-        audit::append(
-            &tx,
-            visit_id,
-            &actor,
-            &Change {
-                action,
-                code,
-                field: field.as_str(),
-                old: old.as_deref(),
-                new: value,
-                reason,
-            },
-        )?;
+        write_field_in(&tx, &actor, visit_id, code, field, value, action, reason)?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// Applies a checked score sheet to a visit in one transaction (all rows or none), each
+    /// change audited. An empty cell leaves the value as it is; the reason goes to the N/A
+    /// reason when the appraised value is `NA`, else to the deduction reason. Returns the number
+    /// of values changed.
+    pub fn set_scores(
+        &mut self,
+        visit_id: &str,
+        rows: &[crate::score_sheet::ScoreRow],
+    ) -> Result<usize> {
+        self.ensure_draft(visit_id)?;
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut changed = 0;
+        for row in rows {
+            let reason_field = if row.appraised == Some(Entry::NotApplicable) {
+                LeafField::NaReason
+            } else {
+                LeafField::DeductionReason
+            };
+            let reason = Some(row.reason.trim()).filter(|r| !r.is_empty());
+            for (field, value) in [
+                (LeafField::SelfAssessed, row.self_assessed.map(entry_text)),
+                (LeafField::Appraised, row.appraised.map(entry_text)),
+                (reason_field, reason.map(String::from)),
+            ] {
+                if let Some(value) = value {
+                    changed += usize::from(write_field_in(
+                        &tx,
+                        &actor,
+                        visit_id,
+                        &row.code,
+                        field,
+                        Some(&value),
+                        "set",
+                        "",
+                    )?);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(changed)
     }
 
     /// Reverts the last edit not yet undone (recorded as an `undo` entry). Returns the leaf code,
@@ -851,6 +888,56 @@ impl Store {
     }
 }
 
+/// Writes a value (None deletes it) with its audit entry inside `tx`, unless it is unchanged;
+/// says whether it changed.
+#[allow(clippy::too_many_arguments)]
+fn write_field_in(
+    tx: &rusqlite::Transaction<'_>,
+    actor: &str,
+    visit_id: &str,
+    code: &str,
+    field: LeafField,
+    value: Option<&str>,
+    action: &str,
+    reason: &str,
+) -> Result<bool> {
+    let old: Option<String> = tx
+        .query_row(
+            "SELECT value FROM leaf_value WHERE visit_id = ?1 AND code = ?2 AND field = ?3",
+            params![visit_id, code, field.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if old.as_deref() == value {
+        return Ok(false);
+    }
+    match value {
+        Some(v) => tx.execute(
+            "INSERT INTO leaf_value (visit_id, code, field, value) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (visit_id, code, field) DO UPDATE SET value = excluded.value",
+            params![visit_id, code, field.as_str(), v],
+        )?,
+        None => tx.execute(
+            "DELETE FROM leaf_value WHERE visit_id = ?1 AND code = ?2 AND field = ?3",
+            params![visit_id, code, field.as_str()],
+        )?,
+    };
+    audit::append(
+        tx,
+        visit_id,
+        actor,
+        &Change {
+            action,
+            code,
+            field: field.as_str(),
+            old: old.as_deref(),
+            new: value,
+            reason,
+        },
+    )?;
+    Ok(true)
+}
+
 /// The stored text of an entry: `NA` or the normalised decimal.
 pub fn entry_text(entry: Entry) -> String {
     match entry {
@@ -912,6 +999,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
         find(&["latitude", "vĩ độ", "vi do"]),
         find(&["longitude", "kinh độ", "kinh do"]),
     );
+    let group = find(&["group", "nhóm", "nhom"]);
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (line, row) in rows {
@@ -948,6 +1036,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
                 unit_type: cell(Some(kind)),
                 latitude,
                 longitude,
+                group: group.map(|g| cell(Some(g))).filter(|g| !g.is_empty()),
             },
         ));
     }

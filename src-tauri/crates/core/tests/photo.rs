@@ -370,6 +370,7 @@ fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
                 unit_type: "xã".into(),
                 latitude: Some(18.3583),
                 longitude: Some(105.8877),
+                group: None,
             },
         )
         .unwrap();

@@ -151,6 +151,42 @@ impl PreparedExport {
 
 const CHUNK: usize = 1 << 20;
 
+/// Checks where a signed file is about to be written: never onto a key (the secret key given,
+/// or any minisign key file), and onto an existing file only when the user confirmed (`force`:
+/// `--force` in the CLI, the save dialog's own question in the app).
+pub fn check_target(out: &Path, force: bool, key_files: &[&Path]) -> Result<()> {
+    let Ok(meta) = std::fs::metadata(out) else {
+        return Ok(());
+    };
+    let same = |k: &&Path| {
+        matches!((std::fs::canonicalize(k), std::fs::canonicalize(out)), (Ok(a), Ok(b)) if a == b)
+    };
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(out)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
+    let looks_like_key = head[..n].starts_with(b"untrusted comment:");
+    if key_files.iter().any(same) || looks_like_key {
+        return Err(Error::InvalidValue(format!(
+            "{} là tệp khóa: không bao giờ ghi đè lên khóa (refusing to overwrite a key file)",
+            out.display()
+        )));
+    }
+    if !meta.is_file() {
+        return Err(Error::InvalidValue(format!(
+            "{} không phải tệp thường (not a regular file)",
+            out.display()
+        )));
+    }
+    if !force {
+        return Err(Error::InvalidValue(format!(
+            "{} đã tồn tại: chọn tên khác, hoặc dùng --force để ghi đè (file exists)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Writes the bundle to `out` (atomically: temp file, fsync, rename). `progress(done, total)` is
 /// called as payload bytes are written; `cancel` stops the work and leaves nothing behind.
 pub fn write_bundle(

@@ -1,5 +1,5 @@
 //! This laptop's signing key and the public keys it trusts, kept with the store: the encrypted
-//! secret key and its `.pub` in `<data dir>/keys/`, the trust list as a setting.
+//! secret key and its `.pub` in `<data dir>/keys/`, the trust list in its own table.
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -10,8 +10,6 @@ use super::verify::TrustedKey;
 use crate::store::Store;
 use crate::{Error, Result};
 
-const TRUSTED_SETTING: &str = "trusted_keys";
-
 /// A public key on the trust list (e.g. each delegation's key, at Sở Nội vụ).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -20,6 +18,11 @@ pub struct TrustedKeyEntry {
     pub public_key: String,
     /// Whose key it is, as the person adding it wrote.
     pub label: String,
+    pub added_at: String,
+    /// When the key was revoked (a lost laptop, a member who left): bundles it signs are refused
+    /// from then on, and those already imported are flagged for review.
+    pub revoked_at: Option<String>,
+    pub revoke_reason: String,
 }
 
 impl Store {
@@ -60,46 +63,61 @@ impl Store {
         })
     }
 
+    /// The trust list, revoked keys included (oldest first).
     pub fn trusted_keys(&self) -> Result<Vec<TrustedKeyEntry>> {
-        Ok(match self.setting(TRUSTED_SETTING)? {
-            Some(json) => {
-                serde_json::from_str(&json).map_err(|e| Error::InvalidValue(e.to_string()))?
-            }
-            None => Vec::new(),
-        })
+        let mut stmt = self.conn.prepare(
+            "SELECT key_id, public_key, label, added_at, revoked_at, revoke_reason
+             FROM trusted_key ORDER BY added_at, key_id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(TrustedKeyEntry {
+                key_id: r.get(0)?,
+                public_key: r.get(1)?,
+                label: r.get(2)?,
+                added_at: r.get(3)?,
+                revoked_at: r.get(4)?,
+                revoke_reason: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Adds a public key (a `.pub` file's text or its base64 line) to the trust list.
+    /// Adds a public key (a `.pub` file's text or its base64 line) to the trust list, or renames
+    /// it. A revoked key stays revoked: trusting it again would undo a deliberate act silently.
     pub fn add_trusted_key(&self, pub_text: &str, label: &str) -> Result<TrustedKeyEntry> {
         let (pk, key_id) = keys::parse_public_key(pub_text)?;
-        let entry = TrustedKeyEntry {
-            key_id,
-            public_key: pk.to_base64(),
-            label: keys::one_line(label),
-        };
-        let mut list = self.trusted_keys()?;
-        list.retain(|k| k.key_id != entry.key_id);
-        list.push(entry.clone());
-        self.set_setting(
-            TRUSTED_SETTING,
-            &serde_json::to_string(&list).expect("serialisable"),
+        if let Some(k) = self
+            .trusted_keys()?
+            .into_iter()
+            .find(|k| k.key_id == key_id && k.revoked_at.is_some())
+        {
+            return Err(Error::InvalidValue(format!(
+                "khóa {} đã bị thu hồi ngày {}: không thể tin cậy lại (key revoked)",
+                k.key_id,
+                k.revoked_at.unwrap_or_default()
+            )));
+        }
+        self.conn.execute(
+            "INSERT INTO trusted_key (key_id, public_key, label, added_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (key_id) DO UPDATE SET label = excluded.label",
+            rusqlite::params![key_id, pk.to_base64(), keys::one_line(label), crate::store::now()],
         )?;
-        Ok(entry)
+        self.trusted_keys()?
+            .into_iter()
+            .find(|k| k.key_id == key_id)
+            .ok_or_else(|| Error::NotFound(format!("trusted key {key_id}")))
     }
 
     pub fn remove_trusted_key(&self, key_id: &str) -> Result<()> {
-        let mut list = self.trusted_keys()?;
-        list.retain(|k| k.key_id != key_id);
-        self.set_setting(
-            TRUSTED_SETTING,
-            &serde_json::to_string(&list).expect("serialisable"),
-        )
+        self.conn
+            .execute("DELETE FROM trusted_key WHERE key_id = ?1", [key_id])?;
+        Ok(())
     }
 
     /// The keys a bundle may be signed by to verify here: the trust list and this laptop's own.
     pub fn verification_keys(&self) -> Result<Vec<TrustedKey>> {
         let mut out = Vec::new();
-        for k in self.trusted_keys()? {
+        for k in self.trusted_keys()?.into_iter().filter(|k| k.revoked_at.is_none()) {
             out.push(TrustedKey::parse(&k.public_key)?);
         }
         if let Some(own) = self.signing_key()? {

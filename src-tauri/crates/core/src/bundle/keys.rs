@@ -158,7 +158,7 @@ pub fn secret_key_label(text: &str) -> Option<String> {
 }
 
 /// Comments are single lines in minisign's formats.
-pub(crate) fn one_line(s: &str) -> String {
+pub fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect::<String>()

@@ -2,6 +2,7 @@
 //!
 //! Modules: [`keys`] (minisign keys), [`keyring`] (this laptop's key and trust list), [`result`] (what the payload says), [`export`] (writing a
 //! bundle), [`verify`] (reading one without trusting it).
+pub mod consistency;
 pub mod export;
 pub mod keyring;
 pub mod keys;
@@ -16,7 +17,7 @@ pub use export::{
     write_bundle,
 };
 pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
-pub use verify::{Limits, TrustedKey, VerifiedBundle, verify_bundle};
+pub use verify::{Limits, Signers, TrustedKey, VerifiedBundle, verify_bundle, verify_contents};
 
 /// The bundle format this build writes and the newest it reads.
 pub const BUNDLE_FORMAT: u32 = 1;

@@ -48,6 +48,9 @@ pub struct CampaignDoc {
     pub province: String,
     pub unit_group: String,
     pub delegation: DelegationDoc,
+    /// The plan the campaign came from (absent for campaigns created on the laptop).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -403,6 +406,7 @@ impl Store {
                     leader: campaign.delegation_leader.clone(),
                     members,
                 },
+                plan_id: campaign.plan_id.clone(),
             },
             criteria_set: SetRef {
                 id: set.id.clone(),

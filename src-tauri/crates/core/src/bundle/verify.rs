@@ -80,6 +80,19 @@ pub struct VerifiedBundle {
     #[ts(skip)]
     #[serde(skip)]
     pub result: Option<ResultDoc>,
+    /// False only from [`verify_contents`]: everything checked but the signature, whose key is not
+    /// on the trust list (Sở Nội vụ quarantines such bundles until the key is trusted).
+    #[ts(skip)]
+    #[serde(skip)]
+    pub trusted: bool,
+}
+
+/// Whether a bundle signed by a key not on the trust list is refused, or checked in full
+/// except for its signature (for quarantine at Sở Nội vụ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signers {
+    TrustedOnly,
+    AllowUntrusted,
 }
 
 type Reject<T> = std::result::Result<T, Rejection>;
@@ -97,6 +110,19 @@ struct Entry {
 pub fn verify_bundle(
     path: &Path,
     trusted: &[TrustedKey],
+    limits: &Limits,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Reject<VerifiedBundle> {
+    verify_contents(path, trusted, Signers::TrustedOnly, limits, progress, cancel)
+}
+
+/// [`verify_bundle`], or with [`Signers::AllowUntrusted`] every check but the signature of a key
+/// not in `trusted` (the result says `trusted: false`).
+pub fn verify_contents(
+    path: &Path,
+    trusted: &[TrustedKey],
+    signers: Signers,
     limits: &Limits,
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
@@ -245,7 +271,12 @@ pub fn verify_bundle(
         signer = Some((key.key_id.clone(), c_signer));
         break;
     }
-    let Some((signer_key_id, signer_name)) = signer else {
+    let is_trusted = signer.is_some();
+    if signer.is_none() && signers == Signers::AllowUntrusted && untrusted.len() == 1 {
+        // The signer's name comes from result.json below; its key must match the signature's.
+        signer = Some((untrusted[0].clone(), String::new()));
+    }
+    let Some((signer_key_id, mut signer_name)) = signer else {
         return Err(reject(
             "untrusted-signer",
             format!("signatures/{}.minisig", untrusted.join(", ")),
@@ -373,10 +404,14 @@ pub fn verify_bundle(
             "không phải bộ tiêu chí mà result.json nêu (criteria set id mismatch)",
         ));
     }
-    crate::criteria::CriteriaSet::from_json(&criteria_bytes)
+    let set = crate::criteria::CriteriaSet::from_json(&criteria_bytes)
         .map_err(|e| reject("bad-criteria", CRITERIA_PATH, e.to_string()))?;
-    check_audit(&read(AUDIT_PATH)?, &result)?;
+    let audit = check_audit(&read(AUDIT_PATH)?, &result)?;
     check_references(&result, &manifest)?;
+    super::consistency::check(&set, &result, &audit)?;
+    if !is_trusted {
+        signer_name = result.signer.name.clone();
+    }
 
     Ok(VerifiedBundle {
         bundle_id,
@@ -391,6 +426,7 @@ pub fn verify_bundle(
         payload_files: payload.len() as u64,
         payload_bytes,
         result: Some(result),
+        trusted: is_trusted,
     })
 }
 
@@ -858,7 +894,11 @@ fn hash_payload(
 }
 
 /// Every line canonical, every visit's chain intact, the count as `result.json` says.
-fn check_audit(bytes: &[u8], result: &ResultDoc) -> Reject<()> {
+/// Checks each visit's chain; returns the entries by visit id.
+fn check_audit(
+    bytes: &[u8],
+    result: &ResultDoc,
+) -> Reject<BTreeMap<String, Vec<crate::audit::AuditEntry>>> {
     let mut by_visit: BTreeMap<String, Vec<crate::audit::AuditEntry>> = BTreeMap::new();
     let mut lines = 0u64;
     let text = bytes.strip_suffix(b"\n").unwrap_or(bytes);
@@ -891,7 +931,7 @@ fn check_audit(bytes: &[u8], result: &ResultDoc) -> Reject<()> {
         crate::audit::verify_chain(visit, entries)
             .map_err(|e| reject("audit-broken", AUDIT_PATH, e.to_string()))?;
     }
-    Ok(())
+    Ok(by_visit)
 }
 
 /// Files named by `result.json` are in the bag with the hash it says; every payload file is named.

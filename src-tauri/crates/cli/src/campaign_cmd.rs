@@ -1,0 +1,178 @@
+//! `thamdinh campaign …` and `thamdinh unit …`: campaigns, their plan files and unit lists.
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use thamdinh_core::store::NewCampaign;
+
+use crate::open_store;
+
+#[derive(Subcommand)]
+pub enum CampaignCommand {
+    /// Creates a campaign; prints its id.
+    New {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value = "")]
+        province: String,
+        /// The group of units the campaign appraises (e.g. "Xã, phường, đặc khu").
+        #[arg(long, default_value = "")]
+        group: String,
+        /// A built-in criteria set (so-2025, xa-2025, huyen-2024) or a criteria-set JSON file.
+        #[arg(long, value_name = "SLUG_OR_FILE")]
+        set: String,
+        #[arg(long, default_value = "")]
+        delegation: String,
+        #[arg(long, default_value = "")]
+        leader: String,
+    },
+    /// Lists the campaigns of the store.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes the campaign's plan (set, units, delegation) as a file signed with the HQ key.
+    PlanExport {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+        #[arg(long, value_name = "HQKEY")]
+        key: PathBuf,
+        #[arg(long, value_name = "PLAN.zip")]
+        out: PathBuf,
+        /// Replace an existing file at --out.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Opens a plan file: the campaign, its set and units arrive with the same ids; prints the
+    /// HQ key id to compare by phone or on paper.
+    PlanImport { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub enum UnitCommand {
+    /// Imports units from CSV or XLSX (`code,name,type[,group,latitude,longitude]`): all or nothing.
+    Import {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+        file: PathBuf,
+    },
+}
+
+/// A built-in set's JSON, or a file's.
+fn set_json(set: &str) -> Result<String> {
+    let path = Path::new(set);
+    if path.is_file() {
+        return String::from_utf8(crate::read(path)?)
+            .with_context(|| format!("{set} không phải văn bản UTF-8"));
+    }
+    Ok(thamdinh_core::builtin::json(set)
+        .with_context(|| format!("{set}: không phải bộ tiêu chí có sẵn, cũng không phải tệp"))?
+        .to_string())
+}
+
+pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCode> {
+    match command {
+        CampaignCommand::New {
+            name,
+            year,
+            province,
+            group,
+            set,
+            delegation,
+            leader,
+        } => {
+            let json = set_json(&set)?;
+            let mut store = open_store(data_dir)?;
+            let campaign = store.create_campaign(&NewCampaign {
+                name: &name,
+                year,
+                province: &province,
+                unit_group: &group,
+                criteria_set_json: &json,
+                delegation_name: &delegation,
+                delegation_leader: &leader,
+            })?;
+            println!("{}", campaign.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::List { json } => {
+            let store = open_store(data_dir)?;
+            let campaigns = store.campaigns()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&campaigns)?);
+            } else {
+                for c in campaigns {
+                    println!("{}  {}  {}  {}", c.id, c.year, c.province, c.name);
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::PlanExport {
+            campaign,
+            key,
+            out,
+            force,
+        } => {
+            let store = open_store(data_dir)?;
+            let key_text = std::fs::read_to_string(&key)
+                .with_context(|| format!("không đọc được {}", key.display()))?;
+            thamdinh_core::bundle::export::check_target(&out, force, &[&key])?;
+            let summary = thamdinh_core::hq::plan::export_plan(
+                &store,
+                &campaign,
+                &key_text,
+                &crate::bundle_cmd::passphrase(false)?,
+                &out,
+            )?;
+            println!(
+                "Đã xuất kế hoạch {} ký bởi khóa Sở Nội vụ {} → {}",
+                summary.plan_id,
+                summary.key_id,
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::PlanImport { file } => {
+            let mut store = open_store(data_dir)?;
+            let imported = thamdinh_core::hq::plan::import_plan(&mut store, &file)?;
+            println!(
+                "Đã mở kế hoạch: {} ({} đơn vị). Khóa Sở Nội vụ: {} — hãy đối chiếu mã khóa này qua điện thoại hoặc văn bản.",
+                imported.campaign_name, imported.units, imported.key_id
+            );
+            println!("{}", imported.campaign_id);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub fn run_unit(command: UnitCommand, data_dir: &Path) -> Result<ExitCode> {
+    match command {
+        UnitCommand::Import { campaign, file } => {
+            let mut store = open_store(data_dir)?;
+            store.campaign(&campaign)?;
+            let bytes = crate::read(&file)?;
+            let result = thamdinh_core::visit::parse_unit_list(&bytes)
+                .and_then(|rows| store.import_units(&campaign, &rows));
+            match result {
+                Ok(units) => {
+                    println!("Đã thêm {} đơn vị", units.len());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errors) => {
+                    eprintln!(
+                        "{}: {} lỗi, không thêm đơn vị nào (nothing imported)",
+                        file.display(),
+                        errors.len()
+                    );
+                    for e in errors {
+                        eprintln!("  {e}");
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,281 @@
+//! `thamdinh hq …`: Sở Nội vụ's half — trust list, import of bundles, conflicts, survey points,
+//! results.
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use thamdinh_core::hq::import::{ImportOutcome, import_bundles};
+use thamdinh_core::hq::results::results_csv;
+use thamdinh_core::number::format_vi_2dp;
+
+use crate::open_store;
+
+#[derive(Subcommand)]
+pub enum HqCommand {
+    /// The trust list: add a delegation's public key, list, revoke.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Imports bundles (files or folders of .zip): each verified completely first, then stored in
+    /// one transaction. One line per bundle with its outcome.
+    Import {
+        #[arg(required = true, value_name = "FILE_OR_FOLDER")]
+        paths: Vec<PathBuf>,
+        /// One JSON line per bundle: {"file","status","code","message",…}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The bundles received for a campaign, with what each is now (counted, superseded…).
+    Bundles {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Leaves on which delegations disagree, with their resolutions.
+    Conflicts {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        /// One JSON line per conflict.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settles a disagreement on one leaf of one unit, with the reason (an audited HQ decision).
+    Resolve {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        unit: String,
+        #[arg(long, value_name = "LEAF")]
+        code: String,
+        #[arg(long, allow_hyphen_values = true)]
+        value: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Chooses which bundle of a fork counts, with the reason.
+    Choose {
+        #[arg(long, value_name = "BUNDLE_ID")]
+        bundle: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Decides on a bundle flagged for review (its key was revoked): keep it, or set it aside.
+    Review {
+        #[arg(long, value_name = "BUNDLE_ID")]
+        bundle: String,
+        #[arg(long)]
+        keep: bool,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Imports survey points (.xlsx or .csv; wide or long sheet); replaces the previous sheet.
+    Survey {
+        file: PathBuf,
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+    },
+    /// Results: per unit total, max, index, rank within its group, band, status.
+    Results {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Also write the province workbook.
+        #[arg(long, value_name = "FILE")]
+        xlsx: Option<PathBuf>,
+        /// Also write the results as CSV.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+    /// Checks the hash chain of a campaign's HQ decision log.
+    VerifyLog {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TrustCommand {
+    /// Trusts a public key (.pub); bundles it signed that wait in quarantine are counted.
+    Add {
+        #[arg(value_name = "PUB")]
+        file: PathBuf,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Lists the trust list.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revokes a key: its later bundles are refused, those imported are flagged for review.
+    Revoke {
+        #[arg(value_name = "KEYID")]
+        key_id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+fn print_outcomes(outcomes: &[ImportOutcome], json: bool) -> Result<()> {
+    for o in outcomes {
+        if json {
+            println!("{}", serde_json::to_string(o)?);
+        } else {
+            println!("{}  [{}] {}", o.file, o.code, o.message);
+        }
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    thamdinh_core::evidence::write_atomic(path, bytes)
+        .with_context(|| format!("không ghi được {}", path.display()))
+}
+
+pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    match command {
+        HqCommand::Trust(TrustCommand::Add { file, name }) => {
+            let text = thamdinh_core::hq::trust::read_public_key(&file)?;
+            let (entry, released) = store.hq_trust_add(&text, &name)?;
+            println!("Đã tin cậy khóa {} ({})", entry.key_id, entry.label);
+            print_outcomes(&released, false)?;
+        }
+        HqCommand::Trust(TrustCommand::List { json }) => {
+            let keys = store.trusted_keys()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&keys)?);
+            } else {
+                for k in keys {
+                    let revoked = k
+                        .revoked_at
+                        .map(|at| format!("  [thu hồi {}: {}]", thamdinh_core::hq::import::local_time(&at), k.revoke_reason))
+                        .unwrap_or_default();
+                    println!("{}  {}{revoked}", k.key_id, k.label);
+                }
+            }
+        }
+        HqCommand::Trust(TrustCommand::Revoke { key_id, reason }) => {
+            let flagged = store.hq_trust_revoke(&key_id, &reason)?;
+            println!("Đã thu hồi khóa {key_id}; {flagged} gói đã nhập được đánh dấu cần xem xét");
+        }
+        HqCommand::Import { paths, json } => {
+            let outcomes = import_bundles(&mut store, &paths, &|_, _| {}, &AtomicBool::new(false))?;
+            print_outcomes(&outcomes, json)?;
+            let refused = outcomes
+                .iter()
+                .any(|o| o.status == thamdinh_core::hq::import::ImportStatus::Refused);
+            return Ok(if refused { ExitCode::FAILURE } else { ExitCode::SUCCESS });
+        }
+        HqCommand::Bundles { campaign, json } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let bundles = store.hq_bundles(&campaign.id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&bundles)?);
+            } else {
+                for b in bundles {
+                    println!("{}  bản {}  {:?}  {}  {}", b.id, b.revision, b.role, b.signer_key_id, b.units.join(","));
+                }
+            }
+        }
+        HqCommand::Conflicts { campaign, json } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let conflicts = store.hq_conflicts(&campaign.id)?;
+            for c in &conflicts {
+                if json {
+                    println!("{}", serde_json::to_string(c)?);
+                } else {
+                    let sides: Vec<String> = c
+                        .sides
+                        .iter()
+                        .map(|s| format!("{} ({} bản {})", s.value.replace('.', ","), s.signer_name, s.revision))
+                        .collect();
+                    let state = match &c.resolution {
+                        Some(r) => format!("đã quyết định {}: {}", r.value.replace('.', ","), r.reason),
+                        None => "chưa giải quyết".into(),
+                    };
+                    println!("{} {}: {} — {state}", c.unit, c.code, sides.join(" / "));
+                }
+            }
+            if !json && conflicts.is_empty() {
+                println!("Không có xung đột.");
+            }
+        }
+        HqCommand::Resolve { campaign, unit, code, value, reason } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            store.hq_resolve(&campaign.id, &unit, &code, &value, &reason)?;
+            println!("Đã quyết định {unit} {code} = {value}");
+        }
+        HqCommand::Choose { bundle, reason } => {
+            store.choose_fork(&bundle, &reason)?;
+            println!("Gói {bundle} được tính");
+        }
+        HqCommand::Review { bundle, keep, reason } => {
+            store.hq_review(&bundle, keep, &reason)?;
+            println!("Đã ghi quyết định về gói {bundle}");
+        }
+        HqCommand::Survey { file, campaign } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let bytes = crate::read(&file)?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            match store.hq_import_survey(&campaign.id, &bytes, &name)? {
+                Ok(n) => println!("Đã nhập {n} điểm điều tra XHH từ {}", file.display()),
+                Err(problems) => {
+                    eprintln!("{}: {} lỗi, không nhập gì (nothing imported)", file.display(), problems.len());
+                    for p in problems {
+                        eprintln!("  {p}");
+                    }
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        HqCommand::Results { campaign, json, xlsx, csv } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let results = store.hq_results(&campaign.id)?;
+            if let Some(path) = &xlsx {
+                write_file(path, &store.hq_workbook(&campaign.id)?)?;
+            }
+            if let Some(path) = &csv {
+                let set = store.criteria_set(&campaign.criteria_set_id)?;
+                write_file(path, &results_csv(&set, &results))?;
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&results)?);
+            } else {
+                println!("{} — xếp hạng theo nhóm, đồng hạng khi chỉ số (2 chữ số thập phân) bằng nhau (1, 1, 3)", campaign.name);
+                for u in &results {
+                    let index = u
+                        .index
+                        .as_deref()
+                        .and_then(|i| i.parse().ok())
+                        .map(|i| format!("{} %", format_vi_2dp(i)))
+                        .unwrap_or_else(|| "—".into());
+                    let rank = u
+                        .rank
+                        .map(|r| format!("hạng {r:02}/{:02}", u.ranked_in_group))
+                        .unwrap_or_else(|| u.status_label.clone());
+                    println!(
+                        "{:<8} {:<32} {:<14} {:>8} / {:<6} {:>9}  {}{}",
+                        u.code,
+                        u.name,
+                        u.group,
+                        u.points.replace('.', ","),
+                        u.max.replace('.', ","),
+                        index,
+                        rank,
+                        u.band.as_ref().map(|b| format!(" · {b}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        HqCommand::VerifyLog { campaign } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let n = store.verify_hq_log(&campaign.id)?;
+            println!("OK: {n} quyết định, chuỗi băm nguyên vẹn");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,155 @@
+//! A signed bundle must also agree with itself: a trusted key signing a `result.json` whose
+//! figures do not follow from its own content must not make them count. Checked last, after the
+//! bag, the signature and the audit chains:
+//! - every leaf value is one the criteria set allows (a leaf of the set, range, step, N/A rule);
+//! - each visit's totals equal a recomputation by the same scoring code;
+//! - each leaf's values and the visit's status equal the replay of the visit's audit log.
+use std::collections::{BTreeMap, HashMap};
+
+use super::result::{ColumnDoc, LeafDoc, RESULT_PATH, ResultDoc, VisitDoc};
+use super::{Rejection, reject};
+use crate::audit::AuditEntry;
+use crate::criteria::CriteriaSet;
+use crate::scoring::{self, Column, Entry, LeafScore, Scores};
+use crate::visit::LeafField;
+
+const CODE: &str = "inconsistent-result";
+
+fn inconsistent(visit: &VisitDoc, what: String) -> Rejection {
+    reject(
+        CODE,
+        RESULT_PATH,
+        format!(
+            "phiếu {} ({}): {what} (result.json does not follow from its own content)",
+            visit.unit.code, visit.id
+        ),
+    )
+}
+
+/// The checks above, for every visit of the bundle.
+pub fn check(
+    set: &CriteriaSet,
+    result: &ResultDoc,
+    audit: &BTreeMap<String, Vec<AuditEntry>>,
+) -> Result<(), Rejection> {
+    for visit in &result.visits {
+        let scores = leaf_scores(set, visit)?;
+        let totals = scoring::totals(set, &scores);
+        for (label, claimed, computed) in [
+            (
+                "tự đánh giá",
+                &visit.totals.self_assessed,
+                &totals.self_assessed,
+            ),
+            ("thẩm định", &visit.totals.appraised, &totals.appraised),
+        ] {
+            let computed = ColumnDoc::from(computed);
+            if *claimed != computed {
+                return Err(inconsistent(
+                    visit,
+                    format!(
+                        "tổng điểm {label} ghi {} / {} nhưng tính lại được {} / {}",
+                        claimed.points, claimed.max, computed.points, computed.max
+                    ),
+                ));
+            }
+        }
+        replay(visit, audit.get(&visit.id).map_or(&[][..], Vec::as_slice))?;
+    }
+    Ok(())
+}
+
+/// The scores a visit's leaves hold, each checked against the set.
+fn leaf_scores(set: &CriteriaSet, visit: &VisitDoc) -> Result<Scores, Rejection> {
+    let mut scores = Scores::new();
+    for leaf in &visit.leaves {
+        let node = set
+            .leaf(&leaf.code)
+            .map_err(|_| inconsistent(visit, format!("mã {} không có trong bộ tiêu chí", leaf.code)))?;
+        let mut score = LeafScore::default();
+        for (column, text) in [
+            (Column::SelfAssessed, &leaf.self_assessed),
+            (Column::Appraised, &leaf.appraised),
+            (Column::Appraised, &leaf.round1),
+            (Column::Appraised, &leaf.round2),
+        ] {
+            let Some(text) = text else { continue };
+            let entry = Entry::parse(text)
+                .ok()
+                .flatten()
+                .filter(|e| crate::visit::entry_text(*e) == *text)
+                .ok_or_else(|| inconsistent(visit, format!("{}: giá trị «{text}» không hợp lệ", leaf.code)))?;
+            scoring::check_entry(set, node, column, entry)
+                .map_err(|msg| inconsistent(visit, msg))?;
+        }
+        score.self_assessed = leaf.self_assessed.as_deref().and_then(|t| Entry::parse(t).ok().flatten());
+        score.appraised = leaf.appraised.as_deref().and_then(|t| Entry::parse(t).ok().flatten());
+        if scores.insert(leaf.code.clone(), score).is_some() {
+            return Err(inconsistent(visit, format!("mã {} xuất hiện hai lần", leaf.code)));
+        }
+    }
+    Ok(scores)
+}
+
+/// The values and status a visit's audit log leads to must be those `result.json` states.
+fn replay(visit: &VisitDoc, entries: &[AuditEntry]) -> Result<(), Rejection> {
+    let mut values: HashMap<(String, String), Option<String>> = HashMap::new();
+    let mut status = "draft";
+    for e in entries {
+        match e.action.as_str() {
+            "set" | "undo" => {
+                values.insert((e.code.clone(), e.field.clone()), e.new.clone());
+            }
+            "lock" => status = "locked",
+            "unlock" => status = "draft",
+            _ => {}
+        }
+    }
+    if visit.status != status {
+        return Err(inconsistent(
+            visit,
+            format!(
+                "trạng thái ghi «{}» nhưng nhật ký cho «{status}»",
+                visit.status
+            ),
+        ));
+    }
+    let stated: HashMap<(String, String), Option<String>> = visit
+        .leaves
+        .iter()
+        .flat_map(|leaf| LeafField::ALL.map(|f| ((leaf.code.clone(), f.as_str().to_string()), field_value(leaf, f))))
+        .filter(|(_, v)| v.is_some())
+        .collect();
+    let logged = values.iter().filter(|(_, v)| v.is_some());
+    for ((code, field), value) in logged {
+        if stated.get(&(code.clone(), field.clone())) != Some(value) {
+            return Err(inconsistent(
+                visit,
+                format!("{code} {field}: nhật ký ghi {value:?}, result.json ghi khác"),
+            ));
+        }
+    }
+    for ((code, field), value) in &stated {
+        if values.get(&(code.clone(), field.clone())).cloned().flatten() != *value {
+            return Err(inconsistent(
+                visit,
+                format!("{code} {field}: result.json ghi {value:?} nhưng nhật ký không có giá trị này"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn field_value(leaf: &LeafDoc, field: LeafField) -> Option<String> {
+    let text = |t: &String| Some(t.clone()).filter(|t| !t.is_empty());
+    match field {
+        LeafField::SelfAssessed => leaf.self_assessed.clone(),
+        LeafField::Appraised => leaf.appraised.clone(),
+        LeafField::Round1 => leaf.round1.clone(),
+        LeafField::Round2 => leaf.round2.clone(),
+        LeafField::NaReason => text(&leaf.na_reason),
+        LeafField::DeductionReason => text(&leaf.deduction_reason),
+        LeafField::ExplanationRequest => text(&leaf.explanation_request),
+        LeafField::ExplanationAnswer => text(&leaf.explanation_answer),
+    }
+}

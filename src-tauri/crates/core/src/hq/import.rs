@@ -1,0 +1,470 @@
+//! Import of many bundles at HQ. Each bundle is verified completely (as `bundle verify`, plus
+//! the campaign, the set and the units) before anything is written, then stored in one
+//! transaction: the file (once by SHA-256), its leaves and the import decision. Outcomes carry a
+//! stable code; nothing is counted twice and nothing is lost.
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use super::merge::Role;
+use crate::audit::Change;
+use crate::bundle::result::ResultDoc;
+use crate::bundle::{Limits, Signers, verify_contents};
+use crate::store::{Campaign, Store, now};
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportStatus {
+    /// Verified, stored and counted.
+    Imported,
+    /// The same file again: nothing done.
+    Duplicate,
+    /// Valid, but a newer revision of the same visits already counts: kept as history.
+    Superseded,
+    /// Valid, but the signer is not on the trust list: kept, not counted.
+    Quarantined,
+    /// Stored, but it disagrees with another delegation's result (or forks a chain): the officer
+    /// decides.
+    Conflict,
+    /// Not valid, or not for this campaign: nothing of it written.
+    Refused,
+}
+
+/// One line per bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportOutcome {
+    pub file: String,
+    pub status: ImportStatus,
+    /// Stable: imported, duplicate, superseded, untrusted-signer, leaf-conflict, fork, or the
+    /// refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
+    /// unknown-unit, bundle-id-reused).
+    pub code: String,
+    /// Vietnamese, for people.
+    pub message: String,
+    pub bundle_id: Option<String>,
+    /// The entry of the bundle a refusal names, if any.
+    pub entry: Option<String>,
+}
+
+impl ImportOutcome {
+    fn new(file: &Path, status: ImportStatus, code: &str, message: String) -> Self {
+        ImportOutcome {
+            file: file.display().to_string(),
+            status,
+            code: code.into(),
+            message,
+            bundle_id: None,
+            entry: None,
+        }
+    }
+}
+
+/// The `.zip` files named, folders expanded (sorted, not recursive into hidden folders).
+pub fn expand_bundle_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .filter(|f| {
+                    f.is_file()
+                        && f.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+                        && !f
+                            .file_name()
+                            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
+                .collect();
+            inside.sort();
+            out.extend(inside);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    out
+}
+
+/// Imports every bundle in `paths` (files or folders), one outcome per bundle. `progress(done,
+/// total)` after each; `cancel` stops before the next bundle (those done stay done).
+pub fn import_bundles(
+    store: &mut Store,
+    paths: &[PathBuf],
+    progress: &dyn Fn(usize, usize),
+    cancel: &AtomicBool,
+) -> Result<Vec<ImportOutcome>> {
+    let files = expand_bundle_paths(paths);
+    let mut out = Vec::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(Error::Cancelled);
+        }
+        out.push(import_bundle(store, file, cancel)?);
+        progress(i + 1, files.len());
+    }
+    Ok(out)
+}
+
+/// SHA-256 of a file, streamed.
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(crate::digest::hex(&h.finalize()));
+        }
+        h.update(&buf[..n]);
+    }
+}
+
+/// Imports one bundle; a store fault (disk full…) is an error, a bad bundle an outcome.
+pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Result<ImportOutcome> {
+    use ImportStatus::*;
+    let refused = |code: &str, message: String| ImportOutcome::new(file, Refused, code, message);
+    if !file.is_file() {
+        return Ok(refused("io", format!("không đọc được tệp {} (not a file)", file.display())));
+    }
+    let sha = match file_sha256(file) {
+        Ok(sha) => sha,
+        Err(e) => return Ok(refused("io", format!("không đọc được tệp: {e}"))),
+    };
+    let earlier: Option<(String, String)> = store
+        .conn
+        .query_row(
+            "SELECT id, imported_at FROM hq_bundle WHERE file_sha256 = ?1",
+            [&sha],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((id, at)) = earlier {
+        let mut o = ImportOutcome::new(
+            file,
+            Duplicate,
+            "duplicate",
+            format!("gói {id} đã được nhập lúc {} — không làm gì thêm", local_time(&at)),
+        );
+        o.bundle_id = Some(id);
+        return Ok(o);
+    }
+
+    // Verified completely before anything is written.
+    let keys = store.verification_keys()?;
+    let verified = match verify_contents(
+        file,
+        &keys,
+        Signers::AllowUntrusted,
+        &Limits::default(),
+        &|_, _| {},
+        cancel,
+    ) {
+        Ok(v) => v,
+        Err(r) if r.code == "cancelled" => return Err(Error::Cancelled),
+        Err(r) => {
+            let mut o = refused(&r.code, r.message.clone());
+            o.entry = Some(r.entry).filter(|e| !e.is_empty());
+            return Ok(o);
+        }
+    };
+    let result = verified.result.clone().expect("a verified bundle has its result");
+    if !verified.trusted
+        && let Some(k) = store
+            .trusted_keys()?
+            .into_iter()
+            .find(|k| k.key_id == verified.signer_key_id && k.revoked_at.is_some())
+    {
+        return Ok(refused(
+            "revoked-key",
+            format!(
+                "khóa ký {} đã bị thu hồi ngày {} ({}): không nhận gói ký bằng khóa này",
+                k.key_id,
+                local_time(k.revoked_at.as_deref().unwrap_or_default()),
+                k.revoke_reason
+            ),
+        ));
+    }
+    let campaign = match match_campaign(store, &result)? {
+        Ok(c) => c,
+        Err((code, message)) => return Ok(refused(code, message)),
+    };
+    let units = super::unit_codes(store, &campaign.id)?;
+    if let Some(v) = result.visits.iter().find(|v| !units.contains_key(&v.unit.code)) {
+        return Ok(refused(
+            "unknown-unit",
+            format!(
+                "đợt thẩm định «{}» không có đơn vị mã {} ({})",
+                campaign.name, v.unit.code, v.unit.name
+            ),
+        ));
+    }
+    let reused: Option<String> = store
+        .conn
+        .query_row(
+            "SELECT file_sha256 FROM hq_bundle WHERE id = ?1",
+            [&result.bundle_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if reused.is_some() {
+        return Ok(refused(
+            "bundle-id-reused",
+            format!(
+                "đã có một gói khác mang cùng mã {} với nội dung khác: từ chối",
+                result.bundle_id
+            ),
+        ));
+    }
+
+    let stored = store_file(store, file, &sha)?;
+    record(store, &campaign, &result, &verified, &sha, &stored)?;
+    let mut outcome = classify(store, &campaign.id, &result, file)?;
+    outcome.bundle_id = Some(result.bundle_id.clone());
+    Ok(outcome)
+}
+
+/// Copies the bundle into `<data dir>/hq/bundles/<sha256>.zip` (temp file, fsync, rename).
+fn store_file(store: &Store, file: &Path, sha: &str) -> Result<String> {
+    let relative = format!("hq/bundles/{sha}.zip");
+    let target = store.data_dir()?.join(&relative);
+    if target.is_file() {
+        return Ok(relative);
+    }
+    let dir = target.parent().expect("bundles dir");
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".thamdinh-import-")
+        .suffix(".part")
+        .tempfile_in(dir)?;
+    std::io::copy(&mut std::fs::File::open(file)?, tmp.as_file_mut())?;
+    tmp.as_file_mut().flush()?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| Error::Io(e.error))?;
+    Ok(relative)
+}
+
+/// One transaction: the bundle, its leaves, the decision.
+fn record(
+    store: &mut Store,
+    campaign: &Campaign,
+    result: &ResultDoc,
+    verified: &crate::bundle::VerifiedBundle,
+    sha: &str,
+    stored: &str,
+) -> Result<()> {
+    let mut visit_ids: Vec<&str> = result.visits.iter().map(|v| v.id.as_str()).collect();
+    visit_ids.sort();
+    let chain = visit_ids.join(",");
+    let actor = store.actor()?;
+    let result_json = serde_json::to_string(result).map_err(|e| Error::InvalidValue(e.to_string()))?;
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO hq_bundle (id, file_sha256, campaign_id, chain, revision, supersedes, signer_key_id,
+                                signer_name, trusted, stored_file, result_json, imported_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            result.bundle_id,
+            sha,
+            campaign.id,
+            chain,
+            result.revision,
+            result.supersedes,
+            verified.signer_key_id,
+            verified.signer_name,
+            verified.trusted,
+            stored,
+            result_json,
+            now()
+        ],
+    )?;
+    {
+        let mut insert = tx.prepare(
+            "INSERT OR REPLACE INTO hq_leaf (bundle_id, unit_code, code, self_assessed, appraised, deduction_reason, na_reason)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for v in &result.visits {
+            for l in &v.leaves {
+                insert.execute(params![
+                    result.bundle_id,
+                    v.unit.code,
+                    l.code,
+                    l.self_assessed,
+                    l.appraised,
+                    l.deduction_reason,
+                    l.na_reason
+                ])?;
+            }
+            if v.leaves.is_empty() {
+                // A visit with nothing scored still covers its unit.
+                insert.execute(params![result.bundle_id, v.unit.code, "", None::<String>, None::<String>, "", ""])?;
+            }
+        }
+    }
+    let field = format!("revision {}", result.revision);
+    super::log_decision(
+        &tx,
+        &campaign.id,
+        &actor,
+        &Change {
+            action: if verified.trusted { "import" } else { "quarantine" },
+            code: &result.bundle_id,
+            field: &field,
+            new: Some(sha),
+            reason: &verified.signer_key_id,
+            ..Default::default()
+        },
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The outcome of a stored bundle, from its role and the disagreements it takes part in.
+pub(crate) fn classify(
+    store: &Store,
+    campaign_id: &str,
+    result: &ResultDoc,
+    file: &Path,
+) -> Result<ImportOutcome> {
+    use ImportStatus::*;
+    let bundles = store.hq_bundles(campaign_id)?;
+    let me = bundles
+        .iter()
+        .find(|b| b.id == result.bundle_id)
+        .ok_or_else(|| Error::NotFound(format!("gói {}", result.bundle_id)))?;
+    let units: Vec<&str> = result.visits.iter().map(|v| v.unit.code.as_str()).collect();
+    let o = |status, code: &str, message: String| ImportOutcome::new(file, status, code, message);
+    Ok(match &me.role {
+        Role::Quarantined => o(
+            Quarantined,
+            "untrusted-signer",
+            format!(
+                "hợp lệ nhưng khóa ký {} ({}) chưa có trong danh sách tin cậy: đã lưu, chưa tính. Tin cậy khóa này để tính gói",
+                me.signer_key_id, me.signer_name
+            ),
+        ),
+        Role::Superseded { by } => {
+            let newer = bundles.iter().find(|b| b.id == *by);
+            o(
+                Superseded,
+                "superseded",
+                format!(
+                    "bản {} của gói này đã bị thay thế: bản {} ({by}) đang được tính; lưu làm lịch sử",
+                    me.revision,
+                    newer.map_or(0, |b| b.revision)
+                ),
+            )
+        }
+        Role::Fork => o(
+            Conflict,
+            "fork",
+            format!(
+                "rẽ nhánh: một gói khác cũng là bản {} của cùng các phiếu; chưa tính bản nào cho đến khi cán bộ chọn",
+                me.revision
+            ),
+        ),
+        Role::Counted => {
+            let conflicts: Vec<_> = store
+                .hq_conflicts(campaign_id)?
+                .into_iter()
+                .filter(|c| {
+                    c.resolution.is_none()
+                        && units.contains(&c.unit.as_str())
+                        && c.sides.iter().any(|s| s.bundle_id == me.id)
+                })
+                .collect();
+            if conflicts.is_empty() {
+                let replaced = me
+                    .supersedes
+                    .as_ref()
+                    .map(|s| format!(", thay thế {s}"))
+                    .unwrap_or_default();
+                o(
+                    Imported,
+                    "imported",
+                    format!(
+                        "đã nhập {} phiếu ({}), bản {}{replaced}, ký bởi {} ({})",
+                        result.visits.len(),
+                        units.join(", "),
+                        me.revision,
+                        me.signer_name,
+                        me.signer_key_id
+                    ),
+                )
+            } else {
+                let mut leaves: Vec<String> =
+                    conflicts.iter().map(|c| format!("{} {}", c.unit, c.code)).collect();
+                leaves.dedup();
+                o(
+                    Conflict,
+                    "leaf-conflict",
+                    format!(
+                        "đã lưu, nhưng {} tiêu chí chấm khác với đoàn khác: {} — đơn vị chưa thống nhất cho đến khi giải quyết",
+                        conflicts.len(),
+                        leaves.join(", ")
+                    ),
+                )
+            }
+        }
+    })
+}
+
+/// The campaign a bundle belongs to: the same id (from a plan), else the same year, province
+/// and criteria set. The error names the set id when only the set differs.
+fn match_campaign(
+    store: &Store,
+    result: &ResultDoc,
+) -> Result<std::result::Result<Campaign, (&'static str, String)>> {
+    let campaigns = store.campaigns()?;
+    let set_id = &result.criteria_set.id;
+    let wrong_set = |c: &Campaign| {
+        Err((
+            "wrong-criteria-set",
+            format!(
+                "gói chấm theo bộ tiêu chí {set_id}, đợt thẩm định «{}» dùng bộ {}",
+                c.name, c.criteria_set_id
+            ),
+        ))
+    };
+    if let Some(c) = campaigns.iter().find(|c| c.id == result.campaign.id) {
+        return Ok(if c.criteria_set_id == *set_id {
+            Ok(c.clone())
+        } else {
+            wrong_set(c)
+        });
+    }
+    let same_place: Vec<&Campaign> = campaigns
+        .iter()
+        .filter(|c| c.year == result.campaign.year && super::same_text(&c.province, &result.campaign.province))
+        .collect();
+    if let Some(c) = same_place.iter().find(|c| c.criteria_set_id == *set_id) {
+        return Ok(Ok((*c).clone()));
+    }
+    if let Some(c) = same_place.first() {
+        return Ok(wrong_set(c));
+    }
+    Ok(Err((
+        "unknown-campaign",
+        format!(
+            "không có đợt thẩm định năm {} của «{}» với bộ tiêu chí {set_id} (gói của đợt «{}»)",
+            result.campaign.year, result.campaign.province, result.campaign.name
+        ),
+    )))
+}
+
+/// An RFC 3339 time as people read it here: dd/mm/yyyy hh:mm (local time).
+pub fn local_time(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Local).format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_else(|_| rfc3339.to_string())
+}

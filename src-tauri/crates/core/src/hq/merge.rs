@@ -1,0 +1,478 @@
+//! Which bundle counts, and where delegations disagree.
+//!
+//! - A **chain** is the revision series of the same visits (`Bundle-Supersedes` links a re-export
+//!   to its parent; the visits' ids stay the same). In each chain the highest revision counts and
+//!   the others are history, whatever order they arrived in. Two bundles with the same revision
+//!   in one chain are a **fork**: neither counts until one of them is chosen (`choose_fork`);
+//!   the highest single revision below them counts meanwhile.
+//! - Counted bundles of different chains for the same unit are compared leaf by leaf: leaves with
+//!   different appraised values are **conflicts** that the officer resolves (a value and a reason,
+//!   recorded in the HQ decision log). Never last-writer-wins.
+use std::collections::{BTreeMap, HashMap};
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::audit::Change;
+use crate::scoring::{Column, Entry, check_entry};
+use crate::store::{Store, now};
+use crate::visit::entry_text;
+use crate::{Error, Result};
+
+/// A bundle received at HQ, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct HqBundle {
+    pub id: String,
+    pub file_sha256: String,
+    pub campaign_id: String,
+    pub chain: String,
+    pub revision: u32,
+    pub supersedes: Option<String>,
+    pub signer_key_id: String,
+    pub signer_name: String,
+    pub trusted: bool,
+    pub review_reason: String,
+    pub imported_at: String,
+    /// What the bundle is now: counted, superseded, fork, quarantined.
+    pub role: Role,
+    /// The units (codes) the bundle covers.
+    pub units: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Role {
+    /// Its values count in the results.
+    Counted,
+    /// A newer revision of its chain counts; kept as history.
+    Superseded { by: String },
+    /// Another bundle has the same revision in the same chain; counts once chosen.
+    Fork,
+    /// Valid, but its signer is not on the trust list.
+    Quarantined,
+}
+
+/// One side of a disagreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Side {
+    pub bundle_id: String,
+    pub revision: u32,
+    pub signer_key_id: String,
+    pub signer_name: String,
+    /// `NA` or a decimal with a dot.
+    pub value: String,
+    pub deduction_reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Resolution {
+    pub value: String,
+    pub reason: String,
+    pub actor: String,
+    pub at: String,
+}
+
+/// A leaf two counted bundles score differently for the same unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Conflict {
+    pub unit: String,
+    pub code: String,
+    pub sides: Vec<Side>,
+    pub resolution: Option<Resolution>,
+}
+
+/// A leaf value of a counted bundle for one unit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LeafRow {
+    pub bundle_id: String,
+    pub code: String,
+    pub self_assessed: Option<String>,
+    pub appraised: Option<String>,
+    pub deduction_reason: String,
+    pub na_reason: String,
+}
+
+const BUNDLE_COLUMNS: &str = "id, file_sha256, campaign_id, chain, revision, supersedes, signer_key_id, signer_name, trusted, review_reason, imported_at";
+
+fn bundle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HqBundle> {
+    Ok(HqBundle {
+        id: r.get(0)?,
+        file_sha256: r.get(1)?,
+        campaign_id: r.get(2)?,
+        chain: r.get(3)?,
+        revision: r.get(4)?,
+        supersedes: r.get(5)?,
+        signer_key_id: r.get(6)?,
+        signer_name: r.get(7)?,
+        trusted: r.get(8)?,
+        review_reason: r.get(9)?,
+        imported_at: r.get(10)?,
+        role: Role::Counted,
+        units: Vec::new(),
+    })
+}
+
+/// The roles of a campaign's bundles, from their chains (see the module documentation).
+/// `chosen` holds the fork choices the officer made.
+fn assign_roles(bundles: &mut [HqBundle], chosen: &std::collections::HashSet<String>) {
+    let mut chains: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, b) in bundles.iter_mut().enumerate() {
+        if b.trusted {
+            chains.entry(b.chain.clone()).or_default().push(i);
+        } else {
+            b.role = Role::Quarantined;
+        }
+    }
+    for members in chains.values() {
+        let mut by_revision: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for &i in members {
+            by_revision.entry(bundles[i].revision).or_default().push(i);
+        }
+        // From the top: the first revision with one bundle (or one chosen among a fork) counts.
+        let head = by_revision.values().rev().find_map(|same| {
+            let picked: Vec<usize> = same
+                .iter()
+                .copied()
+                .filter(|&i| same.len() == 1 || chosen.contains(&bundles[i].id))
+                .collect();
+            (picked.len() == 1).then(|| picked[0])
+        });
+        let head = head.map(|h| (h, bundles[h].id.clone(), bundles[h].revision));
+        for &i in members {
+            bundles[i].role = match &head {
+                Some((h, _, _)) if *h == i => Role::Counted,
+                Some((_, id, revision)) if bundles[i].revision <= *revision => {
+                    Role::Superseded { by: id.clone() }
+                }
+                _ => Role::Fork,
+            };
+        }
+    }
+}
+
+impl Store {
+    /// Every bundle received for a campaign with its current role, oldest import first.
+    pub fn hq_bundles(&self, campaign_id: &str) -> Result<Vec<HqBundle>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {BUNDLE_COLUMNS} FROM hq_bundle WHERE campaign_id = ?1 ORDER BY imported_at, id"
+        ))?;
+        let mut bundles: Vec<HqBundle> = stmt
+            .query_map([campaign_id], bundle_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut units: HashMap<String, Vec<String>> = HashMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT DISTINCT l.bundle_id, l.unit_code FROM hq_leaf l JOIN hq_bundle b ON b.id = l.bundle_id
+             WHERE b.campaign_id = ?1 ORDER BY l.unit_code",
+        )?;
+        for row in stmt.query_map([campaign_id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
+            let (bundle, unit) = row?;
+            units.entry(bundle).or_default().push(unit);
+        }
+        for b in &mut bundles {
+            b.units = units.remove(&b.id).unwrap_or_default();
+        }
+        let chosen = self.fork_choices(campaign_id)?;
+        assign_roles(&mut bundles, &chosen);
+        Ok(bundles)
+    }
+
+    fn fork_choices(&self, campaign_id: &str) -> Result<std::collections::HashSet<String>> {
+        Ok(self
+            .hq_log(campaign_id)?
+            .into_iter()
+            .filter(|e| e.action == "choose_fork")
+            .map(|e| e.code)
+            .collect())
+    }
+
+    /// The officer chooses one bundle of a fork to count; recorded with the reason.
+    pub fn choose_fork(&mut self, bundle_id: &str, reason: &str) -> Result<()> {
+        let campaign_id: String = self
+            .conn
+            .query_row("SELECT campaign_id FROM hq_bundle WHERE id = ?1", [bundle_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("gói {bundle_id}")))?;
+        let role = self
+            .hq_bundles(&campaign_id)?
+            .into_iter()
+            .find(|b| b.id == bundle_id)
+            .map(|b| b.role);
+        if role != Some(Role::Fork) {
+            return Err(Error::InvalidValue(format!(
+                "gói {bundle_id} không thuộc một nhánh rẽ (not a fork)"
+            )));
+        }
+        require_reason(reason)?;
+        let actor = self.actor()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        super::log_decision(
+            &tx,
+            &campaign_id,
+            &actor,
+            &Change {
+                action: "choose_fork",
+                code: bundle_id,
+                reason: reason.trim(),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The leaves of the counted bundles, by unit code, then bundle (in import order).
+    pub(crate) fn counted_leaves(
+        &self,
+        campaign_id: &str,
+    ) -> Result<(Vec<HqBundle>, BTreeMap<String, Vec<(String, Vec<LeafRow>)>>)> {
+        let bundles = self.hq_bundles(campaign_id)?;
+        let mut by_unit: BTreeMap<String, Vec<(String, Vec<LeafRow>)>> = BTreeMap::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT unit_code, code, self_assessed, appraised, deduction_reason, na_reason
+             FROM hq_leaf WHERE bundle_id = ?1 ORDER BY unit_code, code",
+        )?;
+        for b in bundles.iter().filter(|b| b.role == Role::Counted) {
+            let rows = stmt.query_map([&b.id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    LeafRow {
+                        bundle_id: b.id.clone(),
+                        code: r.get(1)?,
+                        self_assessed: r.get(2)?,
+                        appraised: r.get(3)?,
+                        deduction_reason: r.get(4)?,
+                        na_reason: r.get(5)?,
+                    },
+                ))
+            })?;
+            let mut per_unit: BTreeMap<String, Vec<LeafRow>> = BTreeMap::new();
+            for row in rows {
+                let (unit, leaf) = row?;
+                per_unit.entry(unit).or_default().push(leaf);
+            }
+            for unit in &b.units {
+                by_unit
+                    .entry(unit.clone())
+                    .or_default()
+                    .push((b.id.clone(), per_unit.remove(unit).unwrap_or_default()));
+            }
+        }
+        Ok((bundles, by_unit))
+    }
+
+    /// The officer's resolutions of a campaign by (unit, leaf).
+    pub(crate) fn resolutions(
+        &self,
+        campaign_id: &str,
+    ) -> Result<HashMap<(String, String), Resolution>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT unit_code, code, value, reason, actor, at FROM hq_resolution WHERE campaign_id = ?1",
+        )?;
+        let rows = stmt.query_map([campaign_id], |r| {
+            Ok((
+                (r.get(0)?, r.get(1)?),
+                Resolution {
+                    value: r.get(2)?,
+                    reason: r.get(3)?,
+                    actor: r.get(4)?,
+                    at: r.get(5)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every leaf on which counted bundles for the same unit disagree, with its resolution if
+    /// the officer made one. Leaves with equal values, or scored on one side only, are not
+    /// conflicts.
+    pub fn hq_conflicts(&self, campaign_id: &str) -> Result<Vec<Conflict>> {
+        let (bundles, by_unit) = self.counted_leaves(campaign_id)?;
+        let resolutions = self.resolutions(campaign_id)?;
+        let info: HashMap<&str, &HqBundle> = bundles.iter().map(|b| (b.id.as_str(), b)).collect();
+        let mut out = Vec::new();
+        for (unit, sources) in &by_unit {
+            if sources.len() < 2 {
+                continue;
+            }
+            let mut by_code: BTreeMap<&str, Vec<&LeafRow>> = BTreeMap::new();
+            for (_, leaves) in sources {
+                for leaf in leaves.iter().filter(|l| l.appraised.is_some()) {
+                    by_code.entry(leaf.code.as_str()).or_default().push(leaf);
+                }
+            }
+            for (code, leaves) in by_code {
+                let first = &leaves[0].appraised;
+                if leaves.iter().all(|l| l.appraised == *first) {
+                    continue;
+                }
+                let sides = leaves
+                    .iter()
+                    .map(|l| {
+                        let b = info[l.bundle_id.as_str()];
+                        Side {
+                            bundle_id: b.id.clone(),
+                            revision: b.revision,
+                            signer_key_id: b.signer_key_id.clone(),
+                            signer_name: b.signer_name.clone(),
+                            value: l.appraised.clone().unwrap_or_default(),
+                            deduction_reason: l.deduction_reason.clone(),
+                        }
+                    })
+                    .collect();
+                out.push(Conflict {
+                    unit: unit.clone(),
+                    code: code.to_string(),
+                    sides,
+                    resolution: resolutions.get(&(unit.clone(), code.to_string())).cloned(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolves a disagreement on one leaf of one unit: the value that counts (one side's, or
+    /// another the officer settles on) and why. Recorded in the HQ decision log.
+    pub fn hq_resolve(
+        &mut self,
+        campaign_id: &str,
+        unit_code: &str,
+        code: &str,
+        value: &str,
+        reason: &str,
+    ) -> Result<()> {
+        require_reason(reason)?;
+        let campaign = self.campaign(campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let node = set.leaf(code)?;
+        let entry = Entry::parse(value)
+            .map_err(Error::InvalidValue)?
+            .ok_or_else(|| Error::InvalidValue("chưa nhập giá trị (no value)".into()))?;
+        check_entry(&set, node, Column::Appraised, entry).map_err(Error::InvalidValue)?;
+        let value = entry_text(entry);
+        let conflicts = self.hq_conflicts(campaign_id)?;
+        let Some(conflict) = conflicts.iter().find(|c| c.unit == unit_code && c.code == code) else {
+            return Err(Error::NotFound(format!(
+                "không có xung đột ở tiêu chí {code} của đơn vị {unit_code} (no such conflict)"
+            )));
+        };
+        let old = conflict.resolution.as_ref().map(|r| r.value.clone());
+        let actor = self.actor()?;
+        let at = now();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO hq_resolution (campaign_id, unit_code, code, value, reason, actor, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (campaign_id, unit_code, code) DO UPDATE SET value = excluded.value,
+                reason = excluded.reason, actor = excluded.actor, at = excluded.at",
+            params![campaign_id, unit_code, code, value, reason.trim(), actor, at],
+        )?;
+        let field = format!("resolve {unit_code}");
+        super::log_decision(
+            &tx,
+            campaign_id,
+            &actor,
+            &Change {
+                action: "resolve",
+                code,
+                field: &field,
+                old: old.as_deref(),
+                new: Some(&value),
+                reason: reason.trim(),
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+pub(crate) fn require_reason(reason: &str) -> Result<()> {
+    if reason.trim().is_empty() {
+        return Err(Error::InvalidValue("cần ghi lý do (a reason is required)".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundle(id: &str, chain: &str, revision: u32) -> HqBundle {
+        HqBundle {
+            id: id.into(),
+            file_sha256: String::new(),
+            campaign_id: "c".into(),
+            chain: chain.into(),
+            revision,
+            supersedes: None,
+            signer_key_id: "K".into(),
+            signer_name: String::new(),
+            trusted: true,
+            review_reason: String::new(),
+            imported_at: String::new(),
+            role: Role::Counted,
+            units: vec![],
+        }
+    }
+
+    fn roles(bundles: &mut [HqBundle], chosen: &[&str]) -> Vec<Role> {
+        let chosen = chosen.iter().map(|s| s.to_string()).collect();
+        assign_roles(bundles, &chosen);
+        bundles.iter().map(|b| b.role.clone()).collect()
+    }
+
+    #[test]
+    fn the_highest_revision_counts_whatever_the_order() {
+        let orders = [[1, 2, 3], [3, 2, 1], [2, 3, 1], [1, 3, 2], [3, 1, 2], [2, 1, 3]];
+        for order in orders {
+            let mut b: Vec<_> = order.iter().map(|r| bundle(&format!("r{r}"), "a", *r)).collect();
+            let roles = roles(&mut b, &[]);
+            for (bundle, role) in b.iter().zip(roles) {
+                let expected = if bundle.revision == 3 {
+                    Role::Counted
+                } else {
+                    Role::Superseded { by: "r3".into() }
+                };
+                assert_eq!(role, expected, "order {order:?}, {}", bundle.id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_fork_counts_neither_side_until_one_is_chosen() {
+        let mut b = vec![bundle("r1", "a", 1), bundle("x", "a", 2), bundle("y", "a", 2)];
+        assert_eq!(
+            roles(&mut b, &[]),
+            [Role::Counted, Role::Fork, Role::Fork],
+            "the parent counts meanwhile"
+        );
+        let mut b = vec![bundle("r1", "a", 1), bundle("x", "a", 2), bundle("y", "a", 2)];
+        assert_eq!(
+            roles(&mut b, &["y"]),
+            [
+                Role::Superseded { by: "y".into() },
+                Role::Superseded { by: "y".into() },
+                Role::Counted
+            ]
+        );
+        let mut b = vec![bundle("x", "a", 2), bundle("y", "a", 2), bundle("z", "a", 3)];
+        assert_eq!(
+            roles(&mut b, &[]),
+            [
+                Role::Superseded { by: "z".into() },
+                Role::Superseded { by: "z".into() },
+                Role::Counted
+            ],
+            "a later revision settles a fork below it"
+        );
+        let mut q = bundle("q", "b", 1);
+        q.trusted = false;
+        let mut b = vec![q, bundle("p", "c", 1)];
+        assert_eq!(roles(&mut b, &[]), [Role::Quarantined, Role::Counted]);
+    }
+}

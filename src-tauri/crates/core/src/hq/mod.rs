@@ -1,0 +1,99 @@
+//! Sở Nội vụ's half (HQ): what happens to bundles once they arrive. Kept apart from the field
+//! side: its own tables (`hq_*`, schema v7), its own decision log (hash-chained per campaign like a
+//! visit's), and the same scoring function as the field side for every figure.
+//!
+//! - [`import`]: many bundles at once, each verified completely before anything is written, then
+//!   stored in one transaction; outcomes with stable codes.
+//! - [`merge`]: which bundle counts (revision chains, forks), per-leaf disagreements between
+//!   delegations and the officer's resolutions; never last-writer-wins.
+//! - [`trust`]: the trust list as HQ uses it: add (releasing quarantined bundles), revoke.
+//! - [`survey`]: survey points (điểm điều tra XHH) from a sheet.
+//! - [`results`]: per-unit totals, index, ranking within groups, bands; CSV.
+//! - [`workbook`]: the province workbook (.xlsx).
+//! - [`plan`]: the campaign plan file signed with the HQ key.
+pub mod import;
+pub mod merge;
+pub mod plan;
+pub mod results;
+pub mod survey;
+pub mod trust;
+pub mod workbook;
+
+use crate::audit::{self, Change, Log};
+use crate::store::{Campaign, Store};
+use crate::{Error, Result};
+
+impl Store {
+    /// The campaign an HQ command works on: the one given, else the only campaign that has
+    /// received bundles, else the only campaign of the store.
+    pub fn hq_campaign(&self, given: Option<&str>) -> Result<Campaign> {
+        if let Some(id) = given {
+            return self.campaign(id);
+        }
+        let with_bundles: Vec<String> = self
+            .conn
+            .prepare("SELECT DISTINCT campaign_id FROM hq_bundle")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let [only] = with_bundles.as_slice() {
+            return self.campaign(only);
+        }
+        let all = self.campaigns()?;
+        match all.as_slice() {
+            [only] => Ok(only.clone()),
+            [] => Err(Error::NotFound(
+                "chưa có đợt thẩm định nào (no campaign): tạo bằng `thamdinh campaign new`".into(),
+            )),
+            _ => Err(Error::InvalidValue(format!(
+                "có {} đợt thẩm định: chọn một bằng --campaign ID ({})",
+                all.len(),
+                all.iter()
+                    .map(|c| format!("{} {}", c.id, c.name))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))),
+        }
+    }
+
+    /// Sở Nội vụ's decisions about a campaign (imports, resolutions, survey, revocations), oldest
+    /// first.
+    pub fn hq_log(&self, campaign_id: &str) -> Result<Vec<audit::AuditEntry>> {
+        self.log_entries(Log::Hq, campaign_id, None)
+    }
+
+    /// Checks the hash chain of a campaign's HQ decision log; returns the number of entries.
+    pub fn verify_hq_log(&self, campaign_id: &str) -> Result<usize> {
+        let entries = self.hq_log(campaign_id)?;
+        audit::verify_chain(campaign_id, &entries)?;
+        Ok(entries.len())
+    }
+}
+
+/// Records an HQ decision inside the caller's transaction.
+pub(crate) fn log_decision(
+    tx: &rusqlite::Transaction<'_>,
+    campaign_id: &str,
+    actor: &str,
+    change: &Change<'_>,
+) -> Result<()> {
+    audit::append_to(tx, Log::Hq, campaign_id, actor, change).map(|_| ())
+}
+
+/// The units of a campaign by code.
+pub(crate) fn unit_codes(
+    store: &Store,
+    campaign_id: &str,
+) -> Result<std::collections::BTreeMap<String, crate::visit::Unit>> {
+    Ok(store
+        .units(campaign_id)?
+        .into_iter()
+        .map(|u| (u.code.clone(), u))
+        .collect())
+}
+
+/// Text as people compare it: trimmed, lower case (province names typed on two laptops).
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    use unicode_normalization::UnicodeNormalization;
+    let norm = |s: &str| s.trim().nfc().collect::<String>().to_lowercase();
+    norm(a) == norm(b)
+}

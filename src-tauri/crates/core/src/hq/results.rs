@@ -1,0 +1,302 @@
+//! The province's results: per unit, the merged leaves of its counted bundles (with the
+//! officer's resolutions and the survey points) through the same scoring function as the field
+//! side; index, sub-indices per area, ranking within each group, classification bands.
+use std::collections::{BTreeMap, HashMap};
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::merge::Role;
+use crate::criteria::Method;
+use crate::scoring::{self, Entry, LeafScore, Scores};
+use crate::store::Store;
+use crate::visit::unit_group;
+use crate::Result;
+
+/// Where a unit stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum UnitStatus {
+    /// Agreed and complete: ranked.
+    Ranked,
+    /// No counted bundle yet (chưa có kết quả).
+    Missing,
+    /// Delegations disagree on leaves not yet resolved (chưa thống nhất).
+    Conflict,
+    /// A counted bundle's key was revoked: waiting for the officer's review (chờ xem xét).
+    Review,
+    /// Some appraised leaves are not scored (chưa chấm đủ).
+    Incomplete,
+}
+
+impl UnitStatus {
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            UnitStatus::Ranked => "đã xếp hạng",
+            UnitStatus::Missing => "chưa có kết quả",
+            UnitStatus::Conflict => "chưa thống nhất",
+            UnitStatus::Review => "chờ xem xét",
+            UnitStatus::Incomplete => "chưa chấm đủ",
+        }
+    }
+}
+
+/// A classification band: units at or above `min_index` % get `label` (the highest band that fits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Band {
+    #[ts(type = "string")]
+    pub min_index: Decimal,
+    pub label: String,
+}
+
+/// The default bands (90 / 80 / 70 / 50 %), as many provinces classify; a campaign may set its own.
+pub fn default_bands() -> Vec<Band> {
+    [(90, "Xuất sắc"), (80, "Tốt"), (70, "Khá"), (50, "Trung bình"), (0, "Yếu")]
+        .into_iter()
+        .map(|(min, label)| Band {
+            min_index: Decimal::from(min),
+            label: label.into(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AreaResult {
+    pub code: String,
+    pub title: String,
+    /// Decimal strings with a dot.
+    pub points: String,
+    pub max: String,
+    pub index: Option<String>,
+}
+
+/// One unit's line of the results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct UnitResult {
+    pub code: String,
+    pub name: String,
+    pub unit_type: String,
+    pub group: String,
+    pub points: String,
+    pub max: String,
+    pub index: Option<String>,
+    /// Standard competition ranking within the group on the index at 2 decimals (1, 1, 3);
+    /// null when not ranked.
+    pub rank: Option<u32>,
+    /// Units ranked in the group.
+    pub ranked_in_group: u32,
+    pub band: Option<String>,
+    pub status: UnitStatus,
+    pub status_label: String,
+    pub areas: Vec<AreaResult>,
+    /// Unresolved disagreements.
+    pub conflicts: u32,
+    /// The counted bundles the figures come from.
+    pub bundles: Vec<String>,
+    /// Why the unit waits for review, when it does.
+    pub review: Vec<String>,
+}
+
+/// A unit's merged leaves, as the results and the workbook read them.
+#[derive(Debug, Clone, Default)]
+pub struct MergedUnit {
+    pub scores: Scores,
+    pub deduction_reasons: HashMap<String, String>,
+    pub unresolved: u32,
+}
+
+impl Store {
+    /// Per unit: the merged leaves (agreed values, resolutions, survey points).
+    pub fn hq_merged(&self, campaign_id: &str) -> Result<BTreeMap<String, MergedUnit>> {
+        let campaign = self.campaign(campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let (_, by_unit) = self.counted_leaves(campaign_id)?;
+        let resolutions = self.resolutions(campaign_id)?;
+        let survey = self.hq_survey_points(campaign_id)?;
+        let parse = |t: &Option<String>| t.as_deref().and_then(|t| Entry::parse(t).ok().flatten());
+        let mut out = BTreeMap::new();
+        for (unit, sources) in &by_unit {
+            let mut merged = MergedUnit::default();
+            let mut values: BTreeMap<&str, Vec<Entry>> = BTreeMap::new();
+            for (_, leaves) in sources {
+                for l in leaves.iter().filter(|l| !l.code.is_empty()) {
+                    let score = merged.scores.entry(l.code.clone()).or_default();
+                    if score.self_assessed.is_none() {
+                        score.self_assessed = parse(&l.self_assessed);
+                    }
+                    if let Some(e) = parse(&l.appraised) {
+                        let seen = values.entry(l.code.as_str()).or_default();
+                        if !seen.contains(&e) {
+                            seen.push(e);
+                        }
+                    }
+                    if !l.deduction_reason.trim().is_empty() {
+                        merged
+                            .deduction_reasons
+                            .entry(l.code.clone())
+                            .or_insert_with(|| l.deduction_reason.clone());
+                    }
+                }
+            }
+            for (code, seen) in values {
+                let score = merged.scores.entry(code.to_string()).or_default();
+                score.appraised = match seen.as_slice() {
+                    [one] => Some(*one),
+                    _ => match resolutions.get(&(unit.clone(), code.to_string())) {
+                        Some(r) => Entry::parse(&r.value).ok().flatten(),
+                        None => {
+                            merged.unresolved += 1;
+                            None
+                        }
+                    },
+                };
+            }
+            out.insert(unit.clone(), merged);
+        }
+        // Survey points from Sở Nội vụ replace whatever a bundle carried for survey leaves.
+        for ((unit, code), points) in survey {
+            let is_survey = set
+                .find(&code)
+                .and_then(|n| n.leaf.as_ref())
+                .is_some_and(|l| l.method == Method::DieuTraXhh);
+            if is_survey && let Some(m) = out.get_mut(&unit) {
+                m.scores.entry(code).or_insert_with(LeafScore::default).appraised = Some(Entry::Points(points));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The results of a campaign: every unit (ranked or not), in the order of the unit list.
+    pub fn hq_results(&self, campaign_id: &str) -> Result<Vec<UnitResult>> {
+        let campaign = self.campaign(campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let bundles = self.hq_bundles(campaign_id)?;
+        let merged = self.hq_merged(campaign_id)?;
+        let bands = default_bands();
+        let mut out = Vec::new();
+        for unit in self.units(campaign_id)? {
+            let counted: Vec<_> = bundles
+                .iter()
+                .filter(|b| b.role == Role::Counted && b.units.contains(&unit.code))
+                .collect();
+            let m = merged.get(&unit.code).cloned().unwrap_or_default();
+            let totals = scoring::totals(&set, &m.scores);
+            let total = &totals.appraised.total;
+            let review: Vec<String> = counted
+                .iter()
+                .filter(|b| !b.review_reason.is_empty())
+                .map(|b| format!("{}: {}", b.id, b.review_reason))
+                .collect();
+            let unscored = set.leaves().iter().any(|n| {
+                n.leaf.as_ref().is_some_and(|l| l.method == Method::ThamDinh)
+                    && m.scores.get(&n.code).and_then(|s| s.appraised).is_none()
+            });
+            let status = if counted.is_empty() {
+                UnitStatus::Missing
+            } else if m.unresolved > 0 {
+                UnitStatus::Conflict
+            } else if !review.is_empty() {
+                UnitStatus::Review
+            } else if unscored || total.index.is_none() {
+                UnitStatus::Incomplete
+            } else {
+                UnitStatus::Ranked
+            };
+            let counted_figures = !counted.is_empty();
+            out.push(UnitResult {
+                code: unit.code.clone(),
+                name: unit.name.clone(),
+                unit_type: unit.unit_type.clone(),
+                group: unit_group(&unit),
+                points: total.points.to_string(),
+                max: total.max.to_string(),
+                index: total.index.filter(|_| counted_figures).map(|i| i.to_string()),
+                rank: None,
+                ranked_in_group: 0,
+                band: None,
+                status,
+                status_label: status.label_vi().into(),
+                areas: totals
+                    .areas()
+                    .map(|a| AreaResult {
+                        code: a.code.clone(),
+                        title: a.title.clone(),
+                        points: a.appraised.points.to_string(),
+                        max: a.appraised.max.to_string(),
+                        index: a.appraised.index.map(|i| i.to_string()),
+                    })
+                    .collect(),
+                conflicts: m.unresolved,
+                bundles: counted.iter().map(|b| b.id.clone()).collect(),
+                review,
+            });
+        }
+        rank(&mut out, &bands);
+        Ok(out)
+    }
+}
+
+/// Standard competition ranking (1, 1, 3) within each group, on the index at 2 decimals; bands.
+fn rank(units: &mut [UnitResult], bands: &[Band]) {
+    let index_of = |u: &UnitResult| u.index.as_deref().and_then(|i| i.parse::<Decimal>().ok());
+    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, u) in units.iter().enumerate() {
+        if u.status == UnitStatus::Ranked {
+            groups.entry(u.group.clone()).or_default().push(i);
+        }
+    }
+    for members in groups.values() {
+        let mut sorted = members.clone();
+        sorted.sort_by(|a, b| index_of(&units[*b]).cmp(&index_of(&units[*a])));
+        let n = sorted.len() as u32;
+        let mut rank = 0;
+        let mut previous = None;
+        for (position, &i) in sorted.iter().enumerate() {
+            let index = index_of(&units[i]);
+            if previous != Some(index) {
+                rank = position as u32 + 1;
+                previous = Some(index);
+            }
+            units[i].rank = Some(rank);
+            units[i].ranked_in_group = n;
+            units[i].band = index.and_then(|x| {
+                bands
+                    .iter()
+                    .filter(|b| x >= b.min_index)
+                    .max_by_key(|b| b.min_index)
+                    .map(|b| b.label.clone())
+            });
+        }
+    }
+}
+
+/// The results as CSV (the Tổng hợp sheet's columns; numbers with a dot).
+pub fn results_csv(set: &crate::criteria::CriteriaSet, units: &[UnitResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["STT".to_string(), "Mã".into(), "Đơn vị".into(), "Nhóm".into()];
+    header.extend(set.areas.iter().map(|a| format!("{} {}", a.code, a.title)));
+    header.extend(
+        ["Tổng điểm", "Điểm tối đa", "Chỉ số %", "Xếp hạng", "Xếp loại", "Trạng thái"]
+            .map(String::from),
+    );
+    let _ = w.write_record(&header);
+    for (i, u) in units.iter().enumerate() {
+        let mut row = vec![(i + 1).to_string(), u.code.clone(), u.name.clone(), u.group.clone()];
+        row.extend(u.areas.iter().map(|a| a.points.clone()));
+        row.extend([
+            u.points.clone(),
+            u.max.clone(),
+            u.index.clone().unwrap_or_default(),
+            u.rank.map(|r| r.to_string()).unwrap_or_default(),
+            u.band.clone().unwrap_or_default(),
+            u.status_label.clone(),
+        ]);
+        let _ = w.write_record(&row);
+    }
+    w.into_inner().unwrap_or_default()
+}

@@ -1,0 +1,170 @@
+//! The trust list as Sở Nội vụ uses it. Trusting a key releases the bundles it signed that were
+//! quarantined (each re-verified with the key now trusted); revoking one refuses its later
+//! bundles and flags those already imported for review, with the reason — neither silently
+//! dropped nor silently kept.
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use rusqlite::{TransactionBehavior, params};
+
+use super::import::{ImportOutcome, ImportStatus, classify};
+use crate::audit::Change;
+use crate::bundle::keyring::TrustedKeyEntry;
+use crate::bundle::{Limits, verify_bundle};
+use crate::store::{Store, now};
+use crate::{Error, Result};
+
+impl Store {
+    /// Adds a key to the trust list and counts the bundles it signed that were waiting in
+    /// quarantine; returns their new outcomes.
+    pub fn hq_trust_add(
+        &mut self,
+        pub_text: &str,
+        label: &str,
+    ) -> Result<(TrustedKeyEntry, Vec<ImportOutcome>)> {
+        let entry = self.add_trusted_key(pub_text, label)?;
+        let waiting: Vec<(String, String, String)> = self
+            .conn
+            .prepare("SELECT id, campaign_id, stored_file FROM hq_bundle WHERE signer_key_id = ?1 AND trusted = 0")?
+            .query_map([&entry.key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let keys = self.verification_keys()?;
+        let data_dir = self.data_dir()?;
+        let actor = self.actor()?;
+        let mut outcomes = Vec::new();
+        for (id, campaign_id, stored) in waiting {
+            let file = data_dir.join(&stored);
+            let checked = verify_bundle(&file, &keys, &Limits::default(), &|_, _| {}, &AtomicBool::new(false));
+            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            match &checked {
+                Ok(_) => {
+                    tx.execute("UPDATE hq_bundle SET trusted = 1 WHERE id = ?1", [&id])?;
+                }
+                Err(_) => {
+                    // The signature does not hold with the real key: it was never counted; drop it.
+                    tx.execute("DELETE FROM hq_leaf WHERE bundle_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM hq_bundle WHERE id = ?1", [&id])?;
+                }
+            }
+            super::log_decision(
+                &tx,
+                &campaign_id,
+                &actor,
+                &Change {
+                    action: if checked.is_ok() { "release" } else { "refuse" },
+                    code: &id,
+                    reason: &entry.key_id,
+                    ..Default::default()
+                },
+            )?;
+            tx.commit()?;
+            outcomes.push(match checked {
+                Ok(v) => {
+                    let result = v.result.expect("verified");
+                    let mut o = classify(self, &campaign_id, &result, &file)?;
+                    o.bundle_id = Some(id);
+                    o
+                }
+                Err(r) => ImportOutcome {
+                    file: file.display().to_string(),
+                    status: ImportStatus::Refused,
+                    code: r.code,
+                    message: r.message,
+                    bundle_id: Some(id),
+                    entry: Some(r.entry),
+                },
+            });
+        }
+        Ok((entry, outcomes))
+    }
+
+    /// Revokes a key from a date (now) with a reason; returns how many imported bundles it
+    /// signed are now flagged for review.
+    pub fn hq_trust_revoke(&mut self, key_id: &str, reason: &str) -> Result<usize> {
+        super::merge::require_reason(reason)?;
+        let key_id = key_id.trim().to_uppercase();
+        let known = self.trusted_keys()?.into_iter().find(|k| k.key_id == key_id);
+        match known {
+            None => return Err(Error::NotFound(format!("khóa {key_id} không có trong danh sách tin cậy"))),
+            Some(k) if k.revoked_at.is_some() => {
+                return Err(Error::InvalidValue(format!("khóa {key_id} đã bị thu hồi trước đó")));
+            }
+            Some(_) => {}
+        }
+        let at = now();
+        let flag = format!(
+            "khóa ký {key_id} bị thu hồi lúc {}: {}",
+            super::import::local_time(&at),
+            reason.trim()
+        );
+        let actor = self.actor()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE trusted_key SET revoked_at = ?2, revoke_reason = ?3 WHERE key_id = ?1",
+            params![key_id, at, reason.trim()],
+        )?;
+        let flagged = tx.execute(
+            "UPDATE hq_bundle SET review_reason = ?2 WHERE signer_key_id = ?1 AND trusted = 1",
+            params![key_id, flag],
+        )?;
+        let campaigns: Vec<String> = tx
+            .prepare("SELECT DISTINCT campaign_id FROM hq_bundle WHERE signer_key_id = ?1")?
+            .query_map([&key_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for c in campaigns {
+            super::log_decision(
+                &tx,
+                &c,
+                &actor,
+                &Change {
+                    action: "revoke_key",
+                    code: &key_id,
+                    reason: reason.trim(),
+                    ..Default::default()
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(flagged)
+    }
+
+    /// Keeps (counts again) or sets aside a bundle flagged for review, with the reason.
+    pub fn hq_review(&mut self, bundle_id: &str, keep: bool, reason: &str) -> Result<()> {
+        super::merge::require_reason(reason)?;
+        let campaign_id: String = self
+            .conn
+            .query_row(
+                "SELECT campaign_id FROM hq_bundle WHERE id = ?1 AND review_reason != ''",
+                [bundle_id],
+                |r| r.get(0),
+            )
+            .map_err(|_| Error::NotFound(format!("gói {bundle_id} không chờ xem xét")))?;
+        let actor = self.actor()?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if keep {
+            tx.execute("UPDATE hq_bundle SET review_reason = '' WHERE id = ?1", [bundle_id])?;
+        } else {
+            tx.execute("UPDATE hq_bundle SET trusted = 0, review_reason = '' WHERE id = ?1", [bundle_id])?;
+        }
+        super::log_decision(
+            &tx,
+            &campaign_id,
+            &actor,
+            &Change {
+                action: if keep { "review_keep" } else { "review_set_aside" },
+                code: bundle_id,
+                reason: reason.trim(),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Reads a `.pub` file for the trust list.
+pub fn read_public_key(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| {
+        Error::InvalidValue(format!("không đọc được khóa công khai {}: {e}", path.display()))
+    })
+}

@@ -1,0 +1,230 @@
+//! The province workbook (.xlsx): Tổng hợp (one line per unit, one column per area, total, max,
+//! index, rank, band), one sheet per area with its criteria, Điểm trừ (every deduction with its
+//! reason), Xung đột (disagreements and how they were resolved) and Nguồn (every bundle received).
+//! Numbers are written as numbers with 2-decimal formats; text stays Vietnamese.
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+use super::merge::Role;
+use crate::criteria::Node;
+use crate::scoring::Entry;
+use crate::store::Store;
+use crate::{Error, Result};
+
+fn xlsx(e: XlsxError) -> Error {
+    Error::InvalidValue(format!("không tạo được tệp Excel: {e}"))
+}
+
+fn number(text: &str) -> Option<f64> {
+    text.parse::<Decimal>().ok().and_then(|d| d.to_f64())
+}
+
+/// A sheet name Excel accepts: at most 31 characters, none of `[]:*?/\`.
+fn sheet_name(text: &str) -> String {
+    text.chars()
+        .map(|c| if "[]:*?/\\".contains(c) { ' ' } else { c })
+        .take(31)
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+fn write_header(sheet: &mut Worksheet, row: u32, titles: &[String], bold: &Format) -> Result<()> {
+    for (c, t) in titles.iter().enumerate() {
+        sheet.write_string_with_format(row, c as u16, t, bold).map_err(xlsx)?;
+    }
+    Ok(())
+}
+
+fn write_decimal(sheet: &mut Worksheet, row: u32, col: u16, text: Option<&str>, fmt: &Format) -> Result<()> {
+    if let Some(v) = text.and_then(number) {
+        sheet.write_number_with_format(row, col, v, fmt).map_err(xlsx)?;
+    }
+    Ok(())
+}
+
+fn leaves_of<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
+    if node.leaf.is_some() {
+        out.push(node);
+    }
+    for c in &node.children {
+        leaves_of(c, out);
+    }
+}
+
+impl Store {
+    /// The province workbook of a campaign, as bytes.
+    pub fn hq_workbook(&self, campaign_id: &str) -> Result<Vec<u8>> {
+        let campaign = self.campaign(campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let results = self.hq_results(campaign_id)?;
+        let merged = self.hq_merged(campaign_id)?;
+        let mut book = Workbook::new();
+        let bold = Format::new().set_bold().set_text_wrap();
+        let two = Format::new().set_num_format("0.00");
+        let pct = Format::new().set_num_format("0.00");
+
+        // Tổng hợp
+        let sheet = book.add_worksheet();
+        sheet.set_name("Tổng hợp").map_err(xlsx)?;
+        sheet
+            .write_string_with_format(0, 0, &format!("{} — {}", campaign.name, set.title), &bold)
+            .map_err(xlsx)?;
+        let mut titles: Vec<String> = ["STT", "Mã", "Đơn vị", "Nhóm"].map(String::from).to_vec();
+        titles.extend(set.areas.iter().map(|a| format!("{}. {}", a.code, a.title)));
+        titles.extend(["Tổng điểm", "Điểm tối đa", "Chỉ số %", "Xếp hạng", "Xếp loại", "Trạng thái"].map(String::from));
+        write_header(sheet, 2, &titles, &bold)?;
+        for (i, u) in results.iter().enumerate() {
+            let row = 3 + i as u32;
+            sheet.write_number(row, 0, (i + 1) as f64).map_err(xlsx)?;
+            sheet.write_string(row, 1, &u.code).map_err(xlsx)?;
+            sheet.write_string(row, 2, &u.name).map_err(xlsx)?;
+            sheet.write_string(row, 3, &u.group).map_err(xlsx)?;
+            let mut col = 4u16;
+            for a in &u.areas {
+                write_decimal(sheet, row, col, Some(&a.points), &two)?;
+                col += 1;
+            }
+            write_decimal(sheet, row, col, Some(&u.points), &two)?;
+            write_decimal(sheet, row, col + 1, Some(&u.max), &two)?;
+            write_decimal(sheet, row, col + 2, u.index.as_deref(), &pct)?;
+            if let Some(r) = u.rank {
+                sheet.write_number(row, col + 3, r as f64).map_err(xlsx)?;
+            }
+            if let Some(b) = &u.band {
+                sheet.write_string(row, col + 4, b).map_err(xlsx)?;
+            }
+            sheet.write_string(row, col + 5, &u.status_label).map_err(xlsx)?;
+        }
+        sheet.set_column_width(2, 32).map_err(xlsx)?;
+        sheet.set_freeze_panes(3, 3).map_err(xlsx)?;
+
+        // One sheet per area: units × the area's leaves.
+        for area in &set.areas {
+            let mut leaves = Vec::new();
+            leaves_of(area, &mut leaves);
+            let sheet = book.add_worksheet();
+            sheet.set_name(sheet_name(&format!("{}. {}", area.code, area.title))).map_err(xlsx)?;
+            sheet.write_string_with_format(0, 0, &format!("{}. {}", area.code, area.title), &bold).map_err(xlsx)?;
+            let mut titles: Vec<String> = ["Mã", "Đơn vị"].map(String::from).to_vec();
+            titles.extend(leaves.iter().map(|l| format!("{} (tối đa {})", l.code, l.max_points.normalize())));
+            titles.push("Cộng lĩnh vực".into());
+            write_header(sheet, 2, &titles, &bold)?;
+            for (c, l) in leaves.iter().enumerate() {
+                sheet.write_string(1, 2 + c as u16, &l.title).map_err(xlsx)?;
+            }
+            for (i, u) in results.iter().enumerate() {
+                let row = 3 + i as u32;
+                sheet.write_string(row, 0, &u.code).map_err(xlsx)?;
+                sheet.write_string(row, 1, &u.name).map_err(xlsx)?;
+                let scores = merged.get(&u.code);
+                for (c, l) in leaves.iter().enumerate() {
+                    match scores.and_then(|m| m.scores.get(&l.code)).and_then(|s| s.appraised) {
+                        Some(Entry::Points(p)) => {
+                            write_decimal(sheet, row, 2 + c as u16, Some(&p.to_string()), &two)?;
+                        }
+                        Some(Entry::NotApplicable) => {
+                            sheet.write_string(row, 2 + c as u16, "KAD").map_err(xlsx)?;
+                        }
+                        None => {}
+                    }
+                }
+                let area_total = u.areas.iter().find(|a| a.code == area.code).map(|a| a.points.as_str());
+                write_decimal(sheet, row, 2 + leaves.len() as u16, area_total, &two)?;
+            }
+        }
+
+        // Điểm trừ: every leaf appraised below its self-assessment, or with a deduction reason.
+        let sheet = book.add_worksheet();
+        sheet.set_name("Điểm trừ").map_err(xlsx)?;
+        let titles = ["Mã đơn vị", "Đơn vị", "Mã tiêu chí", "Nội dung", "Điểm tối đa", "Tự đánh giá", "Thẩm định", "Chênh lệch", "Lý do"].map(String::from);
+        write_header(sheet, 0, &titles, &bold)?;
+        let mut row = 1u32;
+        for u in &results {
+            let Some(m) = merged.get(&u.code) else { continue };
+            for node in set.leaves() {
+                let score = m.scores.get(&node.code).copied().unwrap_or_default();
+                let points = |e: Option<Entry>| match e {
+                    Some(Entry::Points(p)) => Some(p),
+                    _ => None,
+                };
+                let (s, a) = (points(score.self_assessed), points(score.appraised));
+                let reason = m.deduction_reasons.get(&node.code).cloned().unwrap_or_default();
+                let deducted = matches!((s, a), (Some(s), Some(a)) if a < s);
+                if !deducted && reason.trim().is_empty() {
+                    continue;
+                }
+                sheet.write_string(row, 0, &u.code).map_err(xlsx)?;
+                sheet.write_string(row, 1, &u.name).map_err(xlsx)?;
+                sheet.write_string(row, 2, &node.code).map_err(xlsx)?;
+                sheet.write_string(row, 3, &node.title).map_err(xlsx)?;
+                write_decimal(sheet, row, 4, Some(&node.max_points.to_string()), &two)?;
+                write_decimal(sheet, row, 5, s.map(|d| d.to_string()).as_deref(), &two)?;
+                write_decimal(sheet, row, 6, a.map(|d| d.to_string()).as_deref(), &two)?;
+                if let (Some(s), Some(a)) = (s, a) {
+                    write_decimal(sheet, row, 7, Some(&(a - s).to_string()), &two)?;
+                }
+                sheet.write_string(row, 8, &reason).map_err(xlsx)?;
+                row += 1;
+            }
+        }
+
+        // Xung đột
+        let sheet = book.add_worksheet();
+        sheet.set_name("Xung đột").map_err(xlsx)?;
+        let titles = ["Mã đơn vị", "Mã tiêu chí", "Các kết quả", "Giá trị quyết định", "Lý do", "Người quyết định", "Thời điểm"].map(String::from);
+        write_header(sheet, 0, &titles, &bold)?;
+        for (i, c) in self.hq_conflicts(campaign_id)?.iter().enumerate() {
+            let row = 1 + i as u32;
+            let sides: Vec<String> = c
+                .sides
+                .iter()
+                .map(|s| format!("{} (gói {} bản {}, {})", s.value, s.bundle_id, s.revision, s.signer_key_id))
+                .collect();
+            sheet.write_string(row, 0, &c.unit).map_err(xlsx)?;
+            sheet.write_string(row, 1, &c.code).map_err(xlsx)?;
+            sheet.write_string(row, 2, sides.join("; ")).map_err(xlsx)?;
+            match &c.resolution {
+                Some(r) => {
+                    match number(&r.value) {
+                        Some(v) => sheet.write_number_with_format(row, 3, v, &two).map_err(xlsx)?,
+                        None => sheet.write_string(row, 3, &r.value).map_err(xlsx)?,
+                    };
+                    sheet.write_string(row, 4, &r.reason).map_err(xlsx)?;
+                    sheet.write_string(row, 5, &r.actor).map_err(xlsx)?;
+                    sheet.write_string(row, 6, super::import::local_time(&r.at)).map_err(xlsx)?;
+                }
+                None => {
+                    sheet.write_string(row, 4, "chưa giải quyết").map_err(xlsx)?;
+                }
+            }
+        }
+
+        // Nguồn
+        let sheet = book.add_worksheet();
+        sheet.set_name("Nguồn").map_err(xlsx)?;
+        let titles = ["Mã gói", "Bản", "Thay thế", "Khóa ký", "Người ký", "Trạng thái", "Đơn vị", "Nhập lúc", "SHA-256 tệp", "Ghi chú"].map(String::from);
+        write_header(sheet, 0, &titles, &bold)?;
+        for (i, b) in self.hq_bundles(campaign_id)?.iter().enumerate() {
+            let row = 1 + i as u32;
+            let role = match &b.role {
+                Role::Counted => "được tính".to_string(),
+                Role::Superseded { by } => format!("đã bị thay thế bởi {by}"),
+                Role::Fork => "rẽ nhánh, chờ chọn".to_string(),
+                Role::Quarantined => "cách ly: khóa chưa tin cậy".to_string(),
+            };
+            sheet.write_string(row, 0, &b.id).map_err(xlsx)?;
+            sheet.write_number(row, 1, b.revision as f64).map_err(xlsx)?;
+            sheet.write_string(row, 2, b.supersedes.as_deref().unwrap_or_default()).map_err(xlsx)?;
+            sheet.write_string(row, 3, &b.signer_key_id).map_err(xlsx)?;
+            sheet.write_string(row, 4, &b.signer_name).map_err(xlsx)?;
+            sheet.write_string(row, 5, &role).map_err(xlsx)?;
+            sheet.write_string(row, 6, b.units.join(", ")).map_err(xlsx)?;
+            sheet.write_string(row, 7, super::import::local_time(&b.imported_at)).map_err(xlsx)?;
+            sheet.write_string(row, 8, &b.file_sha256).map_err(xlsx)?;
+            sheet.write_string(row, 9, &b.review_reason).map_err(xlsx)?;
+        }
+        book.save_to_buffer().map_err(xlsx)
+    }
+}

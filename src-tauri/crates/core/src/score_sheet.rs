@@ -1,0 +1,127 @@
+//! Score sheets: a CSV with the columns `code,self,appraised[,reason]`, as `thamdinh criteria
+//! score` and `thamdinh visit score` read it. Every bad row is reported with the file's line.
+use crate::criteria::CriteriaSet;
+use crate::scoring::{self, Column, Entry, LeafScore, Scores};
+
+/// One row of a score sheet, checked against the set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScoreRow {
+    pub line: usize,
+    pub code: String,
+    pub self_assessed: Option<Entry>,
+    pub appraised: Option<Entry>,
+    /// The deduction reason (or the N/A reason when the appraised value is `NA`).
+    pub reason: String,
+}
+
+/// The rows as the arithmetic takes them.
+pub fn to_scores(rows: &[ScoreRow]) -> Scores {
+    rows.iter()
+        .map(|r| {
+            (
+                r.code.clone(),
+                LeafScore {
+                    self_assessed: r.self_assessed,
+                    appraised: r.appraised,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Reads `code,self,appraised[,reason]` rows; all or nothing: every bad row is reported with its
+/// line number.
+pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(bytes);
+    let headers = reader
+        .headers()
+        .map_err(|e| vec![format!("line 1: cannot read the header: {e}")])?
+        .clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
+    };
+    let (Some(code_at), Some(self_at), Some(appraised_at)) =
+        (column("code"), column("self"), column("appraised"))
+    else {
+        return Err(vec![format!(
+            "line 1: the header must name the columns code,self,appraised (found {:?})",
+            headers.iter().collect::<Vec<_>>()
+        )]);
+    };
+    let reason_at = column("reason");
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut first_line = std::collections::HashMap::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("{e}"));
+                continue;
+            }
+        };
+        let line = crate::visit::csv_record_line(bytes, &record);
+        let code = record.get(code_at).unwrap_or_default();
+        if code.is_empty() && record.iter().all(str::is_empty) {
+            continue;
+        }
+        let Some(node) = set.find(code) else {
+            errors.push(format!("line {line}: không có mã {code} trong bộ tiêu chí"));
+            continue;
+        };
+        if node.leaf.is_none() {
+            errors.push(format!(
+                "line {line}: {code} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần"
+            ));
+            continue;
+        }
+        if let Some(previous) = first_line.insert(code.to_string(), line) {
+            errors.push(format!("line {line}: mã {code} đã có ở dòng {previous}"));
+            continue;
+        }
+        let mut row = ScoreRow {
+            line,
+            code: code.to_string(),
+            self_assessed: None,
+            appraised: None,
+            reason: reason_at
+                .and_then(|at| record.get(at))
+                .unwrap_or_default()
+                .to_string(),
+        };
+        for (column, at) in [
+            (Column::SelfAssessed, self_at),
+            (Column::Appraised, appraised_at),
+        ] {
+            let text = record.get(at).unwrap_or_default();
+            let entry = match Entry::parse(text) {
+                Ok(entry) => entry,
+                Err(msg) => {
+                    errors.push(format!("line {line}: {code}: {msg}"));
+                    continue;
+                }
+            };
+            if let Some(entry) = entry
+                && let Err(msg) = scoring::check_entry(set, node, column, entry)
+            {
+                errors.push(format!("line {line}: {msg}"));
+                continue;
+            }
+            match column {
+                Column::SelfAssessed => row.self_assessed = entry,
+                Column::Appraised => row.appraised = entry,
+            }
+        }
+        rows.push(row);
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
