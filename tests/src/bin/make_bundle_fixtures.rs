@@ -375,6 +375,57 @@ fn main() {
         "a file beside the bag that nothing covers",
         Value::Null,
     );
+    // Self-consistency: each signed by the trusted key, so only the content checks catch them.
+    let edit_result = |f: fn(&mut Value)| {
+        resigned(&move |e: &mut Vec<RawEntry>| {
+            let i = at(e, "data/result.json");
+            let mut v: Value = serde_json::from_slice(&e[i].data).unwrap();
+            f(&mut v);
+            e[i].data = bundle::result::canonical_bytes(&v).unwrap();
+        })
+    };
+    add(
+        "leaf-out-of-range.zip",
+        &edit_result(|v| {
+            let leaves = v["visits"][0]["leaves"].as_array_mut().unwrap();
+            let l = leaves
+                .iter_mut()
+                .find(|l| l["appraised"].is_string() && l["appraised"] != "NA")
+                .unwrap();
+            l["appraised"] = "999".into();
+        }),
+        "inconsistent-result",
+        "a leaf of 999 on a leaf whose max is far lower, signed by the trusted key",
+        Value::Null,
+    );
+    add(
+        "totals-forged.zip",
+        &edit_result(|v| v["visits"][0]["totals"]["appraised"]["points"] = "99.99".into()),
+        "inconsistent-result",
+        "appraised total claimed 99,99 where the leaves add up to less, signed",
+        Value::Null,
+    );
+    add(
+        "status-flipped.zip",
+        &edit_result(|v| v["visits"][0]["status"] = "locked".into()),
+        "inconsistent-result",
+        "a draft visit claimed locked while its audit log never locked it, signed",
+        Value::Null,
+    );
+    add(
+        "value-not-in-audit.zip",
+        &edit_result(|v| {
+            let leaves = v["visits"][0]["leaves"].as_array_mut().unwrap();
+            let l = leaves
+                .iter_mut()
+                .find(|l| l["appraised"].is_string() && l["appraised"] != "NA")
+                .unwrap();
+            l["deduction_reason"] = "lý do viết thêm sau khi chấm".into();
+        }),
+        "inconsistent-result",
+        "a reason that the visit's audit log never recorded (totals unchanged), signed",
+        Value::Null,
+    );
     let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
     std::fs::write(dir.join("cases.json"), text).unwrap();
     println!("{} cases written to {}", cases.len(), dir.display());

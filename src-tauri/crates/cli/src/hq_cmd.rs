@@ -152,7 +152,13 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 for k in keys {
                     let revoked = k
                         .revoked_at
-                        .map(|at| format!("  [thu hồi {}: {}]", thamdinh_core::hq::import::local_time(&at), k.revoke_reason))
+                        .map(|at| {
+                            format!(
+                                "  [thu hồi {}: {}]",
+                                thamdinh_core::hq::import::local_time(&at),
+                                k.revoke_reason
+                            )
+                        })
                         .unwrap_or_default();
                     println!("{}  {}{revoked}", k.key_id, k.label);
                 }
@@ -164,11 +170,9 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
         }
         HqCommand::Import { paths, json } => {
             let outcomes = import_bundles(&mut store, &paths, &|_, _| {}, &AtomicBool::new(false))?;
+            // Every bundle's outcome is in the output (a refusal is an outcome, not a failure of
+            // the command): exit 0 once all were handled.
             print_outcomes(&outcomes, json)?;
-            let refused = outcomes
-                .iter()
-                .any(|o| o.status == thamdinh_core::hq::import::ImportStatus::Refused);
-            return Ok(if refused { ExitCode::FAILURE } else { ExitCode::SUCCESS });
         }
         HqCommand::Bundles { campaign, json } => {
             let campaign = store.hq_campaign(campaign.as_deref())?;
@@ -177,7 +181,14 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&bundles)?);
             } else {
                 for b in bundles {
-                    println!("{}  bản {}  {:?}  {}  {}", b.id, b.revision, b.role, b.signer_key_id, b.units.join(","));
+                    println!(
+                        "{}  bản {}  {:?}  {}  {}",
+                        b.id,
+                        b.revision,
+                        b.role,
+                        b.signer_key_id,
+                        b.units.join(",")
+                    );
                 }
             }
         }
@@ -191,10 +202,19 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                     let sides: Vec<String> = c
                         .sides
                         .iter()
-                        .map(|s| format!("{} ({} bản {})", s.value.replace('.', ","), s.signer_name, s.revision))
+                        .map(|s| {
+                            format!(
+                                "{} ({} bản {})",
+                                s.value.replace('.', ","),
+                                s.signer_name,
+                                s.revision
+                            )
+                        })
                         .collect();
                     let state = match &c.resolution {
-                        Some(r) => format!("đã quyết định {}: {}", r.value.replace('.', ","), r.reason),
+                        Some(r) => {
+                            format!("đã quyết định {}: {}", r.value.replace('.', ","), r.reason)
+                        }
                         None => "chưa giải quyết".into(),
                     };
                     println!("{} {}: {} — {state}", c.unit, c.code, sides.join(" / "));
@@ -204,7 +224,13 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 println!("Không có xung đột.");
             }
         }
-        HqCommand::Resolve { campaign, unit, code, value, reason } => {
+        HqCommand::Resolve {
+            campaign,
+            unit,
+            code,
+            value,
+            reason,
+        } => {
             let campaign = store.hq_campaign(campaign.as_deref())?;
             store.hq_resolve(&campaign.id, &unit, &code, &value, &reason)?;
             println!("Đã quyết định {unit} {code} = {value}");
@@ -213,18 +239,29 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             store.choose_fork(&bundle, &reason)?;
             println!("Gói {bundle} được tính");
         }
-        HqCommand::Review { bundle, keep, reason } => {
+        HqCommand::Review {
+            bundle,
+            keep,
+            reason,
+        } => {
             store.hq_review(&bundle, keep, &reason)?;
             println!("Đã ghi quyết định về gói {bundle}");
         }
         HqCommand::Survey { file, campaign } => {
             let campaign = store.hq_campaign(campaign.as_deref())?;
             let bytes = crate::read(&file)?;
-            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             match store.hq_import_survey(&campaign.id, &bytes, &name)? {
                 Ok(n) => println!("Đã nhập {n} điểm điều tra XHH từ {}", file.display()),
                 Err(problems) => {
-                    eprintln!("{}: {} lỗi, không nhập gì (nothing imported)", file.display(), problems.len());
+                    eprintln!(
+                        "{}: {} lỗi, không nhập gì (nothing imported)",
+                        file.display(),
+                        problems.len()
+                    );
                     for p in problems {
                         eprintln!("  {p}");
                     }
@@ -232,7 +269,12 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 }
             }
         }
-        HqCommand::Results { campaign, json, xlsx, csv } => {
+        HqCommand::Results {
+            campaign,
+            json,
+            xlsx,
+            csv,
+        } => {
             let campaign = store.hq_campaign(campaign.as_deref())?;
             let results = store.hq_results(&campaign.id)?;
             if let Some(path) = &xlsx {
@@ -245,7 +287,10 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&results)?);
             } else {
-                println!("{} — xếp hạng theo nhóm, đồng hạng khi chỉ số (2 chữ số thập phân) bằng nhau (1, 1, 3)", campaign.name);
+                println!(
+                    "{} — xếp hạng theo nhóm, đồng hạng khi chỉ số (2 chữ số thập phân) bằng nhau (1, 1, 3)",
+                    campaign.name
+                );
                 for u in &results {
                     let index = u
                         .index
@@ -266,7 +311,10 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                         u.max.replace('.', ","),
                         index,
                         rank,
-                        u.band.as_ref().map(|b| format!(" · {b}")).unwrap_or_default()
+                        u.band
+                            .as_ref()
+                            .map(|b| format!(" · {b}"))
+                            .unwrap_or_default()
                     );
                 }
             }

@@ -259,7 +259,11 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             let rows = match read_scores(&set, &scores) {
                 Ok(rows) => rows,
                 Err(errors) => {
-                    eprintln!("{}: {} dòng lỗi, không ghi gì (bad rows, nothing written)", scores.display(), errors.len());
+                    eprintln!(
+                        "{}: {} dòng lỗi, không ghi gì (bad rows, nothing written)",
+                        scores.display(),
+                        errors.len()
+                    );
                     for e in errors {
                         eprintln!("  {e}");
                     }

@@ -297,7 +297,8 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
     }
 }
 
-const UNIT_COLUMNS: &str = "id, campaign_id, code, name, unit_type, latitude, longitude, unit_group";
+const UNIT_COLUMNS: &str =
+    "id, campaign_id, code, name, unit_type, latitude, longitude, unit_group";
 const VISIT_COLUMNS: &str = "id, unit_id, visit_date, place, participants, status, created_at";
 
 /// Checks a unit before it is written; the message names the field.

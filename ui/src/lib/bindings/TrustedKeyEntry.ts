@@ -7,4 +7,9 @@ export type TrustedKeyEntry = { key_id: string, public_key: string,
 /**
  * Whose key it is, as the person adding it wrote.
  */
-label: string, };
+label: string, added_at: string, 
+/**
+ * When the key was revoked (a lost laptop, a member who left): bundles it signs are refused
+ * from then on, and those already imported are flagged for review.
+ */
+revoked_at: string | null, revoke_reason: string, };

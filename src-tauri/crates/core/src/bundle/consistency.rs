@@ -63,9 +63,12 @@ pub fn check(
 fn leaf_scores(set: &CriteriaSet, visit: &VisitDoc) -> Result<Scores, Rejection> {
     let mut scores = Scores::new();
     for leaf in &visit.leaves {
-        let node = set
-            .leaf(&leaf.code)
-            .map_err(|_| inconsistent(visit, format!("mã {} không có trong bộ tiêu chí", leaf.code)))?;
+        let node = set.leaf(&leaf.code).map_err(|_| {
+            inconsistent(
+                visit,
+                format!("mã {} không có trong bộ tiêu chí", leaf.code),
+            )
+        })?;
         let mut score = LeafScore::default();
         for (column, text) in [
             (Column::SelfAssessed, &leaf.self_assessed),
@@ -78,14 +81,28 @@ fn leaf_scores(set: &CriteriaSet, visit: &VisitDoc) -> Result<Scores, Rejection>
                 .ok()
                 .flatten()
                 .filter(|e| crate::visit::entry_text(*e) == *text)
-                .ok_or_else(|| inconsistent(visit, format!("{}: giá trị «{text}» không hợp lệ", leaf.code)))?;
+                .ok_or_else(|| {
+                    inconsistent(
+                        visit,
+                        format!("{}: giá trị «{text}» không hợp lệ", leaf.code),
+                    )
+                })?;
             scoring::check_entry(set, node, column, entry)
                 .map_err(|msg| inconsistent(visit, msg))?;
         }
-        score.self_assessed = leaf.self_assessed.as_deref().and_then(|t| Entry::parse(t).ok().flatten());
-        score.appraised = leaf.appraised.as_deref().and_then(|t| Entry::parse(t).ok().flatten());
+        score.self_assessed = leaf
+            .self_assessed
+            .as_deref()
+            .and_then(|t| Entry::parse(t).ok().flatten());
+        score.appraised = leaf
+            .appraised
+            .as_deref()
+            .and_then(|t| Entry::parse(t).ok().flatten());
         if scores.insert(leaf.code.clone(), score).is_some() {
-            return Err(inconsistent(visit, format!("mã {} xuất hiện hai lần", leaf.code)));
+            return Err(inconsistent(
+                visit,
+                format!("mã {} xuất hiện hai lần", leaf.code),
+            ));
         }
     }
     Ok(scores)
@@ -117,7 +134,14 @@ fn replay(visit: &VisitDoc, entries: &[AuditEntry]) -> Result<(), Rejection> {
     let stated: HashMap<(String, String), Option<String>> = visit
         .leaves
         .iter()
-        .flat_map(|leaf| LeafField::ALL.map(|f| ((leaf.code.clone(), f.as_str().to_string()), field_value(leaf, f))))
+        .flat_map(|leaf| {
+            LeafField::ALL.map(|f| {
+                (
+                    (leaf.code.clone(), f.as_str().to_string()),
+                    field_value(leaf, f),
+                )
+            })
+        })
         .filter(|(_, v)| v.is_some())
         .collect();
     let logged = values.iter().filter(|(_, v)| v.is_some());
@@ -130,10 +154,17 @@ fn replay(visit: &VisitDoc, entries: &[AuditEntry]) -> Result<(), Rejection> {
         }
     }
     for ((code, field), value) in &stated {
-        if values.get(&(code.clone(), field.clone())).cloned().flatten() != *value {
+        if values
+            .get(&(code.clone(), field.clone()))
+            .cloned()
+            .flatten()
+            != *value
+        {
             return Err(inconsistent(
                 visit,
-                format!("{code} {field}: result.json ghi {value:?} nhưng nhật ký không có giá trị này"),
+                format!(
+                    "{code} {field}: result.json ghi {value:?} nhưng nhật ký không có giá trị này"
+                ),
             ));
         }
     }

@@ -158,9 +158,7 @@ pub fn check_target(out: &Path, force: bool, key_files: &[&Path]) -> Result<()> 
     let Ok(meta) = std::fs::metadata(out) else {
         return Ok(());
     };
-    let same = |k: &&Path| {
-        matches!((std::fs::canonicalize(k), std::fs::canonicalize(out)), (Ok(a), Ok(b)) if a == b)
-    };
+    let same = |k: &&Path| matches!((std::fs::canonicalize(k), std::fs::canonicalize(out)), (Ok(a), Ok(b)) if a == b);
     let mut head = [0u8; 64];
     let n = std::fs::File::open(out)
         .and_then(|mut f| f.read(&mut head))

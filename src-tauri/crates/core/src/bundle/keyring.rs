@@ -100,7 +100,12 @@ impl Store {
         self.conn.execute(
             "INSERT INTO trusted_key (key_id, public_key, label, added_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (key_id) DO UPDATE SET label = excluded.label",
-            rusqlite::params![key_id, pk.to_base64(), keys::one_line(label), crate::store::now()],
+            rusqlite::params![
+                key_id,
+                pk.to_base64(),
+                keys::one_line(label),
+                crate::store::now()
+            ],
         )?;
         self.trusted_keys()?
             .into_iter()
@@ -117,7 +122,11 @@ impl Store {
     /// The keys a bundle may be signed by to verify here: the trust list and this laptop's own.
     pub fn verification_keys(&self) -> Result<Vec<TrustedKey>> {
         let mut out = Vec::new();
-        for k in self.trusted_keys()?.into_iter().filter(|k| k.revoked_at.is_none()) {
+        for k in self
+            .trusted_keys()?
+            .into_iter()
+            .filter(|k| k.revoked_at.is_none())
+        {
             out.push(TrustedKey::parse(&k.public_key)?);
         }
         if let Some(own) = self.signing_key()? {

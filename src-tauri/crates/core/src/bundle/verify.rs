@@ -114,7 +114,14 @@ pub fn verify_bundle(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> Reject<VerifiedBundle> {
-    verify_contents(path, trusted, Signers::TrustedOnly, limits, progress, cancel)
+    verify_contents(
+        path,
+        trusted,
+        Signers::TrustedOnly,
+        limits,
+        progress,
+        cancel,
+    )
 }
 
 /// [`verify_bundle`], or with [`Signers::AllowUntrusted`] every check but the signature of a key

@@ -133,7 +133,10 @@ pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Res
     use ImportStatus::*;
     let refused = |code: &str, message: String| ImportOutcome::new(file, Refused, code, message);
     if !file.is_file() {
-        return Ok(refused("io", format!("không đọc được tệp {} (not a file)", file.display())));
+        return Ok(refused(
+            "io",
+            format!("không đọc được tệp {} (not a file)", file.display()),
+        ));
     }
     let sha = match file_sha256(file) {
         Ok(sha) => sha,
@@ -152,7 +155,10 @@ pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Res
             file,
             Duplicate,
             "duplicate",
-            format!("gói {id} đã được nhập lúc {} — không làm gì thêm", local_time(&at)),
+            format!(
+                "gói {id} đã được nhập lúc {} — không làm gì thêm",
+                local_time(&at)
+            ),
         );
         o.bundle_id = Some(id);
         return Ok(o);
@@ -176,7 +182,10 @@ pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Res
             return Ok(o);
         }
     };
-    let result = verified.result.clone().expect("a verified bundle has its result");
+    let result = verified
+        .result
+        .clone()
+        .expect("a verified bundle has its result");
     if !verified.trusted
         && let Some(k) = store
             .trusted_keys()?
@@ -198,7 +207,11 @@ pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Res
         Err((code, message)) => return Ok(refused(code, message)),
     };
     let units = super::unit_codes(store, &campaign.id)?;
-    if let Some(v) = result.visits.iter().find(|v| !units.contains_key(&v.unit.code)) {
+    if let Some(v) = result
+        .visits
+        .iter()
+        .find(|v| !units.contains_key(&v.unit.code))
+    {
         return Ok(refused(
             "unknown-unit",
             format!(
@@ -265,7 +278,8 @@ fn record(
     visit_ids.sort();
     let chain = visit_ids.join(",");
     let actor = store.actor()?;
-    let result_json = serde_json::to_string(result).map_err(|e| Error::InvalidValue(e.to_string()))?;
+    let result_json =
+        serde_json::to_string(result).map_err(|e| Error::InvalidValue(e.to_string()))?;
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -307,7 +321,15 @@ fn record(
             }
             if v.leaves.is_empty() {
                 // A visit with nothing scored still covers its unit.
-                insert.execute(params![result.bundle_id, v.unit.code, "", None::<String>, None::<String>, "", ""])?;
+                insert.execute(params![
+                    result.bundle_id,
+                    v.unit.code,
+                    "",
+                    None::<String>,
+                    None::<String>,
+                    "",
+                    ""
+                ])?;
             }
         }
     }
@@ -317,7 +339,11 @@ fn record(
         &campaign.id,
         &actor,
         &Change {
-            action: if verified.trusted { "import" } else { "quarantine" },
+            action: if verified.trusted {
+                "import"
+            } else {
+                "quarantine"
+            },
             code: &result.bundle_id,
             field: &field,
             new: Some(sha),
@@ -402,8 +428,10 @@ pub(crate) fn classify(
                     ),
                 )
             } else {
-                let mut leaves: Vec<String> =
-                    conflicts.iter().map(|c| format!("{} {}", c.unit, c.code)).collect();
+                let mut leaves: Vec<String> = conflicts
+                    .iter()
+                    .map(|c| format!("{} {}", c.unit, c.code))
+                    .collect();
                 leaves.dedup();
                 o(
                     Conflict,
@@ -445,7 +473,10 @@ fn match_campaign(
     }
     let same_place: Vec<&Campaign> = campaigns
         .iter()
-        .filter(|c| c.year == result.campaign.year && super::same_text(&c.province, &result.campaign.province))
+        .filter(|c| {
+            c.year == result.campaign.year
+                && super::same_text(&c.province, &result.campaign.province)
+        })
         .collect();
     if let Some(c) = same_place.iter().find(|c| c.criteria_set_id == *set_id) {
         return Ok(Ok((*c).clone()));
@@ -465,6 +496,10 @@ fn match_campaign(
 /// An RFC 3339 time as people read it here: dd/mm/yyyy hh:mm (local time).
 pub fn local_time(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
-        .map(|t| t.with_timezone(&chrono::Local).format("%d/%m/%Y %H:%M").to_string())
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%d/%m/%Y %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|_| rfc3339.to_string())
 }

@@ -195,7 +195,11 @@ impl Store {
     pub fn choose_fork(&mut self, bundle_id: &str, reason: &str) -> Result<()> {
         let campaign_id: String = self
             .conn
-            .query_row("SELECT campaign_id FROM hq_bundle WHERE id = ?1", [bundle_id], |r| r.get(0))
+            .query_row(
+                "SELECT campaign_id FROM hq_bundle WHERE id = ?1",
+                [bundle_id],
+                |r| r.get(0),
+            )
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("gói {bundle_id}")))?;
         let role = self
@@ -210,7 +214,9 @@ impl Store {
         }
         require_reason(reason)?;
         let actor = self.actor()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         super::log_decision(
             &tx,
             &campaign_id,
@@ -356,7 +362,10 @@ impl Store {
         check_entry(&set, node, Column::Appraised, entry).map_err(Error::InvalidValue)?;
         let value = entry_text(entry);
         let conflicts = self.hq_conflicts(campaign_id)?;
-        let Some(conflict) = conflicts.iter().find(|c| c.unit == unit_code && c.code == code) else {
+        let Some(conflict) = conflicts
+            .iter()
+            .find(|c| c.unit == unit_code && c.code == code)
+        else {
             return Err(Error::NotFound(format!(
                 "không có xung đột ở tiêu chí {code} của đơn vị {unit_code} (no such conflict)"
             )));
@@ -364,13 +373,23 @@ impl Store {
         let old = conflict.resolution.as_ref().map(|r| r.value.clone());
         let actor = self.actor()?;
         let at = now();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "INSERT INTO hq_resolution (campaign_id, unit_code, code, value, reason, actor, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT (campaign_id, unit_code, code) DO UPDATE SET value = excluded.value,
                 reason = excluded.reason, actor = excluded.actor, at = excluded.at",
-            params![campaign_id, unit_code, code, value, reason.trim(), actor, at],
+            params![
+                campaign_id,
+                unit_code,
+                code,
+                value,
+                reason.trim(),
+                actor,
+                at
+            ],
         )?;
         let field = format!("resolve {unit_code}");
         super::log_decision(
@@ -393,7 +412,9 @@ impl Store {
 
 pub(crate) fn require_reason(reason: &str) -> Result<()> {
     if reason.trim().is_empty() {
-        return Err(Error::InvalidValue("cần ghi lý do (a reason is required)".into()));
+        return Err(Error::InvalidValue(
+            "cần ghi lý do (a reason is required)".into(),
+        ));
     }
     Ok(())
 }
@@ -428,9 +449,19 @@ mod tests {
 
     #[test]
     fn the_highest_revision_counts_whatever_the_order() {
-        let orders = [[1, 2, 3], [3, 2, 1], [2, 3, 1], [1, 3, 2], [3, 1, 2], [2, 1, 3]];
+        let orders = [
+            [1, 2, 3],
+            [3, 2, 1],
+            [2, 3, 1],
+            [1, 3, 2],
+            [3, 1, 2],
+            [2, 1, 3],
+        ];
         for order in orders {
-            let mut b: Vec<_> = order.iter().map(|r| bundle(&format!("r{r}"), "a", *r)).collect();
+            let mut b: Vec<_> = order
+                .iter()
+                .map(|r| bundle(&format!("r{r}"), "a", *r))
+                .collect();
             let roles = roles(&mut b, &[]);
             for (bundle, role) in b.iter().zip(roles) {
                 let expected = if bundle.revision == 3 {
@@ -445,13 +476,21 @@ mod tests {
 
     #[test]
     fn a_fork_counts_neither_side_until_one_is_chosen() {
-        let mut b = vec![bundle("r1", "a", 1), bundle("x", "a", 2), bundle("y", "a", 2)];
+        let mut b = vec![
+            bundle("r1", "a", 1),
+            bundle("x", "a", 2),
+            bundle("y", "a", 2),
+        ];
         assert_eq!(
             roles(&mut b, &[]),
             [Role::Counted, Role::Fork, Role::Fork],
             "the parent counts meanwhile"
         );
-        let mut b = vec![bundle("r1", "a", 1), bundle("x", "a", 2), bundle("y", "a", 2)];
+        let mut b = vec![
+            bundle("r1", "a", 1),
+            bundle("x", "a", 2),
+            bundle("y", "a", 2),
+        ];
         assert_eq!(
             roles(&mut b, &["y"]),
             [
@@ -460,7 +499,11 @@ mod tests {
                 Role::Counted
             ]
         );
-        let mut b = vec![bundle("x", "a", 2), bundle("y", "a", 2), bundle("z", "a", 3)];
+        let mut b = vec![
+            bundle("x", "a", 2),
+            bundle("y", "a", 2),
+            bundle("z", "a", 3),
+        ];
         assert_eq!(
             roles(&mut b, &[]),
             [

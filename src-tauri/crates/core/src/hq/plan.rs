@@ -93,12 +93,16 @@ pub fn export_plan(
     let campaign = store.campaign(campaign_id)?;
     let criteria_json = store.criteria_set_json(&campaign.criteria_set_id)?;
     let criteria = crate::bundle::result::canonical_bytes(
-        &serde_json::from_str::<serde_json::Value>(&criteria_json).map_err(|e| bad(e.to_string()))?,
+        &serde_json::from_str::<serde_json::Value>(&criteria_json)
+            .map_err(|e| bad(e.to_string()))?,
     )?;
     let units = store.units(campaign_id)?;
     let plan = PlanDoc {
         format: PLAN_FORMAT.into(),
-        plan_id: campaign.plan_id.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+        plan_id: campaign
+            .plan_id
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         created_at: now(),
         hq_key_id: key.key_id.clone(),
         campaign: PlanCampaign {
@@ -115,7 +119,11 @@ pub fn export_plan(
             members: store
                 .members(campaign_id)?
                 .into_iter()
-                .map(|m| crate::bundle::result::MemberDoc { name: m.name, title: m.title, role: m.role })
+                .map(|m| crate::bundle::result::MemberDoc {
+                    name: m.name,
+                    title: m.title,
+                    role: m.role,
+                })
                 .collect(),
             units: units.iter().map(|u| u.code.clone()).collect(),
         }],
@@ -139,7 +147,10 @@ pub fn export_plan(
         (HQ_KEY_PATH, key.pub_file.as_bytes()),
     ];
     let manifest = manifest_text(
-        &payload.iter().map(|(p, b)| (p.to_string(), sha256_hex(b))).collect::<Vec<_>>(),
+        &payload
+            .iter()
+            .map(|(p, b)| (p.to_string(), sha256_hex(b)))
+            .collect::<Vec<_>>(),
     );
     let bytes: u64 = payload.iter().map(|p| p.1.len() as u64).sum();
     let bag_info = format!(
@@ -154,13 +165,20 @@ pub fn export_plan(
         ("bag-info.txt", bag_info.as_bytes()),
         (MANIFEST, manifest.as_bytes()),
     ];
-    let tag_manifest =
-        manifest_text(&tags.iter().map(|(p, b)| (p.to_string(), sha256_hex(b))).collect::<Vec<_>>());
+    let tag_manifest = manifest_text(
+        &tags
+            .iter()
+            .map(|(p, b)| (p.to_string(), sha256_hex(b)))
+            .collect::<Vec<_>>(),
+    );
     let signature = minisign::sign(
         None,
         &secret_key,
         std::io::Cursor::new(tag_manifest.as_bytes()),
-        Some(&format!("plan-id:{}\tcampaign:{}", plan.plan_id, campaign.id)),
+        Some(&format!(
+            "plan-id:{}\tcampaign:{}",
+            plan.plan_id, campaign.id
+        )),
         Some(&format!("Thẩm Định plan signed by HQ key {}", key.key_id)),
     )
     .map_err(|e| Error::InvalidValue(format!("không ký được: {e}")))?
@@ -171,7 +189,10 @@ pub fn export_plan(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let tmp = tempfile::Builder::new().prefix(".thamdinh-plan-").suffix(".part").tempfile_in(&dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".thamdinh-plan-")
+        .suffix(".part")
+        .tempfile_in(&dir)?;
     let mut zip = zip::ZipWriter::new(tmp.as_file().try_clone()?);
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
@@ -184,17 +205,22 @@ pub fn export_plan(
             .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
         zip.write_all(bytes)?;
     }
-    zip.finish().map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+    zip.finish()
+        .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
     tmp.as_file().sync_all()?;
     tmp.persist(out).map_err(|e| Error::Io(e.error))?;
-    Ok(PlanSummary { plan_id: plan.plan_id, key_id: key.key_id })
+    Ok(PlanSummary {
+        plan_id: plan.plan_id,
+        key_id: key.key_id,
+    })
 }
 
 /// Reads every entry of a (small) plan zip, checking names and sizes.
 fn read_entries(path: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
     let file = std::fs::File::open(path)
         .map_err(|e| Error::InvalidValue(format!("không đọc được {}: {e}", path.display())))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|e| bad(format!("không phải tệp zip: {e}")))?;
+    let mut archive =
+        zip::ZipArchive::new(file).map_err(|e| bad(format!("không phải tệp zip: {e}")))?;
     if archive.len() > 32 || archive.has_duplicate_names() {
         return Err(bad("quá nhiều mục hoặc tên trùng"));
     }
@@ -208,7 +234,9 @@ fn read_entries(path: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
         if f.is_dir() {
             continue;
         }
-        let (top, rest) = name.split_once('/').ok_or_else(|| bad(format!("{name} nằm ngoài thư mục gốc")))?;
+        let (top, rest) = name
+            .split_once('/')
+            .ok_or_else(|| bad(format!("{name} nằm ngoài thư mục gốc")))?;
         if root.get_or_insert_with(|| top.to_string()) != top {
             return Err(bad("nhiều thư mục gốc"));
         }
@@ -227,8 +255,13 @@ fn parse_manifest(bytes: &[u8]) -> Result<BTreeMap<String, String>> {
     let text = std::str::from_utf8(bytes).map_err(|_| bad("manifest không phải UTF-8"))?;
     let mut out = BTreeMap::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let (sha, path) = line.split_once(char::is_whitespace).ok_or_else(|| bad("dòng manifest lạ"))?;
-        if out.insert(path.trim().to_string(), sha.to_lowercase()).is_some() {
+        let (sha, path) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| bad("dòng manifest lạ"))?;
+        if out
+            .insert(path.trim().to_string(), sha.to_lowercase())
+            .is_some()
+        {
             return Err(bad(format!("{} lặp lại trong manifest", path.trim())));
         }
     }
@@ -239,7 +272,11 @@ fn parse_manifest(bytes: &[u8]) -> Result<BTreeMap<String, String>> {
 /// the criteria set's JSON and the HQ public key file.
 pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
     let entries = read_entries(path)?;
-    let get = |name: &str| entries.get(name).ok_or_else(|| bad(format!("thiếu {name}")));
+    let get = |name: &str| {
+        entries
+            .get(name)
+            .ok_or_else(|| bad(format!("thiếu {name}")))
+    };
     if get("bagit.txt")?.as_slice() != BAGIT_TXT.as_bytes() {
         return Err(bad("bagit.txt"));
     }
@@ -251,8 +288,15 @@ pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
         .ok()
         .and_then(|t| SignatureBox::from_string(t).ok())
         .ok_or_else(|| bad("chữ ký không đọc được"))?;
-    minisign::verify(&public_key, &sig, std::io::Cursor::new(tag_manifest), true, false, false)
-        .map_err(|e| bad(format!("chữ ký không hợp lệ: {e}")))?;
+    minisign::verify(
+        &public_key,
+        &sig,
+        std::io::Cursor::new(tag_manifest),
+        true,
+        false,
+        false,
+    )
+    .map_err(|e| bad(format!("chữ ký không hợp lệ: {e}")))?;
     let tags = parse_manifest(tag_manifest)?;
     for tag in ["bagit.txt", "bag-info.txt", MANIFEST] {
         if tags.get(tag) != Some(&sha256_hex(get(tag)?)) {
@@ -269,11 +313,13 @@ pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
             return Err(bad(format!("{p}: SHA-256 không khớp manifest")));
         }
     }
-    let plan: PlanDoc = serde_json::from_slice(get(PLAN_PATH)?).map_err(|e| bad(format!("plan.json: {e}")))?;
+    let plan: PlanDoc =
+        serde_json::from_slice(get(PLAN_PATH)?).map_err(|e| bad(format!("plan.json: {e}")))?;
     if plan.format != PLAN_FORMAT || plan.hq_key_id != key_id {
         return Err(bad("plan.json: định dạng hoặc khóa không khớp"));
     }
-    let criteria = String::from_utf8(get(CRITERIA_PATH)?.clone()).map_err(|_| bad(CRITERIA_PATH))?;
+    let criteria =
+        String::from_utf8(get(CRITERIA_PATH)?.clone()).map_err(|_| bad(CRITERIA_PATH))?;
     if sha256_hex(criteria.as_bytes()) != plan.criteria_set_id {
         return Err(bad("bộ tiêu chí không khớp mã trong plan.json"));
     }
@@ -294,7 +340,9 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
     let delegation = plan.delegations.first();
     let key = store.add_trusted_key(&hq_pub, &format!("Sở Nội vụ — {}", plan.campaign.name))?;
     let at = now();
-    let tx = store.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
         params![plan.criteria_set_id, criteria, at],

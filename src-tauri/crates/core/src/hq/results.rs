@@ -8,11 +8,11 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::merge::Role;
+use crate::Result;
 use crate::criteria::Method;
 use crate::scoring::{self, Entry, LeafScore, Scores};
 use crate::store::Store;
 use crate::visit::unit_group;
-use crate::Result;
 
 /// Where a unit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -54,13 +54,19 @@ pub struct Band {
 
 /// The default bands (90 / 80 / 70 / 50 %), as many provinces classify; a campaign may set its own.
 pub fn default_bands() -> Vec<Band> {
-    [(90, "Xuất sắc"), (80, "Tốt"), (70, "Khá"), (50, "Trung bình"), (0, "Yếu")]
-        .into_iter()
-        .map(|(min, label)| Band {
-            min_index: Decimal::from(min),
-            label: label.into(),
-        })
-        .collect()
+    [
+        (90, "Xuất sắc"),
+        (80, "Tốt"),
+        (70, "Khá"),
+        (50, "Trung bình"),
+        (0, "Yếu"),
+    ]
+    .into_iter()
+    .map(|(min, label)| Band {
+        min_index: Decimal::from(min),
+        label: label.into(),
+    })
+    .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -165,7 +171,10 @@ impl Store {
                 .and_then(|n| n.leaf.as_ref())
                 .is_some_and(|l| l.method == Method::DieuTraXhh);
             if is_survey && let Some(m) = out.get_mut(&unit) {
-                m.scores.entry(code).or_insert_with(LeafScore::default).appraised = Some(Entry::Points(points));
+                m.scores
+                    .entry(code)
+                    .or_insert_with(LeafScore::default)
+                    .appraised = Some(Entry::Points(points));
             }
         }
         Ok(out)
@@ -193,7 +202,9 @@ impl Store {
                 .map(|b| format!("{}: {}", b.id, b.review_reason))
                 .collect();
             let unscored = set.leaves().iter().any(|n| {
-                n.leaf.as_ref().is_some_and(|l| l.method == Method::ThamDinh)
+                n.leaf
+                    .as_ref()
+                    .is_some_and(|l| l.method == Method::ThamDinh)
                     && m.scores.get(&n.code).and_then(|s| s.appraised).is_none()
             });
             let status = if counted.is_empty() {
@@ -215,7 +226,10 @@ impl Store {
                 group: unit_group(&unit),
                 points: total.points.to_string(),
                 max: total.max.to_string(),
-                index: total.index.filter(|_| counted_figures).map(|i| i.to_string()),
+                index: total
+                    .index
+                    .filter(|_| counted_figures)
+                    .map(|i| i.to_string()),
                 rank: None,
                 ranked_in_group: 0,
                 band: None,
@@ -278,15 +292,32 @@ fn rank(units: &mut [UnitResult], bands: &[Band]) {
 /// The results as CSV (the Tổng hợp sheet's columns; numbers with a dot).
 pub fn results_csv(set: &crate::criteria::CriteriaSet, units: &[UnitResult]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["STT".to_string(), "Mã".into(), "Đơn vị".into(), "Nhóm".into()];
+    let mut header = vec![
+        "STT".to_string(),
+        "Mã".into(),
+        "Đơn vị".into(),
+        "Nhóm".into(),
+    ];
     header.extend(set.areas.iter().map(|a| format!("{} {}", a.code, a.title)));
     header.extend(
-        ["Tổng điểm", "Điểm tối đa", "Chỉ số %", "Xếp hạng", "Xếp loại", "Trạng thái"]
-            .map(String::from),
+        [
+            "Tổng điểm",
+            "Điểm tối đa",
+            "Chỉ số %",
+            "Xếp hạng",
+            "Xếp loại",
+            "Trạng thái",
+        ]
+        .map(String::from),
     );
     let _ = w.write_record(&header);
     for (i, u) in units.iter().enumerate() {
-        let mut row = vec![(i + 1).to_string(), u.code.clone(), u.name.clone(), u.group.clone()];
+        let mut row = vec![
+            (i + 1).to_string(),
+            u.code.clone(),
+            u.name.clone(),
+            u.group.clone(),
+        ];
         row.extend(u.areas.iter().map(|a| a.points.clone()));
         row.extend([
             u.points.clone(),

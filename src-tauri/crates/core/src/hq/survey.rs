@@ -7,12 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::{TransactionBehavior, params};
 use rust_decimal::Decimal;
 
+use crate::Result;
 use crate::audit::Change;
 use crate::criteria::Method;
 use crate::number::parse_decimal;
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::Store;
-use crate::Result;
 
 /// `A`, `B`, … `AA`: the spreadsheet's name of a 0-based column.
 pub fn column_letter(mut i: usize) -> String {
@@ -29,7 +29,9 @@ pub fn column_letter(mut i: usize) -> String {
 }
 
 /// The first sheet's name and rows (1-based row numbers), from XLSX or CSV bytes.
-fn read_sheet(bytes: &[u8]) -> std::result::Result<(String, Vec<(usize, Vec<String>)>), Vec<String>> {
+fn read_sheet(
+    bytes: &[u8],
+) -> std::result::Result<(String, Vec<(usize, Vec<String>)>), Vec<String>> {
     if bytes.starts_with(b"PK\x03\x04") {
         use calamine::Reader;
         let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
@@ -68,12 +70,18 @@ fn read_sheet(bytes: &[u8]) -> std::result::Result<(String, Vec<(usize, Vec<Stri
 
 impl Store {
     /// Survey points by (unit code, leaf code).
-    pub fn hq_survey_points(&self, campaign_id: &str) -> Result<HashMap<(String, String), Decimal>> {
+    pub fn hq_survey_points(
+        &self,
+        campaign_id: &str,
+    ) -> Result<HashMap<(String, String), Decimal>> {
         let mut stmt = self
             .conn
             .prepare("SELECT unit_code, code, points FROM hq_survey WHERE campaign_id = ?1")?;
         let rows = stmt.query_map([campaign_id], |r| {
-            Ok(((r.get::<_, String>(0)?, r.get::<_, String>(1)?), r.get::<_, String>(2)?))
+            Ok((
+                (r.get::<_, String>(0)?, r.get::<_, String>(1)?),
+                r.get::<_, String>(2)?,
+            ))
         })?;
         let mut out = HashMap::new();
         for row in rows {
@@ -100,17 +108,32 @@ impl Store {
             Ok(s) => s,
             Err(problems) => return Ok(Err(problems)),
         };
-        let mut rows = rows.into_iter().filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
+        let mut rows = rows
+            .into_iter()
+            .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
         let Some((header_row, header)) = rows.next() else {
             return Ok(Err(vec![format!("trang {sheet}: không có dữ liệu")]));
         };
         let norm = |h: &str| h.trim().trim_start_matches('\u{feff}').to_lowercase();
-        let find = |names: &[&str]| header.iter().position(|h| names.contains(&norm(h).as_str()));
+        let find = |names: &[&str]| {
+            header
+                .iter()
+                .position(|h| names.contains(&norm(h).as_str()))
+        };
         let unit_col = find(&["code", "mã", "ma", "unit", "mã đơn vị", "ma don vi"]);
-        let leaf_col = find(&["leaf", "tiêu chí", "tieu chi", "mã tiêu chí", "ma tieu chi", "criterion"]);
+        let leaf_col = find(&[
+            "leaf",
+            "tiêu chí",
+            "tieu chi",
+            "mã tiêu chí",
+            "ma tieu chi",
+            "criterion",
+        ]);
         let points_col = find(&["points", "điểm", "diem"]);
         let mut problems = Vec::new();
-        let at = |row: usize, col: usize| format!("trang {sheet}, dòng {row}, cột {}", column_letter(col));
+        let at = |row: usize, col: usize| {
+            format!("trang {sheet}, dòng {row}, cột {}", column_letter(col))
+        };
         let Some(unit_col) = unit_col else {
             return Ok(Err(vec![format!(
                 "trang {sheet}, dòng {header_row}: thiếu cột mã đơn vị (code / mã)"
@@ -122,7 +145,13 @@ impl Store {
             (Some(leaf_col), Some(points_col)) => {
                 for (row, r) in rows {
                     let get = |c: usize| r.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
-                    cells.push((row, points_col, get(unit_col), get(leaf_col), get(points_col)));
+                    cells.push((
+                        row,
+                        points_col,
+                        get(unit_col),
+                        get(leaf_col),
+                        get(points_col),
+                    ));
                 }
             }
             _ => {
@@ -130,7 +159,10 @@ impl Store {
                     .iter()
                     .enumerate()
                     .filter(|(c, h)| *c != unit_col && !h.trim().is_empty())
-                    .filter(|(_, h)| !["tên", "ten", "name", "đơn vị", "don vi", "stt"].contains(&norm(h).as_str()))
+                    .filter(|(_, h)| {
+                        !["tên", "ten", "name", "đơn vị", "don vi", "stt"]
+                            .contains(&norm(h).as_str())
+                    })
                     .map(|(c, h)| (c, h.trim().to_string()))
                     .collect();
                 if leaf_columns.is_empty() {
@@ -139,7 +171,10 @@ impl Store {
                     ));
                 }
                 for (row, r) in rows {
-                    let unit = r.get(unit_col).map(|s| s.trim().to_string()).unwrap_or_default();
+                    let unit = r
+                        .get(unit_col)
+                        .map(|s| s.trim().to_string())
+                        .unwrap_or_default();
                     for (c, leaf) in &leaf_columns {
                         let text = r.get(*c).map(|s| s.trim().to_string()).unwrap_or_default();
                         if !text.is_empty() {
@@ -153,14 +188,23 @@ impl Store {
         for (row, col, unit, leaf, text) in cells {
             let here = at(row, col);
             if !units.contains_key(&unit) {
-                problems.push(format!("{}: không có đơn vị mã «{unit}» trong đợt thẩm định", at(row, unit_col)));
+                problems.push(format!(
+                    "{}: không có đơn vị mã «{unit}» trong đợt thẩm định",
+                    at(row, unit_col)
+                ));
                 continue;
             }
             let Some(node) = set.find(&leaf).filter(|n| n.leaf.is_some()) else {
-                problems.push(format!("{here}: «{leaf}» không phải tiêu chí thành phần của bộ tiêu chí"));
+                problems.push(format!(
+                    "{here}: «{leaf}» không phải tiêu chí thành phần của bộ tiêu chí"
+                ));
                 continue;
             };
-            if node.leaf.as_ref().is_some_and(|l| l.method != Method::DieuTraXhh) {
+            if node
+                .leaf
+                .as_ref()
+                .is_some_and(|l| l.method != Method::DieuTraXhh)
+            {
                 problems.push(format!("{here}: {leaf} không phải tiêu chí điều tra XHH"));
                 continue;
             }
@@ -172,7 +216,9 @@ impl Store {
                 problems.push(format!("{here}: {msg}"));
                 continue;
             }
-            if let Some((_, first)) = values.insert((unit.clone(), leaf.clone()), (points, here.clone())) {
+            if let Some((_, first)) =
+                values.insert((unit.clone(), leaf.clone()), (points, here.clone()))
+            {
                 problems.push(format!("{here}: {unit} × {leaf} đã có ở {first}"));
             }
         }
@@ -180,20 +226,28 @@ impl Store {
             return Ok(Err(problems));
         }
         let actor = self.actor()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let old: i64 = tx.query_row(
             "SELECT count(*) FROM hq_survey WHERE campaign_id = ?1",
             [campaign_id],
             |r| r.get(0),
         )?;
-        tx.execute("DELETE FROM hq_survey WHERE campaign_id = ?1", [campaign_id])?;
+        tx.execute(
+            "DELETE FROM hq_survey WHERE campaign_id = ?1",
+            [campaign_id],
+        )?;
         for ((unit, leaf), (points, _)) in &values {
             tx.execute(
                 "INSERT INTO hq_survey (campaign_id, unit_code, code, points) VALUES (?1, ?2, ?3, ?4)",
                 params![campaign_id, unit, leaf, points.normalize().to_string()],
             )?;
         }
-        let (old, new) = (format!("{old} giá trị"), format!("{} giá trị", values.len()));
+        let (old, new) = (
+            format!("{old} giá trị"),
+            format!("{} giá trị", values.len()),
+        );
         super::log_decision(
             &tx,
             campaign_id,

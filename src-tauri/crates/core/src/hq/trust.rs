@@ -34,8 +34,16 @@ impl Store {
         let mut outcomes = Vec::new();
         for (id, campaign_id, stored) in waiting {
             let file = data_dir.join(&stored);
-            let checked = verify_bundle(&file, &keys, &Limits::default(), &|_, _| {}, &AtomicBool::new(false));
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let checked = verify_bundle(
+                &file,
+                &keys,
+                &Limits::default(),
+                &|_, _| {},
+                &AtomicBool::new(false),
+            );
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)?;
             match &checked {
                 Ok(_) => {
                     tx.execute("UPDATE hq_bundle SET trusted = 1 WHERE id = ?1", [&id])?;
@@ -83,11 +91,20 @@ impl Store {
     pub fn hq_trust_revoke(&mut self, key_id: &str, reason: &str) -> Result<usize> {
         super::merge::require_reason(reason)?;
         let key_id = key_id.trim().to_uppercase();
-        let known = self.trusted_keys()?.into_iter().find(|k| k.key_id == key_id);
+        let known = self
+            .trusted_keys()?
+            .into_iter()
+            .find(|k| k.key_id == key_id);
         match known {
-            None => return Err(Error::NotFound(format!("khóa {key_id} không có trong danh sách tin cậy"))),
+            None => {
+                return Err(Error::NotFound(format!(
+                    "khóa {key_id} không có trong danh sách tin cậy"
+                )));
+            }
             Some(k) if k.revoked_at.is_some() => {
-                return Err(Error::InvalidValue(format!("khóa {key_id} đã bị thu hồi trước đó")));
+                return Err(Error::InvalidValue(format!(
+                    "khóa {key_id} đã bị thu hồi trước đó"
+                )));
             }
             Some(_) => {}
         }
@@ -98,7 +115,9 @@ impl Store {
             reason.trim()
         );
         let actor = self.actor()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute(
             "UPDATE trusted_key SET revoked_at = ?2, revoke_reason = ?3 WHERE key_id = ?1",
             params![key_id, at, reason.trim()],
@@ -140,18 +159,30 @@ impl Store {
             )
             .map_err(|_| Error::NotFound(format!("gói {bundle_id} không chờ xem xét")))?;
         let actor = self.actor()?;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         if keep {
-            tx.execute("UPDATE hq_bundle SET review_reason = '' WHERE id = ?1", [bundle_id])?;
+            tx.execute(
+                "UPDATE hq_bundle SET review_reason = '' WHERE id = ?1",
+                [bundle_id],
+            )?;
         } else {
-            tx.execute("UPDATE hq_bundle SET trusted = 0, review_reason = '' WHERE id = ?1", [bundle_id])?;
+            tx.execute(
+                "UPDATE hq_bundle SET trusted = 0, review_reason = '' WHERE id = ?1",
+                [bundle_id],
+            )?;
         }
         super::log_decision(
             &tx,
             &campaign_id,
             &actor,
             &Change {
-                action: if keep { "review_keep" } else { "review_set_aside" },
+                action: if keep {
+                    "review_keep"
+                } else {
+                    "review_set_aside"
+                },
                 code: bundle_id,
                 reason: reason.trim(),
                 ..Default::default()
@@ -165,6 +196,9 @@ impl Store {
 /// Reads a `.pub` file for the trust list.
 pub fn read_public_key(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {
-        Error::InvalidValue(format!("không đọc được khóa công khai {}: {e}", path.display()))
+        Error::InvalidValue(format!(
+            "không đọc được khóa công khai {}: {e}",
+            path.display()
+        ))
     })
 }

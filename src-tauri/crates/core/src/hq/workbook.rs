@@ -32,14 +32,24 @@ fn sheet_name(text: &str) -> String {
 
 fn write_header(sheet: &mut Worksheet, row: u32, titles: &[String], bold: &Format) -> Result<()> {
     for (c, t) in titles.iter().enumerate() {
-        sheet.write_string_with_format(row, c as u16, t, bold).map_err(xlsx)?;
+        sheet
+            .write_string_with_format(row, c as u16, t, bold)
+            .map_err(xlsx)?;
     }
     Ok(())
 }
 
-fn write_decimal(sheet: &mut Worksheet, row: u32, col: u16, text: Option<&str>, fmt: &Format) -> Result<()> {
+fn write_decimal(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    text: Option<&str>,
+    fmt: &Format,
+) -> Result<()> {
     if let Some(v) = text.and_then(number) {
-        sheet.write_number_with_format(row, col, v, fmt).map_err(xlsx)?;
+        sheet
+            .write_number_with_format(row, col, v, fmt)
+            .map_err(xlsx)?;
     }
     Ok(())
 }
@@ -73,7 +83,17 @@ impl Store {
             .map_err(xlsx)?;
         let mut titles: Vec<String> = ["STT", "Mã", "Đơn vị", "Nhóm"].map(String::from).to_vec();
         titles.extend(set.areas.iter().map(|a| format!("{}. {}", a.code, a.title)));
-        titles.extend(["Tổng điểm", "Điểm tối đa", "Chỉ số %", "Xếp hạng", "Xếp loại", "Trạng thái"].map(String::from));
+        titles.extend(
+            [
+                "Tổng điểm",
+                "Điểm tối đa",
+                "Chỉ số %",
+                "Xếp hạng",
+                "Xếp loại",
+                "Trạng thái",
+            ]
+            .map(String::from),
+        );
         write_header(sheet, 2, &titles, &bold)?;
         for (i, u) in results.iter().enumerate() {
             let row = 3 + i as u32;
@@ -95,7 +115,9 @@ impl Store {
             if let Some(b) = &u.band {
                 sheet.write_string(row, col + 4, b).map_err(xlsx)?;
             }
-            sheet.write_string(row, col + 5, &u.status_label).map_err(xlsx)?;
+            sheet
+                .write_string(row, col + 5, &u.status_label)
+                .map_err(xlsx)?;
         }
         sheet.set_column_width(2, 32).map_err(xlsx)?;
         sheet.set_freeze_panes(3, 3).map_err(xlsx)?;
@@ -105,14 +127,24 @@ impl Store {
             let mut leaves = Vec::new();
             leaves_of(area, &mut leaves);
             let sheet = book.add_worksheet();
-            sheet.set_name(sheet_name(&format!("{}. {}", area.code, area.title))).map_err(xlsx)?;
-            sheet.write_string_with_format(0, 0, &format!("{}. {}", area.code, area.title), &bold).map_err(xlsx)?;
+            sheet
+                .set_name(sheet_name(&format!("{}. {}", area.code, area.title)))
+                .map_err(xlsx)?;
+            sheet
+                .write_string_with_format(0, 0, &format!("{}. {}", area.code, area.title), &bold)
+                .map_err(xlsx)?;
             let mut titles: Vec<String> = ["Mã", "Đơn vị"].map(String::from).to_vec();
-            titles.extend(leaves.iter().map(|l| format!("{} (tối đa {})", l.code, l.max_points.normalize())));
+            titles.extend(
+                leaves
+                    .iter()
+                    .map(|l| format!("{} (tối đa {})", l.code, l.max_points.normalize())),
+            );
             titles.push("Cộng lĩnh vực".into());
             write_header(sheet, 2, &titles, &bold)?;
             for (c, l) in leaves.iter().enumerate() {
-                sheet.write_string(1, 2 + c as u16, &l.title).map_err(xlsx)?;
+                sheet
+                    .write_string(1, 2 + c as u16, &l.title)
+                    .map_err(xlsx)?;
             }
             for (i, u) in results.iter().enumerate() {
                 let row = 3 + i as u32;
@@ -120,7 +152,10 @@ impl Store {
                 sheet.write_string(row, 1, &u.name).map_err(xlsx)?;
                 let scores = merged.get(&u.code);
                 for (c, l) in leaves.iter().enumerate() {
-                    match scores.and_then(|m| m.scores.get(&l.code)).and_then(|s| s.appraised) {
+                    match scores
+                        .and_then(|m| m.scores.get(&l.code))
+                        .and_then(|s| s.appraised)
+                    {
                         Some(Entry::Points(p)) => {
                             write_decimal(sheet, row, 2 + c as u16, Some(&p.to_string()), &two)?;
                         }
@@ -130,7 +165,11 @@ impl Store {
                         None => {}
                     }
                 }
-                let area_total = u.areas.iter().find(|a| a.code == area.code).map(|a| a.points.as_str());
+                let area_total = u
+                    .areas
+                    .iter()
+                    .find(|a| a.code == area.code)
+                    .map(|a| a.points.as_str());
                 write_decimal(sheet, row, 2 + leaves.len() as u16, area_total, &two)?;
             }
         }
@@ -138,11 +177,24 @@ impl Store {
         // Điểm trừ: every leaf appraised below its self-assessment, or with a deduction reason.
         let sheet = book.add_worksheet();
         sheet.set_name("Điểm trừ").map_err(xlsx)?;
-        let titles = ["Mã đơn vị", "Đơn vị", "Mã tiêu chí", "Nội dung", "Điểm tối đa", "Tự đánh giá", "Thẩm định", "Chênh lệch", "Lý do"].map(String::from);
+        let titles = [
+            "Mã đơn vị",
+            "Đơn vị",
+            "Mã tiêu chí",
+            "Nội dung",
+            "Điểm tối đa",
+            "Tự đánh giá",
+            "Thẩm định",
+            "Chênh lệch",
+            "Lý do",
+        ]
+        .map(String::from);
         write_header(sheet, 0, &titles, &bold)?;
         let mut row = 1u32;
         for u in &results {
-            let Some(m) = merged.get(&u.code) else { continue };
+            let Some(m) = merged.get(&u.code) else {
+                continue;
+            };
             for node in set.leaves() {
                 let score = m.scores.get(&node.code).copied().unwrap_or_default();
                 let points = |e: Option<Entry>| match e {
@@ -150,7 +202,11 @@ impl Store {
                     _ => None,
                 };
                 let (s, a) = (points(score.self_assessed), points(score.appraised));
-                let reason = m.deduction_reasons.get(&node.code).cloned().unwrap_or_default();
+                let reason = m
+                    .deduction_reasons
+                    .get(&node.code)
+                    .cloned()
+                    .unwrap_or_default();
                 let deducted = matches!((s, a), (Some(s), Some(a)) if a < s);
                 if !deducted && reason.trim().is_empty() {
                     continue;
@@ -173,14 +229,28 @@ impl Store {
         // Xung đột
         let sheet = book.add_worksheet();
         sheet.set_name("Xung đột").map_err(xlsx)?;
-        let titles = ["Mã đơn vị", "Mã tiêu chí", "Các kết quả", "Giá trị quyết định", "Lý do", "Người quyết định", "Thời điểm"].map(String::from);
+        let titles = [
+            "Mã đơn vị",
+            "Mã tiêu chí",
+            "Các kết quả",
+            "Giá trị quyết định",
+            "Lý do",
+            "Người quyết định",
+            "Thời điểm",
+        ]
+        .map(String::from);
         write_header(sheet, 0, &titles, &bold)?;
         for (i, c) in self.hq_conflicts(campaign_id)?.iter().enumerate() {
             let row = 1 + i as u32;
             let sides: Vec<String> = c
                 .sides
                 .iter()
-                .map(|s| format!("{} (gói {} bản {}, {})", s.value, s.bundle_id, s.revision, s.signer_key_id))
+                .map(|s| {
+                    format!(
+                        "{} (gói {} bản {}, {})",
+                        s.value, s.bundle_id, s.revision, s.signer_key_id
+                    )
+                })
                 .collect();
             sheet.write_string(row, 0, &c.unit).map_err(xlsx)?;
             sheet.write_string(row, 1, &c.code).map_err(xlsx)?;
@@ -188,15 +258,21 @@ impl Store {
             match &c.resolution {
                 Some(r) => {
                     match number(&r.value) {
-                        Some(v) => sheet.write_number_with_format(row, 3, v, &two).map_err(xlsx)?,
+                        Some(v) => sheet
+                            .write_number_with_format(row, 3, v, &two)
+                            .map_err(xlsx)?,
                         None => sheet.write_string(row, 3, &r.value).map_err(xlsx)?,
                     };
                     sheet.write_string(row, 4, &r.reason).map_err(xlsx)?;
                     sheet.write_string(row, 5, &r.actor).map_err(xlsx)?;
-                    sheet.write_string(row, 6, super::import::local_time(&r.at)).map_err(xlsx)?;
+                    sheet
+                        .write_string(row, 6, super::import::local_time(&r.at))
+                        .map_err(xlsx)?;
                 }
                 None => {
-                    sheet.write_string(row, 4, "chưa giải quyết").map_err(xlsx)?;
+                    sheet
+                        .write_string(row, 4, "chưa giải quyết")
+                        .map_err(xlsx)?;
                 }
             }
         }
@@ -204,7 +280,19 @@ impl Store {
         // Nguồn
         let sheet = book.add_worksheet();
         sheet.set_name("Nguồn").map_err(xlsx)?;
-        let titles = ["Mã gói", "Bản", "Thay thế", "Khóa ký", "Người ký", "Trạng thái", "Đơn vị", "Nhập lúc", "SHA-256 tệp", "Ghi chú"].map(String::from);
+        let titles = [
+            "Mã gói",
+            "Bản",
+            "Thay thế",
+            "Khóa ký",
+            "Người ký",
+            "Trạng thái",
+            "Đơn vị",
+            "Nhập lúc",
+            "SHA-256 tệp",
+            "Ghi chú",
+        ]
+        .map(String::from);
         write_header(sheet, 0, &titles, &bold)?;
         for (i, b) in self.hq_bundles(campaign_id)?.iter().enumerate() {
             let row = 1 + i as u32;
@@ -215,13 +303,21 @@ impl Store {
                 Role::Quarantined => "cách ly: khóa chưa tin cậy".to_string(),
             };
             sheet.write_string(row, 0, &b.id).map_err(xlsx)?;
-            sheet.write_number(row, 1, b.revision as f64).map_err(xlsx)?;
-            sheet.write_string(row, 2, b.supersedes.as_deref().unwrap_or_default()).map_err(xlsx)?;
+            sheet
+                .write_number(row, 1, b.revision as f64)
+                .map_err(xlsx)?;
+            sheet
+                .write_string(row, 2, b.supersedes.as_deref().unwrap_or_default())
+                .map_err(xlsx)?;
             sheet.write_string(row, 3, &b.signer_key_id).map_err(xlsx)?;
             sheet.write_string(row, 4, &b.signer_name).map_err(xlsx)?;
             sheet.write_string(row, 5, &role).map_err(xlsx)?;
-            sheet.write_string(row, 6, b.units.join(", ")).map_err(xlsx)?;
-            sheet.write_string(row, 7, super::import::local_time(&b.imported_at)).map_err(xlsx)?;
+            sheet
+                .write_string(row, 6, b.units.join(", "))
+                .map_err(xlsx)?;
+            sheet
+                .write_string(row, 7, super::import::local_time(&b.imported_at))
+                .map_err(xlsx)?;
             sheet.write_string(row, 8, &b.file_sha256).map_err(xlsx)?;
             sheet.write_string(row, 9, &b.review_reason).map_err(xlsx)?;
         }

@@ -1,0 +1,733 @@
+//! Sở Nội vụ's half, as scenarios: delegations' laptops (stores of their own) export signed
+//! bundles; an HQ store imports them in every order and shape the issue names, and computes
+//! the results with the field side's own scoring.
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use thamdinh_core::bundle;
+use thamdinh_core::hq::import::{ImportOutcome, ImportStatus, import_bundles};
+use thamdinh_core::hq::results::UnitStatus;
+use thamdinh_core::score_sheet;
+use thamdinh_core::store::{NewCampaign, Store};
+use thamdinh_tests::{TEST_PASSPHRASE, read_zip, resign, test_key, write_zip};
+
+/// The small set of the CLI tests: 1.1.1 (max 50), 1.1.2 (2, N/A reduces the max), 1.1.3 (8, N/A
+/// awards it), 2.1 (20), 2.2 (20, survey); bonus 9.1, penalty 9.2.
+const SET: &str = include_str!("../../src-tauri/crates/cli/tests/cmd/data/sample.json");
+const UNITS: &str = "code,name,type\nX1,Xã A,xã\nX2,Xã B,xã\nX3,Xã C,xã\nP1,Phường D,phường\n";
+
+fn new_campaign(store: &mut Store, province: &str) -> String {
+    let c = store
+        .create_campaign(&NewCampaign {
+            name: "CCHC 2025",
+            year: 2025,
+            province,
+            criteria_set_json: SET,
+            ..Default::default()
+        })
+        .unwrap();
+    let rows = thamdinh_core::visit::parse_unit_list(UNITS.as_bytes()).unwrap();
+    store.import_units(&c.id, &rows).unwrap();
+    c.id
+}
+
+/// A delegation's laptop: its own store and campaign (created locally, no plan).
+struct Laptop {
+    dir: tempfile::TempDir,
+    store: Store,
+    campaign: String,
+    key: String,
+}
+
+impl Laptop {
+    fn new(key: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_dir(&dir.path().join("store")).unwrap();
+        let campaign = new_campaign(&mut store, "Hà Tĩnh");
+        Laptop {
+            dir,
+            store,
+            campaign,
+            key: test_key(key),
+        }
+    }
+
+    /// A visit of `unit` scored from `code,self,appraised[,reason]` lines.
+    fn visit(&mut self, unit: &str, sheet: &str) -> String {
+        let unit = self
+            .store
+            .units(&self.campaign)
+            .unwrap()
+            .into_iter()
+            .find(|u| u.code == unit)
+            .unwrap();
+        let v = self
+            .store
+            .create_visit(&unit.id, "14/10/2025", "", &[])
+            .unwrap();
+        self.score(&v.id, sheet);
+        v.id
+    }
+
+    fn score(&mut self, visit: &str, sheet: &str) {
+        let set = self.store.visit_set(visit).unwrap();
+        let text = format!("code,self,appraised,reason\n{sheet}");
+        let rows = score_sheet::parse(&set, text.as_bytes()).unwrap();
+        self.store.set_scores(visit, &rows).unwrap();
+    }
+
+    fn export(&self, visits: &[&str], name: &str) -> PathBuf {
+        let out = self.dir.path().join(name);
+        let visits: Vec<String> = visits.iter().map(|v| v.to_string()).collect();
+        bundle::export_bundle(
+            &self.store,
+            &visits,
+            &self.key,
+            TEST_PASSPHRASE,
+            &out,
+            &|_, _| {},
+            &AtomicBool::new(false),
+        )
+        .unwrap();
+        out
+    }
+}
+
+/// Full marks but for the values given: every appraised leaf scored.
+const FULL: &str = "1.1.1,50,50\n1.1.2,2,2\n1.1.3,8,8\n2.1,20,20\n2.2,,20\n";
+
+fn sheet(changes: &[(&str, &str)]) -> String {
+    FULL.lines()
+        .map(|line| {
+            let code = line.split(',').next().unwrap();
+            match changes.iter().find(|(c, _)| *c == code) {
+                Some((_, row)) => format!("{code},{row}\n"),
+                None => format!("{line}\n"),
+            }
+        })
+        .collect()
+}
+
+struct Hq {
+    _dir: tempfile::TempDir,
+    store: Store,
+    campaign: String,
+}
+
+impl Hq {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_dir(&dir.path().join("hq")).unwrap();
+        let campaign = new_campaign(&mut store, "hà tĩnh");
+        Hq {
+            _dir: dir,
+            store,
+            campaign,
+        }
+    }
+
+    fn trust(&mut self, key: &str) {
+        let public = std::fs::read_to_string(
+            thamdinh_tests::bundles_dir().join(format!("keys/{key}.key.pub")),
+        )
+        .unwrap();
+        self.store.hq_trust_add(&public, key).unwrap();
+    }
+
+    fn import(&mut self, files: &[&Path]) -> Vec<ImportOutcome> {
+        let files: Vec<PathBuf> = files.iter().map(|f| f.to_path_buf()).collect();
+        import_bundles(&mut self.store, &files, &|_, _| {}, &AtomicBool::new(false)).unwrap()
+    }
+
+    fn statuses(&mut self, files: &[&Path]) -> Vec<(ImportStatus, String)> {
+        self.import(files)
+            .into_iter()
+            .map(|o| (o.status, o.code))
+            .collect()
+    }
+
+    fn unit(&self, code: &str) -> thamdinh_core::hq::results::UnitResult {
+        self.store
+            .hq_results(&self.campaign)
+            .unwrap()
+            .into_iter()
+            .find(|u| u.code == code)
+            .unwrap()
+    }
+
+    fn bundles(&self) -> usize {
+        self.store.hq_bundles(&self.campaign).unwrap().len()
+    }
+}
+
+use ImportStatus::*;
+
+#[test]
+fn the_same_bundle_twice_is_a_no_op() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", FULL);
+    let b = field.export(&[&v], "b.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    assert_eq!(hq.statuses(&[&b]), [(Imported, "imported".into())]);
+    let again = hq.import(&[&b]);
+    assert_eq!(
+        (again[0].status, again[0].code.as_str()),
+        (Duplicate, "duplicate")
+    );
+    assert!(
+        again[0].message.contains("đã được nhập lúc"),
+        "{}",
+        again[0].message
+    );
+    assert_eq!(hq.bundles(), 1);
+}
+
+#[test]
+fn results_equal_the_field_sides_totals() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit(
+        "X1",
+        &sheet(&[
+            ("1.1.1", "50,45,thiếu văn bản"),
+            ("1.1.2", "NA,NA,không phát sinh"),
+            ("2.1", "20,18,chậm"),
+        ]),
+    );
+    let b = field.export(&[&v], "b.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&b]);
+    let field_total = field.store.visit_view(&v).unwrap().totals.appraised.total;
+    let unit = hq.unit("X1");
+    // 45 + N/A (max 2 removed) + 8 + 18 + 20 = 91 of 98 → 92,86 %, computed by hand.
+    assert_eq!((unit.points.as_str(), unit.max.as_str()), ("91", "98"));
+    assert_eq!(unit.index.as_deref(), Some("92.86"));
+    assert_eq!(unit.points, field_total.points.to_string());
+    assert_eq!(unit.index, field_total.index.map(|i| i.to_string()));
+    assert_eq!((unit.status, unit.rank), (UnitStatus::Ranked, Some(1)));
+    assert_eq!(hq.unit("X2").status, UnitStatus::Missing);
+    assert_eq!(hq.unit("X2").rank, None);
+}
+
+#[test]
+fn revisions_count_the_newest_whatever_the_arrival_order() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
+    let r1 = field.export(&[&v], "r1.zip");
+    field.score(&v, "1.1.1,50,45,bổ sung\n");
+    let r2 = field.export(&[&v], "r2.zip");
+    field.score(&v, "1.1.1,50,47,bổ sung thêm\n");
+    let r3 = field.export(&[&v], "r3.zip");
+    let files = [&r1, &r2, &r3];
+    for order in [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0],
+    ] {
+        let mut hq = Hq::new();
+        hq.trust("delegation");
+        let outcomes: Vec<ImportStatus> = order
+            .iter()
+            .map(|&i| hq.import(&[files[i].as_path()])[0].status)
+            .collect();
+        for (position, &i) in order.iter().enumerate() {
+            let newest_so_far = order[..=position].iter().all(|&j| j <= i);
+            let expected = if newest_so_far { Imported } else { Superseded };
+            assert_eq!(outcomes[position], expected, "order {order:?}");
+        }
+        let unit = hq.unit("X1");
+        assert_eq!(unit.points, "97", "revision 3 counts, order {order:?}");
+        assert_eq!(hq.bundles(), 3, "history kept");
+    }
+}
+
+#[test]
+fn a_fork_counts_neither_side_until_the_officer_chooses() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
+    let r1 = field.export(&[&v], "r1.zip");
+    // The laptop's store copied before revision 2: two different revision 2 of the same visit.
+    drop(field.store);
+    let copy = field.dir.path().join("copy");
+    copy_dir(&field.dir.path().join("store"), &copy);
+    field.store = Store::open_dir(&field.dir.path().join("store")).unwrap();
+    field.score(&v, "1.1.1,50,45,a\n");
+    let a = field.export(&[&v], "a.zip");
+    let mut twin = Store::open_dir(&copy).unwrap();
+    let set = twin.visit_set(&v).unwrap();
+    let rows = score_sheet::parse(&set, b"code,self,appraised,reason\n1.1.1,50,30,b\n").unwrap();
+    twin.set_scores(&v, &rows).unwrap();
+    let b = field.dir.path().join("b.zip");
+    bundle::export_bundle(
+        &twin,
+        &[v.clone()],
+        &field.key,
+        TEST_PASSPHRASE,
+        &b,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    assert_eq!(
+        hq.statuses(&[&r1, &a, &b]),
+        [
+            (Imported, "imported".into()),
+            (Imported, "imported".into()),
+            (Conflict, "fork".into())
+        ]
+    );
+    assert_eq!(
+        hq.unit("X1").points,
+        "90",
+        "the parent (40) counts meanwhile"
+    );
+    let b_id = hq.import(&[&b])[0].bundle_id.clone().unwrap();
+    hq.store.choose_fork(&b_id, "bản của trưởng đoàn").unwrap();
+    assert_eq!(hq.unit("X1").points, "80", "the chosen side (30) counts");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_unknown_key_is_quarantined_until_trusted() {
+    let mut field = Laptop::new("stranger");
+    let v = field.visit("X2", FULL);
+    let b = field.export(&[&v], "b.zip");
+    let mut hq = Hq::new();
+    let o = hq.import(&[&b]);
+    assert_eq!(
+        (o[0].status, o[0].code.as_str()),
+        (Quarantined, "untrusted-signer")
+    );
+    assert_eq!(hq.unit("X2").status, UnitStatus::Missing, "not counted");
+    let public =
+        std::fs::read_to_string(thamdinh_tests::bundles_dir().join("keys/stranger.key.pub"))
+            .unwrap();
+    let (_, released) = hq.store.hq_trust_add(&public, "Đoàn 3").unwrap();
+    assert_eq!(released.len(), 1);
+    assert_eq!(released[0].status, Imported);
+    assert_eq!(hq.unit("X2").status, UnitStatus::Ranked);
+}
+
+#[test]
+fn a_revoked_key_is_refused_later_and_flags_what_it_signed() {
+    let mut field = Laptop::new("delegation");
+    let v1 = field.visit("X1", FULL);
+    let v2 = field.visit("X2", FULL);
+    let b1 = field.export(&[&v1], "b1.zip");
+    let b2 = field.export(&[&v2], "b2.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&b1]);
+    let key_id = hq.store.trusted_keys().unwrap()[0].key_id.clone();
+    assert_eq!(
+        hq.store
+            .hq_trust_revoke(&key_id, "máy tính bị mất")
+            .unwrap(),
+        1
+    );
+    let o = hq.import(&[&b2]);
+    assert_eq!((o[0].status, o[0].code.as_str()), (Refused, "revoked-key"));
+    let x1 = hq.unit("X1");
+    assert_eq!((x1.status, x1.rank), (UnitStatus::Review, None));
+    assert!(x1.review[0].contains("máy tính bị mất"), "{:?}", x1.review);
+    let id = x1.bundles[0].clone();
+    hq.store
+        .hq_review(&id, true, "đã xác minh qua điện thoại")
+        .unwrap();
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
+}
+
+#[test]
+fn two_delegations_disagreeing_on_three_leaves_wait_for_the_officer() {
+    let mut d1 = Laptop::new("delegation");
+    let mut d2 = Laptop::new("stranger");
+    let a = d1.visit("X1", FULL);
+    let b = d2.visit(
+        "X1",
+        &sheet(&[
+            ("1.1.1", "50,45,thiếu"),
+            ("2.1", "20,15,chậm"),
+            ("1.1.3", "8,NA,không phát sinh"),
+        ]),
+    );
+    let (fa, fb) = (d1.export(&[&a], "a.zip"), d2.export(&[&b], "b.zip"));
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.trust("stranger");
+    assert_eq!(
+        hq.statuses(&[&fa, &fb]),
+        [
+            (Imported, "imported".into()),
+            (Conflict, "leaf-conflict".into())
+        ]
+    );
+    let conflicts = hq.store.hq_conflicts(&hq.campaign).unwrap();
+    let codes: Vec<&str> = conflicts.iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["1.1.1", "1.1.3", "2.1"],
+        "equal leaves are not conflicts"
+    );
+    let unit = hq.unit("X1");
+    assert_eq!(
+        (unit.status, unit.rank, unit.conflicts),
+        (UnitStatus::Conflict, None, 3)
+    );
+    for (code, value) in [("1.1.1", "47,5"), ("1.1.3", "8"), ("2.1", "15")] {
+        hq.store
+            .hq_resolve(&hq.campaign, "X1", code, value, "theo hồ sơ gốc")
+            .unwrap();
+    }
+    assert!(
+        hq.store
+            .hq_resolve(&hq.campaign, "X1", "2.2", "20", "x")
+            .is_err(),
+        "no conflict there"
+    );
+    assert!(
+        hq.store
+            .hq_resolve(&hq.campaign, "X1", "2.1", "99", "x")
+            .is_err(),
+        "out of range"
+    );
+    let unit = hq.unit("X1");
+    assert_eq!(
+        (unit.status, unit.points.as_str()),
+        (UnitStatus::Ranked, "92.5")
+    );
+    let log = hq.store.hq_log(&hq.campaign).unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "resolve").count(), 3);
+    assert_eq!(hq.store.verify_hq_log(&hq.campaign).unwrap(), log.len());
+}
+
+#[test]
+fn a_tampered_bundle_among_good_ones_writes_nothing_of_itself() {
+    let mut field = Laptop::new("delegation");
+    let (v1, v2) = (field.visit("X1", FULL), field.visit("X2", FULL));
+    let good = field.export(&[&v1], "good.zip");
+    let other = field.export(&[&v2], "other.zip");
+    // A byte of the signed result changed after signing.
+    let mut entries = read_zip(&std::fs::read(&other).unwrap());
+    let i = entries
+        .iter()
+        .position(|e| e.name.ends_with(b"data/result.json"))
+        .unwrap();
+    entries[i].data = String::from_utf8(entries[i].data.clone())
+        .unwrap()
+        .replacen("\"50\"", "\"49\"", 1)
+        .into_bytes();
+    let tampered = field.dir.path().join("tampered.zip");
+    std::fs::write(&tampered, write_zip(&entries)).unwrap();
+    let folder = field.dir.path().join("usb");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::copy(&good, folder.join("1.zip")).unwrap();
+    std::fs::copy(&tampered, folder.join("2.zip")).unwrap();
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    let o = hq.import(&[&folder]);
+    assert_eq!((o[0].status, o[1].status), (Imported, Refused));
+    assert_eq!(o[1].code, "hash-mismatch");
+    assert_eq!(o[1].entry.as_deref(), Some("data/result.json"));
+    assert_eq!(hq.bundles(), 1, "nothing of the tampered bundle stored");
+    assert_eq!(hq.unit("X2").status, UnitStatus::Missing);
+}
+
+#[test]
+fn bundles_for_another_set_or_unit_or_reusing_an_id_are_refused_by_name() {
+    // Another criteria set: the built-in xã set, same year and province.
+    let dir = tempfile::tempdir().unwrap();
+    let mut other = Store::open_dir(dir.path()).unwrap();
+    let visit = thamdinh_core::demo::create_demo(&mut other, "xa-2025").unwrap();
+    let mut hq = Hq::new();
+    let c = other
+        .campaign(&other.visit_view(&visit.id).unwrap().campaign.id)
+        .unwrap();
+    hq.store
+        .create_campaign(&NewCampaign {
+            name: "khác",
+            year: c.year,
+            province: &c.province,
+            criteria_set_json: SET,
+            ..Default::default()
+        })
+        .unwrap();
+    let out = dir.path().join("x.zip");
+    bundle::export_bundle(
+        &other,
+        &[visit.id],
+        &test_key("delegation"),
+        TEST_PASSPHRASE,
+        &out,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    hq.trust("delegation");
+    let o = hq.import(&[&out]);
+    assert_eq!(
+        (o[0].status, o[0].code.as_str()),
+        (Refused, "wrong-criteria-set")
+    );
+    assert!(
+        o[0].message.contains(&c.criteria_set_id),
+        "{}",
+        o[0].message
+    );
+
+    // A unit the campaign does not have.
+    let mut field = Laptop::new("delegation");
+    field
+        .store
+        .add_unit(
+            &field.campaign,
+            &thamdinh_core::visit::NewUnit {
+                code: "X9".into(),
+                name: "Xã lạ".into(),
+                unit_type: "xã".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let v = field.visit("X9", FULL);
+    let b = field.export(&[&v], "x9.zip");
+    let hq_campaign = hq.campaign.clone();
+    let o = hq.import(&[&b]);
+    assert_eq!((o[0].status, o[0].code.as_str()), (Refused, "unknown-unit"));
+    assert!(o[0].message.contains("X9"));
+
+    // The same Bundle-Id with other content, re-signed by the same (trusted) key.
+    let v = field.visit("X1", FULL);
+    let b = field.export(&[&v], "x1.zip");
+    let mut entries = read_zip(&std::fs::read(&b).unwrap());
+    let i = entries
+        .iter()
+        .position(|e| e.name.ends_with(b"data/result.json"))
+        .unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&entries[i].data).unwrap();
+    doc["created_at"] = "2025-10-15T00:00:00.000Z".into();
+    entries[i].data = bundle::result::canonical_bytes(&doc).unwrap();
+    resign(&mut entries, &test_key("delegation"));
+    let twin = field.dir.path().join("twin.zip");
+    std::fs::write(&twin, write_zip(&entries)).unwrap();
+    assert_eq!(
+        hq.statuses(&[&b, &twin])[1],
+        (Refused, "bundle-id-reused".into())
+    );
+    assert_eq!(hq.store.hq_bundles(&hq_campaign).unwrap().len(), 1);
+}
+
+#[test]
+fn survey_points_are_checked_cell_by_cell_all_or_nothing() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", FULL);
+    let b = field.export(&[&v], "b.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&b]);
+    let c = hq.campaign.clone();
+    let bad = "code,2.2,2.1\nX1,\"12,5\",3\nX7,4,\nX2,25,\n";
+    let problems = hq
+        .store
+        .hq_import_survey(&c, bad.as_bytes(), "bad.csv")
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(problems.len(), 3, "{problems:?}");
+    assert!(
+        problems[0].contains("dòng 2, cột C") && problems[0].contains("2.1"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].contains("dòng 3, cột A") && problems[1].contains("X7"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[2].contains("dòng 4, cột B") && problems[2].contains("20"),
+        "{problems:?}"
+    );
+    assert!(
+        hq.store.hq_survey_points(&c).unwrap().is_empty(),
+        "nothing written"
+    );
+    let long = "code,leaf,points\nX1,2.2,\"12,5\"\n";
+    assert_eq!(
+        hq.store
+            .hq_import_survey(&c, long.as_bytes(), "ok.csv")
+            .unwrap(),
+        Ok(1)
+    );
+    assert_eq!(
+        hq.unit("X1").points,
+        "92.5",
+        "survey 12,5 replaces the bundle's 20"
+    );
+}
+
+#[test]
+fn ties_share_a_rank_and_the_next_is_skipped() {
+    let mut field = Laptop::new("delegation");
+    let a = field.visit("X1", &sheet(&[("2.1", "20,10,a")]));
+    let b = field.visit("X2", &sheet(&[("2.1", "20,10,a")]));
+    let c = field.visit("X3", &sheet(&[("2.1", "20,5,a")]));
+    let d = field.visit("P1", &sheet(&[("2.1", "20,1,a")]));
+    let bundle = field.export(&[&a, &b, &c, &d], "all.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    assert_eq!(hq.statuses(&[&bundle])[0].0, Imported);
+    let ranks: Vec<(String, Option<u32>, String)> = hq
+        .store
+        .hq_results(&hq.campaign)
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.code, u.rank, u.group))
+        .collect();
+    assert_eq!(
+        ranks,
+        [
+            ("P1".into(), Some(1), "phuong".into()),
+            ("X1".into(), Some(1), "xa".into()),
+            ("X2".into(), Some(1), "xa".into()),
+            ("X3".into(), Some(3), "xa".into()),
+        ],
+        "ranked within each group, ties 1, 1, 3"
+    );
+}
+
+#[test]
+fn the_province_workbook_reads_back_with_numbers_as_numbers() {
+    use calamine::{Data, Reader};
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", &sheet(&[("1.1.1", "50,45,thiếu văn bản")]));
+    let b = field.export(&[&v], "b.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&b]);
+    let bytes = hq.store.hq_workbook(&hq.campaign).unwrap();
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let names = book.sheet_names();
+    for name in ["Tổng hợp", "Điểm trừ", "Xung đột", "Nguồn"] {
+        assert!(names.contains(&name.to_string()), "{names:?}");
+    }
+    let summary = book.worksheet_range("Tổng hợp").unwrap();
+    let row = summary
+        .rows()
+        .find(|r| r.get(1) == Some(&Data::String("X1".into())))
+        .unwrap();
+    assert!(
+        row.contains(&Data::Float(95.0)),
+        "total as a number: {row:?}"
+    );
+    assert!(row.contains(&Data::Float(95.0)) && row.contains(&Data::String("Xã A".into())));
+    let deductions = book.worksheet_range("Điểm trừ").unwrap();
+    assert!(
+        deductions
+            .rows()
+            .any(|r| r.contains(&Data::String("thiếu văn bản".into()))),
+        "the reason travels to the workbook"
+    );
+}
+
+#[test]
+fn a_plan_carries_the_same_ids_and_its_bundles_match_by_id() {
+    let mut hq = Hq::new();
+    let key_text = test_key("delegation");
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.zip");
+    let summary = thamdinh_core::hq::plan::export_plan(
+        &hq.store,
+        &hq.campaign,
+        &key_text,
+        TEST_PASSPHRASE,
+        &plan,
+    )
+    .unwrap();
+    let mut laptop = Store::open_dir(&dir.path().join("laptop")).unwrap();
+    let opened = thamdinh_core::hq::plan::import_plan(&mut laptop, &plan).unwrap();
+    assert_eq!(opened.campaign_id, hq.campaign);
+    assert_eq!(
+        opened.key_id, summary.key_id,
+        "the HQ key id to compare by phone"
+    );
+    let hq_units: Vec<_> = hq.store.units(&hq.campaign).unwrap();
+    assert_eq!(
+        laptop.units(&hq.campaign).unwrap(),
+        hq_units,
+        "same ids, codes, groups"
+    );
+    assert!(
+        thamdinh_core::hq::plan::import_plan(&mut laptop, &plan).is_err(),
+        "opened once"
+    );
+    // A byte changed in the plan: refused.
+    let mut entries = read_zip(&std::fs::read(&plan).unwrap());
+    let i = entries
+        .iter()
+        .position(|e| e.name.ends_with(b"data/plan.json"))
+        .unwrap();
+    entries[i].data = String::from_utf8(entries[i].data.clone())
+        .unwrap()
+        .replacen("Xã A", "Xã Z", 1)
+        .into_bytes();
+    let bad = dir.path().join("bad.zip");
+    std::fs::write(&bad, write_zip(&entries)).unwrap();
+    let mut other = Store::open_in_memory().unwrap();
+    assert!(thamdinh_core::hq::plan::import_plan(&mut other, &bad).is_err());
+
+    // Scored on the laptop, the bundle names the plan and lands in HQ's campaign by id.
+    let unit = laptop
+        .units(&hq.campaign)
+        .unwrap()
+        .into_iter()
+        .find(|u| u.code == "X1")
+        .unwrap();
+    let v = laptop
+        .create_visit(&unit.id, "14/10/2025", "", &[])
+        .unwrap();
+    let set = laptop.visit_set(&v.id).unwrap();
+    let text = format!("code,self,appraised\n{FULL}");
+    laptop
+        .set_scores(&v.id, &score_sheet::parse(&set, text.as_bytes()).unwrap())
+        .unwrap();
+    let b = dir.path().join("b.zip");
+    bundle::export_bundle(
+        &laptop,
+        &[v.id],
+        &key_text,
+        TEST_PASSPHRASE,
+        &b,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let verified = bundle::verify_bundle(
+        &b,
+        &laptop.verification_keys().unwrap(),
+        &bundle::Limits::default(),
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(
+        verified.result.unwrap().campaign.plan_id,
+        Some(summary.plan_id)
+    );
+    hq.trust("delegation");
+    assert_eq!(hq.statuses(&[&b]), [(Imported, "imported".into())]);
+}
