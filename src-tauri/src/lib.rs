@@ -455,14 +455,26 @@ fn link_photo_evidence(
     })
 }
 
+// Typed settings only: no generic setter lets the webview write the trust list or the name
+// recorded in audit entries and signatures.
 #[tauri::command(async)]
-fn get_setting(state: State<'_>, key: String) -> ApiResult<Option<String>> {
-    state.with_store(|s| s.setting(&key))
+fn user_name(state: State<'_>) -> ApiResult<String> {
+    state.with_store(|s| s.user_name())
 }
 
 #[tauri::command(async)]
-fn set_setting(state: State<'_>, key: String, value: String) -> ApiResult<()> {
-    state.with_store(|s| s.set_setting(&key, &value))
+fn set_user_name(state: State<'_>, name: String) -> ApiResult<()> {
+    state.with_store(|s| s.set_user_name(&name))
+}
+
+#[tauri::command(async)]
+fn language(state: State<'_>) -> ApiResult<Option<String>> {
+    state.with_store(|s| s.language())
+}
+
+#[tauri::command(async)]
+fn set_language(state: State<'_>, language: String) -> ApiResult<()> {
+    state.with_store(|s| s.set_language(&language))
 }
 
 #[tauri::command(async)]
@@ -529,22 +541,31 @@ fn export_bundle(
     visit_ids: Vec<String>,
     passphrase: String,
     out: String,
+    overwrite: bool,
 ) -> ApiResult<ExportSummary> {
     use std::sync::atomic::Ordering;
     use tauri::Emitter;
-    let prepared = state.with_store(|s| {
-        let key = s.signing_key_text()?;
-        bundle::prepare_export(s, &visit_ids, &key, &passphrase)
-    })?;
     let out = std::path::PathBuf::from(out);
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(thamdinh_core::Error::from)?;
-    }
+    let prepared = state.with_store(|s| {
+        let key_path = s.signing_key_path()?;
+        bundle::export::check_target(&out, overwrite, &[&key_path])?;
+        let key = s.signing_key_text()?;
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        bundle::prepare_export(s, &visit_ids, &key, &passphrase, &out)
+    })?;
     state.cancel_bundle.store(false, Ordering::Relaxed);
-    let visit_key = prepared.visit_key().to_string();
+    let bundle_id = prepared.bundle_id().to_string();
     let progress = throttled_progress(&app);
-    let summary = bundle::write_bundle(prepared, &out, &progress, &state.cancel_bundle)?;
-    state.with_store(|s| bundle::record_bundle(s, &visit_key, &summary))?;
+    let summary = match bundle::write_bundle(prepared, &out, &progress, &state.cancel_bundle) {
+        Ok(summary) => summary,
+        Err(e) => {
+            state.with_store(|s| bundle::release_reservation(s, &bundle_id))?;
+            return Err(e.into());
+        }
+    };
+    state.with_store(|s| bundle::record_bundle(s, &summary))?;
     let _ = app.emit(
         "bundle-progress",
         BundleProgress {
@@ -677,8 +698,10 @@ pub fn run() {
             set_photo_caption,
             link_photo,
             link_photo_evidence,
-            get_setting,
-            set_setting,
+            user_name,
+            set_user_name,
+            language,
+            set_language,
             signing_key,
             create_signing_key,
             save_public_key,

@@ -50,7 +50,7 @@ try {
     const baseTimes = [];
     for (let i = 0; i < edits; i++) {
       const t0 = performance.now();
-      await window.__TAURI_INTERNALS__.invoke("get_setting", { key: "language" });
+      await window.__TAURI_INTERNALS__.invoke("language");
       await frame();
       baseTimes.push(performance.now() - t0);
     }

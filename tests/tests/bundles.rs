@@ -83,10 +83,20 @@ fn rejections_name_the_entry() {
 }
 
 struct Exported {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     store: thamdinh_core::store::Store,
     visit: String,
     out_dir: PathBuf,
+}
+
+impl Exported {
+    fn store_dir(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    fn store_path(&self) -> PathBuf {
+        self.store_dir().join(thamdinh_core::store::DB_FILE)
+    }
 }
 
 fn exported() -> (Exported, bundle::ExportSummary) {
@@ -97,7 +107,7 @@ fn exported() -> (Exported, bundle::ExportSummary) {
     let summary = export(&store, &visit, &out_dir.join("b1.zip")).unwrap();
     (
         Exported {
-            _dir: dir,
+            dir,
             store,
             visit,
             out_dir,
@@ -163,7 +173,7 @@ fn the_signer_is_the_laptop_user_else_the_key_owner() {
     let (x, first) = exported();
     let v = verify(Path::new(&first.file), &Limits::default()).unwrap();
     assert_eq!(v.signer_name, x.store.actor().unwrap());
-    x.store.set_setting("user_name", "").unwrap();
+    x.store.set_user_name("").unwrap();
     let second = export(&x.store, &x.visit, &x.out_dir.join("b2.zip")).unwrap();
     let v = verify(Path::new(&second.file), &Limits::default()).unwrap();
     assert_eq!(
@@ -180,6 +190,62 @@ fn re_export_is_the_next_revision_and_supersedes_the_last() {
     assert_eq!(second.supersedes.as_deref(), Some(first.bundle_id.as_str()));
     let v = verify(Path::new(&second.file), &Limits::default()).unwrap();
     assert_eq!((v.revision, v.supersedes), (2, Some(first.bundle_id)));
+}
+
+#[test]
+fn a_reserved_revision_is_never_reused_and_concurrent_exports_get_distinct_ones() {
+    let (x, first) = exported();
+    // An export that died after reserving (a kill between the rename and the record, say).
+    let out = x.out_dir.join("died.zip");
+    let prepared = bundle::prepare_export(
+        &x.store,
+        std::slice::from_ref(&x.visit),
+        &test_key("delegation"),
+        TEST_PASSPHRASE,
+        &out,
+    )
+    .unwrap();
+    assert_eq!(prepared.bundle_id().len(), 36);
+    drop(prepared);
+    let reserved: (u32, String) = rusqlite::Connection::open(x.store_path())
+        .unwrap()
+        .query_row(
+            "SELECT revision, file FROM bundle WHERE state = 'reserved'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        reserved,
+        (2, out.display().to_string()),
+        "recorded before any write"
+    );
+    let next = export(&x.store, &x.visit, &x.out_dir.join("b3.zip")).unwrap();
+    assert_eq!(next.revision, 3, "revision 2 is reported, never reused");
+    assert_ne!(next.supersedes.as_deref(), Some(first.bundle_id.as_str()));
+
+    // Two exports of the same visits at once, from two connections to the same store.
+    let dir = x.store_dir();
+    let visit = x.visit.clone();
+    let outs: Vec<PathBuf> = (0..4)
+        .map(|i| x.out_dir.join(format!("c{i}.zip")))
+        .collect();
+    let revisions: Vec<u32> = std::thread::scope(|s| {
+        let handles: Vec<_> = outs
+            .iter()
+            .map(|out| {
+                let (dir, visit) = (dir.clone(), visit.clone());
+                s.spawn(move || {
+                    let store = thamdinh_core::store::Store::open_dir(&dir).unwrap();
+                    export(&store, &visit, out).unwrap().revision
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut sorted = revisions.clone();
+    sorted.sort();
+    assert_eq!(sorted, [4, 5, 6, 7], "distinct revisions: {revisions:?}");
 }
 
 #[test]

@@ -264,7 +264,7 @@ fn a_fork_counts_neither_side_until_the_officer_chooses() {
     let b = field.dir.path().join("b.zip");
     bundle::export_bundle(
         &twin,
-        &[v.clone()],
+        std::slice::from_ref(&v),
         &field.key,
         TEST_PASSPHRASE,
         &b,

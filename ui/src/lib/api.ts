@@ -65,8 +65,10 @@ export const api = {
   linkEvidence: (visitId: string, evidenceId: string, code: string, linked: boolean) =>
     call<VisitView>("link_evidence", { visitId, evidenceId, code, linked }),
   auditLog: (visitId: string, code: string | null) => call<AuditEntry[]>("audit_log", { visitId, code }),
-  getSetting: (key: string) => call<string | null>("get_setting", { key }),
-  setSetting: (key: string, value: string) => call<null>("set_setting", { key, value }),
+  userName: () => call<string>("user_name"),
+  setUserName: (name: string) => call<null>("set_user_name", { name }),
+  language: () => call<string | null>("language"),
+  setLanguage: (language: string) => call<null>("set_language", { language }),
 };
 
 /** Photo commands; images come back as raw JPEG bytes. */
@@ -91,7 +93,8 @@ export const bundleApi = {
   checklist: (visitIds: string[]) => call<ExportCheck[]>("export_checklist", { visitIds }),
   defaultPath: (visitIds: string[]) => call<string>("default_bundle_path", { visitIds }),
   exportDir: () => call<string>("export_dir"),
-  export: (visitIds: string[], passphrase: string, out: string) => call<ExportSummary>("export_bundle", { visitIds, passphrase, out }),
+  export: (visitIds: string[], passphrase: string, out: string, overwrite: boolean) =>
+    call<ExportSummary>("export_bundle", { visitIds, passphrase, out, overwrite }),
   cancel: () => call<null>("cancel_bundle"),
   verify: (path: string) => call<VerifyReport>("verify_bundle", { path }),
   trustedKeys: () => call<TrustedKeyEntry[]>("trusted_keys"),

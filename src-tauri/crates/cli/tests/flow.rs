@@ -192,3 +192,144 @@ fn key_new_export_and_verify() {
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["rejected"]["code"], "untrusted-signer");
 }
+
+/// The contract of the issue, end to end through the binary: a delegation's laptop and Sở Nội vụ,
+/// each with its own data dir.
+#[test]
+fn field_to_hq_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let (field, hq) = (dir.path().join("field"), dir.path().join("hq"));
+    let set = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cmd/data/sample.json");
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.display().to_string()
+    };
+    let units = file("units.csv", "code,name,type\nX1,Xã A,xã\nX2,Xã B,xã\n");
+    let new_campaign = |data: &std::path::Path| {
+        let (ok, out, err) = thamdinh(
+            data,
+            &[
+                "campaign",
+                "new",
+                "--name",
+                "CCHC 2025",
+                "--year",
+                "2025",
+                "--province",
+                "Hà Tĩnh",
+                "--group",
+                "Xã",
+                "--set",
+                set,
+            ],
+        );
+        assert!(ok, "{err}");
+        let id = out.trim().to_string();
+        let (ok, _, err) = thamdinh(data, &["unit", "import", "--campaign", &id, &units]);
+        assert!(ok, "{err}");
+        id
+    };
+    let (c_field, c_hq) = (new_campaign(&field), new_campaign(&hq));
+    let (ok, visit, err) = thamdinh(
+        &field,
+        &[
+            "visit",
+            "new",
+            "--campaign",
+            &c_field,
+            "--unit",
+            "X1",
+            "--date",
+            "14/10/2025",
+        ],
+    );
+    assert!(ok, "{err}");
+    let visit = visit.trim().to_string();
+    let bad = file("bad.csv", "code,self,appraised\n1.1.1,50,60\n2.1,20,abc\n");
+    let (ok, _, err) = thamdinh(&field, &["visit", "score", "--visit", &visit, &bad]);
+    assert!(
+        !ok && err.contains("line 2") && err.contains("line 3"),
+        "{err}"
+    );
+    let scores = file(
+        "scores.csv",
+        "code,self,appraised,reason\n1.1.1,50,45,thiếu văn bản\n1.1.2,NA,NA,không phát sinh\n1.1.3,8,8\n2.1,20,18,chậm\n2.2,,15\n",
+    );
+    let (ok, out, err) = thamdinh(&field, &["visit", "score", "--visit", &visit, &scores]);
+    assert!(ok && out.contains("86/98 (87,76 %)"), "{out}{err}");
+    assert!(thamdinh(&field, &["visit", "lock", "--visit", &visit]).0);
+    let (ok, _, err) = thamdinh(
+        &field,
+        &["visit", "unlock", "--visit", &visit, "--reason", " "],
+    );
+    assert!(!ok, "unlock needs a reason: {err}");
+
+    let key = dir.path().join("k.key").display().to_string();
+    let pass = "correct horse battery";
+    assert!(thamdinh_env(&field, &["key", "new", "--out", &key], pass).0);
+    let out = dir.path().join("b.zip").display().to_string();
+    let export = |args: &[&str]| {
+        let mut a = vec!["bundle", "export", "--visit", &visit, "--key", &key];
+        a.extend_from_slice(args);
+        thamdinh_env(&field, &a, pass)
+    };
+    assert!(export(&["--out", &out]).0);
+    let (ok, _, err) = export(&["--out", &out]);
+    assert!(
+        !ok && err.contains("--force"),
+        "an existing file is not overwritten: {err}"
+    );
+    let (ok, _, err) = export(&["--out", &key, "--force"]);
+    assert!(!ok && err.contains("khóa"), "never onto the key: {err}");
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .starts_with("untrusted comment")
+    );
+
+    let pubkey = format!("{key}.pub");
+    let (ok, _, err) = thamdinh(&hq, &["hq", "trust", "add", &pubkey, "--name", "Đoàn 1"]);
+    assert!(ok, "{err}");
+    let (ok, lines, err) = thamdinh(&hq, &["hq", "import", &out, &out, "--json"]);
+    assert!(ok, "{err}");
+    let outcomes: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(outcomes[0]["status"], "imported");
+    assert_eq!(outcomes[1]["status"], "duplicate");
+    for o in &outcomes {
+        for field in ["file", "status", "code", "message"] {
+            assert!(o[field].is_string(), "{o}");
+        }
+    }
+    let (ok, json, err) = thamdinh(&hq, &["hq", "results", "--campaign", &c_hq, "--json"]);
+    assert!(ok, "{err}");
+    let units: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+    let x1 = units.iter().find(|u| u["code"] == "X1").unwrap();
+    assert_eq!(
+        (
+            &x1["points"],
+            &x1["max"],
+            &x1["index"],
+            &x1["rank"],
+            &x1["group"]
+        ),
+        (
+            &"86".into(),
+            &"98".into(),
+            &"87.76".into(),
+            &1.into(),
+            &"xa".into()
+        )
+    );
+    let x2 = units.iter().find(|u| u["code"] == "X2").unwrap();
+    assert!(x2["rank"].is_null() && x2["status"] == "missing", "{x2}");
+    let xlsx = dir.path().join("p.xlsx");
+    let (ok, _, err) = thamdinh(&hq, &["hq", "results", "--xlsx", xlsx.to_str().unwrap()]);
+    assert!(
+        ok && std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
+        "{err}"
+    );
+}

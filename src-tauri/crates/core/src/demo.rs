@@ -42,8 +42,8 @@ pub fn create_demo(store: &mut Store, set: &str) -> Result<Visit> {
         "Chuyên viên Sở Tư pháp",
         "secretary",
     )?;
-    if store.setting("user_name")?.is_none() {
-        store.set_setting("user_name", "Trần Thị Bình")?;
+    if store.setting(crate::store::USER_NAME)?.is_none() {
+        store.set_setting(crate::store::USER_NAME, "Trần Thị Bình")?;
     }
     let units = [
         ("XA001", "Xã Thạch Lạc", "xa", Some((18.3583, 105.8877))),

@@ -155,6 +155,8 @@ const MIGRATIONS: &[&str] = &[
     DELETE FROM setting WHERE key = 'trusted_keys';
     ALTER TABLE unit ADD COLUMN unit_group TEXT NOT NULL DEFAULT '';
     ALTER TABLE campaign ADD COLUMN plan_id TEXT;
+    -- An export reserves its revision before writing ('reserved'), then is 'written'.
+    ALTER TABLE bundle ADD COLUMN state TEXT NOT NULL DEFAULT 'written';
     ALTER TABLE campaign ADD COLUMN plan_key_id TEXT;
     -- Every bundle received at HQ, kept as history; which one counts is computed from chains.
     CREATE TABLE hq_bundle (
@@ -221,6 +223,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE TRIGGER hq_audit_append_only_delete BEFORE DELETE ON hq_audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 ];
+
+/// The setting holding the name of the person using this laptop (audit author, bundle signer).
+pub const USER_NAME: &str = "user_name";
+/// The setting holding the UI language.
+pub const LANGUAGE: &str = "language";
+pub const LANGUAGES: [&str; 2] = ["vi", "en"];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -418,7 +426,40 @@ impl Store {
             .optional()?)
     }
 
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<()> {
+    /// The name of the person using this laptop, as set (empty when not set).
+    pub fn user_name(&self) -> Result<String> {
+        Ok(self.setting(USER_NAME)?.unwrap_or_default())
+    }
+
+    /// Sets who uses this laptop (the audit author and bundle signer): one line, at most 120
+    /// characters.
+    pub fn set_user_name(&self, name: &str) -> Result<()> {
+        let name = crate::bundle::keys::one_line(name);
+        if name.chars().count() > 120 {
+            return Err(Error::InvalidValue(
+                "tên người dùng quá dài (tối đa 120 ký tự)".into(),
+            ));
+        }
+        self.set_setting(USER_NAME, name.trim())
+    }
+
+    /// The UI language (`vi` or `en`), if chosen.
+    pub fn language(&self) -> Result<Option<String>> {
+        Ok(self
+            .setting(LANGUAGE)?
+            .filter(|l| LANGUAGES.contains(&l.as_str())))
+    }
+
+    pub fn set_language(&self, language: &str) -> Result<()> {
+        if !LANGUAGES.contains(&language) {
+            return Err(Error::InvalidValue(format!(
+                "ngôn ngữ không hỗ trợ: {language} (vi, en)"
+            )));
+        }
+        self.set_setting(LANGUAGE, language)
+    }
+
+    pub(crate) fn set_setting(&self, key: &str, value: &str) -> Result<()> {
         self.conn.execute(
             "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             params![key, value],

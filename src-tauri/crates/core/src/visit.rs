@@ -350,7 +350,7 @@ impl Store {
     /// Who is using this laptop: the name recorded in every audit entry.
     pub fn actor(&self) -> Result<String> {
         Ok(self
-            .setting("user_name")?
+            .setting(crate::store::USER_NAME)?
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "(chưa đặt tên)".into()))
     }

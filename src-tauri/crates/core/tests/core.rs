@@ -431,7 +431,7 @@ fn upgrade_from_v1_equals_fresh_schema_and_keeps_data() {
         upgraded.campaigns().unwrap()[0].name,
         "Thẩm định CCHC 2025 — khối xã"
     );
-    upgraded.set_setting("language", "en").unwrap();
+    upgraded.set_language("en").unwrap();
     assert_eq!(upgraded.setting("language").unwrap().as_deref(), Some("en"));
 }
 

@@ -10,7 +10,7 @@ use thamdinh_core::{Error, builtin};
 fn setup() -> (tempfile::TempDir, Store, String) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_dir(dir.path()).unwrap();
-    store.set_setting("user_name", "Trần Thị Bình").unwrap();
+    store.set_user_name("Trần Thị Bình").unwrap();
     let c = store
         .create_campaign(&NewCampaign {
             name: "Đợt 2025",

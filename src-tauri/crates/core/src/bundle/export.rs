@@ -56,18 +56,35 @@ fn visit_key(visit_ids: &[String]) -> String {
     ids.join(",")
 }
 
-/// Opens the key (a wrong passphrase fails here, before any work) and gathers the payload.
-/// The revision is the next of the series of bundles this store exported for the same visits.
+/// Opens the key (a wrong passphrase fails here, before any work), reserves the revision and
+/// gathers the payload, all in one write transaction: two exports of the same visits never take
+/// the same number (the second waits for the first's reservation), and the payload and its audit
+/// log are one snapshot. The reservation (`state = 'reserved'`, the target file) is recorded
+/// before anything is written, so a bundle at `out` is never unknown to the store; a revision
+/// reserved by an export that then died is reported, never reused.
 pub fn prepare_export(
     store: &Store,
     visit_ids: &[String],
     secret_key_text: &str,
     passphrase: &str,
+    out: &Path,
 ) -> Result<PreparedExport> {
     let (secret_key, key) = super::keys::open_secret_key(secret_key_text, passphrase)?;
     let visit_key = visit_key(visit_ids);
-    let previous: Option<(String, u32)> = store
-        .conn
+    let signer = SignerDoc {
+        key_id: key.key_id,
+        // Who uses this laptop; else the name the key was made for (`key new --name`).
+        name: match store.setting(crate::store::USER_NAME)? {
+            Some(n) if !n.trim().is_empty() => n,
+            _ => super::keys::secret_key_label(secret_key_text).unwrap_or(store.actor()?),
+        },
+    };
+    let tx = store.conn.unchecked_transaction().and_then(|tx| {
+        // Upgrade to a write lock at once (BEGIN IMMEDIATE on a borrowed connection).
+        tx.execute("UPDATE bundle SET state = state WHERE 0", [])?;
+        Ok(tx)
+    })?;
+    let previous: Option<(String, u32)> = tx
         .query_row(
             "SELECT id, revision FROM bundle WHERE visit_ids = ?1 ORDER BY revision DESC LIMIT 1",
             [&visit_key],
@@ -79,16 +96,23 @@ pub fn prepare_export(
         revision: previous.as_ref().map_or(1, |p| p.1 + 1),
         supersedes: previous.map(|p| p.0),
         created_at: now(),
-        signer: SignerDoc {
-            key_id: key.key_id,
-            // Who uses this laptop; else the name the key was made for (`key new --name`).
-            name: match store.setting("user_name")? {
-                Some(n) if !n.trim().is_empty() => n,
-                _ => super::keys::secret_key_label(secret_key_text).unwrap_or(store.actor()?),
-            },
-        },
+        signer,
     };
+    tx.execute(
+        "INSERT INTO bundle (id, visit_ids, revision, supersedes, signer_key_id, file, created_at, state)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved')",
+        params![
+            identity.bundle_id,
+            visit_key,
+            identity.revision,
+            identity.supersedes,
+            identity.signer.key_id,
+            out.display().to_string(),
+            now()
+        ],
+    )?;
     let payload = store.bundle_payload(visit_ids, identity)?;
+    tx.commit()?;
     let c = &payload.result.campaign;
     let source_organization = if c.delegation.name.trim().is_empty() {
         c.name.clone()
@@ -103,24 +127,21 @@ pub fn prepare_export(
     })
 }
 
-/// Remembers a written bundle so the next export of the same visits is its next revision.
-pub fn record_bundle(
-    store: &Store,
-    prepared_visit_key: &str,
-    summary: &ExportSummary,
-) -> Result<()> {
+/// Marks a reserved export as written, once the file is in place.
+pub fn record_bundle(store: &Store, summary: &ExportSummary) -> Result<()> {
     store.conn.execute(
-        "INSERT INTO bundle (id, visit_ids, revision, supersedes, signer_key_id, file, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            summary.bundle_id,
-            prepared_visit_key,
-            summary.revision,
-            summary.supersedes,
-            summary.signer_key_id,
-            summary.file,
-            now()
-        ],
+        "UPDATE bundle SET state = 'written', file = ?2 WHERE id = ?1",
+        params![summary.bundle_id, summary.file],
+    )?;
+    Ok(())
+}
+
+/// Drops the reservation of an export that failed before writing anything (cancelled, disk
+/// full, a damaged stored file): `write_bundle` leaves no file behind then.
+pub fn release_reservation(store: &Store, bundle_id: &str) -> Result<()> {
+    store.conn.execute(
+        "DELETE FROM bundle WHERE id = ?1 AND state = 'reserved'",
+        [bundle_id],
     )?;
     Ok(())
 }
@@ -136,16 +157,27 @@ pub fn export_bundle(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<ExportSummary> {
-    let prepared = prepare_export(store, visit_ids, secret_key_text, passphrase)?;
-    let key = prepared.visit_key.clone();
-    let summary = write_bundle(prepared, out, progress, cancel)?;
-    record_bundle(store, &key, &summary)?;
-    Ok(summary)
+    let prepared = prepare_export(store, visit_ids, secret_key_text, passphrase, out)?;
+    let bundle_id = prepared.bundle_id().to_string();
+    match write_bundle(prepared, out, progress, cancel) {
+        Ok(summary) => {
+            record_bundle(store, &summary)?;
+            Ok(summary)
+        }
+        Err(e) => {
+            release_reservation(store, &bundle_id)?;
+            Err(e)
+        }
+    }
 }
 
 impl PreparedExport {
     pub fn visit_key(&self) -> &str {
         &self.visit_key
+    }
+
+    pub fn bundle_id(&self) -> &str {
+        &self.payload.result.bundle_id
     }
 }
 

@@ -13,8 +13,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 pub use export::{
-    ExportSummary, PreparedExport, export_bundle, prepare_export, record_bundle, sign_tag_manifest,
-    write_bundle,
+    ExportSummary, PreparedExport, export_bundle, prepare_export, record_bundle,
+    release_reservation, sign_tag_manifest, write_bundle,
 };
 pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
 pub use verify::{Limits, Signers, TrustedKey, VerifiedBundle, verify_bundle, verify_contents};

@@ -98,6 +98,9 @@ pub(crate) struct LeafRow {
     pub na_reason: String,
 }
 
+/// Per unit code: each counted bundle covering it (id) with its leaves for that unit.
+pub(crate) type LeavesByUnit = BTreeMap<String, Vec<(String, Vec<LeafRow>)>>;
+
 const BUNDLE_COLUMNS: &str = "id, file_sha256, campaign_id, chain, revision, supersedes, signer_key_id, signer_name, trusted, review_reason, imported_at";
 
 fn bundle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HqBundle> {
@@ -236,7 +239,7 @@ impl Store {
     pub(crate) fn counted_leaves(
         &self,
         campaign_id: &str,
-    ) -> Result<(Vec<HqBundle>, BTreeMap<String, Vec<(String, Vec<LeafRow>)>>)> {
+    ) -> Result<(Vec<HqBundle>, LeavesByUnit)> {
         let bundles = self.hq_bundles(campaign_id)?;
         let mut by_unit: BTreeMap<String, Vec<(String, Vec<LeafRow>)>> = BTreeMap::new();
         let mut stmt = self.conn.prepare(

@@ -29,9 +29,10 @@ pub fn column_letter(mut i: usize) -> String {
 }
 
 /// The first sheet's name and rows (1-based row numbers), from XLSX or CSV bytes.
-fn read_sheet(
-    bytes: &[u8],
-) -> std::result::Result<(String, Vec<(usize, Vec<String>)>), Vec<String>> {
+/// A sheet's name and its rows, each with its 1-based row number.
+type Sheet = (String, Vec<(usize, Vec<String>)>);
+
+fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<String>> {
     if bytes.starts_with(b"PK\x03\x04") {
         use calamine::Reader;
         let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))

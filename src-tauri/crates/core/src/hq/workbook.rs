@@ -79,7 +79,7 @@ impl Store {
         let sheet = book.add_worksheet();
         sheet.set_name("Tổng hợp").map_err(xlsx)?;
         sheet
-            .write_string_with_format(0, 0, &format!("{} — {}", campaign.name, set.title), &bold)
+            .write_string_with_format(0, 0, format!("{} — {}", campaign.name, set.title), &bold)
             .map_err(xlsx)?;
         let mut titles: Vec<String> = ["STT", "Mã", "Đơn vị", "Nhóm"].map(String::from).to_vec();
         titles.extend(set.areas.iter().map(|a| format!("{}. {}", a.code, a.title)));
@@ -131,7 +131,7 @@ impl Store {
                 .set_name(sheet_name(&format!("{}. {}", area.code, area.title)))
                 .map_err(xlsx)?;
             sheet
-                .write_string_with_format(0, 0, &format!("{}. {}", area.code, area.title), &bold)
+                .write_string_with_format(0, 0, format!("{}. {}", area.code, area.title), &bold)
                 .map_err(xlsx)?;
             let mut titles: Vec<String> = ["Mã", "Đơn vị"].map(String::from).to_vec();
             titles.extend(
