@@ -43,11 +43,14 @@ node_modules/.package-lock.json: package-lock.json package.json ui/package.json 
 tauri-driver:
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 
-# bagit.py, the stock BagIt validator the bundle tests compare with (PyPI only).
+# bagit.py, the stock BagIt validator the bundle tests compare with, and openpyxl (PyPI only).
 validators: apt
 	@command -v bagit.py >/dev/null || python3 -m pip install --quiet --user bagit 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages bagit
 	@command -v bagit.py >/dev/null || { echo "bagit.py is installed but not on PATH: add $$(python3 -m site --user-base)/bin to PATH."; exit 1; }
+	@# openpyxl reads the workbooks back in the tests, as a person's spreadsheet program would.
+	@python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install --quiet --user openpyxl 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages openpyxl
 
 deps: check-tools apt npm
 
@@ -74,7 +77,7 @@ fixtures:
 test-ui: npm
 	npm run test --workspace ui
 
-e2e: app tauri-driver
+e2e: app tauri-driver validators
 	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" npm test --workspace tests/e2e
 
 # Regenerates the TypeScript types from the Rust types (ts-rs writes them during `cargo test`).

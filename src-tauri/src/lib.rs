@@ -3,6 +3,8 @@
 //! runs off the main thread.
 use std::sync::Mutex;
 
+mod hq;
+
 use serde::{Deserialize, Serialize};
 use thamdinh_core::audit::AuditEntry;
 use thamdinh_core::builtin::{self, SetSummary};
@@ -61,26 +63,28 @@ impl From<thamdinh_core::Error> for ApiError {
     }
 }
 
-fn invalid(lines: Vec<String>) -> ApiError {
+pub(crate) fn invalid(lines: Vec<String>) -> ApiError {
     ApiError {
         code: ErrorCode::Invalid,
         message: lines.join("\n"),
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// The store, or why it could not be opened (shown by the UI instead of crashing).
-struct AppState {
+pub(crate) struct AppState {
     store: Result<Mutex<Store>, ApiError>,
     /// Set by `cancel_ingest` to stop a running photo ingest before its next file.
     cancel_ingest: std::sync::atomic::AtomicBool,
     /// Set by `cancel_bundle` to stop a running bundle export or verification.
     cancel_bundle: std::sync::atomic::AtomicBool,
+    /// Set by `cancel_hq` to stop an import of bundles before the next one.
+    cancel_hq: std::sync::atomic::AtomicBool,
 }
 
 impl AppState {
-    fn with_store<T>(
+    pub(crate) fn with_store<T>(
         &self,
         f: impl FnOnce(&mut Store) -> thamdinh_core::Result<T>,
     ) -> ApiResult<T> {
@@ -92,7 +96,7 @@ impl AppState {
     }
 }
 
-type State<'a> = tauri::State<'a, AppState>;
+pub(crate) type State<'a> = tauri::State<'a, AppState>;
 
 /// A criteria set with its totals (no values entered yet: points 0, maxima as defined).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -647,7 +651,8 @@ fn add_trusted_key(
     state.with_store(|s| {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| thamdinh_core::Error::NotFound(format!("không đọc được {path}: {e}")))?;
-        s.add_trusted_key(&text, &label)?;
+        // At Sở Nội vụ, bundles this key signed that wait in quarantine are counted now.
+        s.hq_trust_add(&text, &label)?;
         s.trusted_keys()
     })
 }
@@ -668,6 +673,7 @@ pub fn run() {
             .map_err(ApiError::from),
         cancel_ingest: Default::default(),
         cancel_bundle: Default::default(),
+        cancel_hq: Default::default(),
     };
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
@@ -713,7 +719,17 @@ pub fn run() {
             verify_bundle,
             trusted_keys,
             add_trusted_key,
-            remove_trusted_key
+            remove_trusted_key,
+            hq::hq_import,
+            hq::cancel_hq,
+            hq::hq_bundles,
+            hq::hq_conflicts,
+            hq::hq_resolve,
+            hq::hq_choose_fork,
+            hq::hq_results,
+            hq::hq_save_workbook,
+            hq::hq_survey,
+            hq::hq_revoke_key
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Thẩm Định window");

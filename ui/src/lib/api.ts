@@ -22,8 +22,13 @@ import type { ExportSummary } from "./bindings/ExportSummary";
 import type { KeyInfo } from "./bindings/KeyInfo";
 import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
+import type { Conflict } from "./bindings/Conflict";
+import type { HqBundle } from "./bindings/HqBundle";
+import type { ImportOutcome } from "./bindings/ImportOutcome";
+import type { UnitResult } from "./bindings/UnitResult";
 
 export type { IngestReport, Photo };
+export type { Conflict, HqBundle, ImportOutcome, UnitResult };
 export type { ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
@@ -102,6 +107,21 @@ export const bundleApi = {
   removeTrustedKey: (keyId: string) => call<TrustedKeyEntry[]>("remove_trusted_key", { keyId }),
 };
 
+/** Sở Nội vụ's Tổng hợp workspace (an import reports `hq-progress`). */
+export const hqApi = {
+  import: (paths: string[]) => call<ImportOutcome[]>("hq_import", { paths }),
+  cancel: () => call<null>("cancel_hq"),
+  bundles: (campaignId: string) => call<HqBundle[]>("hq_bundles", { campaignId }),
+  conflicts: (campaignId: string) => call<Conflict[]>("hq_conflicts", { campaignId }),
+  resolve: (campaignId: string, unit: string, code: string, value: string, reason: string) =>
+    call<Conflict[]>("hq_resolve", { campaignId, unit, code, value, reason }),
+  chooseFork: (bundleId: string, reason: string) => call<null>("hq_choose_fork", { bundleId, reason }),
+  results: (campaignId: string) => call<UnitResult[]>("hq_results", { campaignId }),
+  saveWorkbook: (campaignId: string, out: string) => call<string>("hq_save_workbook", { campaignId, out }),
+  survey: (campaignId: string, path: string) => call<number>("hq_survey", { campaignId, path }),
+  revokeKey: (keyId: string, reason: string) => call<number>("hq_revoke_key", { keyId, reason }),
+};
+
 /** Native open/save dialogs (they only return paths; the backend reads and writes). `null` when
  * the person closes the dialog. */
 export const pick = {
@@ -110,6 +130,8 @@ export const pick = {
   folder: async (): Promise<string | null> => (await dialog.open({ directory: true })) ?? null,
   open: async (name: string, extension: string): Promise<string | null> =>
     (await dialog.open({ filters: [{ name, extensions: [extension] }] })) ?? null,
+  openMany: async (name: string, extensions: string[]): Promise<string[] | null> =>
+    (await dialog.open({ multiple: true, filters: [{ name, extensions }] })) ?? null,
   save: async (defaultPath: string, name: string, extension: string): Promise<string | null> =>
     (await dialog.save({ defaultPath, filters: [{ name, extensions: [extension] }] })) ?? null,
 };

@@ -2,6 +2,7 @@
 //!
 //! Modules: [`keys`] (minisign keys), [`keyring`] (this laptop's key and trust list), [`result`] (what the payload says), [`export`] (writing a
 //! bundle), [`verify`] (reading one without trusting it).
+pub mod codes;
 pub mod consistency;
 pub mod export;
 pub mod keyring;

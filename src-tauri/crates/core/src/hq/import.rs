@@ -49,6 +49,8 @@ pub struct ImportOutcome {
     pub code: String,
     /// Vietnamese, for people.
     pub message: String,
+    /// The verifier's own words for a refusal (particulars, partly English); empty otherwise.
+    pub detail: String,
     pub bundle_id: Option<String>,
     /// The entry of the bundle a refusal names, if any.
     pub entry: Option<String>,
@@ -61,6 +63,7 @@ impl ImportOutcome {
             status,
             code: code.into(),
             message,
+            detail: String::new(),
             bundle_id: None,
             entry: None,
         }
@@ -177,7 +180,13 @@ pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Res
         Ok(v) => v,
         Err(r) if r.code == "cancelled" => return Err(Error::Cancelled),
         Err(r) => {
-            let mut o = refused(&r.code, r.message.clone());
+            let what = crate::bundle::codes::rejection_vi(&r.code);
+            let message = match r.entry.as_str() {
+                "" => what.to_string(),
+                entry => format!("{what} — {entry}"),
+            };
+            let mut o = refused(&r.code, message);
+            o.detail = r.message;
             o.entry = Some(r.entry).filter(|e| !e.is_empty());
             return Ok(o);
         }

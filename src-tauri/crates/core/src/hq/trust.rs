@@ -76,8 +76,9 @@ impl Store {
                 Err(r) => ImportOutcome {
                     file: file.display().to_string(),
                     status: ImportStatus::Refused,
+                    message: crate::bundle::codes::rejection_vi(&r.code).to_string(),
                     code: r.code,
-                    message: r.message,
+                    detail: r.message,
                     bundle_id: Some(id),
                     entry: Some(r.entry),
                 },

@@ -1,0 +1,188 @@
+//! Every code a bundle can be refused with, written once, with what it means for people in
+//! Vietnamese and English (the spec lists the same table). The verifier's own message adds the
+//! particulars; screens that must speak one language show these.
+pub const REJECTION_CODES: &[(&str, &str, &str)] = &[
+    ("io", "không đọc được tệp", "the file cannot be read"),
+    (
+        "damaged-archive",
+        "tệp zip hỏng hoặc bị cắt cụt",
+        "damaged or truncated zip file",
+    ),
+    (
+        "too-many-entries",
+        "gói có quá nhiều mục",
+        "too many entries",
+    ),
+    (
+        "duplicate-name",
+        "hai mục trong gói trùng tên",
+        "two entries with the same name",
+    ),
+    ("bad-name", "tên mục không hợp lệ", "invalid entry name"),
+    (
+        "path-traversal",
+        "tên mục trèo ra ngoài thư mục (..)",
+        "an entry name climbs out with ..",
+    ),
+    (
+        "absolute-path",
+        "tên mục là đường dẫn tuyệt đối",
+        "an absolute entry name",
+    ),
+    (
+        "backslash",
+        "tên mục dùng dấu \\",
+        "a backslash in an entry name",
+    ),
+    ("encrypted-entry", "mục bị mã hóa", "an encrypted entry"),
+    (
+        "bad-compression",
+        "phương thức nén không được hỗ trợ",
+        "unsupported compression",
+    ),
+    ("symlink", "mục là liên kết tượng trưng", "a symlink entry"),
+    (
+        "name-collision",
+        "hai tên mục trùng nhau khi chuẩn hóa",
+        "entry names collide",
+    ),
+    (
+        "bad-layout",
+        "gói không nằm trong đúng một thư mục gốc",
+        "not one top-level bag folder",
+    ),
+    (
+        "entry-too-large",
+        "một mục vượt quá kích thước cho phép",
+        "an entry is too large",
+    ),
+    (
+        "total-too-large",
+        "tổng dung lượng vượt quá giới hạn",
+        "the total size is too large",
+    ),
+    (
+        "missing-file",
+        "thiếu tệp bắt buộc",
+        "a required file is missing",
+    ),
+    (
+        "not-a-bag",
+        "không phải túi BagIt 1.0",
+        "not a BagIt 1.0 bag",
+    ),
+    (
+        "bad-bag-info",
+        "bag-info.txt thiếu hoặc sai trường",
+        "bag-info.txt is missing a field or wrong",
+    ),
+    (
+        "newer-format",
+        "gói định dạng mới hơn: hãy cập nhật ứng dụng",
+        "a newer format: update the app",
+    ),
+    (
+        "unexpected-file",
+        "có tệp không thuộc định dạng gói",
+        "a file outside the format",
+    ),
+    ("missing-signature", "gói không có chữ ký", "no signature"),
+    (
+        "bad-signature",
+        "chữ ký không hợp lệ",
+        "the signature does not verify",
+    ),
+    (
+        "untrusted-signer",
+        "người ký không nằm trong danh sách tin cậy",
+        "the signer is not trusted",
+    ),
+    (
+        "unlisted-tag-file",
+        "tệp thẻ không được chữ ký bảo vệ",
+        "a tag file the signature does not cover",
+    ),
+    ("bad-manifest", "manifest sai", "a bad manifest"),
+    (
+        "hash-mismatch",
+        "nội dung đã bị thay đổi sau khi ký (SHA-256 không khớp)",
+        "content changed after signing",
+    ),
+    (
+        "missing-payload",
+        "thiếu tệp dữ liệu có trong manifest",
+        "a payload file is missing",
+    ),
+    (
+        "unlisted-payload",
+        "tệp dữ liệu không có trong manifest",
+        "a payload file is not listed",
+    ),
+    (
+        "oxum-mismatch",
+        "Payload-Oxum không khớp nội dung",
+        "Payload-Oxum does not match",
+    ),
+    ("bad-json", "JSON không đọc được", "unreadable JSON"),
+    (
+        "non-canonical-json",
+        "JSON không ở dạng chuẩn",
+        "JSON not in canonical form",
+    ),
+    ("duplicate-key", "JSON có khóa trùng", "duplicate JSON key"),
+    (
+        "bad-result",
+        "result.json sai hoặc không khớp gói đã ký",
+        "result.json is wrong or does not match the signed bag",
+    ),
+    (
+        "bad-criteria",
+        "bộ tiêu chí trong gói không hợp lệ",
+        "the criteria set in the bundle is invalid",
+    ),
+    ("bad-audit", "nhật ký sửa đổi sai", "a bad audit log"),
+    (
+        "audit-broken",
+        "chuỗi băm của nhật ký bị đứt",
+        "the audit log's hash chain is broken",
+    ),
+    (
+        "unreferenced-payload",
+        "có tệp dữ liệu không được result.json nhắc tới",
+        "a payload file nothing refers to",
+    ),
+    (
+        "inconsistent-result",
+        "kết quả không khớp với chính nội dung của gói",
+        "the result does not follow from the bundle's own content",
+    ),
+    ("cancelled", "đã hủy", "cancelled"),
+];
+
+/// What a refusal code means, in Vietnamese (the code itself when unknown).
+pub fn rejection_vi(code: &str) -> &str {
+    REJECTION_CODES
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(code, |(_, vi, _)| vi)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every code the verifier can produce is in the table: read from the verifier's source.
+    #[test]
+    fn every_code_of_the_verifier_is_in_the_table() {
+        let source = include_str!("verify.rs");
+        let mut missing = Vec::new();
+        for (i, _) in source.match_indices("reject(") {
+            let rest = source[i + 7..].trim_start();
+            if let Some(code) = rest.strip_prefix('"').and_then(|r| r.split('"').next())
+                && !code.is_empty()
+                && !super::REJECTION_CODES.iter().any(|(c, _, _)| *c == code)
+            {
+                missing.push(code.to_string());
+            }
+        }
+        assert!(missing.is_empty(), "codes without a message: {missing:?}");
+    }
+}

@@ -1,0 +1,113 @@
+//! Commands of the Tổng hợp workspace (Sở Nội vụ): each takes the state, calls one core function
+//! and maps the error.
+use serde::Serialize;
+use thamdinh_core::hq::import::{ImportOutcome, import_bundles};
+use thamdinh_core::hq::merge::{Conflict, HqBundle};
+use thamdinh_core::hq::results::UnitResult;
+use ts_rs::TS;
+
+use crate::{ApiResult, State};
+
+/// Progress of an import: bundles done out of all.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct HqProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+/// Imports the bundles at `paths` (files or folders a person picked or dropped), reporting
+/// `hq-progress`; stops before the next bundle when cancelled.
+#[tauri::command(async)]
+pub fn hq_import(
+    app: tauri::AppHandle,
+    state: State<'_>,
+    paths: Vec<String>,
+) -> ApiResult<Vec<ImportOutcome>> {
+    use tauri::Emitter;
+    let paths: Vec<std::path::PathBuf> = paths.iter().map(std::path::PathBuf::from).collect();
+    state
+        .cancel_hq
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let progress = |done: usize, total: usize| {
+        let _ = app.emit(
+            "hq-progress",
+            HqProgress {
+                done: done as u32,
+                total: total as u32,
+            },
+        );
+    };
+    state.with_store(|s| import_bundles(s, &paths, &progress, &state.cancel_hq))
+}
+
+#[tauri::command]
+pub fn cancel_hq(state: State<'_>) {
+    state
+        .cancel_hq
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[tauri::command(async)]
+pub fn hq_bundles(state: State<'_>, campaign_id: String) -> ApiResult<Vec<HqBundle>> {
+    state.with_store(|s| s.hq_bundles(&campaign_id))
+}
+
+#[tauri::command(async)]
+pub fn hq_conflicts(state: State<'_>, campaign_id: String) -> ApiResult<Vec<Conflict>> {
+    state.with_store(|s| s.hq_conflicts(&campaign_id))
+}
+
+#[tauri::command(async)]
+pub fn hq_resolve(
+    state: State<'_>,
+    campaign_id: String,
+    unit: String,
+    code: String,
+    value: String,
+    reason: String,
+) -> ApiResult<Vec<Conflict>> {
+    state.with_store(|s| {
+        s.hq_resolve(&campaign_id, &unit, &code, &value, &reason)?;
+        s.hq_conflicts(&campaign_id)
+    })
+}
+
+#[tauri::command(async)]
+pub fn hq_choose_fork(state: State<'_>, bundle_id: String, reason: String) -> ApiResult<()> {
+    state.with_store(|s| s.choose_fork(&bundle_id, &reason))
+}
+
+#[tauri::command(async)]
+pub fn hq_results(state: State<'_>, campaign_id: String) -> ApiResult<Vec<UnitResult>> {
+    state.with_store(|s| s.hq_results(&campaign_id))
+}
+
+/// Writes the province workbook to the path the person chose in the save dialog.
+#[tauri::command(async)]
+pub fn hq_save_workbook(state: State<'_>, campaign_id: String, out: String) -> ApiResult<String> {
+    state.with_store(|s| {
+        let bytes = s.hq_workbook(&campaign_id)?;
+        thamdinh_core::evidence::write_atomic(std::path::Path::new(&out), &bytes)?;
+        Ok(out)
+    })
+}
+
+/// Imports a survey sheet the person picked; every bad cell is listed, nothing written then.
+#[tauri::command(async)]
+pub fn hq_survey(state: State<'_>, campaign_id: String, path: String) -> ApiResult<u32> {
+    let bytes = std::fs::read(&path).map_err(thamdinh_core::Error::from)?;
+    let name = std::path::Path::new(&path)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    state
+        .with_store(|s| s.hq_import_survey(&campaign_id, &bytes, &name))?
+        .map(|n| n as u32)
+        .map_err(crate::invalid)
+}
+
+#[tauri::command(async)]
+pub fn hq_revoke_key(state: State<'_>, key_id: String, reason: String) -> ApiResult<u32> {
+    state.with_store(|s| s.hq_trust_revoke(&key_id, &reason).map(|n| n as u32))
+}

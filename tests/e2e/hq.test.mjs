@@ -1,0 +1,154 @@
+// Sở Nội vụ's Tổng hợp workspace on the real app: two delegations' bundles (made with the CLI on
+// their own data dirs) disagree on one leaf; a folder of them is imported, the disagreement is
+// decided, the ranking and charts appear, and the province workbook is read back by openpyxl.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { root, shotsDir, startApp } from "./harness.mjs";
+
+const cli = join(root, "target/debug/thamdinh");
+const set = join(root, "src-tauri/crates/cli/tests/cmd/data/sample.json");
+const pass = "mật khẩu của đoàn";
+
+function thamdinh(dataDir, args) {
+  return execFileSync(cli, ["--data-dir", dataDir, ...args], { encoding: "utf8", env: { ...process.env, THAMDINH_PASSPHRASE: pass } }).trim();
+}
+
+/** A campaign with three communes, as Sở Nội vụ and each delegation create it. */
+function campaign(dataDir, work) {
+  const id = thamdinh(dataDir, ["campaign", "new", "--name", "Thẩm định CCHC 2025 — khối xã", "--year", "2025", "--province", "Hà Tĩnh", "--set", set]);
+  thamdinh(dataDir, ["unit", "import", "--campaign", id, join(work, "units.csv")]);
+  return id;
+}
+
+/** A delegation: scores `sheets` (unit → CSV body), signs with its own key, exports one bundle. */
+function delegation(work, name, sheets) {
+  const dir = join(work, name);
+  const id = campaign(dir, work);
+  const visits = Object.entries(sheets).map(([unit, body]) => {
+    const visit = thamdinh(dir, ["visit", "new", "--campaign", id, "--unit", unit, "--date", "14/10/2025"]);
+    writeFileSync(join(work, `${name}-${unit}.csv`), `code,self,appraised,reason\n${body}`);
+    thamdinh(dir, ["visit", "score", "--visit", visit, join(work, `${name}-${unit}.csv`)]);
+    return visit;
+  });
+  const key = join(work, `${name}.key`);
+  thamdinh(dir, ["key", "new", "--out", key, "--name", name]);
+  const out = join(work, `${name}.zip`);
+  thamdinh(dir, ["bundle", "export", ...visits.flatMap((v) => ["--visit", v]), "--key", key, "--out", out]);
+  return { pub: `${key}.pub`, bundle: out };
+}
+
+describe("Tổng hợp: import, decide, rank, workbook", () => {
+  let app;
+  let browser;
+  let workbook;
+
+  before(async () => {
+    const work = mkdtempSync(join(tmpdir(), "thamdinh-hq-"));
+    writeFileSync(join(work, "units.csv"), "code,name,type\nX1,Xã Thạch Lạc,xã\nX2,Xã Đồng Tiến,xã\nX3,Xã Cẩm Bình,xã\n");
+    const full = "1.1.1,50,50\n1.1.2,2,2\n1.1.3,8,8\n2.1,20,20\n2.2,,20\n";
+    const d1 = delegation(work, "doan-1", {
+      X1: full.replace("2.1,20,20", "2.1,20,18,chậm báo cáo"),
+      X2: full.replace("1.1.1,50,50", "1.1.1,50,40,thiếu kế hoạch"),
+    });
+    const d2 = delegation(work, "doan-2", { X1: full.replace("2.1,20,20", "2.1,20,15,chậm hai kỳ") });
+    const hqDir = mkdtempSync(join(tmpdir(), "thamdinh-e2e-hq-"));
+    campaign(hqDir, work);
+    thamdinh(hqDir, ["hq", "trust", "add", d1.pub, "--name", "Đoàn 1"]);
+    thamdinh(hqDir, ["hq", "trust", "add", d2.pub, "--name", "Đoàn 2"]);
+    const usb = join(work, "usb");
+    mkdirSync(usb);
+    copyFileSync(d1.bundle, join(usb, "doan-1.zip"));
+    copyFileSync(d2.bundle, join(usb, "doan-2.zip"));
+    writeFileSync(join(usb, "hong.zip"), "không phải tệp zip");
+    app = await startApp({ dataDir: hqDir });
+    browser = app.browser;
+    app.usb = usb;
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  const el = (id) => browser.$(`[data-testid="${id}"]`);
+
+  it("imports a folder: one line per bundle with its outcome", async () => {
+    await el("campaign-card").waitForDisplayed({ timeout: 15000 });
+    await el("campaign-card").click();
+    await el("open-hq").waitForDisplayed({ timeout: 5000 });
+    await el("open-hq").click();
+    await el("hq-path").waitForDisplayed({ timeout: 5000 });
+    await el("hq-path").setValue(app.usb);
+    await el("hq-import").click();
+    await el("hq-outcomes").waitForDisplayed({ timeout: 20000 });
+    const rows = await browser.$$('[data-testid="hq-outcome"]');
+    const statuses = [];
+    for (let i = 0; i < rows.length; i++) statuses.push(await rows[i].getAttribute("data-status"));
+    assert.deepEqual(statuses, ["imported", "conflict", "refused"]);
+    const text = await el("hq-outcomes").getText();
+    assert.match(text, /đã nhập 2 phiếu \(X1, X2\)/);
+    assert.match(text, /1 tiêu chí chấm khác với đoàn khác: X1 2\.1/);
+    assert.match(text, /tệp zip hỏng/);
+    assert.doesNotMatch(text, /\b(imported|refused|damaged)\b/, "no English on the Vietnamese screen");
+    await browser.saveScreenshot(join(shotsDir, "hq-import.png"));
+  });
+
+  it("keeps the disputed unit unranked until the officer decides, with a reason", async () => {
+    const x1 = browser.$('[data-testid="hq-result"][data-code="X1"]');
+    assert.equal(await x1.$('[data-testid="hq-rank"]').getText(), "—");
+    assert.match(await x1.getText(), /chưa thống nhất/);
+    const conflict = browser.$('[data-testid="hq-conflict"][data-code="2.1"]');
+    assert.match(await conflict.getText(), /18[\s\S]*doan-1[\s\S]*15[\s\S]*doan-2/);
+    await conflict.$('[data-testid="hq-resolve-value"]').setValue("16,5");
+    await conflict.$('[data-testid="hq-resolve-reason"]').setValue("Đối chiếu hồ sơ gốc: chậm một kỳ");
+    await conflict.$('[data-testid="hq-resolve"]').click();
+    await conflict.$('[data-testid="hq-resolved"]').waitForDisplayed({ timeout: 5000 });
+    assert.match(await conflict.$('[data-testid="hq-resolved"]').getText(), /16,5/);
+    await browser.waitUntil(async () => (await x1.$('[data-testid="hq-rank"]').getText()) === "01/02", { timeout: 5000 });
+    // 50 + 2 + 8 + 16,5 + 20 = 96,5 / 100; X2: 40 + 2 + 8 + 20 + 20 = 90.
+    assert.equal(await x1.$('[data-testid="hq-index"]').getText(), "96,50 %");
+    const x2 = browser.$('[data-testid="hq-result"][data-code="X2"]');
+    assert.equal(await x2.$('[data-testid="hq-rank"]').getText(), "02/02");
+    assert.match(await browser.$('[data-testid="hq-result"][data-code="X3"]').getText(), /chưa có kết quả/);
+    await el("hq-chart").scrollIntoView();
+    assert.match(await el("hq-chart").getText(), /1\. Xã Thạch Lạc[\s\S]*96,50 %[\s\S]*2\. Xã Đồng Tiến[\s\S]*90,00 %/);
+    await browser.saveScreenshot(join(shotsDir, "hq-ranking.png"));
+  });
+
+  it("writes the province workbook that a real reader opens with numbers as numbers", async () => {
+    workbook = join(app.dataDir, "exports", "tong-hop-2025.xlsx");
+    await el("hq-workbook-path").scrollIntoView();
+    assert.equal(await el("hq-workbook-path").getValue(), workbook);
+    await el("hq-save-workbook").click();
+    await el("hq-notice").waitForDisplayed({ timeout: 10000 });
+    assert.ok(existsSync(workbook));
+    const read = execFileSync(
+      "python3",
+      [
+        "-c",
+        `import openpyxl, json, sys
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["Tổng hợp"]
+rows = [[c.value for c in r] for r in ws.iter_rows(min_row=4)]
+x1 = next(r for r in rows if r[1] == "X1")
+conf = wb["Xung đột"]
+print(json.dumps({"sheets": wb.sheetnames, "x1": x1, "format": ws.cell(row=4 + rows.index(x1), column=9).number_format,
+  "conflict": [c.value for c in conf[2]]}, ensure_ascii=False))`,
+        workbook,
+      ],
+      { encoding: "utf8" },
+    );
+    const book = JSON.parse(read);
+    assert.deepEqual(book.sheets.slice(0, 1), ["Tổng hợp"]);
+    for (const s of ["Điểm trừ", "Xung đột", "Nguồn"]) assert.ok(book.sheets.includes(s), s);
+    // STT, Mã, Đơn vị, Nhóm, areas 1 and 2, total, max, index, rank, band.
+    assert.deepEqual(book.x1.slice(1, 11), ["X1", "Xã Thạch Lạc", "xa", 60, 36.5, 96.5, 100, 96.5, 1, "Xuất sắc"]);
+    assert.equal(book.format, "0.00");
+    assert.equal(book.conflict[1], "2.1");
+    assert.equal(book.conflict[3], 16.5);
+    assert.equal(book.conflict[4], "Đối chiếu hồ sơ gốc: chậm một kỳ");
+  });
+});
