@@ -175,6 +175,12 @@ const MIGRATIONS: &[&str] = &[
         imported_at TEXT NOT NULL
     );
     CREATE INDEX hq_bundle_campaign ON hq_bundle (campaign_id, chain);
+    CREATE TABLE hq_bundle_unit (
+        bundle_id TEXT NOT NULL REFERENCES hq_bundle(id),
+        unit_code TEXT NOT NULL,
+        PRIMARY KEY (bundle_id, unit_code)
+    ) WITHOUT ROWID;
+    CREATE INDEX hq_bundle_unit_code ON hq_bundle_unit (unit_code);
     CREATE TABLE hq_leaf (
         bundle_id TEXT NOT NULL REFERENCES hq_bundle(id),
         unit_code TEXT NOT NULL,

@@ -14,7 +14,11 @@ code: string,
 /**
  * Vietnamese, for people.
  */
-message: string, bundle_id: string | null, 
+message: string, 
+/**
+ * The verifier's own words for a refusal (particulars, partly English); empty otherwise.
+ */
+detail: string, bundle_id: string | null, 
 /**
  * The entry of the bundle a refusal names, if any.
  */

@@ -328,18 +328,12 @@ fn record(
                     l.na_reason
                 ])?;
             }
-            if v.leaves.is_empty() {
-                // A visit with nothing scored still covers its unit.
-                insert.execute(params![
-                    result.bundle_id,
-                    v.unit.code,
-                    "",
-                    None::<String>,
-                    None::<String>,
-                    "",
-                    ""
-                ])?;
-            }
+        }
+        let mut covers = tx.prepare(
+            "INSERT OR IGNORE INTO hq_bundle_unit (bundle_id, unit_code) VALUES (?1, ?2)",
+        )?;
+        for v in &result.visits {
+            covers.execute(params![result.bundle_id, v.unit.code])?;
         }
     }
     let field = format!("revision {}", result.revision);
@@ -372,12 +366,12 @@ pub(crate) fn classify(
     file: &Path,
 ) -> Result<ImportOutcome> {
     use ImportStatus::*;
-    let bundles = store.hq_bundles(campaign_id)?;
+    let units: Vec<String> = result.visits.iter().map(|v| v.unit.code.clone()).collect();
+    let bundles = store.hq_bundles_for(campaign_id, &units)?;
     let me = bundles
         .iter()
         .find(|b| b.id == result.bundle_id)
         .ok_or_else(|| Error::NotFound(format!("gói {}", result.bundle_id)))?;
-    let units: Vec<&str> = result.visits.iter().map(|v| v.unit.code.as_str()).collect();
     let o = |status, code: &str, message: String| ImportOutcome::new(file, status, code, message);
     Ok(match &me.role {
         Role::Quarantined => o(
@@ -410,13 +404,9 @@ pub(crate) fn classify(
         ),
         Role::Counted => {
             let conflicts: Vec<_> = store
-                .hq_conflicts(campaign_id)?
+                .conflicts_in(campaign_id, super::merge::Scope::Units(&units))?
                 .into_iter()
-                .filter(|c| {
-                    c.resolution.is_none()
-                        && units.contains(&c.unit.as_str())
-                        && c.sides.iter().any(|s| s.bundle_id == me.id)
-                })
+                .filter(|c| c.resolution.is_none() && c.sides.iter().any(|s| s.bundle_id == me.id))
                 .collect();
             if conflicts.is_empty() {
                 let replaced = me

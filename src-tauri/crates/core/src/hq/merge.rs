@@ -98,6 +98,13 @@ pub(crate) struct LeafRow {
     pub na_reason: String,
 }
 
+/// Which bundles to look at: all of a campaign, or the chains covering some units.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scope<'a> {
+    All,
+    Units(&'a [String]),
+}
+
 /// Per unit code: each counted bundle covering it (id) with its leaves for that unit.
 pub(crate) type LeavesByUnit = BTreeMap<String, Vec<(String, Vec<LeafRow>)>>;
 
@@ -162,23 +169,55 @@ fn assign_roles(bundles: &mut [HqBundle], chosen: &std::collections::HashSet<Str
 impl Store {
     /// Every bundle received for a campaign with its current role, oldest import first.
     pub fn hq_bundles(&self, campaign_id: &str) -> Result<Vec<HqBundle>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {BUNDLE_COLUMNS} FROM hq_bundle WHERE campaign_id = ?1 ORDER BY imported_at, id"
-        ))?;
-        let mut bundles: Vec<HqBundle> = stmt
-            .query_map([campaign_id], bundle_from_row)?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut units: HashMap<String, Vec<String>> = HashMap::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT DISTINCT l.bundle_id, l.unit_code FROM hq_leaf l JOIN hq_bundle b ON b.id = l.bundle_id
-             WHERE b.campaign_id = ?1 ORDER BY l.unit_code",
+        self.bundles_in(campaign_id, Scope::All)
+    }
+
+    /// The bundles of the chains covering `units`, with their roles.
+    pub(crate) fn hq_bundles_for(
+        &self,
+        campaign_id: &str,
+        units: &[String],
+    ) -> Result<Vec<HqBundle>> {
+        self.bundles_in(campaign_id, Scope::Units(units))
+    }
+
+    /// The bundles of a campaign, or only those of the chains that cover some units (an import
+    /// looks at its own units only, so importing the n-th bundle does not read the other n − 1).
+    fn bundles_in(&self, campaign_id: &str, scope: Scope<'_>) -> Result<Vec<HqBundle>> {
+        let mut bundles: Vec<HqBundle> = match scope {
+            Scope::All => self
+                .conn
+                .prepare_cached(&format!(
+                    "SELECT {BUNDLE_COLUMNS} FROM hq_bundle WHERE campaign_id = ?1"
+                ))?
+                .query_map([campaign_id], bundle_from_row)?
+                .collect::<rusqlite::Result<_>>()?,
+            Scope::Units(units) => {
+                let mut stmt = self.conn.prepare_cached(&format!(
+                    "SELECT {BUNDLE_COLUMNS} FROM hq_bundle WHERE campaign_id = ?1 AND chain IN (
+                        SELECT b.chain FROM hq_bundle_unit u JOIN hq_bundle b ON b.id = u.bundle_id
+                        WHERE u.unit_code = ?2 AND b.campaign_id = ?1)"
+                ))?;
+                let mut out: Vec<HqBundle> = Vec::new();
+                for unit in units {
+                    for b in stmt.query_map(params![campaign_id, unit], bundle_from_row)? {
+                        let b = b?;
+                        if !out.iter().any(|o| o.id == b.id) {
+                            out.push(b);
+                        }
+                    }
+                }
+                out
+            }
+        };
+        bundles.sort_by(|a, b| (&a.imported_at, &a.id).cmp(&(&b.imported_at, &b.id)));
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT unit_code FROM hq_bundle_unit WHERE bundle_id = ?1 ORDER BY unit_code",
         )?;
-        for row in stmt.query_map([campaign_id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))? {
-            let (bundle, unit) = row?;
-            units.entry(bundle).or_default().push(unit);
-        }
         for b in &mut bundles {
-            b.units = units.remove(&b.id).unwrap_or_default();
+            b.units = stmt
+                .query_map([&b.id], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
         }
         let chosen = self.fork_choices(campaign_id)?;
         assign_roles(&mut bundles, &chosen);
@@ -187,11 +226,12 @@ impl Store {
 
     fn fork_choices(&self, campaign_id: &str) -> Result<std::collections::HashSet<String>> {
         Ok(self
-            .hq_log(campaign_id)?
-            .into_iter()
-            .filter(|e| e.action == "choose_fork")
-            .map(|e| e.code)
-            .collect())
+            .conn
+            .prepare_cached(
+                "SELECT code FROM hq_audit WHERE campaign_id = ?1 AND action = 'choose_fork'",
+            )?
+            .query_map([campaign_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// The officer chooses one bundle of a fork to count; recorded with the reason.
@@ -239,37 +279,37 @@ impl Store {
     pub(crate) fn counted_leaves(
         &self,
         campaign_id: &str,
+        scope: Scope<'_>,
     ) -> Result<(Vec<HqBundle>, LeavesByUnit)> {
-        let bundles = self.hq_bundles(campaign_id)?;
-        let mut by_unit: BTreeMap<String, Vec<(String, Vec<LeafRow>)>> = BTreeMap::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT unit_code, code, self_assessed, appraised, deduction_reason, na_reason
-             FROM hq_leaf WHERE bundle_id = ?1 ORDER BY unit_code, code",
+        let bundles = self.bundles_in(campaign_id, scope)?;
+        let mut by_unit: LeavesByUnit = BTreeMap::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT code, self_assessed, appraised, deduction_reason, na_reason
+             FROM hq_leaf WHERE bundle_id = ?1 AND unit_code = ?2 ORDER BY code",
         )?;
         for b in bundles.iter().filter(|b| b.role == Role::Counted) {
-            let rows = stmt.query_map([&b.id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    LeafRow {
-                        bundle_id: b.id.clone(),
-                        code: r.get(1)?,
-                        self_assessed: r.get(2)?,
-                        appraised: r.get(3)?,
-                        deduction_reason: r.get(4)?,
-                        na_reason: r.get(5)?,
-                    },
-                ))
-            })?;
-            let mut per_unit: BTreeMap<String, Vec<LeafRow>> = BTreeMap::new();
-            for row in rows {
-                let (unit, leaf) = row?;
-                per_unit.entry(unit).or_default().push(leaf);
-            }
             for unit in &b.units {
+                if let Scope::Units(wanted) = scope
+                    && !wanted.contains(unit)
+                {
+                    continue;
+                }
+                let leaves = stmt
+                    .query_map(params![b.id, unit], |r| {
+                        Ok(LeafRow {
+                            bundle_id: b.id.clone(),
+                            code: r.get(0)?,
+                            self_assessed: r.get(1)?,
+                            appraised: r.get(2)?,
+                            deduction_reason: r.get(3)?,
+                            na_reason: r.get(4)?,
+                        })
+                    })?
+                    .collect::<rusqlite::Result<_>>()?;
                 by_unit
                     .entry(unit.clone())
                     .or_default()
-                    .push((b.id.clone(), per_unit.remove(unit).unwrap_or_default()));
+                    .push((b.id.clone(), leaves));
             }
         }
         Ok((bundles, by_unit))
@@ -301,7 +341,15 @@ impl Store {
     /// the officer made one. Leaves with equal values, or scored on one side only, are not
     /// conflicts.
     pub fn hq_conflicts(&self, campaign_id: &str) -> Result<Vec<Conflict>> {
-        let (bundles, by_unit) = self.counted_leaves(campaign_id)?;
+        self.conflicts_in(campaign_id, Scope::All)
+    }
+
+    pub(crate) fn conflicts_in(
+        &self,
+        campaign_id: &str,
+        scope: Scope<'_>,
+    ) -> Result<Vec<Conflict>> {
+        let (bundles, by_unit) = self.counted_leaves(campaign_id, scope)?;
         let resolutions = self.resolutions(campaign_id)?;
         let info: HashMap<&str, &HqBundle> = bundles.iter().map(|b| (b.id.as_str(), b)).collect();
         let mut out = Vec::new();

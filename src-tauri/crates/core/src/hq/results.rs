@@ -121,7 +121,7 @@ impl Store {
     pub fn hq_merged(&self, campaign_id: &str) -> Result<BTreeMap<String, MergedUnit>> {
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
-        let (_, by_unit) = self.counted_leaves(campaign_id)?;
+        let (_, by_unit) = self.counted_leaves(campaign_id, super::merge::Scope::All)?;
         let resolutions = self.resolutions(campaign_id)?;
         let survey = self.hq_survey_points(campaign_id)?;
         let parse = |t: &Option<String>| t.as_deref().and_then(|t| Entry::parse(t).ok().flatten());

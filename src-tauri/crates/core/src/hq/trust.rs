@@ -51,6 +51,7 @@ impl Store {
                 Err(_) => {
                     // The signature does not hold with the real key: it was never counted; drop it.
                     tx.execute("DELETE FROM hq_leaf WHERE bundle_id = ?1", [&id])?;
+                    tx.execute("DELETE FROM hq_bundle_unit WHERE bundle_id = ?1", [&id])?;
                     tx.execute("DELETE FROM hq_bundle WHERE id = ?1", [&id])?;
                 }
             }
