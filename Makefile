@@ -97,7 +97,8 @@ BENCH_APT := imagemagick libvips-tools openssl bc time unzip
 bench: app tauri-driver validators
 	@missing=$$(for p in $(BENCH_APT); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; fi
-	cargo bench --locked -p thamdinh-core
+	cargo bench --locked -p thamdinh-core --bench criteria
+	cargo bench --locked -p thamdinh-core --bench hq
 	bash src-tauri/crates/core/benches/photos.sh
 	bash src-tauri/crates/core/benches/bundles.sh
 	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-scoring.mjs

@@ -189,17 +189,17 @@ fn main() -> ExitCode {
     }
 }
 
-/// Runs the photo pipeline into `dir`, printing one JSON line per file; returns the photos
-/// stored and whether any file failed.
-fn ingest_and_print(
+/// Runs the photo pipeline into `dir`; returns the photos stored, one JSON line per file (to
+/// print once what they report is true) and whether any file failed.
+fn ingest_lines(
     dir: &Path,
     files: &[PathBuf],
     workers: usize,
-) -> Result<(Vec<thamdinh_core::photo::PhotoMeta>, bool)> {
+) -> Result<(Vec<thamdinh_core::photo::PhotoMeta>, Vec<String>, bool)> {
     let files = thamdinh_core::photo::expand_paths(files);
     let cancel = std::sync::atomic::AtomicBool::new(false);
     let results = thamdinh_core::photo::ingest_all(dir, &files, workers, &cancel, &|_, _| {});
-    let (mut metas, mut failed) = (Vec::new(), false);
+    let (mut metas, mut lines, mut failed) = (Vec::new(), Vec::new(), false);
     for (file, result) in files.iter().zip(results) {
         let line = match result {
             Ok(meta) => {
@@ -213,9 +213,9 @@ fn ingest_and_print(
                 serde_json::json!({ "file": file.display().to_string(), "error": e.to_string() })
             }
         };
-        println!("{line}");
+        lines.push(line.to_string());
     }
-    Ok((metas, failed))
+    Ok((metas, lines, failed))
 }
 
 fn exit_code(ok: bool) -> ExitCode {
@@ -316,15 +316,18 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         }
         Command::Photos(PhotosCommand::Ingest { store, jobs, files }) => {
             let workers = jobs.unwrap_or_else(thamdinh_core::photo::default_workers);
-            let (_, failed) = ingest_and_print(&store, &files, workers)?;
+            let (_, lines, failed) = ingest_lines(&store, &files, workers)?;
+            lines.iter().for_each(|l| println!("{l}"));
             Ok(exit_code(!failed))
         }
         Command::Photos(PhotosCommand::Add { visit, files }) => {
             let mut store = open_store(data_dir)?;
             store.ensure_draft(&visit)?;
             let workers = thamdinh_core::photo::default_workers();
-            let (metas, failed) = ingest_and_print(&store.photos_dir()?, &files, workers)?;
+            let (metas, lines, failed) = ingest_lines(&store.photos_dir()?, &files, workers)?;
+            // Success is said only once the photos are committed to the visit.
             store.add_photos(&visit, &metas)?;
+            lines.iter().for_each(|l| println!("{l}"));
             Ok(exit_code(!failed))
         }
         Command::Visit(VisitCommand::List { json }) => {

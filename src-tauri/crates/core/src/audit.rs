@@ -1,6 +1,8 @@
 //! The append-only audit log of a visit. Each entry carries the SHA-256 of the previous entry and
 //! its own hash over its canonical JSON, so any rewrite, removal or reordering shows in
 //! [`Store::verify_audit`]. SQLite triggers refuse UPDATE and DELETE on the table as well.
+use std::collections::HashMap;
+
 use rusqlite::{Transaction, params};
 use serde::Serialize;
 use serde_json::json;
@@ -120,7 +122,31 @@ pub(crate) fn append_to(
             entry.reason, entry.prev_hash, entry.hash
         ],
     )?;
+    if log == Log::Visit {
+        tx.execute(
+            "UPDATE visit SET audit_count = ?2, audit_head = ?3 WHERE id = ?1",
+            params![visit_id, entry.seq, entry.hash],
+        )?;
+    }
     Ok(entry)
+}
+
+/// What a visit's log leads to: the value of each (leaf, field) last written by `set` or `undo`
+/// (None when cleared) and the status after the last `lock` / `unlock`.
+pub fn replay(entries: &[AuditEntry]) -> (HashMap<(String, String), Option<String>>, &'static str) {
+    let mut values = HashMap::new();
+    let mut status = "draft";
+    for e in entries {
+        match e.action.as_str() {
+            "set" | "undo" => {
+                values.insert((e.code.clone(), e.field.clone()), e.new.clone());
+            }
+            "lock" => status = "locked",
+            "unlock" => status = "draft",
+            _ => {}
+        }
+    }
+    (values, status)
 }
 
 impl Store {
@@ -162,9 +188,71 @@ impl Store {
 
     /// Checks the chain: numbering without gaps, each `prev_hash` equal to the previous entry's
     /// hash, each hash equal to the hash of the entry's content. Returns the number of entries.
+    ///
+    /// Then what the chain cannot show by itself: the head anchored in the visit row (count and
+    /// last hash, moved in the same transaction as every entry) must be the log's last entry, so
+    /// deleting the tail shows; and the values and status in the store must be the replay of the
+    /// log, so a value edited in the file behind the app's back shows.
     pub fn verify_audit(&self, visit_id: &str) -> Result<usize> {
         let entries = self.audit(visit_id, None)?;
         verify_chain(visit_id, &entries)?;
+        let broken = |seq: i64, why: String| Error::AuditBroken {
+            visit: visit_id.to_string(),
+            seq,
+            why,
+        };
+        let (count, head, status): (i64, String, String) = self.conn.query_row(
+            "SELECT audit_count, audit_head, status FROM visit WHERE id = ?1",
+            [visit_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        let last = entries.last().map(|e| e.hash.as_str()).unwrap_or_default();
+        if count != entries.len() as i64 || head != last {
+            return Err(broken(
+                count,
+                format!(
+                    "the log has {} entries but its anchored head is entry {count}: entries were removed",
+                    entries.len()
+                ),
+            ));
+        }
+        let (replayed, replayed_status) = replay(&entries);
+        if status != replayed_status {
+            return Err(broken(
+                count,
+                format!("the visit is {status} but its log says {replayed_status}"),
+            ));
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT code, field, value FROM leaf_value WHERE visit_id = ?1")?;
+        let stored: HashMap<(String, String), String> = stmt
+            .query_map([visit_id], |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (key, value) in &stored {
+            if replayed.get(key).cloned().flatten().as_ref() != Some(value) {
+                return Err(broken(
+                    count,
+                    format!(
+                        "{} {} is {value:?} in the store but not in the log: edited outside the app",
+                        key.0, key.1
+                    ),
+                ));
+            }
+        }
+        for (key, value) in &replayed {
+            if let Some(v) = value
+                && stored.get(key) != Some(v)
+            {
+                return Err(broken(
+                    count,
+                    format!(
+                        "{} {}: the log says {v:?} but the store holds something else",
+                        key.0, key.1
+                    ),
+                ));
+            }
+        }
         Ok(entries.len())
     }
 }

@@ -155,6 +155,13 @@ const MIGRATIONS: &[&str] = &[
     DELETE FROM setting WHERE key = 'trusted_keys';
     ALTER TABLE unit ADD COLUMN unit_group TEXT NOT NULL DEFAULT '';
     ALTER TABLE campaign ADD COLUMN plan_id TEXT;
+    -- The head of each visit's audit chain (count, last hash), moved in the same transaction as
+    -- every entry: deleting the tail of the log shows.
+    ALTER TABLE visit ADD COLUMN audit_count INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE visit ADD COLUMN audit_head TEXT NOT NULL DEFAULT '';
+    UPDATE visit SET
+        audit_count = (SELECT count(*) FROM audit a WHERE a.visit_id = visit.id),
+        audit_head = coalesce((SELECT hash FROM audit a WHERE a.visit_id = visit.id ORDER BY seq DESC LIMIT 1), '');
     -- An export reserves its revision before writing ('reserved'), then is 'written'.
     ALTER TABLE bundle ADD COLUMN state TEXT NOT NULL DEFAULT 'written';
     ALTER TABLE campaign ADD COLUMN plan_key_id TEXT;
@@ -224,6 +231,7 @@ const MIGRATIONS: &[&str] = &[
         hash TEXT NOT NULL,
         PRIMARY KEY (campaign_id, seq)
     );
+    CREATE INDEX hq_audit_action ON hq_audit (campaign_id, action);
     CREATE TRIGGER hq_audit_append_only_update BEFORE UPDATE ON hq_audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER hq_audit_append_only_delete BEFORE DELETE ON hq_audit
@@ -302,12 +310,21 @@ impl Store {
     }
 
     fn init(mut conn: Connection) -> Result<Self> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A store from a newer build is refused before anything writes to it (switching the
+        // journal mode is a write): "left untouched" must be true.
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if found > SCHEMA_VERSION {
+            return Err(Error::DatabaseTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
         // WAL + synchronous=NORMAL: a committed transaction survives a process kill (kill -9);
         // only an OS crash may lose the last commits, never corrupt the file.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
         Ok(Store {
             conn,

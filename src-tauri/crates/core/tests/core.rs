@@ -452,6 +452,11 @@ fn a_database_from_a_newer_build_is_refused_and_left_alone() {
         Ok(_) => panic!("a newer database must be refused"),
     }
     rusqlite_exec(&path, "SELECT * FROM future;"); // still there, untouched
+    let mode: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "delete", "not even switched to WAL");
 }
 
 fn rusqlite_exec(path: &std::path::Path, sql: &str) {

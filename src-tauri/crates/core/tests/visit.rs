@@ -322,6 +322,35 @@ fn evidence_files_are_stored_once_by_hash() {
     assert_eq!(store.evidence(&v).unwrap().len(), 2);
 }
 
+/// Two tamperings the chain alone cannot see: the last entries deleted, a value edited directly.
+#[test]
+fn deleting_the_tail_or_editing_a_value_behind_the_app_is_seen() {
+    for tamper in [
+        "DROP TRIGGER audit_append_only_delete; DELETE FROM audit WHERE seq = 3;",
+        "UPDATE leaf_value SET value = '0' WHERE code = '1.1.2' AND field = 'appraised';",
+        "DELETE FROM leaf_value WHERE code = '1.1.1';",
+        "UPDATE visit SET status = 'locked';",
+    ] {
+        let (dir, mut store, v) = setup();
+        store
+            .set_field(&v, "1.1.1", LeafField::Appraised, "1")
+            .unwrap();
+        store
+            .set_field(&v, "1.1.2", LeafField::Appraised, "0,5")
+            .unwrap();
+        assert_eq!(store.verify_audit(&v).unwrap(), 3);
+        drop(store);
+        let conn = rusqlite::Connection::open(dir.path().join("thamdinh.sqlite3")).unwrap();
+        conn.execute_batch(tamper).unwrap();
+        drop(conn);
+        let store = Store::open_dir(dir.path()).unwrap();
+        match store.verify_audit(&v) {
+            Err(Error::AuditBroken { .. }) => {}
+            other => panic!("{tamper}: must be seen, got {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn unit_import_is_all_or_nothing_and_names_bad_lines() {
     let (_d, mut store, v) = setup();

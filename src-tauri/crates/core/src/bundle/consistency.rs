@@ -110,18 +110,7 @@ fn leaf_scores(set: &CriteriaSet, visit: &VisitDoc) -> Result<Scores, Rejection>
 
 /// The values and status a visit's audit log leads to must be those `result.json` states.
 fn replay(visit: &VisitDoc, entries: &[AuditEntry]) -> Result<(), Rejection> {
-    let mut values: HashMap<(String, String), Option<String>> = HashMap::new();
-    let mut status = "draft";
-    for e in entries {
-        match e.action.as_str() {
-            "set" | "undo" => {
-                values.insert((e.code.clone(), e.field.clone()), e.new.clone());
-            }
-            "lock" => status = "locked",
-            "unlock" => status = "draft",
-            _ => {}
-        }
-    }
+    let (values, status) = crate::audit::replay(entries);
     if visit.status != status {
         return Err(inconsistent(
             visit,
