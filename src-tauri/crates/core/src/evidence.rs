@@ -56,6 +56,39 @@ pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> Result<()> {
     write_via_temp(path, bytes, false)
 }
 
+/// Removes the temp files this app left in `dir` (by their name pattern) when a kill stopped a
+/// write half-way: only those older than an hour, so a write still running in another process
+/// (the CLI beside the app) is never touched. Returns how many were removed.
+pub fn clean_stale_temp_files(dir: &Path) -> usize {
+    const PATTERNS: [(&str, &str); 3] = [
+        (".tmp", ""),
+        (".thamdinh-export-", ".part"),
+        (".thamdinh-import-", ".part"),
+    ];
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let old = |e: &std::fs::DirEntry| {
+        e.metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(3600))
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().to_string();
+            PATTERNS
+                .iter()
+                .any(|(prefix, suffix)| name.starts_with(prefix) && name.ends_with(suffix))
+                && e.file_type().is_ok_and(|t| t.is_file())
+                && old(e)
+        })
+        .filter(|e| std::fs::remove_file(e.path()).is_ok())
+        .count()
+}
+
 fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = path
         .parent()

@@ -479,3 +479,27 @@ fn unit_lists_are_read_from_csv_and_xlsx_with_line_numbers() {
         ["so_ban_nganh", "dac_khu"]
     );
 }
+
+#[test]
+fn stale_temp_files_of_a_killed_write_are_cleaned_on_start_and_only_those() {
+    let dir = tempfile::tempdir().unwrap();
+    let originals = dir.path().join("photos/originals");
+    std::fs::create_dir_all(&originals).unwrap();
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    let make = |name: &str, old: bool| {
+        let f = std::fs::File::create(originals.join(name)).unwrap();
+        if old {
+            f.set_modified(two_hours_ago).unwrap();
+        }
+    };
+    make(".tmpA1b2C3", true);
+    make(".tmpStillWriting", false);
+    make("abc.jpg", true);
+    drop(Store::open_dir(dir.path()).unwrap());
+    let mut left: Vec<String> = std::fs::read_dir(&originals)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    left.sort();
+    assert_eq!(left, [".tmpStillWriting", "abc.jpg"]);
+}
