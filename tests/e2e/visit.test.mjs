@@ -93,6 +93,22 @@ describe("field appraisal", () => {
     assert.equal(await browser.$(`[data-testid="appraised-${first.code}"]`).getText(), vi(cents(first.max_points)));
   });
 
+  it("never turns what was typed into another value: a minus sign or letters are refused", async () => {
+    const first = scored[0];
+    const max = vi(cents(first.max_points));
+    for (const typed of ["-0,5", "abc"]) {
+      await browser.$(`tr[data-code="${first.code}"] td.code`).click();
+      await typeKeys(browser, typed);
+      assert.equal(await browser.$('[data-testid="cell-input"]').getValue(), typed, "the editor holds exactly the keys typed");
+      await browser.keys(["Enter"]);
+      const error = await browser.$('[data-testid="field-error"]');
+      await error.waitForDisplayed({ timeout: 5000 });
+      assert.match(await error.getText(), typed === "abc" ? /không phải là số/ : new RegExp(`điểm phải từ 0 đến ${max}`));
+      await browser.keys(["Escape"]);
+      assert.equal(await browser.$(`[data-testid="appraised-${first.code}"]`).getText(), max, "the stored value is unchanged");
+    }
+  });
+
   it("marks one leaf not applicable", async () => {
     await browser.$('[data-testid="search"]').setValue(na.code);
     await browser.$(`tr[data-code="${na.code}"] td.code`).click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { reuseUnchanged } from "../src/lib/visit";
+import { reuseUnchanged, startsScore } from "../src/lib/visit";
 
 describe("reuseUnchanged", () => {
   const old = {
@@ -35,5 +35,17 @@ describe("reuseUnchanged", () => {
     expect(out.leaves[0]).toBe(old.leaves[0]);
     expect(reuseUnchanged(null, old)).toBe(old);
     expect(reuseUnchanged(old, null)).toBe(null);
+  });
+});
+
+describe("startsScore", () => {
+  const key = (k: string, mods: Partial<KeyboardEvent> = {}) => ({ key: k, ctrlKey: false, altKey: false, metaKey: false, ...mods }) as KeyboardEvent;
+  it("takes every printable key, the minus sign and letters included, so nothing typed is dropped", () => {
+    for (const k of ["-", "0", "1", ",", ".", "n", "N", "a", "x"]) expect(startsScore(key(k))).toBe(true);
+  });
+  it("leaves shortcuts and navigation alone", () => {
+    expect(startsScore(key("z", { ctrlKey: true }))).toBe(false);
+    expect(startsScore(key("1", { altKey: true }))).toBe(false);
+    for (const k of ["ArrowDown", "Enter", "Escape", "Tab", " "]) expect(startsScore(key(k))).toBe(false);
   });
 });

@@ -19,9 +19,11 @@ export function leafMatches(record: LeafRecord | undefined, title: string, code:
   }
 }
 
-/** A key that starts typing a score into the appraised cell: digits, separators, or N (for NA). */
+/** A key that starts typing a score into the appraised cell: any printable character, so the
+ * editor receives exactly the keys typed (a minus sign or a letter included) and the core refuses,
+ * next to the cell, a value that is not allowed — never a silently different one. */
 export function startsScore(e: KeyboardEvent): boolean {
-  return !e.ctrlKey && !e.altKey && !e.metaKey && /^[0-9.,nN]$/.test(e.key);
+  return !e.ctrlKey && !e.altKey && !e.metaKey && e.key.length === 1 && e.key !== " ";
 }
 
 /** Alt+1…9 → tier index 0…8, else null. */
