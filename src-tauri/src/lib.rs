@@ -636,6 +636,12 @@ fn verify_bundle(app: tauri::AppHandle, state: State<'_>, path: String) -> ApiRe
     })
 }
 
+/// Deletes an empty visit started by mistake (audited); a visit with any entry is refused.
+#[tauri::command(async)]
+fn delete_visit(state: State<'_>, visit_id: String) -> ApiResult<()> {
+    state.with_store(|s| s.delete_visit(&visit_id))
+}
+
 #[tauri::command(async)]
 fn trusted_keys(state: State<'_>) -> ApiResult<Vec<TrustedKeyEntry>> {
     state.with_store(|s| s.trusted_keys())
@@ -689,6 +695,7 @@ pub fn run() {
             add_unit,
             import_units,
             create_visit,
+            delete_visit,
             visit_view,
             set_field,
             undo,

@@ -153,4 +153,27 @@ describe("field appraisal", () => {
     assert.match(await browser.$('[data-testid="tab-evidence"]').getText(), /\(1\)/);
     assert.equal(await browser.$(`[data-testid="appraised-${na.code}"]`).getText(), "KAD");
   });
+
+  it("asks before a second visit of a unit, lists both, and deletes only an empty one", async () => {
+    await browser.$(".toolbar button").click(); // back to the campaign
+    const start = browser.$('[data-testid="start-visit-XA01"]');
+    await start.waitForDisplayed({ timeout: 5000 });
+    await start.click();
+    const confirm = browser.$('[data-testid="confirm-visit-XA01"]');
+    await confirm.waitForDisplayed({ timeout: 5000 });
+    assert.match(await confirm.getText(), /vòng thẩm định thứ hai hoặc thẩm định lại/);
+    assert.equal((await browser.$$('[data-testid="visit-of-XA01"]')).length, 1, "nothing created by the first click");
+    await browser.$('[data-testid="confirm-visit-yes"]').click();
+    await browser.$('[data-testid="visit-total-appraised"]').waitForDisplayed({ timeout: 5000 });
+    await browser.$(".toolbar button").click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="visit-of-XA01"]')).length === 2, { timeout: 5000 });
+    await browser.saveScreenshot(join(shotsDir, "campaign-two-visits.png"));
+    // Only the new, empty visit can be deleted; the scored one has no delete button.
+    assert.equal((await browser.$$('[data-testid="delete-visit-XA01"]')).length, 1);
+    await browser.$('[data-testid="delete-visit-XA01"]').click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="visit-of-XA01"]')).length === 1, { timeout: 5000 });
+    await browser.$('[data-testid="open-visit-XA01"]').click();
+    await browser.$('[data-testid="visit-total-appraised"]').waitForDisplayed({ timeout: 5000 });
+    assert.equal(await browser.$('[data-testid="visit-total-appraised"]').getText(), expectedTotal, "the scored visit is the one left");
+  });
 });

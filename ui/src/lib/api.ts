@@ -60,6 +60,7 @@ export const api = {
   createVisit: (unitId: string, date: string, place: string, participants: Participant[]) =>
     call<string>("create_visit", { unitId, date, place, participants }),
   visitView: (id: string) => call<VisitView>("visit_view", { id }),
+  deleteVisit: (visitId: string) => call<null>("delete_visit", { visitId }),
   setField: (visitId: string, code: string, field: LeafField, text: string) =>
     call<VisitView>("set_field", { visitId, code, field, text }),
   undo: (visitId: string) => call<VisitView>("undo", { visitId }),

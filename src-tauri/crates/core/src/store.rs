@@ -162,6 +162,8 @@ const MIGRATIONS: &[&str] = &[
     UPDATE visit SET
         audit_count = (SELECT count(*) FROM audit a WHERE a.visit_id = visit.id),
         audit_head = coalesce((SELECT hash FROM audit a WHERE a.visit_id = visit.id ORDER BY seq DESC LIMIT 1), '');
+    -- A visit started by mistake and never used is deleted by marking it (audited).
+    ALTER TABLE visit ADD COLUMN deleted_at TEXT;
     -- An export reserves its revision before writing ('reserved'), then is 'written'.
     ALTER TABLE bundle ADD COLUMN state TEXT NOT NULL DEFAULT 'written';
     ALTER TABLE campaign ADD COLUMN plan_key_id TEXT;

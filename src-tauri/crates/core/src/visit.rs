@@ -231,6 +231,8 @@ pub struct VisitSummary {
     pub status: VisitStatus,
     pub self_total: scoring::Tally,
     pub appraised_total: scoring::Tally,
+    /// Nothing recorded yet (no value, evidence or photo): the visit may be deleted.
+    pub is_empty: bool,
 }
 
 fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
@@ -529,7 +531,7 @@ impl Store {
     pub fn visit(&self, id: &str) -> Result<Visit> {
         self.conn
             .query_row(
-                &format!("SELECT {VISIT_COLUMNS} FROM visit WHERE id = ?1"),
+                &format!("SELECT {VISIT_COLUMNS} FROM visit WHERE id = ?1 AND deleted_at IS NULL"),
                 [id],
                 visit_from_row,
             )
@@ -541,7 +543,7 @@ impl Store {
     pub fn visits(&self, campaign_id: Option<&str>) -> Result<Vec<VisitSummary>> {
         let mut stmt = self.conn.prepare(
             "SELECT v.id FROM visit v JOIN unit u ON u.id = v.unit_id JOIN campaign c ON c.id = u.campaign_id
-             WHERE ?1 IS NULL OR c.id = ?1 ORDER BY c.year DESC, c.name, u.code, v.visit_date, v.created_at",
+             WHERE (?1 IS NULL OR c.id = ?1) AND v.deleted_at IS NULL ORDER BY c.year DESC, c.name, u.code, v.visit_date, v.created_at",
         )?;
         let ids: Vec<String> = stmt
             .query_map([campaign_id], |r| r.get(0))?
@@ -549,7 +551,9 @@ impl Store {
         ids.iter()
             .map(|id| {
                 let view = self.visit_view(id)?;
+                let is_empty = self.visit_is_empty(id)?;
                 Ok(VisitSummary {
+                    is_empty,
                     id: view.visit.id,
                     campaign_id: view.campaign.id,
                     campaign_name: view.campaign.name,
@@ -563,6 +567,48 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Whether nothing was recorded in a visit (no value, evidence or photo).
+    pub fn visit_is_empty(&self, visit_id: &str) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT NOT EXISTS (SELECT 1 FROM leaf_value WHERE visit_id = ?1)
+                AND NOT EXISTS (SELECT 1 FROM evidence WHERE visit_id = ?1)
+                AND NOT EXISTS (SELECT 1 FROM photo WHERE visit_id = ?1)",
+            [visit_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Deletes a visit started by mistake: only an empty, draft one (marked deleted, audited,
+    /// so its log stays whole); a visit with any entry is refused.
+    pub fn delete_visit(&mut self, visit_id: &str) -> Result<()> {
+        self.ensure_draft(visit_id)?;
+        if !self.visit_is_empty(visit_id)? {
+            return Err(Error::InvalidValue(
+                "buổi thẩm định đã có điểm, tài liệu hoặc ảnh: không thể xóa".into(),
+            ));
+        }
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE visit SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
+            params![visit_id, now()],
+        )?;
+        audit::append(
+            &tx,
+            visit_id,
+            &actor,
+            &Change {
+                action: "delete_visit",
+                reason: "buổi thẩm định trống, tạo nhầm",
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 
     /// The set a visit is scored against (the campaign's, frozen by hash).

@@ -503,3 +503,30 @@ fn stale_temp_files_of_a_killed_write_are_cleaned_on_start_and_only_those() {
     left.sort();
     assert_eq!(left, [".tmpStillWriting", "abc.jpg"]);
 }
+
+#[test]
+fn only_an_empty_draft_visit_can_be_deleted_and_the_deletion_is_audited() {
+    let (_dir, mut store, v) = setup();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "1")
+        .unwrap();
+    assert!(
+        store.delete_visit(&v).is_err(),
+        "a visit with an entry stays"
+    );
+    let unit = store.visit(&v).unwrap().unit_id;
+    let empty = store.create_visit(&unit, "16/10/2025", "", &[]).unwrap();
+    assert!(
+        store
+            .visits(None)
+            .unwrap()
+            .iter()
+            .any(|s| s.id == empty.id && s.is_empty)
+    );
+    store.delete_visit(&empty.id).unwrap();
+    assert!(store.visits(None).unwrap().iter().all(|s| s.id != empty.id));
+    assert!(store.visit(&empty.id).is_err(), "gone for editing");
+    let log = store.audit(&empty.id, None).unwrap();
+    assert_eq!(log.last().unwrap().action, "delete_visit");
+    assert_eq!(store.verify_audit(&empty.id).unwrap(), 2);
+}

@@ -5,4 +5,8 @@ import type { VisitStatus } from "./VisitStatus";
 /**
  * A line of the visits list.
  */
-export type VisitSummary = { id: string, campaign_id: string, campaign_name: string, unit_id: string, unit_code: string, unit_name: string, visit_date: string, status: VisitStatus, self_total: Tally, appraised_total: Tally, };
+export type VisitSummary = { id: string, campaign_id: string, campaign_name: string, unit_id: string, unit_code: string, unit_name: string, visit_date: string, status: VisitStatus, self_total: Tally, appraised_total: Tally, 
+/**
+ * Nothing recorded yet (no value, evidence or photo): the visit may be deleted.
+ */
+is_empty: boolean, };
