@@ -115,7 +115,7 @@ fn bundles(dir: &Path, n: usize) -> (Vec<PathBuf>, String) {
         )
         .unwrap();
     }
-    std::fs::write(&done, "").unwrap();
+    std::fs::write(&done, n.to_string()).unwrap();
     (files, info.pub_file)
 }
 
@@ -147,7 +147,7 @@ fn main() {
         .unwrap_or(1000);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../target/bench-hq");
     let gen_start = Instant::now();
-    let (all, public_key) = bundles(&root.join(format!("bundles-{}", 2 * n)), 2 * n);
+    let (all, public_key) = bundles(&root.join("bundles"), 2 * n);
     let files = &all[..n];
     let size: u64 = files.iter().map(|f| f.metadata().unwrap().len()).sum();
     println!(
