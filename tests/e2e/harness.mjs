@@ -57,6 +57,9 @@ export async function startApp({ dataDir, appRenderer = false } = {}) {
       ...(appRenderer ? {} : { WEBKIT_DISABLE_DMABUF_RENDERER: "0" }),
     },
     stdio: ["ignore", "inherit", "inherit"],
+    // Its own process group, so stopping it also stops an app that a retried session start left
+    // behind (the app holds our stdout: a leftover one would keep the test runner waiting).
+    detached: true,
   });
   await waitForPort(port, 15000);
   const browser = await remote({
@@ -71,8 +74,13 @@ export async function startApp({ dataDir, appRenderer = false } = {}) {
   });
   const stop = async () => {
     await browser.deleteSession().catch(() => {});
-    driver.kill();
-    await new Promise((r) => driver.once("exit", r));
+    const exited = driver.exitCode !== null || driver.signalCode !== null ? Promise.resolve() : new Promise((r) => driver.once("exit", r));
+    try {
+      process.kill(-driver.pid, "SIGTERM");
+    } catch {
+      driver.kill();
+    }
+    await exited;
   };
   return { browser, dataDir, stop };
 }

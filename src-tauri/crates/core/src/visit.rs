@@ -1107,7 +1107,9 @@ pub fn csv_record_line(bytes: &[u8], record: &csv::StringRecord) -> usize {
     bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
 }
 
-fn csv_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
+pub(crate) fn csv_rows(
+    bytes: &[u8],
+) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)

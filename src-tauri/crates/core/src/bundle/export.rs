@@ -329,12 +329,7 @@ pub fn write_bundle(
                 ("bag-info.txt", bag_info.as_bytes()),
                 (MANIFEST, manifest.as_bytes()),
             ];
-            let tag_manifest = manifest_text(
-                &tags
-                    .iter()
-                    .map(|(p, b)| (p.to_string(), sha256_hex(b)))
-                    .collect::<Vec<_>>(),
-            );
+            let tag_manifest = super::manifest_of(&tags);
             let signature = sign_tag_manifest(
                 &secret_key,
                 tag_manifest.as_bytes(),

@@ -68,6 +68,16 @@ pub fn parse_trusted_comment(text: &str) -> Option<(String, u32, String)> {
     Some((id, revision, signer))
 }
 
+/// The manifest of files held in memory (path, bytes): each hashed, then [`manifest_text`].
+pub fn manifest_of(files: &[(&str, &[u8])]) -> String {
+    manifest_text(
+        &files
+            .iter()
+            .map(|(p, b)| (p.to_string(), crate::digest::sha256_hex(b)))
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// One line per file, `<sha256>  <path>`, sorted by path; `%`, CR and LF percent-encoded as
 /// RFC 8493 asks.
 pub fn manifest_text(entries: &[(String, String)]) -> String {

@@ -12,7 +12,7 @@ use minisign::SignatureBox;
 use rusqlite::{TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{BAGIT_TXT, MANIFEST, TAG_MANIFEST, keys, manifest_text};
+use crate::bundle::{BAGIT_TXT, MANIFEST, TAG_MANIFEST, keys, manifest_of};
 use crate::digest::sha256_hex;
 use crate::store::{Store, now};
 use crate::{Error, Result};
@@ -146,12 +146,7 @@ pub fn export_plan(
         (CRITERIA_PATH, &criteria),
         (HQ_KEY_PATH, key.pub_file.as_bytes()),
     ];
-    let manifest = manifest_text(
-        &payload
-            .iter()
-            .map(|(p, b)| (p.to_string(), sha256_hex(b)))
-            .collect::<Vec<_>>(),
-    );
+    let manifest = manifest_of(&payload);
     let bytes: u64 = payload.iter().map(|p| p.1.len() as u64).sum();
     let bag_info = format!(
         "Plan-Id: {}\nPlan-Format: 1\nBagging-Date: {}\nPayload-Oxum: {bytes}.{}\nSource-Organization: Sở Nội vụ {}\n",
@@ -165,12 +160,7 @@ pub fn export_plan(
         ("bag-info.txt", bag_info.as_bytes()),
         (MANIFEST, manifest.as_bytes()),
     ];
-    let tag_manifest = manifest_text(
-        &tags
-            .iter()
-            .map(|(p, b)| (p.to_string(), sha256_hex(b)))
-            .collect::<Vec<_>>(),
-    );
+    let tag_manifest = manifest_of(&tags);
     let signature = minisign::sign(
         None,
         &secret_key,

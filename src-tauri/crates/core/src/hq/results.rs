@@ -289,17 +289,12 @@ fn rank(units: &mut [UnitResult], bands: &[Band]) {
     }
 }
 
-/// The results as CSV (the Tổng hợp sheet's columns; numbers with a dot).
-pub fn results_csv(set: &crate::criteria::CriteriaSet, units: &[UnitResult]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec![
-        "STT".to_string(),
-        "Mã".into(),
-        "Đơn vị".into(),
-        "Nhóm".into(),
-    ];
-    header.extend(set.areas.iter().map(|a| format!("{} {}", a.code, a.title)));
-    header.extend(
+/// The columns of the province summary (sheet Tổng hợp, and the CSV): STT, Mã, Đơn vị, Nhóm, one
+/// per area, then the totals.
+pub fn summary_titles(set: &crate::criteria::CriteriaSet) -> Vec<String> {
+    let mut titles: Vec<String> = ["STT", "Mã", "Đơn vị", "Nhóm"].map(String::from).to_vec();
+    titles.extend(set.areas.iter().map(|a| format!("{}. {}", a.code, a.title)));
+    titles.extend(
         [
             "Tổng điểm",
             "Điểm tối đa",
@@ -310,7 +305,13 @@ pub fn results_csv(set: &crate::criteria::CriteriaSet, units: &[UnitResult]) -> 
         ]
         .map(String::from),
     );
-    let _ = w.write_record(&header);
+    titles
+}
+
+/// The results as CSV (the Tổng hợp sheet's columns; numbers with a dot).
+pub fn results_csv(set: &crate::criteria::CriteriaSet, units: &[UnitResult]) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(summary_titles(set));
     for (i, u) in units.iter().enumerate() {
         let mut row = vec![
             (i + 1).to_string(),

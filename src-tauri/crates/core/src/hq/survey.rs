@@ -55,17 +55,7 @@ fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<String>> {
             .collect();
         Ok((name, rows))
     } else {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| vec![format!("không đọc được CSV: {e}")])?;
-            let line = crate::visit::csv_record_line(bytes, &record);
-            rows.push((line, record.iter().map(String::from).collect()));
-        }
-        Ok(("CSV".into(), rows))
+        Ok(("CSV".into(), crate::visit::csv_rows(bytes)?))
     }
 }
 

@@ -81,19 +81,7 @@ impl Store {
         sheet
             .write_string_with_format(0, 0, format!("{} — {}", campaign.name, set.title), &bold)
             .map_err(xlsx)?;
-        let mut titles: Vec<String> = ["STT", "Mã", "Đơn vị", "Nhóm"].map(String::from).to_vec();
-        titles.extend(set.areas.iter().map(|a| format!("{}. {}", a.code, a.title)));
-        titles.extend(
-            [
-                "Tổng điểm",
-                "Điểm tối đa",
-                "Chỉ số %",
-                "Xếp hạng",
-                "Xếp loại",
-                "Trạng thái",
-            ]
-            .map(String::from),
-        );
+        let titles = super::results::summary_titles(&set);
         write_header(sheet, 2, &titles, &bold)?;
         for (i, u) in results.iter().enumerate() {
             let row = 3 + i as u32;
