@@ -3,7 +3,7 @@
 use serde::Serialize;
 use thamdinh_core::hq::import::{ImportOutcome, import_bundles};
 use thamdinh_core::hq::merge::{Conflict, HqBundle};
-use thamdinh_core::hq::results::UnitResult;
+use thamdinh_core::hq::results::{UnitResult, WeakCriterion};
 use ts_rs::TS;
 
 use crate::{ApiResult, State};
@@ -81,6 +81,11 @@ pub fn hq_choose_fork(state: State<'_>, bundle_id: String, reason: String) -> Ap
 #[tauri::command(async)]
 pub fn hq_results(state: State<'_>, campaign_id: String) -> ApiResult<Vec<UnitResult>> {
     state.with_store(|s| s.hq_results(&campaign_id))
+}
+
+#[tauri::command(async)]
+pub fn hq_weakest(state: State<'_>, campaign_id: String) -> ApiResult<Vec<WeakCriterion>> {
+    state.with_store(|s| s.hq_weakest(&campaign_id, 10))
 }
 
 /// Writes the province workbook to the path the person chose in the save dialog.

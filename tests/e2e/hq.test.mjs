@@ -116,6 +116,7 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     await el("hq-chart").scrollIntoView();
     assert.match(await el("hq-chart").getText(), /1\. Xã Thạch Lạc[\s\S]*96,50 %[\s\S]*2\. Xã Đồng Tiến[\s\S]*90,00 %/);
     await browser.saveScreenshot(join(shotsDir, "hq-ranking.png"));
+    assert.match(await el("hq-weakest").getText(), /1\.1\.1[\s\S]*thiếu kế hoạch \(1\)/, "the weakest criteria with their reasons");
   });
 
   it("writes the province workbook that a real reader opens with numbers as numbers", async () => {

@@ -581,6 +581,51 @@ fn survey_points_are_checked_cell_by_cell_all_or_nothing() {
 }
 
 #[test]
+fn the_weakest_criteria_come_first_with_their_reasons_grouped() {
+    let mut field = Laptop::new("delegation");
+    let a = field.visit(
+        "X1",
+        &sheet(&[("2.1", "20,10,chậm báo cáo"), ("1.1.1", "50,45,thiếu")]),
+    );
+    let b = field.visit("X2", &sheet(&[("2.1", "20,12,chậm báo cáo")]));
+    let c = field.visit("X3", &sheet(&[("2.1", "20,14,thiếu số liệu")]));
+    let bundle = field.export(&[&a, &b, &c], "all.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&bundle]);
+    let weakest = hq.store.hq_weakest(&hq.campaign, 2).unwrap();
+    let leaves: Vec<&str> = weakest
+        .iter()
+        .filter(|w| !w.is_area)
+        .map(|w| w.code.as_str())
+        .collect();
+    assert_eq!(leaves, ["2.1", "1.1.1"]);
+    let w = &weakest[0];
+    // 10 + 12 + 14 = 36 of 60 → 60,00 %.
+    assert_eq!(
+        (
+            w.points.as_str(),
+            w.max.as_str(),
+            w.share.as_deref(),
+            w.units_below_max
+        ),
+        ("36", "60", Some("60.00"), 3)
+    );
+    assert_eq!(w.reasons[0].reason, "chậm báo cáo");
+    assert_eq!(w.reasons[0].units, 2);
+    let areas: Vec<&str> = weakest
+        .iter()
+        .filter(|w| w.is_area)
+        .map(|w| w.code.as_str())
+        .collect();
+    assert_eq!(
+        areas,
+        ["2", "1"],
+        "area 2 (96 of 120) is weaker than area 1 (175 of 180)"
+    );
+}
+
+#[test]
 fn ties_share_a_rank_and_the_next_is_skipped() {
     let mut field = Laptop::new("delegation");
     let a = field.visit("X1", &sheet(&[("2.1", "20,10,a")]));
@@ -635,6 +680,13 @@ fn the_province_workbook_reads_back_with_numbers_as_numbers() {
         "total as a number: {row:?}"
     );
     assert!(row.contains(&Data::Float(95.0)) && row.contains(&Data::String("Xã A".into())));
+    let weak = book.worksheet_range("Tiêu chí yếu").unwrap();
+    let first = weak.rows().nth(1).unwrap();
+    assert_eq!(
+        first[0],
+        Data::String("1.1.1".into()),
+        "the weakest leaf first: {first:?}"
+    );
     let deductions = book.worksheet_range("Điểm trừ").unwrap();
     assert!(
         deductions

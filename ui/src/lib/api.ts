@@ -26,9 +26,10 @@ import type { Conflict } from "./bindings/Conflict";
 import type { HqBundle } from "./bindings/HqBundle";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
 import type { UnitResult } from "./bindings/UnitResult";
+import type { WeakCriterion } from "./bindings/WeakCriterion";
 
 export type { IngestReport, Photo };
-export type { Conflict, HqBundle, ImportOutcome, UnitResult };
+export type { Conflict, HqBundle, ImportOutcome, UnitResult, WeakCriterion };
 export type { ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
@@ -118,6 +119,7 @@ export const hqApi = {
     call<Conflict[]>("hq_resolve", { campaignId, unit, code, value, reason }),
   chooseFork: (bundleId: string, reason: string) => call<null>("hq_choose_fork", { bundleId, reason }),
   results: (campaignId: string) => call<UnitResult[]>("hq_results", { campaignId }),
+  weakest: (campaignId: string) => call<WeakCriterion[]>("hq_weakest", { campaignId }),
   saveWorkbook: (campaignId: string, out: string) => call<string>("hq_save_workbook", { campaignId, out }),
   survey: (campaignId: string, path: string) => call<number>("hq_survey", { campaignId, path }),
   revokeKey: (keyId: string, reason: string) => call<number>("hq_revoke_key", { keyId, reason }),

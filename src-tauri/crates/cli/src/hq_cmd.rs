@@ -89,6 +89,16 @@ pub enum HqCommand {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// The weakest criteria and areas across units (lowest share of their max), with the
+    /// deduction reasons grouped.
+    Weakest {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Checks the hash chain of a campaign's HQ decision log.
     VerifyLog {
         #[arg(long, value_name = "ID")]
@@ -316,6 +326,42 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                             .map(|b| format!(" · {b}"))
                             .unwrap_or_default()
                     );
+                }
+            }
+        }
+        HqCommand::Weakest {
+            campaign,
+            top,
+            json,
+        } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let weakest = store.hq_weakest(&campaign.id, top)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&weakest)?);
+            } else {
+                for w in &weakest {
+                    let share = w
+                        .share
+                        .as_deref()
+                        .and_then(|s| s.parse().ok())
+                        .map(|s| format!("{} %", format_vi_2dp(s)))
+                        .unwrap_or_default();
+                    let kind = if w.is_area {
+                        "Lĩnh vực"
+                    } else {
+                        "Tiêu chí"
+                    };
+                    println!(
+                        "{kind} {} {}: {share} ({} / {} điểm, {} đơn vị chưa đạt tối đa)",
+                        w.code,
+                        w.title,
+                        w.points.replace('.', ","),
+                        w.max.replace('.', ","),
+                        w.units_below_max
+                    );
+                    for r in &w.reasons {
+                        println!("    {} — {} đơn vị", r.reason, r.units);
+                    }
                 }
             }
         }

@@ -332,3 +332,105 @@ pub fn results_csv(set: &crate::criteria::CriteriaSet, units: &[UnitResult]) -> 
     }
     w.into_inner().unwrap_or_default()
 }
+
+/// A criterion (or area) across units: its share of the attainable max, lowest first, with the
+/// deduction reasons given for it grouped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct WeakCriterion {
+    pub code: String,
+    pub title: String,
+    pub is_area: bool,
+    /// Summed over the units with a result; decimal strings with a dot.
+    pub points: String,
+    pub max: String,
+    /// points / max × 100, 2 decimals.
+    pub share: Option<String>,
+    /// Units whose appraised points are below the max on it.
+    pub units_below_max: u32,
+    pub reasons: Vec<ReasonCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ReasonCount {
+    pub reason: String,
+    pub units: u32,
+}
+
+impl Store {
+    /// The weakest leaves and areas across the units that have a result: `top` of each, lowest
+    /// share of their attainable max first (N/A handled as the set says).
+    pub fn hq_weakest(&self, campaign_id: &str, top: usize) -> Result<Vec<WeakCriterion>> {
+        let campaign = self.campaign(campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let merged = self.hq_merged(campaign_id)?;
+        // code → (title, is_area, points, max, units below max, reasons)
+        let mut sums: BTreeMap<
+            String,
+            (String, bool, Decimal, Decimal, u32, BTreeMap<String, u32>),
+        > = BTreeMap::new();
+        let mut order = Vec::new();
+        for m in merged.values() {
+            let totals = scoring::totals(&set, &m.scores);
+            for node in totals.nodes.iter().filter(|n| n.depth == 0 || n.is_leaf) {
+                let is_bonus = set
+                    .bonus_penalty
+                    .as_ref()
+                    .is_some_and(|b| b.leaves.iter().any(|l| l.code == node.code));
+                if is_bonus {
+                    continue;
+                }
+                let entry = sums.entry(node.code.clone()).or_insert_with(|| {
+                    order.push(node.code.clone());
+                    (
+                        node.title.clone(),
+                        !node.is_leaf,
+                        Decimal::ZERO,
+                        Decimal::ZERO,
+                        0,
+                        BTreeMap::new(),
+                    )
+                });
+                entry.2 += node.appraised.points;
+                entry.3 += node.appraised.max;
+                entry.4 += u32::from(node.appraised.points < node.appraised.max);
+                if let Some(reason) = m.deduction_reasons.get(&node.code) {
+                    *entry.5.entry(reason.trim().to_string()).or_default() += 1;
+                }
+            }
+        }
+        let mut out: Vec<WeakCriterion> = order
+            .into_iter()
+            .filter_map(|code| {
+                let (title, is_area, points, max, below, reasons) = sums.remove(&code)?;
+                let mut reasons: Vec<ReasonCount> = reasons
+                    .into_iter()
+                    .map(|(reason, units)| ReasonCount { reason, units })
+                    .collect();
+                reasons.sort_by(|a, b| b.units.cmp(&a.units).then(a.reason.cmp(&b.reason)));
+                Some(WeakCriterion {
+                    code,
+                    title,
+                    is_area,
+                    points: points.normalize().to_string(),
+                    max: max.normalize().to_string(),
+                    share: scoring::index(points, max).map(|s| s.to_string()),
+                    units_below_max: below,
+                    reasons,
+                })
+            })
+            .collect();
+        let share = |w: &WeakCriterion| w.share.as_deref().and_then(|s| s.parse::<Decimal>().ok());
+        out.sort_by(|a, b| share(a).cmp(&share(b)).then(a.code.cmp(&b.code)));
+        let (areas, leaves): (Vec<_>, Vec<_>) = out
+            .into_iter()
+            .filter(|w| w.share.is_some())
+            .partition(|w| w.is_area);
+        Ok(leaves
+            .into_iter()
+            .take(top)
+            .chain(areas.into_iter().take(top))
+            .collect())
+    }
+}

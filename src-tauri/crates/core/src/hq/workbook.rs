@@ -214,6 +214,52 @@ impl Store {
             }
         }
 
+        // Tiêu chí yếu: the lowest shares across units, with the reasons grouped.
+        let sheet = book.add_worksheet();
+        sheet.set_name("Tiêu chí yếu").map_err(xlsx)?;
+        let titles = [
+            "Mã",
+            "Nội dung",
+            "Loại",
+            "Tổng điểm",
+            "Tổng tối đa",
+            "Tỷ lệ %",
+            "Số đơn vị chưa đạt tối đa",
+            "Lý do trừ điểm (số đơn vị)",
+        ]
+        .map(String::from);
+        write_header(sheet, 0, &titles, &bold)?;
+        for (i, w) in self.hq_weakest(campaign_id, 20)?.iter().enumerate() {
+            let row = 1 + i as u32;
+            sheet.write_string(row, 0, &w.code).map_err(xlsx)?;
+            sheet.write_string(row, 1, &w.title).map_err(xlsx)?;
+            sheet
+                .write_string(
+                    row,
+                    2,
+                    if w.is_area {
+                        "Lĩnh vực"
+                    } else {
+                        "Tiêu chí"
+                    },
+                )
+                .map_err(xlsx)?;
+            write_decimal(sheet, row, 3, Some(&w.points), &two)?;
+            write_decimal(sheet, row, 4, Some(&w.max), &two)?;
+            write_decimal(sheet, row, 5, w.share.as_deref(), &pct)?;
+            sheet
+                .write_number(row, 6, w.units_below_max as f64)
+                .map_err(xlsx)?;
+            let reasons: Vec<String> = w
+                .reasons
+                .iter()
+                .map(|r| format!("{} ({})", r.reason, r.units))
+                .collect();
+            sheet
+                .write_string(row, 7, reasons.join("; "))
+                .map_err(xlsx)?;
+        }
+
         // Xung đột
         let sheet = book.add_worksheet();
         sheet.set_name("Xung đột").map_err(xlsx)?;
