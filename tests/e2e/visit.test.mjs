@@ -107,6 +107,10 @@ describe("field appraisal", () => {
       await browser.keys(["Escape"]);
       assert.equal(await browser.$(`[data-testid="appraised-${first.code}"]`).getText(), max, "the stored value is unchanged");
     }
+    // Esc cancelled the edit; more Esc never leaves the visit.
+    await browser.keys(["Escape"]);
+    await browser.keys(["Escape"]);
+    assert.ok(await browser.$('[data-testid="visit-total-appraised"]').isDisplayed(), "still on the visit");
   });
 
   it("marks one leaf not applicable", async () => {

@@ -136,7 +136,7 @@ fn key_new_export_and_verify() {
     let (ok, out, err) = thamdinh_env(
         d,
         &["key", "new", "--out", key_s, "--name", "Nguyễn Văn An"],
-        "mật khẩu",
+        "mật khẩu của An",
     );
     assert!(ok, "{err}");
     let key_id = out
@@ -154,6 +154,16 @@ fn key_new_export_and_verify() {
         )),
         "{pub_text}"
     );
+    // A short passphrase is refused with what is needed.
+    let (ok, _, err) = thamdinh_env(
+        d,
+        &["key", "new", "--out", d.join("short.key").to_str().unwrap()],
+        "123",
+    );
+    assert!(
+        !ok && err.contains("ít nhất 10 ký tự") && !d.join("short.key").exists(),
+        "{err}"
+    );
     // A second `key new` on the same path refuses rather than lose the key in use.
     let (ok, _, err) = thamdinh_env(d, &["key", "new", "--out", key_s], "x");
     assert!(!ok && err.contains("đã tồn tại"), "{err}");
@@ -170,7 +180,7 @@ fn key_new_export_and_verify() {
         !ok && err.contains("sai mật khẩu") && !zip.exists(),
         "{err}"
     );
-    let (ok, out, err) = thamdinh_env(d, &export, "mật khẩu");
+    let (ok, out, err) = thamdinh_env(d, &export, "mật khẩu của An");
     assert!(
         ok && out.contains("(bản 1)") && out.contains(&key_id),
         "{out}{err}"

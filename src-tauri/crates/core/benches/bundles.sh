@@ -12,7 +12,7 @@ BASE=target/bench-photos/corpus-40
 WORK=target/bench-bundles
 MB=${BUNDLE_MB:-1000}
 BIN=target/release/thamdinh
-export THAMDINH_PASSPHRASE=bench
+export THAMDINH_PASSPHRASE=bench-passphrase
 [ -f "$BASE/.done" ] || { echo "run src-tauri/crates/core/benches/photos.sh first (it makes the corpus)"; exit 1; }
 cargo build -q --release --locked -p thamdinh-cli
 

@@ -146,13 +146,13 @@ mod tests {
         let store = Store::open_dir(dir.path()).unwrap();
         assert_eq!(store.signing_key().unwrap(), None);
         assert!(store.signing_key_text().is_err());
-        let info = store.create_signing_key("pw").unwrap();
+        let info = store.create_signing_key("mật khẩu đủ dài").unwrap();
         assert_eq!(store.signing_key().unwrap(), Some(info.clone()));
         assert!(
-            store.create_signing_key("pw").is_err(),
+            store.create_signing_key("mật khẩu đủ dài").is_err(),
             "never replaces a key"
         );
-        let other = keys::new_key("x", "B").unwrap().1;
+        let other = keys::new_key("mật khẩu khác nữa", "B").unwrap().1;
         let entry = store.add_trusted_key(&other.pub_file, "Đoàn số 2").unwrap();
         assert_eq!(entry.key_id, other.key_id);
         store

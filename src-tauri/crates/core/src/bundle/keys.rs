@@ -31,12 +31,21 @@ fn key_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::InvalidValue(format!("{what}: {e}"))
 }
 
+/// The shortest passphrase a new signing key accepts: the secret key file may be copied with the
+/// laptop, and only the passphrase stands between it and a forged signature.
+pub const MIN_PASSPHRASE_CHARS: usize = 10;
+
 /// Creates a key pair; returns the encrypted secret-key file text and the public key.
 pub fn new_key(passphrase: &str, label: &str) -> Result<(String, KeyInfo)> {
     if passphrase.is_empty() {
         return Err(Error::InvalidValue(
             "mật khẩu bảo vệ khóa không được để trống (empty passphrase)".into(),
         ));
+    }
+    if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+        return Err(Error::InvalidValue(format!(
+            "mật khẩu bảo vệ khóa phải có ít nhất {MIN_PASSPHRASE_CHARS} ký tự; một câu dễ nhớ là tốt nhất, ví dụ «đoàn số 1 thẩm định 2025»"
+        )));
     }
     let KeyPair { pk, sk } = KeyPair::generate_encrypted_keypair(Some(passphrase.to_string()))
         .map_err(|e| key_error("cannot create key", e))?;
@@ -181,22 +190,31 @@ mod tests {
         let (_, opened) = open_secret_key(&sk_text, "mật khẩu dài").unwrap();
         assert_eq!(opened, info);
         assert_eq!(secret_key_label(&sk_text).as_deref(), Some("Nguyễn Văn A"));
-        assert_eq!(secret_key_label(&new_key("pw", "").unwrap().0), None);
+        assert_eq!(
+            secret_key_label(&new_key("mật khẩu đủ dài", "").unwrap().0),
+            None
+        );
         let err = open_secret_key(&sk_text, "mật khẩu sai").unwrap_err();
         assert!(err.to_string().contains("sai mật khẩu"), "{err}");
         let (_, id) = parse_public_key(&info.pub_file).unwrap();
         assert_eq!(id, info.key_id);
         assert!(new_key("", "x").is_err());
+        let short = new_key("123", "x").unwrap_err().to_string();
+        assert!(short.contains("ít nhất 10 ký tự"), "{short}");
+        assert!(
+            new_key("đủ mười ký", "x").is_ok(),
+            "10 characters, diacritics counted once"
+        );
     }
 
     #[test]
     fn write_new_key_never_overwrites() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("me.key");
-        let info = write_new_key(&out, "pw", "A").unwrap();
+        let info = write_new_key(&out, "mật khẩu đủ dài", "A").unwrap();
         let pub_text = std::fs::read_to_string(pub_path(&out)).unwrap();
         assert_eq!(pub_text, info.pub_file);
-        assert!(write_new_key(&out, "pw", "A").is_err());
+        assert!(write_new_key(&out, "mật khẩu đủ dài", "A").is_err());
         assert_eq!(std::fs::read_to_string(pub_path(&out)).unwrap(), pub_text);
     }
 }
