@@ -59,6 +59,14 @@ describe("field appraisal", () => {
     await browser.$('[data-testid="campaign-title"]').waitForDisplayed({ timeout: 5000 });
     await browser.$('[data-testid="unit-code"]').setValue("XA01");
     await browser.$('[data-testid="unit-name"]').setValue("Xã Thạch Lạc");
+    // A latitude that is not a number is refused, not dropped.
+    await browser.$('[data-testid="unit-latitude"]').setValue("abc");
+    await browser.$('[data-testid="unit-add"]').click();
+    await browser.$('[data-testid="campaign-error"]').waitForDisplayed({ timeout: 5000 });
+    assert.match(await browser.$('[data-testid="campaign-error"]').getText(), /Vĩ độ: «abc» không phải là số/);
+    assert.equal(await browser.$('[data-testid="start-visit-XA01"]').isExisting(), false, "no unit added");
+    await browser.$('[data-testid="unit-latitude"]').setValue("18,3583");
+    await browser.$('[data-testid="unit-longitude"]').setValue("105,8877");
     await browser.$('[data-testid="unit-add"]').click();
     await browser.$('[data-testid="start-visit-XA01"]').waitForDisplayed({ timeout: 5000 });
     await browser.$('[data-testid="visit-date"]').setValue("20/11/2026");

@@ -1073,19 +1073,23 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
                 }
             }
         };
+        let before = errors.len();
         let latitude = coordinate(lat, "latitude", &mut errors);
         let longitude = coordinate(lon, "longitude", &mut errors);
-        out.push((
-            line,
-            NewUnit {
-                code: cell(Some(code)),
-                name: cell(Some(name)),
-                unit_type: cell(Some(kind)),
-                latitude,
-                longitude,
-                group: group.map(|g| cell(Some(g))).filter(|g| !g.is_empty()),
-            },
-        ));
+        let coordinates_ok = errors.len() == before;
+        let unit = NewUnit {
+            code: cell(Some(code)),
+            name: cell(Some(name)),
+            unit_type: cell(Some(kind)),
+            latitude,
+            longitude,
+            group: group.map(|g| cell(Some(g))).filter(|g| !g.is_empty()),
+        };
+        // Every problem of every line at once, not the first only (a bad coordinate is one).
+        if coordinates_ok && let Err(msg) = check_unit(&unit) {
+            errors.push(format!("line {line}: {msg}"));
+        }
+        out.push((line, unit));
     }
     if errors.is_empty() {
         Ok(out)

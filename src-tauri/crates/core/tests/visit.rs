@@ -530,3 +530,19 @@ fn only_an_empty_draft_visit_can_be_deleted_and_the_deletion_is_audited() {
     assert_eq!(log.last().unwrap().action, "delete_visit");
     assert_eq!(store.verify_audit(&empty.id).unwrap(), 2);
 }
+
+#[test]
+fn a_unit_list_reports_every_bad_line_at_once() {
+    let list = "code,name,type,latitude,longitude\nX1,Xã A,xã,abc,105\nX2,,xã,,\nX3,Xã C,làng,,\nX4,Xã D,xã,,\n";
+    let errors = thamdinh_core::visit::parse_unit_list(list.as_bytes()).unwrap_err();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors[0].starts_with("line 2") && errors[0].contains("abc"),
+        "{errors:?}"
+    );
+    assert!(errors[1].starts_with("line 3"), "{errors:?}");
+    assert!(
+        errors[2].starts_with("line 4") && errors[2].contains("làng"),
+        "{errors:?}"
+    );
+}
