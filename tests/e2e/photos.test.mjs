@@ -48,6 +48,7 @@ describe("photos as evidence", () => {
     const select = (await browser.$$('[data-testid="photo-link-evidence"]'))[1];
     const options = await select.$$("option");
     const label = await options[1].getText();
+    await select.scrollIntoView(); // below the fold in a 1280×720 window
     await select.selectByIndex(1);
     await browser.waitUntil(async () => (await browser.$$('[data-testid="photo-evidence"]')).length === 1, { timeout: 5000 });
     const chip = await browser.$('[data-testid="photo-evidence"]').getText();
@@ -56,6 +57,7 @@ describe("photos as evidence", () => {
     await browser.$('[data-testid="tab-scores"]').click();
     await browser.$('tr[data-code="1.1.1"] td').click();
     await browser.$('[data-testid="tab-photos"]').click();
+    await browser.waitUntil(async () => (await browser.$$(".photo-card")).length === 2, { timeout: 5000 });
     const firstCard = (await browser.$$(".photo-card"))[0];
     for (const b of await firstCard.$$("button.small")) {
       if (/1\.1\.1/.test(await b.getText())) await b.click();
