@@ -293,6 +293,37 @@ fn a_fork_counts_neither_side_until_the_officer_chooses() {
     assert_eq!(hq.unit("X1").points, "80", "the chosen side (30) counts");
 }
 
+#[test]
+fn another_delegations_key_cannot_replace_a_result_by_revision() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
+    let r1 = field.export(&[&v], "r1.zip");
+    field.score(&v, "1.1.1,50,50,\n");
+    // Revision 2 of the same visits, signed by another (trusted) delegation's key.
+    field.key = test_key("stranger");
+    let r2 = field.export(&[&v], "r2.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.trust("stranger");
+    assert_eq!(
+        hq.statuses(&[&r1, &r2]),
+        [
+            (Imported, "imported".into()),
+            (Conflict, "foreign-revision".into())
+        ]
+    );
+    assert_eq!(hq.unit("X1").points, "90", "revision 1 still counts");
+    let id = hq.import(&[&r2])[0].bundle_id.clone().unwrap();
+    hq.store
+        .choose_fork(&id, "Sở Nội vụ xác minh với trưởng đoàn")
+        .unwrap();
+    assert_eq!(
+        hq.unit("X1").points,
+        "100",
+        "counted once the officer decided"
+    );
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

@@ -43,7 +43,8 @@ pub enum ImportStatus {
 pub struct ImportOutcome {
     pub file: String,
     pub status: ImportStatus,
-    /// Stable: imported, duplicate, superseded, untrusted-signer, leaf-conflict, fork, or the
+    /// Stable: imported, duplicate, superseded, untrusted-signer, leaf-conflict, fork,
+    /// foreign-revision (a newer revision signed by another delegation's key), or the
     /// refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
     /// unknown-unit, bundle-id-reused).
     pub code: String,
@@ -394,12 +395,26 @@ pub(crate) fn classify(
                 ),
             )
         }
+        Role::Fork
+            if bundles
+                .iter()
+                .any(|b| b.id != me.id && b.chain == me.chain && b.revision == me.revision) =>
+        {
+            o(
+                Conflict,
+                "fork",
+                format!(
+                    "rẽ nhánh: một gói khác cũng là bản {} của cùng các phiếu; chưa tính bản nào cho đến khi cán bộ chọn",
+                    me.revision
+                ),
+            )
+        }
         Role::Fork => o(
             Conflict,
-            "fork",
+            "foreign-revision",
             format!(
-                "rẽ nhánh: một gói khác cũng là bản {} của cùng các phiếu; chưa tính bản nào cho đến khi cán bộ chọn",
-                me.revision
+                "bản {} của các phiếu này được ký bởi khóa {} ({}), không phải của đoàn đã gửi bản trước, cũng không phải của Sở Nội vụ: không tự thay thế, chờ cán bộ quyết định",
+                me.revision, me.signer_key_id, me.signer_name
             ),
         ),
         Role::Counted => {

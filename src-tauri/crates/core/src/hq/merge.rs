@@ -129,8 +129,15 @@ fn bundle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HqBundle> {
 }
 
 /// The roles of a campaign's bundles, from their chains (see the module documentation).
-/// `chosen` holds the fork choices the officer made.
-fn assign_roles(bundles: &mut [HqBundle], chosen: &std::collections::HashSet<String>) {
+/// `chosen` holds the fork choices the officer made; `may_supersede(later, first)` says whether
+/// the signer of `later` may replace what the signer of the chain's first bundle sent (the same
+/// key, a member of the same delegation, or Sở Nội vụ). A bundle that may not is held like a fork
+/// side: it counts only once the officer chooses it.
+fn assign_roles(
+    bundles: &mut [HqBundle],
+    chosen: &std::collections::HashSet<String>,
+    may_supersede: &dyn Fn(&HqBundle, &HqBundle) -> bool,
+) {
     let mut chains: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, b) in bundles.iter_mut().enumerate() {
         if b.trusted {
@@ -140,9 +147,20 @@ fn assign_roles(bundles: &mut [HqBundle], chosen: &std::collections::HashSet<Str
         }
     }
     for members in chains.values() {
+        let first = members
+            .iter()
+            .copied()
+            .min_by_key(|&i| (bundles[i].revision, bundles[i].imported_at.clone()))
+            .expect("a chain has a bundle");
+        let allowed: Vec<bool> = members
+            .iter()
+            .map(|&i| i == first || may_supersede(&bundles[i], &bundles[first]))
+            .collect();
         let mut by_revision: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-        for &i in members {
-            by_revision.entry(bundles[i].revision).or_default().push(i);
+        for (k, &i) in members.iter().enumerate() {
+            if allowed[k] || chosen.contains(&bundles[i].id) {
+                by_revision.entry(bundles[i].revision).or_default().push(i);
+            }
         }
         // From the top: the first revision with one bundle (or one chosen among a fork) counts.
         let head = by_revision.values().rev().find_map(|same| {
@@ -220,8 +238,45 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
         }
         let chosen = self.fork_choices(campaign_id)?;
-        assign_roles(&mut bundles, &chosen);
+        let may_supersede = self.supersession_rule(campaign_id)?;
+        assign_roles(&mut bundles, &chosen, &may_supersede);
         Ok(bundles)
+    }
+
+    /// Who may replace a delegation's result with a newer revision: the same key, a key the
+    /// trust list gives the same name (a member of the same delegation), or Sở Nội vụ's key (the
+    /// one that signed the campaign's plan, or one the trust list names "Sở Nội vụ…").
+    fn supersession_rule(
+        &self,
+        campaign_id: &str,
+    ) -> Result<impl Fn(&HqBundle, &HqBundle) -> bool> {
+        let campaign = self.campaign(campaign_id)?;
+        let keys = self.trusted_keys()?;
+        let label = |key: &str| -> String {
+            keys.iter()
+                .find(|k| k.key_id == key)
+                .map(|k| k.label.trim().to_lowercase())
+                .unwrap_or_default()
+        };
+        let labels: HashMap<String, String> = keys
+            .iter()
+            .map(|k| (k.key_id.clone(), label(&k.key_id)))
+            .collect();
+        let mut hq: std::collections::HashSet<String> = keys
+            .iter()
+            .filter(|k| k.label.trim().to_lowercase().starts_with("sở nội vụ"))
+            .map(|k| k.key_id.clone())
+            .collect();
+        hq.extend(campaign.plan_key_id);
+        Ok(move |later: &HqBundle, first: &HqBundle| {
+            let same_label = matches!(
+                (labels.get(&later.signer_key_id), labels.get(&first.signer_key_id)),
+                (Some(a), Some(b)) if !a.is_empty() && a == b
+            );
+            later.signer_key_id == first.signer_key_id
+                || same_label
+                || hq.contains(&later.signer_key_id)
+        })
     }
 
     fn fork_choices(&self, campaign_id: &str) -> Result<std::collections::HashSet<String>> {
@@ -494,8 +549,29 @@ mod tests {
 
     fn roles(bundles: &mut [HqBundle], chosen: &[&str]) -> Vec<Role> {
         let chosen = chosen.iter().map(|s| s.to_string()).collect();
-        assign_roles(bundles, &chosen);
+        assign_roles(bundles, &chosen, &|later, first| {
+            later.signer_key_id == first.signer_key_id
+        });
         bundles.iter().map(|b| b.role.clone()).collect()
+    }
+
+    #[test]
+    fn another_delegations_key_cannot_supersede_a_chain() {
+        let mut other = bundle("r2", "a", 2);
+        other.signer_key_id = "OTHER".into();
+        let mut b = vec![bundle("r1", "a", 1), other];
+        assert_eq!(
+            roles(&mut b, &[]),
+            [Role::Counted, Role::Fork],
+            "held until the officer decides"
+        );
+        let mut other = bundle("r2", "a", 2);
+        other.signer_key_id = "OTHER".into();
+        let mut b = vec![bundle("r1", "a", 1), other];
+        assert_eq!(
+            roles(&mut b, &["r2"]),
+            [Role::Superseded { by: "r2".into() }, Role::Counted]
+        );
     }
 
     #[test]
