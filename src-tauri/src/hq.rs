@@ -3,7 +3,7 @@
 use serde::Serialize;
 use thamdinh_core::hq::import::{ImportOutcome, import_bundles};
 use thamdinh_core::hq::merge::{Conflict, HqBundle};
-use thamdinh_core::hq::results::{UnitResult, WeakCriterion};
+use thamdinh_core::hq::results::{UnitDetail, UnitResult, WeakCriterion};
 use ts_rs::TS;
 
 use crate::{ApiResult, State};
@@ -81,6 +81,16 @@ pub fn hq_choose_fork(state: State<'_>, bundle_id: String, reason: String) -> Ap
 #[tauri::command(async)]
 pub fn hq_results(state: State<'_>, campaign_id: String) -> ApiResult<Vec<UnitResult>> {
     state.with_store(|s| s.hq_results(&campaign_id))
+}
+
+/// One unit's leaf table, evidence and photos as the counted bundles carried them.
+#[tauri::command(async)]
+pub fn hq_unit_detail(
+    state: State<'_>,
+    campaign_id: String,
+    unit: String,
+) -> ApiResult<UnitDetail> {
+    state.with_store(|s| s.hq_unit_detail(&campaign_id, &unit))
 }
 
 #[tauri::command(async)]

@@ -735,6 +735,7 @@ pub fn run() {
             hq::hq_choose_fork,
             hq::hq_results,
             hq::hq_weakest,
+            hq::hq_unit_detail,
             hq::hq_save_workbook,
             hq::hq_survey,
             hq::hq_revoke_key

@@ -116,6 +116,14 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     await el("hq-chart").scrollIntoView();
     assert.match(await el("hq-chart").getText(), /1\. Xã Thạch Lạc[\s\S]*96,50 %[\s\S]*2\. Xã Đồng Tiến[\s\S]*90,00 %/);
     await browser.saveScreenshot(join(shotsDir, "hq-ranking.png"));
+    // A unit's drill-down: its leaf table as the bundles carried it, the dispute marked.
+    await x1.$('[data-testid="hq-open-unit"]').click();
+    await el("hq-unit-detail").waitForDisplayed({ timeout: 5000 });
+    const detail = await el("hq-unit-detail").getText();
+    assert.match(detail, /X1 Xã Thạch Lạc/);
+    assert.match(detail, /2\.1[\s\S]*16,5\s*⚑[\s\S]*chậm báo cáo/);
+    await el("hq-unit-detail").scrollIntoView();
+    await browser.saveScreenshot(join(shotsDir, "hq-unit-detail.png"));
     assert.match(await el("hq-weakest").getText(), /1\.1\.1[\s\S]*thiếu kế hoạch \(1\)/, "the weakest criteria with their reasons");
   });
 

@@ -27,9 +27,10 @@ import type { HqBundle } from "./bindings/HqBundle";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
 import type { UnitResult } from "./bindings/UnitResult";
 import type { WeakCriterion } from "./bindings/WeakCriterion";
+import type { UnitDetail } from "./bindings/UnitDetail";
 
 export type { IngestReport, Photo };
-export type { Conflict, HqBundle, ImportOutcome, UnitResult, WeakCriterion };
+export type { Conflict, HqBundle, ImportOutcome, UnitDetail, UnitResult, WeakCriterion };
 export type { ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
@@ -120,6 +121,7 @@ export const hqApi = {
   chooseFork: (bundleId: string, reason: string) => call<null>("hq_choose_fork", { bundleId, reason }),
   results: (campaignId: string) => call<UnitResult[]>("hq_results", { campaignId }),
   weakest: (campaignId: string) => call<WeakCriterion[]>("hq_weakest", { campaignId }),
+  unitDetail: (campaignId: string, unit: string) => call<UnitDetail>("hq_unit_detail", { campaignId, unit }),
   saveWorkbook: (campaignId: string, out: string) => call<string>("hq_save_workbook", { campaignId, out }),
   survey: (campaignId: string, path: string) => call<number>("hq_survey", { campaignId, path }),
   revokeKey: (keyId: string, reason: string) => call<number>("hq_revoke_key", { keyId, reason }),

@@ -89,6 +89,16 @@ pub enum HqCommand {
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
+    /// One unit's leaf table (merged values, reasons, disputes) with the evidence and photos the
+    /// counted bundles carried.
+    Unit {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_name = "CODE")]
+        unit: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The weakest criteria and areas across units (lowest share of their max), with the
     /// deduction reasons grouped.
     Weakest {
@@ -327,6 +337,52 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                             .unwrap_or_default()
                     );
                 }
+            }
+        }
+        HqCommand::Unit {
+            campaign,
+            unit,
+            json,
+        } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let detail = store.hq_unit_detail(&campaign.id, &unit)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&detail)?);
+            } else {
+                let r = &detail.result;
+                println!(
+                    "{} {} — {} / {} điểm — {}",
+                    r.code,
+                    r.name,
+                    r.points.replace('.', ","),
+                    r.max.replace('.', ","),
+                    r.status_label
+                );
+                for l in &detail.lines {
+                    let value = l
+                        .appraised
+                        .as_deref()
+                        .map(|v| v.replace('.', ","))
+                        .unwrap_or_default();
+                    let dispute = if l.disputed { " [xung đột]" } else { "" };
+                    println!(
+                        "{}{} {}  {}{dispute}  {}",
+                        "  ".repeat(l.depth as usize),
+                        l.code,
+                        if l.is_leaf {
+                            value
+                        } else {
+                            l.points.replace('.', ",")
+                        },
+                        l.title,
+                        l.deduction_reason
+                    );
+                }
+                println!(
+                    "Tài liệu kiểm chứng: {} · Ảnh: {}",
+                    detail.evidence.len(),
+                    detail.photos.len()
+                );
             }
         }
         HqCommand::Weakest {

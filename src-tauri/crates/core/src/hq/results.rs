@@ -434,3 +434,109 @@ impl Store {
             .collect())
     }
 }
+
+/// One leaf of a unit's drill-down: the merged value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LeafLine {
+    pub code: String,
+    pub title: String,
+    pub depth: u32,
+    pub is_leaf: bool,
+    pub max: String,
+    /// Points of the node (leaf or group), appraised, as counted.
+    pub points: String,
+    /// For leaves: `NA`, a decimal with a dot, or null when not scored.
+    pub self_assessed: Option<String>,
+    pub appraised: Option<String>,
+    pub deduction_reason: String,
+    /// The leaf is disputed between counted bundles (and how it was decided, if it was).
+    pub disputed: bool,
+    pub resolution: Option<String>,
+}
+
+/// A unit as the bundles that count for it carried it: the leaf table, and the evidence and
+/// photos those bundles list (read-only).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct UnitDetail {
+    pub result: UnitResult,
+    pub lines: Vec<LeafLine>,
+    #[ts(
+        type = "Array<{ id: string, number: string, issued_on: string | null, issuer: string, summary: string, pages: string, file_name: string | null, leaves: string[] }>"
+    )]
+    pub evidence: Vec<crate::bundle::result::EvidenceDoc>,
+    #[ts(
+        type = "Array<{ sha256: string, caption: string, taken_at: string | null, leaves: string[], width: number, height: number }>"
+    )]
+    pub photos: Vec<crate::bundle::result::PhotoDoc>,
+}
+
+impl Store {
+    /// The drill-down of one unit: merged leaves with reasons, evidence and photo records from
+    /// the counted bundles.
+    pub fn hq_unit_detail(&self, campaign_id: &str, unit_code: &str) -> Result<UnitDetail> {
+        let campaign = self.campaign(campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let result = self
+            .hq_results(campaign_id)?
+            .into_iter()
+            .find(|u| u.code == unit_code)
+            .ok_or_else(|| crate::Error::NotFound(format!("đơn vị {unit_code}")))?;
+        let merged = self
+            .hq_merged(campaign_id)?
+            .remove(unit_code)
+            .unwrap_or_default();
+        let conflicts = self.conflicts_in(
+            campaign_id,
+            super::merge::Scope::Units(std::slice::from_ref(&unit_code.to_string())),
+        )?;
+        let totals = scoring::totals(&set, &merged.scores);
+        let text = |e: Option<Entry>| e.map(crate::visit::entry_text);
+        let lines = totals
+            .nodes
+            .iter()
+            .map(|n| {
+                let score = merged.scores.get(&n.code).copied().unwrap_or_default();
+                let conflict = conflicts.iter().find(|c| c.code == n.code);
+                LeafLine {
+                    code: n.code.clone(),
+                    title: n.title.clone(),
+                    depth: n.depth,
+                    is_leaf: n.is_leaf,
+                    max: n.max_points.normalize().to_string(),
+                    points: n.appraised.points.to_string(),
+                    self_assessed: n.is_leaf.then(|| text(score.self_assessed)).flatten(),
+                    appraised: n.is_leaf.then(|| text(score.appraised)).flatten(),
+                    deduction_reason: merged
+                        .deduction_reasons
+                        .get(&n.code)
+                        .cloned()
+                        .unwrap_or_default(),
+                    disputed: conflict.is_some(),
+                    resolution: conflict
+                        .and_then(|c| c.resolution.as_ref().map(|r| r.value.clone())),
+                }
+            })
+            .collect();
+        let (mut evidence, mut photos) = (Vec::new(), Vec::new());
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT result_json FROM hq_bundle WHERE id = ?1")?;
+        for id in &result.bundles {
+            let json: String = stmt.query_row([id], |r| r.get(0))?;
+            let doc: crate::bundle::result::ResultDoc = serde_json::from_str(&json)
+                .map_err(|e| crate::Error::InvalidValue(format!("gói {id}: {e}")))?;
+            for v in doc.visits.into_iter().filter(|v| v.unit.code == unit_code) {
+                evidence.extend(v.evidence);
+                photos.extend(v.photos);
+            }
+        }
+        Ok(UnitDetail {
+            result,
+            lines,
+            evidence,
+            photos,
+        })
+    }
+}
