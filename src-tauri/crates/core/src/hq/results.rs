@@ -365,11 +365,17 @@ impl Store {
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let merged = self.hq_merged(campaign_id)?;
-        // code → (title, is_area, points, max, units below max, reasons)
-        let mut sums: BTreeMap<
-            String,
-            (String, bool, Decimal, Decimal, u32, BTreeMap<String, u32>),
-        > = BTreeMap::new();
+        /// One criterion or area summed over the units.
+        #[derive(Default)]
+        struct Sum {
+            title: String,
+            is_area: bool,
+            points: Decimal,
+            max: Decimal,
+            below: u32,
+            reasons: BTreeMap<String, u32>,
+        }
+        let mut sums: BTreeMap<String, Sum> = BTreeMap::new();
         let mut order = Vec::new();
         for m in merged.values() {
             let totals = scoring::totals(&set, &m.scores);
@@ -381,42 +387,40 @@ impl Store {
                 if is_bonus {
                     continue;
                 }
-                let entry = sums.entry(node.code.clone()).or_insert_with(|| {
+                let sum = sums.entry(node.code.clone()).or_insert_with(|| {
                     order.push(node.code.clone());
-                    (
-                        node.title.clone(),
-                        !node.is_leaf,
-                        Decimal::ZERO,
-                        Decimal::ZERO,
-                        0,
-                        BTreeMap::new(),
-                    )
+                    Sum {
+                        title: node.title.clone(),
+                        is_area: !node.is_leaf,
+                        ..Default::default()
+                    }
                 });
-                entry.2 += node.appraised.points;
-                entry.3 += node.appraised.max;
-                entry.4 += u32::from(node.appraised.points < node.appraised.max);
+                sum.points += node.appraised.points;
+                sum.max += node.appraised.max;
+                sum.below += u32::from(node.appraised.points < node.appraised.max);
                 if let Some(reason) = m.deduction_reasons.get(&node.code) {
-                    *entry.5.entry(reason.trim().to_string()).or_default() += 1;
+                    *sum.reasons.entry(reason.trim().to_string()).or_default() += 1;
                 }
             }
         }
         let mut out: Vec<WeakCriterion> = order
             .into_iter()
             .filter_map(|code| {
-                let (title, is_area, points, max, below, reasons) = sums.remove(&code)?;
-                let mut reasons: Vec<ReasonCount> = reasons
+                let sum = sums.remove(&code)?;
+                let mut reasons: Vec<ReasonCount> = sum
+                    .reasons
                     .into_iter()
                     .map(|(reason, units)| ReasonCount { reason, units })
                     .collect();
                 reasons.sort_by(|a, b| b.units.cmp(&a.units).then(a.reason.cmp(&b.reason)));
                 Some(WeakCriterion {
                     code,
-                    title,
-                    is_area,
-                    points: points.normalize().to_string(),
-                    max: max.normalize().to_string(),
-                    share: scoring::index(points, max).map(|s| s.to_string()),
-                    units_below_max: below,
+                    title: sum.title,
+                    is_area: sum.is_area,
+                    points: sum.points.normalize().to_string(),
+                    max: sum.max.normalize().to_string(),
+                    share: scoring::index(sum.points, sum.max).map(|s| s.to_string()),
+                    units_below_max: sum.below,
                     reasons,
                 })
             })
