@@ -21,6 +21,16 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
     {
         return None;
     }
+    // A Decimal holds 28 significant digits: more would be rounded silently (0,99…9 → 1).
+    let significant = body
+        .trim_start_matches(['0', '.', ','])
+        .trim_end_matches('0')
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    if significant > 28 {
+        return None;
+    }
     Decimal::from_str(&t.replace(',', "."))
         .ok()
         .map(|d| d.normalize())
@@ -74,6 +84,21 @@ mod tests {
         ] {
             assert_eq!(parse_decimal(bad), None, "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn refuses_more_digits_than_a_decimal_holds_instead_of_rounding() {
+        let nines = |n: usize| format!("0,{}", "9".repeat(n));
+        assert_eq!(
+            parse_decimal(&nines(28)).map(|d| d.to_string()),
+            Some(format!("0.{}", "9".repeat(28)))
+        );
+        assert_eq!(parse_decimal(&nines(29)), None, "would be stored as 1");
+        assert_eq!(
+            parse_decimal("1,50000000000000000000000000000000"),
+            Some(d("1.5")),
+            "trailing zeros are harmless"
+        );
     }
 
     #[test]

@@ -67,6 +67,10 @@ pub enum PhotoError {
     Io(String),
     #[error("đã hủy")]
     Cancelled,
+    #[error("không phải tệp thường (thư mục, thiết bị hay đường ống)")]
+    NotAFile,
+    #[error("tệp quá lớn cho một ảnh: {0} MB, tối đa {1} MB")]
+    TooLarge(u64, u64),
 }
 
 fn sniff(bytes: &[u8]) -> Option<(ImageFormat, &'static str)> {
@@ -338,9 +342,44 @@ pub fn ensure_preview(store_dir: &Path, sha256: &str) -> Result<PathBuf, PhotoEr
 
 /// Ingests one file.
 pub fn ingest_file(store_dir: &Path, path: &Path) -> Result<PhotoMeta, PhotoError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| PhotoError::Io(format!("{}: {e}", path.display())))?;
+    use std::io::Read;
+    let io = |e: std::io::Error| PhotoError::Io(format!("{}: {e}", path.display()));
+    // Only regular files, never bigger than an original may be, and sniffed from a bounded read
+    // before the whole file is read: a FIFO would hang, /dev/zero or a video would fill memory.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(PhotoError::NotAFile);
+    }
+    let cap = max_original_bytes();
+    if meta.len() > cap {
+        return Err(PhotoError::TooLarge(meta.len() >> 20, cap >> 20));
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = [0u8; 16];
+    let n = file.read(&mut head).map_err(io)?;
+    if n == 0 {
+        return Err(PhotoError::Empty);
+    }
+    sniff(&head[..n]).ok_or(PhotoError::Unsupported)?;
+    let mut bytes = head[..n].to_vec();
+    file.take(cap + 1 - n as u64)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(PhotoError::TooLarge(bytes.len() as u64 >> 20, cap >> 20));
+    }
     ingest_bytes(store_dir, &bytes)
+}
+
+/// The largest original accepted: 100 MB (a 50 MP RAW-less JPEG is ~25 MB), or
+/// `THAMDINH_MAX_PHOTO_MB`.
+pub fn max_original_bytes() -> u64 {
+    std::env::var("THAMDINH_MAX_PHOTO_MB")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|mb| *mb > 0)
+        .unwrap_or(100)
+        << 20
 }
 
 /// Expands folders (recursively, sorted) into the files they hold, skipping hidden entries

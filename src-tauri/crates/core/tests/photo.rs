@@ -494,3 +494,41 @@ fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
         Err(thamdinh_core::Error::VisitLocked)
     ));
 }
+
+#[test]
+fn only_regular_files_of_a_sane_size_are_read_and_never_whole_before_sniffing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    // A FIFO would block a plain read forever.
+    let fifo = dir.path().join("pipe.jpg");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        thamdinh_core::photo::ingest_file(&store, &fifo).unwrap_err(),
+        thamdinh_core::photo::PhotoError::NotAFile
+    );
+    assert_eq!(
+        thamdinh_core::photo::ingest_file(&store, std::path::Path::new("/dev/zero")).unwrap_err(),
+        thamdinh_core::photo::PhotoError::NotAFile
+    );
+    // A sparse 101 MB "photo" is refused by its size, without reading it.
+    let big = dir.path().join("video.jpg");
+    let f = std::fs::File::create(&big).unwrap();
+    f.set_len(101 << 20).unwrap();
+    assert!(matches!(
+        thamdinh_core::photo::ingest_file(&store, &big).unwrap_err(),
+        thamdinh_core::photo::PhotoError::TooLarge(101, 100)
+    ));
+    // Not an image: refused from its first bytes.
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, "không phải ảnh").unwrap();
+    assert_eq!(
+        thamdinh_core::photo::ingest_file(&store, &text).unwrap_err(),
+        thamdinh_core::photo::PhotoError::Unsupported
+    );
+}
