@@ -343,3 +343,42 @@ fn field_to_hq_through_the_cli() {
         "{err}"
     );
 }
+
+/// What Excel writes in a Vietnamese locale (`;` between cells, `1,5`) is read; a quote that
+/// never closes is refused with its line, nothing written.
+#[test]
+fn semicolon_score_sheets_are_read_and_unclosed_quotes_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (_, out, _) = thamdinh(d, &["demo", "--set", "huyen-2024"]);
+    let visit = out.lines().last().unwrap().trim().to_string();
+    let sheet = d.join("excel.csv");
+    std::fs::write(
+        &sheet,
+        "\u{feff}code;self;appraised;reason\n1.1.1;0,5;0,5;\n",
+    )
+    .unwrap();
+    let (ok, out, err) = thamdinh(
+        d,
+        &["visit", "score", "--visit", &visit, sheet.to_str().unwrap()],
+    );
+    assert!(ok, "{out}{err}");
+    let (_, json, _) = thamdinh(d, &["visit", "show", "--visit", &visit, "--json"]);
+    assert!(json.contains("\"visit_id\""), "{json}");
+    let broken = d.join("broken.csv");
+    std::fs::write(&broken, "code,self,appraised\n1.1.1,1,1\n1.1.2,\"1,0\n").unwrap();
+    let (ok, _, err) = thamdinh(
+        d,
+        &[
+            "visit",
+            "score",
+            "--visit",
+            &visit,
+            broken.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        !ok && err.contains("line 3") && err.contains("không được đóng"),
+        "{err}"
+    );
+}

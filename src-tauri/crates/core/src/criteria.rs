@@ -139,8 +139,19 @@ impl fmt::Display for Problem {
 impl CriteriaSet {
     /// Parses and validates a criteria set; on failure returns every problem found.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-            Error::InvalidCriteria(vec![problem("json", "/", format!("not valid JSON: {e}"))])
+        // Excel and Notepad write a byte-order mark before the text.
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        use crate::bundle::result::{JsonProblem, parse_strict};
+        let value: Value = parse_strict(bytes).map_err(|e| {
+            Error::InvalidCriteria(vec![match e {
+                JsonProblem::DuplicateKey(key) => problem(
+                    "duplicate-key",
+                    "/",
+                    format!("the key {key} appears twice in one object (which one would count?)"),
+                ),
+                JsonProblem::Invalid(msg) => problem("json", "/", format!("not valid JSON: {msg}")),
+                JsonProblem::NonCanonical => problem("json", "/", "not valid JSON"),
+            }])
         })?;
         let mut parser = Parser::default();
         let set = parser.set(&value);

@@ -23,6 +23,7 @@ pub mod audit;
 pub mod builtin;
 pub mod bundle;
 pub mod criteria;
+pub mod csv_text;
 pub mod demo;
 pub mod digest;
 pub mod error;

@@ -32,10 +32,8 @@ pub fn to_scores(rows: &[ScoreRow]) -> Scores {
 /// Reads `code,self,appraised[,reason]` rows; all or nothing: every bad row is reported with its
 /// line number.
 pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
+    crate::csv_text::check_quotes(bytes).map_err(|e| vec![e])?;
+    let mut reader = crate::csv_text::reader(bytes, true);
     let headers = reader
         .headers()
         .map_err(|e| vec![format!("line 1: cannot read the header: {e}")])?

@@ -1114,10 +1114,8 @@ pub fn csv_record_line(bytes: &[u8], record: &csv::StringRecord) -> usize {
 pub(crate) fn csv_rows(
     bytes: &[u8],
 ) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(bytes);
+    crate::csv_text::check_quotes(bytes).map_err(|e| vec![e])?;
+    let mut reader = crate::csv_text::reader(bytes, false);
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| vec![format!("cannot read the CSV: {e}")])?;

@@ -463,3 +463,22 @@ fn rusqlite_exec(path: &std::path::Path, sql: &str) {
     let conn = rusqlite::Connection::open(path).unwrap();
     conn.execute_batch(sql).unwrap();
 }
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_a_duplicate_key_is_refused_by_name() {
+    let text = serde_json::to_string_pretty(&sample()).unwrap();
+    let with_bom = format!("\u{feff}{text}");
+    assert_eq!(
+        CriteriaSet::from_json(with_bom.as_bytes()).unwrap().id,
+        parse(&sample()).id,
+        "Excel and Notepad write a BOM: same set, same id"
+    );
+    let twice = text.replacen("\"title\":", "\"title\": \"Lần một\", \"title\":", 1);
+    match CriteriaSet::from_json(twice.as_bytes()) {
+        Err(thamdinh_core::Error::InvalidCriteria(p)) => {
+            assert_eq!(p[0].code, "duplicate-key");
+            assert!(p[0].message.contains("title"), "{}", p[0].message);
+        }
+        other => panic!("a duplicate key must be refused: {other:?}"),
+    }
+}

@@ -457,6 +457,15 @@ pub enum JsonProblem {
 /// Parses JSON refusing duplicate keys, then requires the bytes to be exactly the RFC 8785
 /// canonical form (so one result has one byte sequence, and one hash).
 pub fn parse_canonical(bytes: &[u8]) -> std::result::Result<Value, JsonProblem> {
+    let value = parse_strict(bytes)?;
+    match serde_jcs::to_vec(&value) {
+        Ok(c) if c == bytes => Ok(value),
+        _ => Err(JsonProblem::NonCanonical),
+    }
+}
+
+/// Parses JSON refusing duplicate keys (serde_json alone keeps the last silently).
+pub fn parse_strict(bytes: &[u8]) -> std::result::Result<Value, JsonProblem> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = StrictValue::deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v.0))
@@ -469,10 +478,7 @@ pub fn parse_canonical(bytes: &[u8]) -> std::result::Result<Value, JsonProblem> 
                 None => JsonProblem::Invalid(msg),
             }
         })?;
-    match serde_jcs::to_vec(&value) {
-        Ok(c) if c == bytes => Ok(value),
-        _ => Err(JsonProblem::NonCanonical),
-    }
+    Ok(value)
 }
 
 const DUPLICATE: &str = "duplicate key ";
