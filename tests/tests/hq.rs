@@ -657,6 +657,40 @@ fn the_weakest_criteria_come_first_with_their_reasons_grouped() {
 }
 
 #[test]
+fn bands_are_set_per_campaign_and_classify_the_ranked_units() {
+    let mut field = Laptop::new("delegation");
+    let a = field.visit("X1", FULL);
+    let b = field.visit("X2", &sheet(&[("1.1.1", "50,30,thiếu")]));
+    let bundle = field.export(&[&a, &b], "b.zip");
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&bundle]);
+    assert_eq!(
+        hq.unit("X2").band.as_deref(),
+        Some("Tốt"),
+        "80 % by the default bands"
+    );
+    let c = hq.campaign.clone();
+    assert!(
+        hq.store.hq_set_bands(&c, "95=A; 85=B; 85=C").is_err(),
+        "a threshold twice"
+    );
+    assert!(hq.store.hq_set_bands(&c, "120=A").is_err());
+    hq.store
+        .hq_set_bands(&c, "95=Nhóm I, 75=Nhóm II, 0=Nhóm III")
+        .unwrap();
+    assert_eq!(hq.unit("X1").band.as_deref(), Some("Nhóm I"));
+    assert_eq!(hq.unit("X2").band.as_deref(), Some("Nhóm II"));
+    assert!(
+        hq.store
+            .hq_log(&c)
+            .unwrap()
+            .iter()
+            .any(|e| e.action == "bands")
+    );
+}
+
+#[test]
 fn ties_share_a_rank_and_the_next_is_skipped() {
     let mut field = Laptop::new("delegation");
     let a = field.visit("X1", &sheet(&[("2.1", "20,10,a")]));

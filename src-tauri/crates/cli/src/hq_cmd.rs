@@ -109,6 +109,14 @@ pub enum HqCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The campaign's classification bands: shows them, or sets them with
+    /// `--set "90=Xuất sắc, 80=Tốt, 70=Khá, 50=Trung bình, 0=Yếu"` (recorded as an HQ decision).
+    Bands {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_name = "BANDS")]
+        set: Option<String>,
+    },
     /// Checks the hash chain of a campaign's HQ decision log.
     VerifyLog {
         #[arg(long, value_name = "ID")]
@@ -419,6 +427,20 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                         println!("    {} — {} đơn vị", r.reason, r.units);
                     }
                 }
+            }
+        }
+        HqCommand::Bands { campaign, set } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let bands = match set {
+                Some(text) => store.hq_set_bands(&campaign.id, &text)?,
+                None => store.hq_bands(&campaign.id)?,
+            };
+            for b in bands {
+                println!(
+                    "≥ {} %  {}",
+                    b.min_index.normalize().to_string().replace('.', ","),
+                    b.label
+                );
             }
         }
         HqCommand::VerifyLog { campaign } => {

@@ -69,6 +69,87 @@ pub fn default_bands() -> Vec<Band> {
     .collect()
 }
 
+impl Store {
+    /// The campaign's classification bands, highest first (the defaults until set).
+    pub fn hq_bands(&self, campaign_id: &str) -> Result<Vec<Band>> {
+        Ok(match self.setting(&format!("hq_bands:{campaign_id}"))? {
+            Some(text) => parse_bands(&text).unwrap_or_else(|_| default_bands()),
+            None => default_bands(),
+        })
+    }
+
+    /// Sets the campaign's bands from `90=Xuất sắc, 80=Tốt, 70=Khá, 50=Trung bình, 0=Yếu`
+    /// (a threshold in % and a label each), recorded in the HQ decision log.
+    pub fn hq_set_bands(&mut self, campaign_id: &str, text: &str) -> Result<Vec<Band>> {
+        self.campaign(campaign_id)?;
+        let bands = parse_bands(text).map_err(crate::Error::InvalidValue)?;
+        let canonical = bands
+            .iter()
+            .map(|b| format!("{}={}", b.min_index.normalize(), b.label))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let old = self.hq_bands(campaign_id)?;
+        let old = old
+            .iter()
+            .map(|b| format!("{}={}", b.min_index.normalize(), b.label))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![format!("hq_bands:{campaign_id}"), canonical],
+        )?;
+        super::log_decision(
+            &tx,
+            campaign_id,
+            &actor,
+            &crate::audit::Change {
+                action: "bands",
+                old: Some(&old),
+                new: Some(&canonical),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(bands)
+    }
+}
+
+/// `90=Xuất sắc, 80=Tốt` → bands, highest first; thresholds 0..100, each once, a label each.
+pub fn parse_bands(text: &str) -> std::result::Result<Vec<Band>, String> {
+    let mut bands = Vec::new();
+    for part in text
+        .split([',', ';'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (min, label) = part
+            .split_once('=')
+            .ok_or_else(|| format!("«{part}»: viết ngưỡng=nhãn, ví dụ 90=Xuất sắc"))?;
+        let min = crate::number::parse_decimal(min)
+            .filter(|m| *m >= Decimal::ZERO && *m <= Decimal::ONE_HUNDRED)
+            .ok_or_else(|| format!("«{part}»: ngưỡng phải là số từ 0 đến 100"))?;
+        if label.trim().is_empty() {
+            return Err(format!("«{part}»: thiếu nhãn xếp loại"));
+        }
+        if bands.iter().any(|b: &Band| b.min_index == min) {
+            return Err(format!("ngưỡng {min} lặp lại"));
+        }
+        bands.push(Band {
+            min_index: min,
+            label: label.trim().to_string(),
+        });
+    }
+    if bands.is_empty() {
+        return Err("chưa có mức xếp loại nào".into());
+    }
+    bands.sort_by(|a, b| b.min_index.cmp(&a.min_index));
+    Ok(bands)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct AreaResult {
@@ -186,7 +267,7 @@ impl Store {
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let bundles = self.hq_bundles(campaign_id)?;
         let merged = self.hq_merged(campaign_id)?;
-        let bands = default_bands();
+        let bands = self.hq_bands(campaign_id)?;
         let mut out = Vec::new();
         for unit in self.units(campaign_id)? {
             let counted: Vec<_> = bundles
