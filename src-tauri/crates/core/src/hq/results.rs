@@ -146,7 +146,7 @@ pub fn parse_bands(text: &str) -> std::result::Result<Vec<Band>, String> {
     if bands.is_empty() {
         return Err("chưa có mức xếp loại nào".into());
     }
-    bands.sort_by(|a, b| b.min_index.cmp(&a.min_index));
+    bands.sort_by_key(|b| std::cmp::Reverse(b.min_index));
     Ok(bands)
 }
 
