@@ -107,12 +107,13 @@ pub fn import_bundles(
     cancel: &AtomicBool,
 ) -> Result<Vec<ImportOutcome>> {
     let files = expand_bundle_paths(paths);
+    let keys = store.verification_keys()?;
     let mut out = Vec::with_capacity(files.len());
     for (i, file) in files.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Err(Error::Cancelled);
         }
-        out.push(import_bundle(store, file, cancel)?);
+        out.push(import_bundle(store, file, &keys, cancel)?);
         progress(i + 1, files.len());
     }
     Ok(out)
@@ -133,7 +134,13 @@ fn file_sha256(path: &Path) -> std::io::Result<String> {
 }
 
 /// Imports one bundle; a store fault (disk full…) is an error, a bad bundle an outcome.
-pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Result<ImportOutcome> {
+/// `keys`: the store's verification keys (read once per batch).
+pub fn import_bundle(
+    store: &mut Store,
+    file: &Path,
+    keys: &[crate::bundle::TrustedKey],
+    cancel: &AtomicBool,
+) -> Result<ImportOutcome> {
     use ImportStatus::*;
     let refused = |code: &str, message: String| ImportOutcome::new(file, Refused, code, message);
     if !file.is_file() {
@@ -169,10 +176,9 @@ pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Res
     }
 
     // Verified completely before anything is written.
-    let keys = store.verification_keys()?;
     let verified = match verify_contents(
         file,
-        &keys,
+        keys,
         Signers::AllowUntrusted,
         &Limits::default(),
         &|_, _| {},
@@ -216,12 +222,18 @@ pub fn import_bundle(store: &mut Store, file: &Path, cancel: &AtomicBool) -> Res
         Ok(c) => c,
         Err((code, message)) => return Ok(refused(code, message)),
     };
-    let units = super::unit_codes(store, &campaign.id)?;
-    if let Some(v) = result
-        .visits
-        .iter()
-        .find(|v| !units.contains_key(&v.unit.code))
-    {
+    let mut known = store
+        .conn
+        .prepare_cached("SELECT 1 FROM unit WHERE campaign_id = ?1 AND code = ?2")?;
+    let mut unknown = None;
+    for v in &result.visits {
+        if !known.exists(params![campaign.id, v.unit.code])? {
+            unknown = Some(v);
+            break;
+        }
+    }
+    drop(known);
+    if let Some(v) = unknown {
         return Ok(refused(
             "unknown-unit",
             format!(
