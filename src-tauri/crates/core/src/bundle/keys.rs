@@ -110,6 +110,12 @@ fn info(pk: &PublicKey) -> Result<KeyInfo> {
 
 /// Opens an encrypted secret key with its passphrase.
 pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyInfo)> {
+    if parse_public_key(text).is_ok() {
+        return Err(Error::InvalidValue(
+            "đây là khóa công khai (.pub), không phải khóa bí mật: hãy chọn tệp khóa bí mật (not a secret key)"
+                .into(),
+        ));
+    }
     let sk_box = SecretKeyBox::from_string(text).map_err(|e| {
         key_error(
             "không phải tệp khóa bí mật minisign (not a minisign secret key)",
@@ -199,6 +205,14 @@ mod tests {
         let (_, id) = parse_public_key(&info.pub_file).unwrap();
         assert_eq!(id, info.key_id);
         assert!(new_key("", "x").is_err());
+        let (_, info) = new_key("mật khẩu đủ dài", "x").unwrap();
+        let err = open_secret_key(&info.pub_file, "mật khẩu đủ dài")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("không phải khóa bí mật"),
+            "a .pub is not a wrong passphrase: {err}"
+        );
         let short = new_key("123", "x").unwrap_err().to_string();
         assert!(short.contains("ít nhất 10 ký tự"), "{short}");
         assert!(
