@@ -69,6 +69,10 @@ describe("signed result bundles", () => {
     await browser.waitUntil(async () => (await el("export-out").getValue()).endsWith(".zip"), { timeout: 5000 });
     bundleFile = await el("export-out").getValue();
     assert.match(bundleFile, /ket-qua-XA001-2026-01-15\.zip$/);
+    // The demo visit is incomplete: signing asks first, with what is missing.
+    assert.match(await el("export-incomplete").getText(), /\d+ tiêu chí chưa chấm/);
+    assert.equal(await el("export-submit").isEnabled(), false);
+    await el("export-confirm-incomplete").click();
     await el("export-passphrase").setValue("sai rồi");
     await el("export-submit").click();
     await el("export-error").waitForDisplayed({ timeout: 10000 });
