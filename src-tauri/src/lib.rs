@@ -324,6 +324,8 @@ pub struct IngestFailure {
 #[ts(export)]
 pub struct IngestReport {
     pub added: usize,
+    /// Photos that were already in the visit (the same bytes): nothing to add.
+    pub already: usize,
     pub failures: Vec<IngestFailure>,
     pub cancelled: bool,
 }
@@ -376,6 +378,7 @@ fn ingest_photos(
     let added = state.with_store(|s| s.add_photos(&visit_id, &metas))?;
     Ok(IngestReport {
         added,
+        already: metas.len().saturating_sub(added),
         failures,
         cancelled,
     })

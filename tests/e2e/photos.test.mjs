@@ -29,6 +29,9 @@ describe("photos as evidence", () => {
     await report.waitForDisplayed({ timeout: 20000 });
     assert.match(await report.getText(), /^2 ảnh đã thêm/);
     assert.match(await browser.$('[data-testid="photo-failures"]').getText(), /broken\.jpg: ảnh hỏng/);
+    // The same folder again: nothing added, and the report says they are already there.
+    await browser.$('[data-testid="photo-add"]').click();
+    await browser.waitUntil(async () => /^0 ảnh đã thêm · 2 ảnh đã có sẵn/.test(await report.getText()), { timeout: 20000 });
     const cards = await browser.$$(".photo-card");
     assert.equal(cards.length, 2);
     // Sorted by capture time: 10/01 (a day other than the visit, 15/01) before 15/01.

@@ -22,6 +22,8 @@ pub struct Photo {
     pub evidence: Vec<String>,
     /// Taken on a day other than the visit date (by the photo's own local date).
     pub other_day: bool,
+    /// No capture time in the photo: when and where it was taken cannot be checked (review it).
+    pub no_time: bool,
     /// Distance to the unit in km, when both locations are known.
     pub distance_km: Option<f64>,
     pub far: bool,
@@ -118,6 +120,7 @@ impl Store {
                 .taken_at
                 .as_deref()
                 .is_some_and(|t| !t.starts_with(&visit.visit_date));
+            let no_time = meta.taken_at.is_none();
             let distance_km = match (meta.gps, unit.latitude, unit.longitude) {
                 (Some(g), Some(lat), Some(lon)) => {
                     Some(haversine_km((g.latitude, g.longitude), (lat, lon)))
@@ -130,6 +133,7 @@ impl Store {
                 meta,
                 caption,
                 other_day,
+                no_time,
                 far: distance_km.is_some_and(|d| d > FAR_KM),
                 distance_km,
             });

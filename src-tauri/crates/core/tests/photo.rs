@@ -477,6 +477,22 @@ fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
     store
         .link_photo_evidence(&visit.id, sha1, &ev.id, true)
         .unwrap();
+    assert!(
+        !photos[0].no_time && !photos[1].no_time,
+        "both carry a capture time"
+    );
+    // A photo without a capture time is flagged for review.
+    let plain = dir.path().join("plain.png");
+    image::RgbImage::from_pixel(8, 8, image::Rgb([200, 10, 10]))
+        .save(&plain)
+        .unwrap();
+    let meta = ingest_file(&photos_dir, &plain).unwrap();
+    store.add_photos(&visit.id, &[meta]).unwrap();
+    let untimed = store.photos(&visit.id).unwrap();
+    assert!(
+        untimed.iter().any(|p| p.no_time && p.meta.format == "png"),
+        "{untimed:?}"
+    );
     store.verify_audit(&visit.id).unwrap();
     // A locked visit's photos are read-only too.
     store.lock_visit(&visit.id).unwrap();

@@ -11,6 +11,10 @@ evidence: Array<string>,
  */
 other_day: boolean, 
 /**
+ * No capture time in the photo: when and where it was taken cannot be checked (review it).
+ */
+no_time: boolean, 
+/**
  * Distance to the unit in km, when both locations are known.
  */
 distance_km: number | null, far: boolean, };
