@@ -387,12 +387,7 @@ fn main() {
     add(
         "leaf-out-of-range.zip",
         &edit_result(|v| {
-            let leaves = v["visits"][0]["leaves"].as_array_mut().unwrap();
-            let l = leaves
-                .iter_mut()
-                .find(|l| l["appraised"].is_string() && l["appraised"] != "NA")
-                .unwrap();
-            l["appraised"] = "999".into();
+            first_scored_leaf(v)["appraised"] = "999".into();
         }),
         "inconsistent-result",
         "a leaf of 999 on a leaf whose max is far lower, signed by the trusted key",
@@ -415,12 +410,7 @@ fn main() {
     add(
         "value-not-in-audit.zip",
         &edit_result(|v| {
-            let leaves = v["visits"][0]["leaves"].as_array_mut().unwrap();
-            let l = leaves
-                .iter_mut()
-                .find(|l| l["appraised"].is_string() && l["appraised"] != "NA")
-                .unwrap();
-            l["deduction_reason"] = "lý do viết thêm sau khi chấm".into();
+            first_scored_leaf(v)["deduction_reason"] = "lý do viết thêm sau khi chấm".into();
         }),
         "inconsistent-result",
         "a reason that the visit's audit log never recorded (totals unchanged), signed",
@@ -429,4 +419,14 @@ fn main() {
     let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
     std::fs::write(dir.join("cases.json"), text).unwrap();
     println!("{} cases written to {}", cases.len(), dir.display());
+}
+
+/// The first leaf of the first visit that holds an appraised score (not N/A).
+fn first_scored_leaf(result: &mut Value) -> &mut Value {
+    result["visits"][0]["leaves"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|l| l["appraised"].is_string() && l["appraised"] != "NA")
+        .unwrap()
 }

@@ -163,7 +163,7 @@ pub fn run_unit(command: UnitCommand, data_dir: &Path) -> Result<ExitCode> {
                 }
                 Err(errors) => {
                     eprintln!(
-                        "{}: {} lỗi, không thêm đơn vị nào (nothing imported)",
+                        "{}: {} lỗi, không thêm đơn vị nào",
                         file.display(),
                         errors.len()
                     );

@@ -158,6 +158,13 @@ fn print_outcomes(outcomes: &[ImportOutcome], json: bool) -> Result<()> {
     Ok(())
 }
 
+/// `"88.09"` → `88,09 %`, as the provinces' reports write an index.
+fn percent(decimal: Option<&str>) -> Option<String> {
+    decimal
+        .and_then(|d| d.parse().ok())
+        .map(|d| format!("{} %", format_vi_2dp(d)))
+}
+
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     thamdinh_core::evidence::write_atomic(path, bytes)
         .with_context(|| format!("không ghi được {}", path.display()))
@@ -285,11 +292,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             match store.hq_import_survey(&campaign.id, &bytes, &name)? {
                 Ok(n) => println!("Đã nhập {n} điểm điều tra XHH từ {}", file.display()),
                 Err(problems) => {
-                    eprintln!(
-                        "{}: {} lỗi, không nhập gì (nothing imported)",
-                        file.display(),
-                        problems.len()
-                    );
+                    eprintln!("{}: {} lỗi, không nhập gì", file.display(), problems.len());
                     for p in problems {
                         eprintln!("  {p}");
                     }
@@ -320,12 +323,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                     campaign.name
                 );
                 for u in &results {
-                    let index = u
-                        .index
-                        .as_deref()
-                        .and_then(|i| i.parse().ok())
-                        .map(|i| format!("{} %", format_vi_2dp(i)))
-                        .unwrap_or_else(|| "—".into());
+                    let index = percent(u.index.as_deref()).unwrap_or_else(|| "—".into());
                     let rank = u
                         .rank
                         .map(|r| format!("hạng {r:02}/{:02}", u.ranked_in_group))
@@ -404,12 +402,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&weakest)?);
             } else {
                 for w in &weakest {
-                    let share = w
-                        .share
-                        .as_deref()
-                        .and_then(|s| s.parse().ok())
-                        .map(|s| format!("{} %", format_vi_2dp(s)))
-                        .unwrap_or_default();
+                    let share = percent(w.share.as_deref()).unwrap_or_default();
                     let kind = if w.is_area {
                         "Lĩnh vực"
                     } else {

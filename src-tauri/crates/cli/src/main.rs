@@ -260,7 +260,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
                 Ok(rows) => rows,
                 Err(errors) => {
                     eprintln!(
-                        "{}: {} dòng lỗi, không ghi gì (bad rows, nothing written)",
+                        "{}: {} dòng lỗi, không ghi gì",
                         scores.display(),
                         errors.len()
                     );

@@ -35,7 +35,7 @@ pub fn check_quotes(bytes: &[u8]) -> Result<(), String> {
     }
     if open {
         return Err(format!(
-            "line {opened_at}: dấu ngoặc kép mở ở dòng này không được đóng (unterminated quote)"
+            "line {opened_at}: dấu ngoặc kép mở ở dòng này không được đóng"
         ));
     }
     Ok(())

@@ -19,10 +19,7 @@ fn inconsistent(visit: &VisitDoc, what: String) -> Rejection {
     reject(
         CODE,
         RESULT_PATH,
-        format!(
-            "phiếu {} ({}): {what} (result.json does not follow from its own content)",
-            visit.unit.code, visit.id
-        ),
+        format!("phiếu {} ({}): {what}", visit.unit.code, visit.id),
     )
 }
 

@@ -198,19 +198,19 @@ pub fn check_target(out: &Path, force: bool, key_files: &[&Path]) -> Result<()> 
     let looks_like_key = head[..n].starts_with(b"untrusted comment:");
     if key_files.iter().any(same) || looks_like_key {
         return Err(Error::InvalidValue(format!(
-            "{} là tệp khóa: không bao giờ ghi đè lên khóa (refusing to overwrite a key file)",
+            "{} là tệp khóa: không bao giờ ghi đè lên khóa",
             out.display()
         )));
     }
     if !meta.is_file() {
         return Err(Error::InvalidValue(format!(
-            "{} không phải tệp thường (not a regular file)",
+            "{} không phải tệp thường",
             out.display()
         )));
     }
     if !force {
         return Err(Error::InvalidValue(format!(
-            "{} đã tồn tại: chọn tên khác, hoặc dùng --force để ghi đè (file exists)",
+            "{} đã tồn tại: chọn tên khác, hoặc dùng --force để ghi đè",
             out.display()
         )));
     }

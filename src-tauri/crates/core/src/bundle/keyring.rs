@@ -92,7 +92,7 @@ impl Store {
             .find(|k| k.key_id == key_id && k.revoked_at.is_some())
         {
             return Err(Error::InvalidValue(format!(
-                "khóa {} đã bị thu hồi ngày {}: không thể tin cậy lại (key revoked)",
+                "khóa {} đã bị thu hồi ngày {}: không thể tin cậy lại",
                 k.key_id,
                 k.revoked_at.unwrap_or_default()
             )));

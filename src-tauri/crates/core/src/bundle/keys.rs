@@ -112,8 +112,7 @@ fn info(pk: &PublicKey) -> Result<KeyInfo> {
 pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyInfo)> {
     if parse_public_key(text).is_ok() {
         return Err(Error::InvalidValue(
-            "đây là khóa công khai (.pub), không phải khóa bí mật: hãy chọn tệp khóa bí mật (not a secret key)"
-                .into(),
+            "đây là khóa công khai (.pub), không phải khóa bí mật: hãy chọn tệp khóa bí mật".into(),
         ));
     }
     let sk_box = SecretKeyBox::from_string(text).map_err(|e| {

@@ -146,7 +146,7 @@ pub fn import_bundle(
     if !file.is_file() {
         return Ok(refused(
             "io",
-            format!("không đọc được tệp {} (not a file)", file.display()),
+            format!("không đọc được tệp {}", file.display()),
         ));
     }
     let sha = match file_sha256(file) {

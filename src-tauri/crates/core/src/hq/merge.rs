@@ -252,19 +252,13 @@ impl Store {
     ) -> Result<impl Fn(&HqBundle, &HqBundle) -> bool> {
         let campaign = self.campaign(campaign_id)?;
         let keys = self.trusted_keys()?;
-        let label = |key: &str| -> String {
-            keys.iter()
-                .find(|k| k.key_id == key)
-                .map(|k| k.label.trim().to_lowercase())
-                .unwrap_or_default()
-        };
         let labels: HashMap<String, String> = keys
             .iter()
-            .map(|k| (k.key_id.clone(), label(&k.key_id)))
+            .map(|k| (k.key_id.clone(), k.label.trim().to_lowercase()))
             .collect();
         let mut hq: std::collections::HashSet<String> = keys
             .iter()
-            .filter(|k| k.label.trim().to_lowercase().starts_with("sở nội vụ"))
+            .filter(|k| labels[&k.key_id].starts_with("sở nội vụ"))
             .map(|k| k.key_id.clone())
             .collect();
         hq.extend(campaign.plan_key_id);
@@ -307,7 +301,7 @@ impl Store {
             .map(|b| b.role);
         if role != Some(Role::Fork) {
             return Err(Error::InvalidValue(format!(
-                "gói {bundle_id} không thuộc một nhánh rẽ (not a fork)"
+                "gói {bundle_id} không thuộc một nhánh rẽ"
             )));
         }
         require_reason(reason)?;
@@ -464,7 +458,7 @@ impl Store {
         let node = set.leaf(code)?;
         let entry = Entry::parse(value)
             .map_err(Error::InvalidValue)?
-            .ok_or_else(|| Error::InvalidValue("chưa nhập giá trị (no value)".into()))?;
+            .ok_or_else(|| Error::InvalidValue("chưa nhập giá trị".into()))?;
         check_entry(&set, node, Column::Appraised, entry).map_err(Error::InvalidValue)?;
         let value = entry_text(entry);
         let conflicts = self.hq_conflicts(campaign_id)?;
@@ -473,7 +467,7 @@ impl Store {
             .find(|c| c.unit == unit_code && c.code == code)
         else {
             return Err(Error::NotFound(format!(
-                "không có xung đột ở tiêu chí {code} của đơn vị {unit_code} (no such conflict)"
+                "không có xung đột ở tiêu chí {code} của đơn vị {unit_code}"
             )));
         };
         let old = conflict.resolution.as_ref().map(|r| r.value.clone());
@@ -518,9 +512,7 @@ impl Store {
 
 pub(crate) fn require_reason(reason: &str) -> Result<()> {
     if reason.trim().is_empty() {
-        return Err(Error::InvalidValue(
-            "cần ghi lý do (a reason is required)".into(),
-        ));
+        return Err(Error::InvalidValue("cần ghi lý do".into()));
     }
     Ok(())
 }

@@ -42,7 +42,7 @@ impl Store {
         match all.as_slice() {
             [only] => Ok(only.clone()),
             [] => Err(Error::NotFound(
-                "chưa có đợt thẩm định nào (no campaign): tạo bằng `thamdinh campaign new`".into(),
+                "chưa có đợt thẩm định nào: tạo bằng `thamdinh campaign new`".into(),
             )),
             _ => Err(Error::InvalidValue(format!(
                 "có {} đợt thẩm định: chọn một bằng --campaign ID ({})",

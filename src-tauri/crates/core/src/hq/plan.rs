@@ -323,7 +323,7 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
     crate::criteria::CriteriaSet::from_json(criteria.as_bytes())?;
     if store.campaign(&plan.campaign.id).is_ok() {
         return Err(Error::InvalidValue(format!(
-            "đợt thẩm định «{}» đã có trên máy này (plan already opened)",
+            "đợt thẩm định «{}» đã có trên máy này",
             plan.campaign.name
         )));
     }
