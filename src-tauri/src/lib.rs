@@ -639,6 +639,26 @@ fn verify_bundle(app: tauri::AppHandle, state: State<'_>, path: String) -> ApiRe
     })
 }
 
+/// Adds this laptop's signature to a bundle another member exported (verified first; no byte of
+/// the bag changes).
+#[tauri::command(async)]
+fn cosign_bundle(
+    state: State<'_>,
+    path: String,
+    passphrase: String,
+) -> ApiResult<bundle::CosignSummary> {
+    state.with_store(|s| {
+        let key = s.signing_key_text()?;
+        bundle::cosign_bundle(
+            std::path::Path::new(&path),
+            &key,
+            &passphrase,
+            &bundle::signer_name(s, &key)?,
+            &s.verification_keys()?,
+        )
+    })
+}
+
 /// Deletes an empty visit started by mistake (audited); a visit with any entry is refused.
 #[tauri::command(async)]
 fn delete_visit(state: State<'_>, visit_id: String) -> ApiResult<()> {
@@ -727,6 +747,7 @@ pub fn run() {
             export_bundle,
             cancel_bundle,
             verify_bundle,
+            cosign_bundle,
             trusted_keys,
             add_trusted_key,
             remove_trusted_key,

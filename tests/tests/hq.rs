@@ -848,3 +848,52 @@ fn a_plan_carries_the_same_ids_and_its_bundles_match_by_id() {
     hq.trust("delegation");
     assert_eq!(hq.statuses(&[&b]), [(Imported, "imported".into())]);
 }
+
+#[test]
+fn a_bundle_missing_a_required_cosignature_is_incomplete_until_a_cosigned_copy_arrives() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", FULL);
+    let single = field.export(&[&v], "b.zip");
+    let cosigned = field.dir.path().join("b-cosigned.zip");
+    std::fs::copy(&single, &cosigned).unwrap();
+    let mut hq = Hq::new();
+    hq.store
+        .set_required_cosignatures(&hq.campaign.clone(), 1)
+        .unwrap();
+    hq.trust("delegation");
+    let o = hq.import(&[&single]);
+    assert_eq!(
+        (o[0].status, o[0].code.as_str()),
+        (Incomplete, "missing-cosignature"),
+        "{}",
+        o[0].message
+    );
+    assert!(o[0].message.contains("cần 1, có 0"), "{}", o[0].message);
+    assert_eq!(hq.unit("X1").status, UnitStatus::Missing, "not counted");
+
+    // A member co-signs with a key HQ does not trust yet: still incomplete, nothing doubled.
+    bundle::cosign_bundle(
+        &cosigned,
+        &test_key("stranger"),
+        TEST_PASSPHRASE,
+        "Thành viên",
+        &[],
+    )
+    .unwrap();
+    assert_eq!(
+        hq.statuses(&[&cosigned]),
+        [(Incomplete, "missing-cosignature".into())]
+    );
+    assert_eq!(hq.bundles(), 1);
+    // Trusting the member's key completes it.
+    let public =
+        std::fs::read_to_string(thamdinh_tests::bundles_dir().join("keys/stranger.key.pub"))
+            .unwrap();
+    let (_, recounted) = hq.store.hq_trust_add(&public, "Thành viên").unwrap();
+    assert_eq!(recounted.len(), 1);
+    assert_eq!(recounted[0].status, Imported, "{}", recounted[0].message);
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
+    // The single-signed copy again is the same bag: it takes nothing away.
+    assert_eq!(hq.statuses(&[&single]), [(Duplicate, "duplicate".into())]);
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
+}

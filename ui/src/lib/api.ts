@@ -22,6 +22,7 @@ import type { ExportSummary } from "./bindings/ExportSummary";
 import type { KeyInfo } from "./bindings/KeyInfo";
 import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
+import type { CosignSummary } from "./bindings/CosignSummary";
 import type { Conflict } from "./bindings/Conflict";
 import type { HqBundle } from "./bindings/HqBundle";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
@@ -31,7 +32,7 @@ import type { UnitDetail } from "./bindings/UnitDetail";
 
 export type { IngestReport, Photo };
 export type { Conflict, HqBundle, ImportOutcome, UnitDetail, UnitResult, WeakCriterion };
-export type { ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
+export type { CosignSummary, ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -105,6 +106,7 @@ export const bundleApi = {
     call<ExportSummary>("export_bundle", { visitIds, passphrase, out, overwrite }),
   cancel: () => call<null>("cancel_bundle"),
   verify: (path: string) => call<VerifyReport>("verify_bundle", { path }),
+  cosign: (path: string, passphrase: string) => call<CosignSummary>("cosign_bundle", { path, passphrase }),
   trustedKeys: () => call<TrustedKeyEntry[]>("trusted_keys"),
   addTrustedKey: (path: string, label: string) => call<TrustedKeyEntry[]>("add_trusted_key", { path, label }),
   removeTrustedKey: (keyId: string) => call<TrustedKeyEntry[]>("remove_trusted_key", { keyId }),

@@ -41,6 +41,16 @@ pub enum BundleCommand {
         #[arg(long)]
         force: bool,
     },
+    /// Adds this key's signature (`signatures/<KEYID>.minisig`) to a bundle another member
+    /// exported, after verifying it; no byte of the bag changes. Signing twice changes nothing.
+    Cosign {
+        file: PathBuf,
+        /// The co-signer's encrypted minisign secret key.
+        #[arg(long, value_name = "PATH")]
+        key: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Verifies a bundle offline: exit 0 only for a complete, valid bag signed by a trusted key;
     /// otherwise exit 1 with the reason and the entry it concerns.
     Verify {
@@ -139,6 +149,35 @@ pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        BundleCommand::Cosign { file, key, json } => {
+            let store = crate::open_store(data_dir)?;
+            let key_text = read_text(&key)?;
+            let summary = bundle::cosign_bundle(
+                &file,
+                &key_text,
+                &passphrase(false)?,
+                &bundle::signer_name(&store, &key_text)?,
+                &store.verification_keys()?,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                println!(
+                    "{} gói {} bản {}: khóa {} ({})",
+                    if summary.already_signed {
+                        "Đã có chữ ký này, không đổi gì:"
+                    } else {
+                        "Đã đồng ký"
+                    },
+                    summary.bundle_id,
+                    summary.revision,
+                    summary.key_id,
+                    summary.name
+                );
+                print_signatures(&summary.signatures);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         BundleCommand::Verify { file, trust, json } => {
             let trusted = trust
                 .iter()
@@ -155,17 +194,20 @@ pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
             );
             match (outcome, json) {
                 (Ok(v), true) => println!("{}", serde_json::to_string_pretty(&v)?),
-                (Ok(v), false) => println!(
-                    "Hợp lệ (valid): gói {} bản {}, ký bởi {} ({}), {} — {} phiếu, {} tệp, {} byte",
-                    v.bundle_id,
-                    v.revision,
-                    v.signer_name,
-                    v.signer_key_id,
-                    v.source_organization,
-                    v.visits,
-                    v.payload_files,
-                    v.payload_bytes
-                ),
+                (Ok(v), false) => {
+                    println!(
+                        "Hợp lệ (valid): gói {} bản {}, ký bởi {} ({}), {} — {} phiếu, {} tệp, {} byte",
+                        v.bundle_id,
+                        v.revision,
+                        v.signer_name,
+                        v.signer_key_id,
+                        v.source_organization,
+                        v.visits,
+                        v.payload_files,
+                        v.payload_bytes
+                    );
+                    print_signatures(&v.signatures);
+                }
                 (Err(r), true) => {
                     println!("{}", serde_json::json!({ "rejected": r }));
                     return Ok(ExitCode::FAILURE);
@@ -177,5 +219,25 @@ pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn print_signatures(signatures: &[bundle::Signature]) {
+    for s in signatures {
+        println!(
+            "  {} {} {}: {}",
+            if s.leader {
+                "Ký xuất"
+            } else {
+                "Đồng ký"
+            },
+            s.key_id,
+            s.name,
+            if s.trusted {
+                "tin cậy, chữ ký đúng"
+            } else {
+                "khóa không có trong danh sách tin cậy, chưa kiểm được"
+            }
+        );
     }
 }

@@ -45,6 +45,10 @@ pub enum CampaignCommand {
         /// Replace an existing file at --out.
         #[arg(long)]
         force: bool,
+        /// How many members' co-signatures (besides the leader's) a bundle needs to count at
+        /// HQ; kept with the campaign (0 when never set).
+        #[arg(long, value_name = "N")]
+        cosignatures: Option<u32>,
     },
     /// Opens a plan file: the campaign, its set and units arrive with the same ids; prints the
     /// HQ key id to compare by phone or on paper.
@@ -115,11 +119,15 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
             key,
             out,
             force,
+            cosignatures,
         } => {
-            let store = open_store(data_dir)?;
+            let mut store = open_store(data_dir)?;
             let key_text = std::fs::read_to_string(&key)
                 .with_context(|| format!("không đọc được {}", key.display()))?;
             thamdinh_core::bundle::export::check_target(&out, force, &[&key])?;
+            if let Some(n) = cosignatures {
+                store.set_required_cosignatures(&campaign, n)?;
+            }
             let summary = thamdinh_core::hq::plan::export_plan(
                 &store,
                 &campaign,

@@ -122,6 +122,36 @@ pub enum HqCommand {
         #[arg(long, value_name = "ID")]
         campaign: Option<String>,
     },
+    /// Publishes the results signed with the HQ key: results JSON, the province workbook, the
+    /// decisions and the list of source bundles (id, revision, SHA-256).
+    Publish {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        /// Sở Nội vụ's encrypted minisign secret key.
+        #[arg(long, value_name = "HQKEY")]
+        key: PathBuf,
+        #[arg(long, value_name = "RESULTS.zip")]
+        out: PathBuf,
+        /// Replace an existing file at --out (never a key file).
+        #[arg(long)]
+        force: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Recomputes published results independently from the source bundles in a folder, in a
+    /// store of its own: exit 0 when they match byte for byte, 1 with the differences otherwise.
+    Recompute {
+        #[arg(value_name = "RESULTS.zip")]
+        results: PathBuf,
+        #[arg(value_name = "BUNDLES_DIR")]
+        bundles: PathBuf,
+        /// The HQ public key expected to have signed the results (else its id is printed to
+        /// compare by phone or on paper).
+        #[arg(long, value_name = "PUB")]
+        trust: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -171,6 +201,16 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
+    if let HqCommand::Recompute {
+        results,
+        bundles,
+        trust,
+        json,
+    } = command
+    {
+        // Needs no data dir: it works in a store of its own.
+        return recompute(&results, &bundles, trust.as_deref(), json);
+    }
     let mut store = open_store(data_dir)?;
     match command {
         HqCommand::Trust(TrustCommand::Add { file, name }) => {
@@ -441,6 +481,82 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             let n = store.verify_hq_log(&campaign.id)?;
             println!("OK: {n} quyết định, chuỗi băm nguyên vẹn");
         }
+        HqCommand::Publish {
+            campaign,
+            key,
+            out,
+            force,
+            json,
+        } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            thamdinh_core::bundle::export::check_target(&out, force, &[&key])?;
+            let key_text = std::fs::read_to_string(&key)
+                .with_context(|| format!("không đọc được {}", key.display()))?;
+            let s = thamdinh_core::hq::publish::publish_results(
+                &store,
+                &campaign.id,
+                &key_text,
+                &crate::bundle_cmd::passphrase(false)?,
+                &out,
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!(
+                    "Đã công bố kết quả {} ({} đơn vị, {} đã xếp hạng, {} gói nguồn), ký bởi khóa Sở Nội vụ {} → {}",
+                    s.results_id, s.units, s.ranked, s.sources, s.key_id, s.file
+                );
+            }
+        }
+        HqCommand::Recompute { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn recompute(results: &Path, bundles: &Path, trust: Option<&Path>, json: bool) -> Result<ExitCode> {
+    let expected = trust
+        .map(|p| -> Result<String> {
+            let text = thamdinh_core::hq::trust::read_public_key(p)?;
+            Ok(thamdinh_core::bundle::parse_public_key(&text)?.1)
+        })
+        .transpose()?;
+    let r = thamdinh_core::hq::publish::recompute(
+        results,
+        bundles,
+        expected.as_deref(),
+        &AtomicBool::new(false),
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&r)?);
+    } else {
+        println!(
+            "Kết quả {} của «{}», ký bởi khóa Sở Nội vụ {}{}: {} gói nguồn, {} đơn vị",
+            r.results_id,
+            r.campaign_name,
+            r.hq_key_id,
+            if expected.is_some() {
+                ""
+            } else {
+                " (hãy đối chiếu mã khóa với Sở Nội vụ)"
+            },
+            r.sources,
+            r.units
+        );
+        for f in &r.unlisted_files {
+            println!("  bỏ qua (không có trong danh sách nguồn): {f}");
+        }
+        if r.matches {
+            println!("KHỚP: tính lại từ đúng các gói nguồn cho cùng kết quả, từng byte");
+        } else {
+            println!("KHÔNG KHỚP:");
+            for d in &r.differences {
+                println!("  {d}");
+            }
+        }
+    }
+    Ok(if r.matches {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

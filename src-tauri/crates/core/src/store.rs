@@ -238,6 +238,10 @@ const MIGRATIONS: &[&str] = &[
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
     CREATE TRIGGER hq_audit_append_only_delete BEFORE DELETE ON hq_audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // v8: teamwork. How many members' co-signatures a delegation's bundle needs (from the plan);
+    // the co-signatures each bundle received at HQ carries, as JSON [{key_id, name, trusted}].
+    "ALTER TABLE campaign ADD COLUMN required_cosignatures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE hq_bundle ADD COLUMN cosignatures TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).
@@ -277,6 +281,9 @@ pub struct Campaign {
     /// The plan (kế hoạch) the campaign was opened from, and the HQ key that signed it.
     pub plan_id: Option<String>,
     pub plan_key_id: Option<String>,
+    /// How many co-signatures (members' keys on the trust list, besides the leader's) a bundle
+    /// of this campaign needs to count at HQ; from the plan.
+    pub required_cosignatures: u32,
 }
 
 /// What a person fills in to create a campaign.
@@ -374,6 +381,7 @@ impl Store {
             delegation_leader: new.delegation_leader.trim().to_string(),
             plan_id: None,
             plan_key_id: None,
+            required_cosignatures: 0,
         };
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -506,7 +514,7 @@ impl Store {
     }
 }
 
-const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader, plan_id, plan_key_id";
+const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader, plan_id, plan_key_id, required_cosignatures";
 
 fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
     Ok(Campaign {
@@ -521,6 +529,7 @@ fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
         delegation_leader: r.get(8)?,
         plan_id: r.get(9)?,
         plan_key_id: r.get(10)?,
+        required_cosignatures: r.get(11)?,
     })
 }
 

@@ -4,4 +4,9 @@ export type Campaign = { id: string, name: string, year: number, province: strin
 /**
  * The plan (kế hoạch) the campaign was opened from, and the HQ key that signed it.
  */
-plan_id: string | null, plan_key_id: string | null, };
+plan_id: string | null, plan_key_id: string | null, 
+/**
+ * How many co-signatures (members' keys on the trust list, besides the leader's) a bundle
+ * of this campaign needs to count at HQ; from the plan.
+ */
+required_cosignatures: number, };

@@ -6,7 +6,8 @@ import type { ImportStatus } from "./ImportStatus";
  */
 export type ImportOutcome = { file: string, status: ImportStatus, 
 /**
- * Stable: imported, duplicate, superseded, untrusted-signer, leaf-conflict, fork,
+ * Stable: imported, duplicate, superseded, untrusted-signer, missing-cosignature,
+ * leaf-conflict, fork,
  * foreign-revision (a newer revision signed by another delegation's key), or the
  * refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
  * unknown-unit, bundle-id-reused).

@@ -73,11 +73,7 @@ pub fn prepare_export(
     let visit_key = visit_key(visit_ids);
     let signer = SignerDoc {
         key_id: key.key_id,
-        // Who uses this laptop; else the name the key was made for (`key new --name`).
-        name: match store.setting(crate::store::USER_NAME)? {
-            Some(n) if !n.trim().is_empty() => n,
-            _ => super::keys::secret_key_label(secret_key_text).unwrap_or(store.actor()?),
-        },
+        name: signer_name(store, secret_key_text)?,
     };
     let tx = store.conn.unchecked_transaction().and_then(|tx| {
         // Upgrade to a write lock at once (BEGIN IMMEDIATE on a borrowed connection).
@@ -124,6 +120,15 @@ pub fn prepare_export(
         visit_key,
         secret_key,
         source_organization,
+    })
+}
+
+/// The name a signature carries: who uses this laptop; else the name the key was made for
+/// (`key new --name`).
+pub fn signer_name(store: &Store, secret_key_text: &str) -> Result<String> {
+    Ok(match store.setting(crate::store::USER_NAME)? {
+        Some(n) if !n.trim().is_empty() => n,
+        _ => super::keys::secret_key_label(secret_key_text).unwrap_or(store.actor()?),
     })
 }
 
@@ -469,7 +474,7 @@ fn check_stored_files(
     }
 }
 
-fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions {
+pub(super) fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions {
     let t = chrono::Local::now();
     let time = zip::DateTime::from_date_and_time(
         t.year().clamp(1980, 2107) as u16,
@@ -487,7 +492,7 @@ fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions {
         .large_file(size >= u32::MAX as u64)
 }
 
-fn zip_error(e: zip::result::ZipError) -> Error {
+pub(super) fn zip_error(e: zip::result::ZipError) -> Error {
     match e {
         zip::result::ZipError::Io(e) => Error::Io(e),
         other => Error::InvalidValue(format!("zip: {other}")),

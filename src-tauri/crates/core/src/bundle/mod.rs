@@ -4,6 +4,7 @@
 //! bundle), [`verify`] (reading one without trusting it).
 pub mod codes;
 pub mod consistency;
+pub mod cosign;
 pub mod export;
 pub mod keyring;
 pub mod keys;
@@ -13,12 +14,15 @@ pub mod verify;
 use serde::Serialize;
 use ts_rs::TS;
 
+pub use cosign::{CosignSummary, cosign_bundle};
 pub use export::{
     ExportSummary, PreparedExport, export_bundle, prepare_export, record_bundle,
-    release_reservation, sign_tag_manifest, write_bundle,
+    release_reservation, sign_tag_manifest, signer_name, write_bundle,
 };
 pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
-pub use verify::{Limits, Signers, TrustedKey, VerifiedBundle, verify_bundle, verify_contents};
+pub use verify::{
+    Limits, Signature, Signers, TrustedKey, VerifiedBundle, verify_bundle, verify_contents,
+};
 
 /// The bundle format this build writes and the newest it reads.
 pub const BUNDLE_FORMAT: u32 = 1;

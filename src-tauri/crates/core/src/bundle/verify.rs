@@ -77,6 +77,8 @@ pub struct VerifiedBundle {
     pub payload_files: u64,
     #[ts(type = "number")]
     pub payload_bytes: u64,
+    /// Every signature in the bag, the leader's (the exporter named by result.json) first.
+    pub signatures: Vec<Signature>,
     #[ts(skip)]
     #[serde(skip)]
     pub result: Option<ResultDoc>,
@@ -85,6 +87,19 @@ pub struct VerifiedBundle {
     #[ts(skip)]
     #[serde(skip)]
     pub trusted: bool,
+}
+
+/// One signature of a bundle. `trusted`: the key is on the trust list and its signature was
+/// checked; a signature of any other key is listed but cannot be checked without its public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[ts(export)]
+pub struct Signature {
+    pub key_id: String,
+    /// The name in the signature's trusted comment (signed when `trusted`).
+    pub name: String,
+    pub trusted: bool,
+    /// The exporter's signature (result.json's signer); the others are co-signatures.
+    pub leader: bool,
 }
 
 /// Whether a bundle signed by a key not on the trust list is refused, or checked in full
@@ -235,70 +250,24 @@ pub fn verify_contents(
             "gói không có chữ ký (no signature)",
         ));
     }
-    let mut signer: Option<(String, String)> = None;
-    let mut untrusted = Vec::new();
+    let mut signatures = Vec::new();
     for sig_path in signature_paths {
-        let named_id = sig_path[SIGNATURES_DIR.len()..]
-            .trim_end_matches(".minisig")
-            .to_uppercase();
-        let Some(key) = trusted.iter().find(|k| k.key_id == named_id) else {
-            untrusted.push(named_id);
-            continue;
-        };
         let text = read(sig_path)?;
-        let bad = |why: String| reject("bad-signature", sig_path.as_str(), why);
-        let sig = std::str::from_utf8(&text)
-            .ok()
-            .and_then(|t| SignatureBox::from_string(t).ok())
-            .ok_or_else(|| bad("không đọc được chữ ký minisign (unreadable signature)".into()))?;
-        minisign::verify(
-            &key.key,
-            &sig,
-            std::io::Cursor::new(&tag_manifest),
-            true,
-            false,
-            false,
-        )
-        .map_err(|e| {
-            bad(format!(
-                "chữ ký không hợp lệ (signature does not verify): {e}"
-            ))
-        })?;
-        let comment = sig.trusted_comment().unwrap_or_default();
-        let (c_id, c_rev, c_signer) = parse_trusted_comment(&comment).ok_or_else(|| {
-            bad(format!(
-                "chú thích tin cậy lạ (unexpected trusted comment): {comment}"
-            ))
-        })?;
-        if c_id != bundle_id || c_rev != revision {
-            return Err(bad(format!(
-                "chữ ký dành cho gói {c_id} bản {c_rev}, không phải gói này (signature is for another bundle)"
-            )));
-        }
-        signer = Some((key.key_id.clone(), c_signer));
-        break;
+        signatures.push(check_signature(
+            sig_path,
+            &text,
+            &tag_manifest,
+            trusted,
+            &bundle_id,
+            revision,
+        )?);
     }
-    let is_trusted = signer.is_some();
-    if signer.is_none() && signers == Signers::AllowUntrusted && untrusted.len() == 1 {
-        // The signer's name comes from result.json below; its key must match the signature's.
-        signer = Some((untrusted[0].clone(), String::new()));
+    // The leader's key is named by result.json (read after the payload); until then, a bundle
+    // no trusted key signed goes no further unless quarantine asked for every other check.
+    if signers == Signers::TrustedOnly && !signatures.iter().any(|s| s.trusted) {
+        let untrusted: Vec<&str> = signatures.iter().map(|s| s.key_id.as_str()).collect();
+        return Err(untrusted_signer(trusted, &untrusted.join(", ")));
     }
-    let Some((signer_key_id, mut signer_name)) = signer else {
-        return Err(reject(
-            "untrusted-signer",
-            format!("signatures/{}.minisig", untrusted.join(", ")),
-            if trusted.is_empty() {
-                "chưa có khóa công khai tin cậy nào (no trusted key given: --trust KEY.pub)"
-                    .to_string()
-            } else {
-                format!(
-                    "người ký {} không nằm trong danh sách tin cậy (untrusted signer)",
-                    untrusted.join(", ")
-                )
-            },
-        ));
-    };
-
     // 4. The tag manifest covers exactly the tag files.
     let tag_list = parse_manifest(&tag_manifest, TAG_MANIFEST)?;
     for tag in TAG_FILES {
@@ -391,10 +360,8 @@ pub fn verify_contents(
             format!("format {} lạ (unknown format)", result.format),
         ));
     }
-    if result.bundle_id != bundle_id
-        || result.revision != revision
-        || result.signer.key_id != signer_key_id
-    {
+    let leader = signatures.iter().find(|s| s.key_id == result.signer.key_id);
+    if result.bundle_id != bundle_id || result.revision != revision || leader.is_none() {
         return Err(reject(
             "bad-result",
             RESULT_PATH,
@@ -416,9 +383,21 @@ pub fn verify_contents(
     let audit = check_audit(&read(AUDIT_PATH)?, &result)?;
     check_references(&result, &manifest)?;
     super::consistency::check(&set, &result, &audit)?;
-    if !is_trusted {
-        signer_name = result.signer.name.clone();
+    let leader = leader.expect("checked above");
+    if !leader.trusted && signers == Signers::TrustedOnly {
+        return Err(untrusted_signer(trusted, &leader.key_id));
     }
+    let (signer_key_id, is_trusted) = (leader.key_id.clone(), leader.trusted);
+    // The leader's name as the trusted comment signed it; from result.json if unchecked.
+    let signer_name = if is_trusted {
+        leader.name.clone()
+    } else {
+        result.signer.name.clone()
+    };
+    for s in &mut signatures {
+        s.leader = s.key_id == signer_key_id;
+    }
+    signatures.sort_by_key(|s| (!s.leader, s.key_id.clone()));
 
     Ok(VerifiedBundle {
         bundle_id,
@@ -432,9 +411,87 @@ pub fn verify_contents(
         visits: result.visits.len() as u32,
         payload_files: payload.len() as u64,
         payload_bytes,
+        signatures,
         result: Some(result),
         trusted: is_trusted,
     })
+}
+
+/// One signature file: a trusted key's must verify over the tag manifest and name this bundle
+/// and revision (else the bundle is refused); another key's is listed, unchecked.
+fn check_signature(
+    sig_path: &str,
+    text: &[u8],
+    tag_manifest: &[u8],
+    trusted: &[TrustedKey],
+    bundle_id: &str,
+    revision: u32,
+) -> Reject<Signature> {
+    let key_id = sig_path[SIGNATURES_DIR.len()..]
+        .trim_end_matches(".minisig")
+        .to_uppercase();
+    let bad = |why: String| reject("bad-signature", sig_path, why);
+    let sig = std::str::from_utf8(text)
+        .ok()
+        .and_then(|t| SignatureBox::from_string(t).ok())
+        .ok_or_else(|| bad("không đọc được chữ ký minisign (unreadable signature)".into()))?;
+    let made_by = super::keys::key_id(sig.keynum());
+    if made_by != key_id {
+        return Err(bad(format!(
+            "tệp mang tên khóa {key_id} nhưng chứa chữ ký của khóa {made_by}"
+        )));
+    }
+    let comment = sig.trusted_comment().unwrap_or_default();
+    let parsed = parse_trusted_comment(&comment);
+    let Some(key) = trusted.iter().find(|k| k.key_id == key_id) else {
+        return Ok(Signature {
+            key_id,
+            name: parsed.map(|p| p.2).unwrap_or_default(),
+            trusted: false,
+            leader: false,
+        });
+    };
+    minisign::verify(
+        &key.key,
+        &sig,
+        std::io::Cursor::new(tag_manifest),
+        true,
+        false,
+        false,
+    )
+    .map_err(|e| {
+        bad(format!(
+            "chữ ký không hợp lệ (signature does not verify): {e}"
+        ))
+    })?;
+    let (c_id, c_rev, c_signer) = parsed.ok_or_else(|| {
+        bad(format!(
+            "chú thích tin cậy lạ (unexpected trusted comment): {comment}"
+        ))
+    })?;
+    if c_id != bundle_id || c_rev != revision {
+        return Err(bad(format!(
+            "chữ ký dành cho gói {c_id} bản {c_rev}, không phải gói này (signature is for another bundle)"
+        )));
+    }
+    Ok(Signature {
+        key_id,
+        name: c_signer,
+        trusted: true,
+        leader: false,
+    })
+}
+
+fn untrusted_signer(trusted: &[TrustedKey], key_ids: &str) -> Rejection {
+    reject(
+        "untrusted-signer",
+        format!("signatures/{key_ids}.minisig"),
+        if trusted.is_empty() {
+            "chưa có khóa công khai tin cậy nào (no trusted key given: --trust KEY.pub)".to_string()
+        } else {
+            format!("người ký {key_ids} không nằm trong danh sách tin cậy (untrusted signer)")
+        },
+    )
 }
 
 fn relabel(r: Rejection, from: &str, to: &str) -> Rejection {

@@ -30,6 +30,9 @@ pub enum ImportStatus {
     Superseded,
     /// Valid, but the signer is not on the trust list: kept, not counted.
     Quarantined,
+    /// Valid and trusted, but the members' co-signatures the plan requires are missing: kept,
+    /// not counted until a co-signed copy arrives.
+    Incomplete,
     /// Stored, but it disagrees with another delegation's result (or forks a chain): the officer
     /// decides.
     Conflict,
@@ -43,7 +46,8 @@ pub enum ImportStatus {
 pub struct ImportOutcome {
     pub file: String,
     pub status: ImportStatus,
-    /// Stable: imported, duplicate, superseded, untrusted-signer, leaf-conflict, fork,
+    /// Stable: imported, duplicate, superseded, untrusted-signer, missing-cosignature,
+    /// leaf-conflict, fork,
     /// foreign-revision (a newer revision signed by another delegation's key), or the
     /// refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
     /// unknown-unit, bundle-id-reused).
@@ -120,7 +124,7 @@ pub fn import_bundles(
 }
 
 /// SHA-256 of a file, streamed.
-fn file_sha256(path: &Path) -> std::io::Result<String> {
+pub(crate) fn file_sha256(path: &Path) -> std::io::Result<String> {
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -251,6 +255,29 @@ pub fn import_bundle(
         )
         .optional()?;
     if reused.is_some() {
+        if same_result(store, &result)? {
+            // The same bag again with other signatures (members co-signed it since): the
+            // co-signatures add up; a copy that adds none changes nothing.
+            let Some(cosignatures) = added_cosignatures(store, &result.bundle_id, &verified)?
+            else {
+                let mut o = ImportOutcome::new(
+                    file,
+                    Duplicate,
+                    "duplicate",
+                    format!(
+                        "gói {} đã được nhập, bản này không thêm chữ ký nào — không làm gì thêm",
+                        result.bundle_id
+                    ),
+                );
+                o.bundle_id = Some(result.bundle_id.clone());
+                return Ok(o);
+            };
+            let stored = store_file(store, file, &sha)?;
+            update_signatures(store, &campaign, &result, &cosignatures, &sha, &stored)?;
+            let mut outcome = classify(store, &campaign.id, &result, file)?;
+            outcome.bundle_id = Some(result.bundle_id.clone());
+            return Ok(outcome);
+        }
         return Ok(refused(
             "bundle-id-reused",
             format!(
@@ -287,6 +314,92 @@ fn store_file(store: &Store, file: &Path, sha: &str) -> Result<String> {
     Ok(relative)
 }
 
+/// Whether the stored bundle with this id says exactly what `result` says.
+fn same_result(store: &Store, result: &ResultDoc) -> Result<bool> {
+    let stored: String = store.conn.query_row(
+        "SELECT result_json FROM hq_bundle WHERE id = ?1",
+        [&result.bundle_id],
+        |r| r.get(0),
+    )?;
+    let json = serde_json::to_string(result).map_err(|e| Error::InvalidValue(e.to_string()))?;
+    Ok(stored == json)
+}
+
+/// The co-signatures of a verified bundle (all but the leader's), as stored.
+pub(super) fn cosignatures_json(verified: &crate::bundle::VerifiedBundle) -> Result<String> {
+    let others: Vec<_> = verified.signatures.iter().filter(|s| !s.leader).collect();
+    serde_json::to_string(&others).map_err(|e| Error::InvalidValue(e.to_string()))
+}
+
+/// The stored co-signatures of a bundle joined with those of another copy, if the copy adds any
+/// (a key not listed, or one now checked).
+fn added_cosignatures(
+    store: &Store,
+    bundle_id: &str,
+    verified: &crate::bundle::VerifiedBundle,
+) -> Result<Option<String>> {
+    let stored: String = store.conn.query_row(
+        "SELECT cosignatures FROM hq_bundle WHERE id = ?1",
+        [bundle_id],
+        |r| r.get(0),
+    )?;
+    let mut all: Vec<crate::bundle::Signature> = serde_json::from_str(&stored).unwrap_or_default();
+    let mut added = false;
+    for s in verified.signatures.iter().filter(|s| !s.leader) {
+        match all.iter_mut().find(|k| k.key_id == s.key_id) {
+            Some(k) if k.trusted || !s.trusted => {}
+            Some(k) => {
+                *k = s.clone();
+                added = true;
+            }
+            None => {
+                all.push(s.clone());
+                added = true;
+            }
+        }
+    }
+    added
+        .then(|| serde_json::to_string(&all))
+        .transpose()
+        .map_err(|e| Error::InvalidValue(e.to_string()))
+}
+
+/// A copy of a stored bundle with more co-signatures replaces the stored file and its list of
+/// co-signatures (one transaction, logged); what it says is unchanged.
+fn update_signatures(
+    store: &mut Store,
+    campaign: &Campaign,
+    result: &ResultDoc,
+    cosignatures: &str,
+    sha: &str,
+    stored: &str,
+) -> Result<()> {
+    let actor = store.actor()?;
+    let tx = store
+        .conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "UPDATE hq_bundle SET file_sha256 = ?2, stored_file = ?3, cosignatures = ?4 WHERE id = ?1",
+        params![result.bundle_id, sha, stored, cosignatures],
+    )?;
+    let field = format!("revision {}", result.revision);
+    super::log_decision(
+        &tx,
+        &campaign.id,
+        &actor,
+        &Change {
+            action: "cosigned",
+            code: &result.bundle_id,
+            field: &field,
+            new: Some(sha),
+            reason: cosignatures,
+            ..Default::default()
+        },
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// One transaction: the bundle, its leaves, the decision.
 fn record(
     store: &mut Store,
@@ -307,8 +420,9 @@ fn record(
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
     tx.execute(
         "INSERT INTO hq_bundle (id, file_sha256, campaign_id, chain, revision, supersedes, signer_key_id,
-                                signer_name, trusted, stored_file, result_json, imported_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                signer_name, trusted, stored_file, result_json, imported_at,
+                                cosignatures)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             result.bundle_id,
             sha,
@@ -321,7 +435,8 @@ fn record(
             verified.trusted,
             stored,
             result_json,
-            now()
+            now(),
+            cosignatures_json(verified)?
         ],
     )?;
     {
@@ -393,6 +508,13 @@ pub(crate) fn classify(
             format!(
                 "hợp lệ nhưng khóa ký {} ({}) chưa có trong danh sách tin cậy: đã lưu, chưa tính. Tin cậy khóa này để tính gói",
                 me.signer_key_id, me.signer_name
+            ),
+        ),
+        Role::Incomplete { have, need } => o(
+            Incomplete,
+            "missing-cosignature",
+            format!(
+                "hợp lệ nhưng thiếu chữ ký đồng ký của thành viên đoàn: cần {need}, có {have} chữ ký kiểm được bằng khóa tin cậy — đã lưu, chưa tính. Thành viên đồng ký gói (thamdinh bundle cosign) rồi gửi lại"
             ),
         ),
         Role::Superseded { by } => {

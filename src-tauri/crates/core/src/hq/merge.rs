@@ -35,7 +35,10 @@ pub struct HqBundle {
     pub trusted: bool,
     pub review_reason: String,
     pub imported_at: String,
-    /// What the bundle is now: counted, superseded, fork, quarantined.
+    /// The members' signatures besides the leader's; `trusted`: checked with a key on the trust
+    /// list when imported.
+    pub cosignatures: Vec<crate::bundle::Signature>,
+    /// What the bundle is now: counted, superseded, fork, quarantined, incomplete.
     pub role: Role,
     /// The units (codes) the bundle covers.
     pub units: Vec<String>,
@@ -53,6 +56,23 @@ pub enum Role {
     Fork,
     /// Valid, but its signer is not on the trust list.
     Quarantined,
+    /// Valid and trusted, but without the members' co-signatures the plan requires.
+    Incomplete { have: u32, need: u32 },
+}
+
+impl HqBundle {
+    /// Co-signatures checked with a trusted key (each key once, never the leader's).
+    pub fn checked_cosignatures(&self) -> u32 {
+        let mut keys: Vec<&str> = self
+            .cosignatures
+            .iter()
+            .filter(|s| s.trusted && s.key_id != self.signer_key_id)
+            .map(|s| s.key_id.as_str())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len() as u32
+    }
 }
 
 /// One side of a disagreement.
@@ -108,7 +128,7 @@ pub(crate) enum Scope<'a> {
 /// Per unit code: each counted bundle covering it (id) with its leaves for that unit.
 pub(crate) type LeavesByUnit = BTreeMap<String, Vec<(String, Vec<LeafRow>)>>;
 
-const BUNDLE_COLUMNS: &str = "id, file_sha256, campaign_id, chain, revision, supersedes, signer_key_id, signer_name, trusted, review_reason, imported_at";
+const BUNDLE_COLUMNS: &str = "id, file_sha256, campaign_id, chain, revision, supersedes, signer_key_id, signer_name, trusted, review_reason, imported_at, cosignatures";
 
 fn bundle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HqBundle> {
     Ok(HqBundle {
@@ -123,6 +143,7 @@ fn bundle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HqBundle> {
         trusted: r.get(8)?,
         review_reason: r.get(9)?,
         imported_at: r.get(10)?,
+        cosignatures: serde_json::from_str(&r.get::<_, String>(11)?).unwrap_or_default(),
         role: Role::Counted,
         units: Vec::new(),
     })
@@ -132,18 +153,26 @@ fn bundle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HqBundle> {
 /// `chosen` holds the fork choices the officer made; `may_supersede(later, first)` says whether
 /// the signer of `later` may replace what the signer of the chain's first bundle sent (the same
 /// key, a member of the same delegation, or Sở Nội vụ). A bundle that may not is held like a fork
-/// side: it counts only once the officer chooses it.
+/// side: it counts only once the officer chooses it. A bundle with fewer checked co-signatures
+/// than `required` takes no part in its chain until a co-signed copy arrives.
 fn assign_roles(
     bundles: &mut [HqBundle],
     chosen: &std::collections::HashSet<String>,
     may_supersede: &dyn Fn(&HqBundle, &HqBundle) -> bool,
+    required: u32,
 ) {
     let mut chains: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, b) in bundles.iter_mut().enumerate() {
-        if b.trusted {
-            chains.entry(b.chain.clone()).or_default().push(i);
-        } else {
+        let have = b.checked_cosignatures();
+        if !b.trusted {
             b.role = Role::Quarantined;
+        } else if have < required {
+            b.role = Role::Incomplete {
+                have,
+                need: required,
+            };
+        } else {
+            chains.entry(b.chain.clone()).or_default().push(i);
         }
     }
     for members in chains.values() {
@@ -239,7 +268,8 @@ impl Store {
         }
         let chosen = self.fork_choices(campaign_id)?;
         let may_supersede = self.supersession_rule(campaign_id)?;
-        assign_roles(&mut bundles, &chosen, &may_supersede);
+        let required = self.campaign(campaign_id)?.required_cosignatures;
+        assign_roles(&mut bundles, &chosen, &may_supersede, required);
         Ok(bundles)
     }
 
@@ -534,6 +564,7 @@ mod tests {
             trusted: true,
             review_reason: String::new(),
             imported_at: String::new(),
+            cosignatures: vec![],
             role: Role::Counted,
             units: vec![],
         }
@@ -541,9 +572,12 @@ mod tests {
 
     fn roles(bundles: &mut [HqBundle], chosen: &[&str]) -> Vec<Role> {
         let chosen = chosen.iter().map(|s| s.to_string()).collect();
-        assign_roles(bundles, &chosen, &|later, first| {
-            later.signer_key_id == first.signer_key_id
-        });
+        assign_roles(
+            bundles,
+            &chosen,
+            &|later, first| later.signer_key_id == first.signer_key_id,
+            0,
+        );
         bundles.iter().map(|b| b.role.clone()).collect()
     }
 
@@ -636,5 +670,32 @@ mod tests {
         q.trusted = false;
         let mut b = vec![q, bundle("p", "c", 1)];
         assert_eq!(roles(&mut b, &[]), [Role::Quarantined, Role::Counted]);
+    }
+
+    #[test]
+    fn a_bundle_without_the_required_cosignatures_does_not_count_nor_supersede() {
+        let cosig = |key: &str, trusted: bool| crate::bundle::Signature {
+            key_id: key.into(),
+            name: String::new(),
+            trusted,
+            leader: false,
+        };
+        let mut r1 = bundle("r1", "a", 1);
+        r1.cosignatures = vec![cosig("M1", true)];
+        let mut r2 = bundle("r2", "a", 2);
+        // Unchecked signatures and the leader's own key signing twice do not count.
+        r2.cosignatures = vec![cosig("M2", false), cosig("K", true)];
+        let mut b = vec![r1, r2];
+        assign_roles(&mut b, &Default::default(), &|_, _| true, 1);
+        assert_eq!(
+            b.iter().map(|b| b.role.clone()).collect::<Vec<_>>(),
+            [Role::Counted, Role::Incomplete { have: 0, need: 1 }]
+        );
+        assign_roles(&mut b, &Default::default(), &|_, _| true, 0);
+        assert_eq!(
+            b[1].role,
+            Role::Counted,
+            "no requirement: the newest counts"
+        );
     }
 }

@@ -11,10 +11,14 @@
 //! - [`results`]: per-unit totals, index, ranking within groups, bands; CSV.
 //! - [`workbook`]: the province workbook (.xlsx).
 //! - [`plan`]: the campaign plan file signed with the HQ key.
+//! - [`publish`]: the province results signed with the HQ key, and their independent recomputation.
+//! - [`signed_bag`]: the small signed bags HQ writes (plan, results).
 pub mod import;
 pub mod merge;
 pub mod plan;
+pub mod publish;
 pub mod results;
+pub mod signed_bag;
 pub mod survey;
 pub mod trust;
 pub mod workbook;

@@ -4,23 +4,18 @@
 //! `data/hq.pub` the HQ public key, whose id the delegation compares by phone or on paper before
 //! trusting it (trust on first use, then remembered on the trust list). The campaign and its units
 //! arrive with the same ids, so bundles from the delegation match HQ's campaign exactly.
-use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::Path;
 
-use minisign::SignatureBox;
 use rusqlite::{TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::{BAGIT_TXT, MANIFEST, TAG_MANIFEST, keys, manifest_of};
-use crate::digest::sha256_hex;
+use crate::bundle::keys;
 use crate::store::{Store, now};
 use crate::{Error, Result};
 
 pub const PLAN_FORMAT: &str = "thamdinh-plan/1";
 const PLAN_PATH: &str = "data/plan.json";
 const CRITERIA_PATH: &str = "data/criteria.json";
-const HQ_KEY_PATH: &str = "data/hq.pub";
 /// A plan holds no photos: anything bigger is not a plan.
 const MAX_PLAN_BYTES: u64 = 64 << 20;
 
@@ -63,6 +58,14 @@ pub struct PlanDelegation {
     pub members: Vec<crate::bundle::result::MemberDoc>,
     /// Codes of the units the delegation appraises.
     pub units: Vec<String>,
+    /// How many members' co-signatures (besides the leader's) its bundles need to count; absent
+    /// in plans written before co-signing (none needed).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub required_cosignatures: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 pub struct PlanSummary {
@@ -105,13 +108,7 @@ pub fn export_plan(
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
         created_at: now(),
         hq_key_id: key.key_id.clone(),
-        campaign: PlanCampaign {
-            id: campaign.id.clone(),
-            name: campaign.name.clone(),
-            year: campaign.year,
-            province: campaign.province.clone(),
-            unit_group: campaign.unit_group.clone(),
-        },
+        campaign: plan_campaign(&campaign),
         criteria_set_id: campaign.criteria_set_id.clone(),
         delegations: vec![PlanDelegation {
             name: campaign.delegation_name.clone(),
@@ -126,191 +123,49 @@ pub fn export_plan(
                 })
                 .collect(),
             units: units.iter().map(|u| u.code.clone()).collect(),
+            required_cosignatures: campaign.required_cosignatures,
         }],
-        units: units
-            .into_iter()
-            .map(|u| PlanUnit {
-                id: u.id,
-                code: u.code,
-                name: u.name,
-                unit_type: u.unit_type,
-                group: u.group,
-                latitude: u.latitude,
-                longitude: u.longitude,
-            })
-            .collect(),
+        units: plan_units(units),
     };
     let plan_json = crate::bundle::result::canonical_bytes(&plan)?;
-    let payload: [(&str, &[u8]); 3] = [
-        (PLAN_PATH, &plan_json),
-        (CRITERIA_PATH, &criteria),
-        (HQ_KEY_PATH, key.pub_file.as_bytes()),
-    ];
-    let manifest = manifest_of(&payload);
-    let bytes: u64 = payload.iter().map(|p| p.1.len() as u64).sum();
-    let bag_info = format!(
-        "Plan-Id: {}\nPlan-Format: 1\nBagging-Date: {}\nPayload-Oxum: {bytes}.{}\nSource-Organization: Sở Nội vụ {}\n",
-        plan.plan_id,
-        chrono::Local::now().format("%Y-%m-%d"),
-        payload.len(),
-        keys::one_line(&campaign.province),
-    );
-    let tags: [(&str, &[u8]); 3] = [
-        ("bagit.txt", BAGIT_TXT.as_bytes()),
-        ("bag-info.txt", bag_info.as_bytes()),
-        (MANIFEST, manifest.as_bytes()),
-    ];
-    let tag_manifest = manifest_of(&tags);
-    let signature = minisign::sign(
-        None,
+    super::signed_bag::write(
+        out,
+        super::signed_bag::BagContent {
+            root: format!("thamdinh-plan-{}", plan.plan_id),
+            payload: vec![(PLAN_PATH, &plan_json), (CRITERIA_PATH, &criteria)],
+            bag_info: format!(
+                "Plan-Id: {}\nPlan-Format: 1\nBagging-Date: {}\nSource-Organization: Sở Nội vụ {}\n",
+                plan.plan_id,
+                chrono::Local::now().format("%Y-%m-%d"),
+                keys::one_line(&campaign.province),
+            ),
+            trusted_comment: format!("plan-id:{}\tcampaign:{}", plan.plan_id, campaign.id),
+            untrusted_comment: format!("Thẩm Định plan signed by HQ key {}", key.key_id),
+        },
         &secret_key,
-        std::io::Cursor::new(tag_manifest.as_bytes()),
-        Some(&format!(
-            "plan-id:{}\tcampaign:{}",
-            plan.plan_id, campaign.id
-        )),
-        Some(&format!("Thẩm Định plan signed by HQ key {}", key.key_id)),
-    )
-    .map_err(|e| Error::InvalidValue(format!("không ký được: {e}")))?
-    .into_string();
-    let root = format!("thamdinh-plan-{}/", plan.plan_id);
-    let sig_path = format!("signatures/{}.minisig", key.key_id);
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".thamdinh-plan-")
-        .suffix(".part")
-        .tempfile_in(&dir)?;
-    let mut zip = zip::ZipWriter::new(tmp.as_file().try_clone()?);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .unix_permissions(0o644);
-    for (path, bytes) in payload.into_iter().chain(tags).chain([
-        (TAG_MANIFEST, tag_manifest.as_bytes()),
-        (sig_path.as_str(), signature.as_bytes()),
-    ]) {
-        zip.start_file(format!("{root}{path}"), options)
-            .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
-        zip.write_all(bytes)?;
-    }
-    zip.finish()
-        .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(out).map_err(|e| Error::Io(e.error))?;
+        &key,
+    )?;
     Ok(PlanSummary {
         plan_id: plan.plan_id,
         key_id: key.key_id,
     })
 }
 
-/// Reads every entry of a (small) plan zip, checking names and sizes.
-fn read_entries(path: &Path) -> Result<BTreeMap<String, Vec<u8>>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::InvalidValue(format!("không đọc được {}: {e}", path.display())))?;
-    let mut archive =
-        zip::ZipArchive::new(file).map_err(|e| bad(format!("không phải tệp zip: {e}")))?;
-    if archive.len() > 32 || archive.has_duplicate_names() {
-        return Err(bad("quá nhiều mục hoặc tên trùng"));
-    }
-    let mut root: Option<String> = None;
-    let mut out = BTreeMap::new();
-    let mut total = 0u64;
-    for i in 0..archive.len() {
-        let mut f = archive.by_index(i).map_err(|e| bad(e.to_string()))?;
-        let name = f.name().map_err(|e| bad(e.to_string()))?.to_string();
-        crate::bundle::verify::check_name(&name).map_err(|r| bad(r.message))?;
-        if f.is_dir() {
-            continue;
-        }
-        let (top, rest) = name
-            .split_once('/')
-            .ok_or_else(|| bad(format!("{name} nằm ngoài thư mục gốc")))?;
-        if root.get_or_insert_with(|| top.to_string()) != top {
-            return Err(bad("nhiều thư mục gốc"));
-        }
-        let mut bytes = Vec::new();
-        (&mut f).take(MAX_PLAN_BYTES + 1).read_to_end(&mut bytes)?;
-        total += bytes.len() as u64;
-        if total > MAX_PLAN_BYTES {
-            return Err(bad("quá lớn"));
-        }
-        out.insert(rest.to_string(), bytes);
-    }
-    Ok(out)
-}
-
-fn parse_manifest(bytes: &[u8]) -> Result<BTreeMap<String, String>> {
-    let text = std::str::from_utf8(bytes).map_err(|_| bad("manifest không phải UTF-8"))?;
-    let mut out = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let (sha, path) = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| bad("dòng manifest lạ"))?;
-        if out
-            .insert(path.trim().to_string(), sha.to_lowercase())
-            .is_some()
-        {
-            return Err(bad(format!("{} lặp lại trong manifest", path.trim())));
-        }
-    }
-    Ok(out)
-}
-
 /// Checks a plan file (bag, hashes, the signature by the HQ key it carries) and returns the plan,
 /// the criteria set's JSON and the HQ public key file.
 pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
-    let entries = read_entries(path)?;
-    let get = |name: &str| {
-        entries
-            .get(name)
-            .ok_or_else(|| bad(format!("thiếu {name}")))
-    };
-    if get("bagit.txt")?.as_slice() != BAGIT_TXT.as_bytes() {
-        return Err(bad("bagit.txt"));
-    }
-    let hq_pub = String::from_utf8(get(HQ_KEY_PATH)?.clone()).map_err(|_| bad(HQ_KEY_PATH))?;
-    let (public_key, key_id) = keys::parse_public_key(&hq_pub)?;
-    let tag_manifest = get(TAG_MANIFEST)?;
-    let sig_text = get(&format!("signatures/{key_id}.minisig"))?;
-    let sig = std::str::from_utf8(sig_text)
-        .ok()
-        .and_then(|t| SignatureBox::from_string(t).ok())
-        .ok_or_else(|| bad("chữ ký không đọc được"))?;
-    minisign::verify(
-        &public_key,
-        &sig,
-        std::io::Cursor::new(tag_manifest),
-        true,
-        false,
-        false,
-    )
-    .map_err(|e| bad(format!("chữ ký không hợp lệ: {e}")))?;
-    let tags = parse_manifest(tag_manifest)?;
-    for tag in ["bagit.txt", "bag-info.txt", MANIFEST] {
-        if tags.get(tag) != Some(&sha256_hex(get(tag)?)) {
-            return Err(bad(format!("{tag} không khớp tagmanifest")));
-        }
-    }
-    let manifest = parse_manifest(get(MANIFEST)?)?;
-    let payload: Vec<&String> = entries.keys().filter(|k| k.starts_with("data/")).collect();
-    if payload.len() != manifest.len() {
-        return Err(bad("manifest không liệt kê đúng các tệp dữ liệu"));
-    }
-    for p in payload {
-        if manifest.get(p) != Some(&sha256_hex(&entries[p])) {
-            return Err(bad(format!("{p}: SHA-256 không khớp manifest")));
-        }
-    }
+    let bag = super::signed_bag::read(path, "kế hoạch", MAX_PLAN_BYTES)?;
+    let get = |name: &str| bag.get(name);
+    let key_id = bag.key_id.clone();
+    let hq_pub = bag.public_key.clone();
     let plan: PlanDoc =
         serde_json::from_slice(get(PLAN_PATH)?).map_err(|e| bad(format!("plan.json: {e}")))?;
     if plan.format != PLAN_FORMAT || plan.hq_key_id != key_id {
         return Err(bad("plan.json: định dạng hoặc khóa không khớp"));
     }
     let criteria =
-        String::from_utf8(get(CRITERIA_PATH)?.clone()).map_err(|_| bad(CRITERIA_PATH))?;
-    if sha256_hex(criteria.as_bytes()) != plan.criteria_set_id {
+        String::from_utf8(get(CRITERIA_PATH)?.to_vec()).map_err(|_| bad(CRITERIA_PATH))?;
+    if crate::digest::sha256_hex(criteria.as_bytes()) != plan.criteria_set_id {
         return Err(bad("bộ tiêu chí không khớp mã trong plan.json"));
     }
     Ok((plan, criteria, hq_pub))
@@ -329,39 +184,23 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
     }
     let delegation = plan.delegations.first();
     let key = store.add_trusted_key(&hq_pub, &format!("Sở Nội vụ — {}", plan.campaign.name))?;
-    let at = now();
     let tx = store
         .conn
         .transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
-        "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
-        params![plan.criteria_set_id, criteria, at],
+    insert_campaign(
+        &tx,
+        &CampaignRows {
+            campaign: &plan.campaign,
+            criteria_set_id: &plan.criteria_set_id,
+            criteria_json: &criteria,
+            units: &plan.units,
+            delegation_name: delegation.map(|d| d.name.as_str()).unwrap_or_default(),
+            delegation_leader: delegation.map(|d| d.leader.as_str()).unwrap_or_default(),
+            plan_id: Some(&plan.plan_id),
+            plan_key_id: Some(&key.key_id),
+            required_cosignatures: delegation.map_or(0, |d| d.required_cosignatures),
+        },
     )?;
-    tx.execute(
-        "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at,
-                               delegation_name, delegation_leader, plan_id, plan_key_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![
-            plan.campaign.id,
-            plan.campaign.name,
-            plan.campaign.year,
-            plan.campaign.province,
-            plan.campaign.unit_group,
-            plan.criteria_set_id,
-            at,
-            delegation.map(|d| d.name.as_str()).unwrap_or_default(),
-            delegation.map(|d| d.leader.as_str()).unwrap_or_default(),
-            plan.plan_id,
-            key.key_id
-        ],
-    )?;
-    for u in &plan.units {
-        tx.execute(
-            "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude, unit_group)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![u.id, plan.campaign.id, u.code, u.name, u.unit_type, u.latitude, u.longitude, u.group],
-        )?;
-    }
     for d in &plan.delegations {
         for m in &d.members {
             tx.execute(
@@ -377,4 +216,122 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
         units: plan.units.len(),
         key_id: key.key_id,
     })
+}
+
+/// A campaign as it arrives from a signed HQ file (plan, results), with the same ids.
+pub(crate) struct CampaignRows<'a> {
+    pub campaign: &'a PlanCampaign,
+    pub criteria_set_id: &'a str,
+    pub criteria_json: &'a str,
+    pub units: &'a [PlanUnit],
+    pub delegation_name: &'a str,
+    pub delegation_leader: &'a str,
+    pub plan_id: Option<&'a str>,
+    pub plan_key_id: Option<&'a str>,
+    pub required_cosignatures: u32,
+}
+
+/// Writes the set, the campaign and its units inside the caller's transaction.
+pub(crate) fn insert_campaign(
+    tx: &rusqlite::Transaction<'_>,
+    rows: &CampaignRows<'_>,
+) -> Result<()> {
+    let at = now();
+    let c = rows.campaign;
+    tx.execute(
+        "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
+        params![rows.criteria_set_id, rows.criteria_json, at],
+    )?;
+    tx.execute(
+        "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at,
+                               delegation_name, delegation_leader, plan_id, plan_key_id,
+                               required_cosignatures)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            c.id,
+            c.name,
+            c.year,
+            c.province,
+            c.unit_group,
+            rows.criteria_set_id,
+            at,
+            rows.delegation_name,
+            rows.delegation_leader,
+            rows.plan_id,
+            rows.plan_key_id,
+            rows.required_cosignatures
+        ],
+    )?;
+    for u in rows.units {
+        tx.execute(
+            "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude, unit_group)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![u.id, c.id, u.code, u.name, u.unit_type, u.latitude, u.longitude, u.group],
+        )?;
+    }
+    Ok(())
+}
+
+/// A campaign's units as the signed HQ files carry them.
+pub(crate) fn plan_units(units: Vec<crate::visit::Unit>) -> Vec<PlanUnit> {
+    units
+        .into_iter()
+        .map(|u| PlanUnit {
+            id: u.id,
+            code: u.code,
+            name: u.name,
+            unit_type: u.unit_type,
+            group: u.group,
+            latitude: u.latitude,
+            longitude: u.longitude,
+        })
+        .collect()
+}
+
+/// A campaign's identity as the signed HQ files carry it.
+pub(crate) fn plan_campaign(c: &crate::store::Campaign) -> PlanCampaign {
+    PlanCampaign {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        year: c.year,
+        province: c.province.clone(),
+        unit_group: c.unit_group.clone(),
+    }
+}
+
+impl Store {
+    /// Sets how many members' co-signatures a bundle of the campaign needs to count at HQ
+    /// (written into the plan; recorded in the HQ decision log).
+    pub fn set_required_cosignatures(&mut self, campaign_id: &str, count: u32) -> Result<()> {
+        let campaign = self.campaign(campaign_id)?;
+        if campaign.required_cosignatures == count {
+            return Ok(());
+        }
+        let actor = self.actor()?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "UPDATE campaign SET required_cosignatures = ?2 WHERE id = ?1",
+            params![campaign_id, count],
+        )?;
+        let (old, new) = (
+            campaign.required_cosignatures.to_string(),
+            count.to_string(),
+        );
+        super::log_decision(
+            &tx,
+            campaign_id,
+            &actor,
+            &crate::audit::Change {
+                action: "require-cosignatures",
+                field: "required_cosignatures",
+                old: Some(&old),
+                new: Some(&new),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
 }

@@ -10,7 +10,7 @@ use rusqlite::{TransactionBehavior, params};
 use super::import::{ImportOutcome, ImportStatus, classify};
 use crate::audit::Change;
 use crate::bundle::keyring::TrustedKeyEntry;
-use crate::bundle::{Limits, verify_bundle};
+use crate::bundle::{Limits, Signers, verify_contents};
 use crate::store::{Store, now};
 use crate::{Error, Result};
 
@@ -25,7 +25,10 @@ impl Store {
         let entry = self.add_trusted_key(pub_text, label)?;
         let waiting: Vec<(String, String, String)> = self
             .conn
-            .prepare("SELECT id, campaign_id, stored_file FROM hq_bundle WHERE signer_key_id = ?1 AND trusted = 0")?
+            .prepare(
+                "SELECT id, campaign_id, stored_file FROM hq_bundle
+                 WHERE (signer_key_id = ?1 AND trusted = 0) OR instr(cosignatures, ?1) > 0",
+            )?
             .query_map([&entry.key_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let keys = self.verification_keys()?;
@@ -34,9 +37,11 @@ impl Store {
         let mut outcomes = Vec::new();
         for (id, campaign_id, stored) in waiting {
             let file = data_dir.join(&stored);
-            let checked = verify_bundle(
+            // Leader or co-signer: every signature by the new key must now check.
+            let checked = verify_contents(
                 &file,
                 &keys,
+                Signers::AllowUntrusted,
                 &Limits::default(),
                 &|_, _| {},
                 &AtomicBool::new(false),
@@ -45,8 +50,11 @@ impl Store {
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)?;
             match &checked {
-                Ok(_) => {
-                    tx.execute("UPDATE hq_bundle SET trusted = 1 WHERE id = ?1", [&id])?;
+                Ok(v) => {
+                    tx.execute(
+                        "UPDATE hq_bundle SET trusted = ?2, cosignatures = ?3 WHERE id = ?1",
+                        params![id, v.trusted, super::import::cosignatures_json(v)?],
+                    )?;
                 }
                 Err(_) => {
                     // The signature does not hold with the real key: it was never counted; drop it.

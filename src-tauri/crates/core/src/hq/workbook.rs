@@ -335,6 +335,9 @@ impl Store {
                 Role::Superseded { by } => format!("đã bị thay thế bởi {by}"),
                 Role::Fork => "rẽ nhánh, chờ chọn".to_string(),
                 Role::Quarantined => "cách ly: khóa chưa tin cậy".to_string(),
+                Role::Incomplete { have, need } => {
+                    format!("thiếu chữ ký đồng ký ({have}/{need}), chưa tính")
+                }
             };
             sheet.write_string(row, 0, &b.id).map_err(xlsx)?;
             sheet

@@ -1,0 +1,217 @@
+//! The small signed bags Sở Nội vụ writes — the campaign plan and the province results: one zip,
+//! one BagIt bag like a result bundle, whose `data/hq.pub` is the HQ public key and whose
+//! `signatures/<KEYID>.minisig` by that key covers the tag manifest. Whoever opens one compares
+//! the key id by phone or on paper (or against a `.pub` they hold); stock `bagit.py` and
+//! `minisign -V` check them as they check result bundles.
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use minisign::{SecretKey, SignatureBox};
+
+use crate::bundle::{BAGIT_TXT, KeyInfo, MANIFEST, TAG_MANIFEST, keys, manifest_of};
+use crate::digest::sha256_hex;
+use crate::{Error, Result};
+
+/// The HQ public key inside the bag.
+pub const HQ_KEY_PATH: &str = "data/hq.pub";
+
+/// A bag read and checked: its files by path inside the bag, the signing key and the signed
+/// trusted comment.
+pub struct SignedBag {
+    pub entries: BTreeMap<String, Vec<u8>>,
+    pub key_id: String,
+    pub public_key: String,
+    pub trusted_comment: String,
+}
+
+impl SignedBag {
+    pub fn get(&self, name: &str) -> Result<&[u8]> {
+        self.entries
+            .get(name)
+            .map(Vec::as_slice)
+            .ok_or_else(|| Error::InvalidValue(format!("thiếu {name}")))
+    }
+}
+
+/// What is written: the payload (`data/…`, the HQ key added), `bag-info.txt`'s text, the root
+/// folder name and the signature's comments.
+pub struct BagContent<'a> {
+    pub root: String,
+    pub payload: Vec<(&'a str, &'a [u8])>,
+    pub bag_info: String,
+    pub trusted_comment: String,
+    pub untrusted_comment: String,
+}
+
+/// Writes a bag signed with `secret_key` at `out` (temp file beside it, fsync, rename).
+pub fn write(
+    out: &Path,
+    content: BagContent<'_>,
+    secret_key: &SecretKey,
+    key: &KeyInfo,
+) -> Result<()> {
+    let mut payload = content.payload;
+    payload.push((HQ_KEY_PATH, key.pub_file.as_bytes()));
+    let manifest = manifest_of(&payload);
+    let bytes: u64 = payload.iter().map(|p| p.1.len() as u64).sum();
+    let bag_info = format!(
+        "{}Payload-Oxum: {bytes}.{}\n",
+        content.bag_info,
+        payload.len()
+    );
+    let tags: [(&str, &[u8]); 3] = [
+        ("bagit.txt", BAGIT_TXT.as_bytes()),
+        ("bag-info.txt", bag_info.as_bytes()),
+        (MANIFEST, manifest.as_bytes()),
+    ];
+    let tag_manifest = manifest_of(&tags);
+    let signature = minisign::sign(
+        None,
+        secret_key,
+        std::io::Cursor::new(tag_manifest.as_bytes()),
+        Some(&content.trusted_comment),
+        Some(&content.untrusted_comment),
+    )
+    .map_err(|e| Error::InvalidValue(format!("không ký được: {e}")))?
+    .into_string();
+    let sig_path = format!("signatures/{}.minisig", key.key_id);
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".thamdinh-hq-")
+        .suffix(".part")
+        .tempfile_in(&dir)?;
+    let mut zip = zip::ZipWriter::new(tmp.as_file().try_clone()?);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .unix_permissions(0o644);
+    for (path, bytes) in payload.into_iter().chain(tags).chain([
+        (TAG_MANIFEST, tag_manifest.as_bytes()),
+        (sig_path.as_str(), signature.as_bytes()),
+    ]) {
+        zip.start_file(format!("{}/{path}", content.root), options)
+            .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+        zip.write_all(bytes)?;
+    }
+    zip.finish()
+        .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(out).map_err(|e| Error::Io(e.error))?;
+    Ok(())
+}
+
+/// Reads and checks a bag: names, sizes (at most `max_bytes` in all), the signature by the key
+/// it carries over the tag manifest, every tag and payload hash. `what` names the kind of file
+/// in errors ("kế hoạch", "gói kết quả tỉnh").
+pub fn read(path: &Path, what: &str, max_bytes: u64) -> Result<SignedBag> {
+    let bad = |why: String| Error::InvalidValue(format!("{what} không hợp lệ: {why}"));
+    let entries = read_entries(path, max_bytes).map_err(|e| match e {
+        Error::InvalidValue(m) => bad(m),
+        other => other,
+    })?;
+    let get = |name: &str| {
+        entries
+            .get(name)
+            .ok_or_else(|| bad(format!("thiếu {name}")))
+    };
+    if get("bagit.txt")?.as_slice() != BAGIT_TXT.as_bytes() {
+        return Err(bad("bagit.txt".into()));
+    }
+    let hq_pub =
+        String::from_utf8(get(HQ_KEY_PATH)?.clone()).map_err(|_| bad(HQ_KEY_PATH.into()))?;
+    let (public_key, key_id) = keys::parse_public_key(&hq_pub)?;
+    let tag_manifest = get(TAG_MANIFEST)?;
+    let sig_text = get(&format!("signatures/{key_id}.minisig"))?;
+    let sig = std::str::from_utf8(sig_text)
+        .ok()
+        .and_then(|t| SignatureBox::from_string(t).ok())
+        .ok_or_else(|| bad("chữ ký không đọc được".into()))?;
+    minisign::verify(
+        &public_key,
+        &sig,
+        std::io::Cursor::new(tag_manifest),
+        true,
+        false,
+        false,
+    )
+    .map_err(|e| bad(format!("chữ ký không hợp lệ: {e}")))?;
+    let tags = parse_manifest(tag_manifest).map_err(bad)?;
+    for tag in ["bagit.txt", "bag-info.txt", MANIFEST] {
+        if tags.get(tag) != Some(&sha256_hex(get(tag)?)) {
+            return Err(bad(format!("{tag} không khớp tagmanifest")));
+        }
+    }
+    let manifest = parse_manifest(get(MANIFEST)?).map_err(bad)?;
+    let payload: Vec<&String> = entries.keys().filter(|k| k.starts_with("data/")).collect();
+    if payload.len() != manifest.len() {
+        return Err(bad("manifest không liệt kê đúng các tệp dữ liệu".into()));
+    }
+    for p in payload {
+        if manifest.get(p) != Some(&sha256_hex(&entries[p])) {
+            return Err(bad(format!("{p}: SHA-256 không khớp manifest")));
+        }
+    }
+    Ok(SignedBag {
+        trusted_comment: sig.trusted_comment().unwrap_or_default(),
+        public_key: hq_pub,
+        key_id,
+        entries,
+    })
+}
+
+/// Reads every entry of a (small) zip, checking names and sizes.
+fn read_entries(path: &Path, max_bytes: u64) -> Result<BTreeMap<String, Vec<u8>>> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::InvalidValue(format!("không đọc được {}: {e}", path.display())))?;
+    let bad = |why: String| Error::InvalidValue(why);
+    let mut archive =
+        zip::ZipArchive::new(file).map_err(|e| bad(format!("không phải tệp zip: {e}")))?;
+    if archive.len() > 64 || archive.has_duplicate_names() {
+        return Err(bad("quá nhiều mục hoặc tên trùng".into()));
+    }
+    let mut root: Option<String> = None;
+    let mut out = BTreeMap::new();
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).map_err(|e| bad(e.to_string()))?;
+        let name = f.name().map_err(|e| bad(e.to_string()))?.to_string();
+        crate::bundle::verify::check_name(&name).map_err(|r| bad(r.message))?;
+        if f.is_dir() {
+            continue;
+        }
+        let (top, rest) = name
+            .split_once('/')
+            .ok_or_else(|| bad(format!("{name} nằm ngoài thư mục gốc")))?;
+        if root.get_or_insert_with(|| top.to_string()) != top {
+            return Err(bad("nhiều thư mục gốc".into()));
+        }
+        let mut bytes = Vec::new();
+        (&mut f).take(max_bytes + 1).read_to_end(&mut bytes)?;
+        total += bytes.len() as u64;
+        if total > max_bytes {
+            return Err(bad("quá lớn".into()));
+        }
+        out.insert(rest.to_string(), bytes);
+    }
+    Ok(out)
+}
+
+fn parse_manifest(bytes: &[u8]) -> std::result::Result<BTreeMap<String, String>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "manifest không phải UTF-8".to_string())?;
+    let mut out = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (sha, path) = line
+            .split_once(char::is_whitespace)
+            .ok_or_else(|| "dòng manifest lạ".to_string())?;
+        if out
+            .insert(path.trim().to_string(), sha.to_lowercase())
+            .is_some()
+        {
+            return Err(format!("{} lặp lại trong manifest", path.trim()));
+        }
+    }
+    Ok(out)
+}
