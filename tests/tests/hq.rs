@@ -897,3 +897,238 @@ fn a_bundle_missing_a_required_cosignature_is_incomplete_until_a_cosigned_copy_a
     assert_eq!(hq.statuses(&[&single]), [(Duplicate, "duplicate".into())]);
     assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
 }
+
+/// A province's results at HQ: three units from two delegations, one disagreement resolved,
+/// survey points and bands set; the bundle files in `bundles/`.
+fn published_province(hq_key: &str) -> (Hq, tempfile::TempDir, PathBuf) {
+    let mut d1 = Laptop::new("delegation");
+    let mut d2 = Laptop::new("stranger");
+    let x1 = d1.visit("X1", FULL);
+    let x2 = d1.visit("X2", &sheet(&[("2.1", "20,12,thiếu hồ sơ")]));
+    let x1_other = d2.visit("X1", &sheet(&[("1.1.1", "50,45,thiếu")]));
+    let p1 = d2.visit("P1", &sheet(&[("1.1.3", "8,NA,không phát sinh")]));
+    let dir = tempfile::tempdir().unwrap();
+    let bundles = dir.path().join("bundles");
+    std::fs::create_dir(&bundles).unwrap();
+    let mut files = Vec::new();
+    for (laptop, visit, name) in [
+        (&d1, &x1, "x1.zip"),
+        (&d1, &x2, "x2.zip"),
+        (&d2, &x1_other, "x1-other.zip"),
+        (&d2, &p1, "p1.zip"),
+    ] {
+        let f = bundles.join(name);
+        std::fs::copy(laptop.export(&[visit], name), &f).unwrap();
+        files.push(f);
+    }
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.trust("stranger");
+    let refs: Vec<&Path> = files.iter().map(|f| f.as_path()).collect();
+    hq.import(&refs);
+    hq.store
+        .hq_resolve(&hq.campaign, "X1", "1.1.1", "47,5", "theo hồ sơ gốc")
+        .unwrap();
+    hq.store
+        .hq_import_survey(
+            &hq.campaign,
+            "code;leaf;points\nX1;2.2;18,5\nX2;2.2;17\nP1;2.2;19\n".as_bytes(),
+            "survey.csv",
+        )
+        .unwrap()
+        .unwrap();
+    hq.store
+        .hq_set_bands(&hq.campaign, "95=Xuất sắc, 85=Tốt, 0=Cần cố gắng")
+        .unwrap();
+    let out = dir.path().join("ket-qua.zip");
+    thamdinh_core::hq::publish::publish_results(
+        &hq.store,
+        &hq.campaign,
+        hq_key,
+        TEST_PASSPHRASE,
+        &out,
+    )
+    .unwrap();
+    (hq, dir, out)
+}
+
+fn recompute(
+    results: &Path,
+    bundles: &Path,
+) -> thamdinh_core::Result<thamdinh_core::hq::publish::RecomputeReport> {
+    thamdinh_core::hq::publish::recompute(results, bundles, None, &AtomicBool::new(false))
+}
+
+#[test]
+fn published_results_recompute_byte_for_byte_from_exactly_their_sources() {
+    let (hq_key, _) = bundle::new_key(TEST_PASSPHRASE, "Sở Nội vụ").unwrap();
+    let (hq, dir, out) = published_province(&hq_key);
+    let bundles = dir.path().join("bundles");
+    let r = recompute(&out, &bundles).unwrap();
+    assert!(r.matches, "{:#?}", r.differences);
+    assert_eq!((r.sources, r.units), (4, 4));
+    assert!(r.unlisted_files.is_empty());
+    // The published figures are HQ's own: X1 as resolved, with its survey points.
+    let x1 = hq.unit("X1");
+    assert_eq!(x1.points, "96");
+    // bagit.py accepts the results bag as it accepts result bundles.
+    let into = dir.path().join("unzipped");
+    zip::ZipArchive::new(std::fs::File::open(&out).unwrap())
+        .unwrap()
+        .extract(&into)
+        .unwrap();
+    let bag = std::fs::read_dir(&into)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let bagit = std::process::Command::new("bagit.py")
+        .arg("--validate")
+        .arg(&bag)
+        .output()
+        .expect("bagit.py");
+    assert!(
+        bagit.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bagit.stderr)
+    );
+
+    // An extra bundle in the folder is not used, and says so.
+    let extra = Laptop::new("delegation");
+    let mut extra = extra;
+    let v = extra.visit("X3", FULL);
+    std::fs::copy(extra.export(&[&v], "x3.zip"), bundles.join("x3.zip")).unwrap();
+    let r = recompute(&out, &bundles).unwrap();
+    assert!(r.matches);
+    assert_eq!(r.unlisted_files.len(), 1);
+
+    // A listed source missing from the folder is named.
+    std::fs::remove_file(bundles.join("p1.zip")).unwrap();
+    let e = recompute(&out, &bundles).unwrap_err().to_string();
+    assert!(e.contains("thiếu 1 gói nguồn"), "{e}");
+}
+
+/// Rewrites a results bag with `change` applied to its entries and signs it again with the HQ
+/// key, as a dishonest key holder would: only the recomputation can catch it.
+fn forge_results(
+    out: &Path,
+    hq_key: &str,
+    change: &dyn Fn(&mut std::collections::BTreeMap<String, Vec<u8>>),
+) {
+    use thamdinh_core::hq::signed_bag;
+    let bag = signed_bag::read(out, "x", 1 << 30).unwrap();
+    let mut entries = bag.entries.clone();
+    change(&mut entries);
+    let (sk, info) = bundle::open_secret_key(hq_key, TEST_PASSPHRASE).unwrap();
+    let payload: Vec<(&str, &[u8])> = entries
+        .iter()
+        .filter(|(p, _)| p.starts_with("data/") && p.as_str() != signed_bag::HQ_KEY_PATH)
+        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .collect();
+    signed_bag::write(
+        out,
+        signed_bag::BagContent {
+            root: "thamdinh-results-forged".into(),
+            payload,
+            bag_info: "Results-Format: 1\n".into(),
+            trusted_comment: "forged".into(),
+            untrusted_comment: "forged".into(),
+        },
+        &sk,
+        &info,
+    )
+    .unwrap();
+}
+
+#[test]
+fn results_a_key_holder_altered_do_not_recompute() {
+    let (hq_key, _) = bundle::new_key(TEST_PASSPHRASE, "Sở Nội vụ").unwrap();
+    let (_hq, dir, out) = published_province(&hq_key);
+    let bundles = dir.path().join("bundles");
+    let edit_json = |entries: &mut std::collections::BTreeMap<String, Vec<u8>>,
+                     path: &str,
+                     f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v: serde_json::Value = serde_json::from_slice(&entries[path]).unwrap();
+        f(&mut v);
+        entries.insert(path.into(), serde_json::to_vec(&v).unwrap());
+    };
+
+    // A unit's points raised.
+    let forged = dir.path().join("raised.zip");
+    std::fs::copy(&out, &forged).unwrap();
+    forge_results(&forged, &hq_key, &|e| {
+        edit_json(e, "data/results.json", &|v| {
+            let unit = v["units"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|u| u["code"] == "X2")
+                .unwrap();
+            unit["points"] = "99".into();
+        })
+    });
+    let r = recompute(&forged, &bundles).unwrap();
+    assert!(!r.matches);
+    assert!(
+        r.differences
+            .iter()
+            .any(|d| d.contains("X2") && d.contains("points")),
+        "{:#?}",
+        r.differences
+    );
+
+    // A resolution quietly changed: the recomputed figures follow the decisions, not the claim.
+    let forged = dir.path().join("resolution.zip");
+    std::fs::copy(&out, &forged).unwrap();
+    forge_results(&forged, &hq_key, &|e| {
+        edit_json(e, "data/decisions.json", &|v| {
+            v["resolutions"][0]["value"] = "50".into();
+        })
+    });
+    let r = recompute(&forged, &bundles).unwrap();
+    assert!(!r.matches);
+    assert!(
+        r.differences.iter().any(|d| d.contains("X1")),
+        "{:#?}",
+        r.differences
+    );
+
+    // A source listed that was never imported (its file is not among the bundles).
+    let forged = dir.path().join("phantom.zip");
+    std::fs::copy(&out, &forged).unwrap();
+    forge_results(&forged, &hq_key, &|e| {
+        edit_json(e, "data/sources.json", &|v| {
+            let mut phantom = v[0].clone();
+            phantom["bundle_id"] = "00000000-0000-0000-0000-000000000000".into();
+            phantom["sha256"] = "ab".repeat(32).into();
+            v.as_array_mut().unwrap().push(phantom);
+        })
+    });
+    let e = recompute(&forged, &bundles).unwrap_err().to_string();
+    assert!(e.contains("00000000-0000-0000-0000-000000000000"), "{e}");
+
+    // A counted source dropped from the list: the ranking no longer follows.
+    let forged = dir.path().join("dropped.zip");
+    std::fs::copy(&out, &forged).unwrap();
+    forge_results(&forged, &hq_key, &|e| {
+        edit_json(e, "data/sources.json", &|v| {
+            v.as_array_mut().unwrap().retain(|s| s["units"][0] != "P1");
+        })
+    });
+    let r = recompute(&forged, &bundles).unwrap();
+    assert!(!r.matches);
+    assert!(
+        r.differences.iter().any(|d| d.contains("P1")),
+        "{:#?}",
+        r.differences
+    );
+
+    // A byte changed without signing again: refused before anything is computed.
+    let mut bytes = std::fs::read(&out).unwrap();
+    let at = bytes.len() / 3;
+    bytes[at] ^= 0x20;
+    let broken = dir.path().join("broken.zip");
+    std::fs::write(&broken, bytes).unwrap();
+    assert!(recompute(&broken, &bundles).is_err());
+}

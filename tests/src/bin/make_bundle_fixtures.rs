@@ -26,7 +26,7 @@ fn main() {
     let valid_path = tmp.path().join("valid.zip");
     bundle::export_bundle(
         &store,
-        &[visit],
+        &[visit.clone()],
         &test_key("delegation"),
         TEST_PASSPHRASE,
         &valid_path,
@@ -414,6 +414,73 @@ fn main() {
         }),
         "inconsistent-result",
         "a reason that the visit's audit log never recorded (totals unchanged), signed",
+        Value::Null,
+    );
+    // Co-signatures (format 1 unchanged): a member's signature beside the leader's.
+    let cosigned_path = tmp.path().join("cosigned.zip");
+    std::fs::write(&cosigned_path, &valid).unwrap();
+    bundle::cosign_bundle(
+        &cosigned_path,
+        &stranger,
+        TEST_PASSPHRASE,
+        "Thành viên đoàn",
+        &[],
+    )
+    .unwrap();
+    let cosigned = std::fs::read(&cosigned_path).unwrap();
+    add(
+        "cosigned.zip",
+        &cosigned,
+        "ok",
+        "the leader's signature and a member's co-signature (a key off the trust list: listed, unchecked)",
+        Value::Null,
+    );
+    let other_path = tmp.path().join("other.zip");
+    bundle::export_bundle(
+        &store,
+        &[visit.clone()],
+        &delegation,
+        TEST_PASSPHRASE,
+        &other_path,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let other = read_zip(&std::fs::read(&other_path).unwrap());
+    let other_sig = other
+        .iter()
+        .find(|e| e.name.ends_with(b".minisig"))
+        .unwrap()
+        .data
+        .clone();
+    add(
+        "signature-from-other-bundle.zip",
+        &with(&|e| {
+            let i = e
+                .iter()
+                .position(|x| x.name.ends_with(b".minisig"))
+                .unwrap();
+            e[i].data = other_sig.clone();
+        }),
+        "bad-signature",
+        "the trusted key's genuine signature of another bundle moved into this one",
+        Value::Null,
+    );
+    let member_sig = read_zip(&cosigned)
+        .into_iter()
+        .find(|e| e.name.ends_with(b".minisig") && !base.iter().any(|b| b.name == e.name))
+        .unwrap()
+        .data;
+    add(
+        "signature-misnamed.zip",
+        &with(&|e| {
+            e.push(RawEntry::new(
+                &format!("{root}signatures/0123456789ABCDEF.minisig"),
+                &member_sig,
+            ))
+        }),
+        "bad-signature",
+        "a member's signature filed under another key's name",
         Value::Null,
     );
     let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";

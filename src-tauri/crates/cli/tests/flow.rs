@@ -342,6 +342,94 @@ fn field_to_hq_through_the_cli() {
         ok && std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
         "{err}"
     );
+
+    // A member co-signs; verification lists both signers, the member unchecked until trusted.
+    let member = dir.path().join("m.key").display().to_string();
+    assert!(
+        thamdinh_env(
+            &field,
+            &["key", "new", "--out", &member, "--name", "Thành viên"],
+            pass
+        )
+        .0
+    );
+    let (ok, said, err) = thamdinh_env(&field, &["bundle", "cosign", &out, "--key", &member], pass);
+    assert!(ok && said.contains("Đã đồng ký"), "{said}{err}");
+    let verify = |trust: &[&str]| {
+        let mut a = vec!["bundle", "verify", out.as_str(), "--json"];
+        for t in trust {
+            a.extend(["--trust", t]);
+        }
+        let (ok, json, err) = thamdinh(&field, &a);
+        assert!(ok, "{json}{err}");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        v["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["leader"].as_bool().unwrap(),
+                    s["trusted"].as_bool().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let member_pub = format!("{member}.pub");
+    assert_eq!(verify(&[&pubkey]), [(true, true), (false, false)]);
+    assert_eq!(
+        verify(&[&pubkey, &member_pub]),
+        [(true, true), (false, true)]
+    );
+
+    // Sở Nội vụ publishes signed results; anyone recomputes them from the bundles.
+    let hq_key = dir.path().join("hq.key").display().to_string();
+    assert!(thamdinh_env(&hq, &["key", "new", "--out", &hq_key], pass).0);
+    let results = dir.path().join("ket-qua.zip").display().to_string();
+    let (ok, said, err) = thamdinh_env(
+        &hq,
+        &[
+            "hq",
+            "publish",
+            "--campaign",
+            &c_hq,
+            "--key",
+            &hq_key,
+            "--out",
+            &results,
+        ],
+        pass,
+    );
+    assert!(ok && said.contains("Đã công bố"), "{said}{err}");
+    let sources = dir.path().join("sources");
+    std::fs::create_dir(&sources).unwrap();
+    let (ok, said, err) = thamdinh(
+        &hq,
+        &["hq", "recompute", &results, sources.to_str().unwrap()],
+    );
+    assert!(!ok && err.contains("thiếu 1 gói nguồn"), "{said}{err}");
+    // The first copy imported (before co-signing) is the source the results list.
+    let (ok, json, err) = thamdinh(&hq, &["hq", "bundles", "--campaign", &c_hq, "--json"]);
+    assert!(ok, "{err}");
+    let stored: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let sha = stored[0]["file_sha256"].as_str().unwrap();
+    std::fs::copy(
+        hq.join(format!("hq/bundles/{sha}.zip")),
+        sources.join("b.zip"),
+    )
+    .unwrap();
+    let (ok, said, err) = thamdinh(
+        &hq,
+        &[
+            "hq",
+            "recompute",
+            &results,
+            sources.to_str().unwrap(),
+            "--trust",
+            &format!("{hq_key}.pub"),
+        ],
+    );
+    assert!(ok && said.contains("KHỚP"), "{said}{err}");
 }
 
 /// What Excel writes in a Vietnamese locale (`;` between cells, `1,5`) is read; a quote that

@@ -94,11 +94,7 @@ pub fn export_plan(
 ) -> Result<PlanSummary> {
     let (secret_key, key) = keys::open_secret_key(secret_key_text, passphrase)?;
     let campaign = store.campaign(campaign_id)?;
-    let criteria_json = store.criteria_set_json(&campaign.criteria_set_id)?;
-    let criteria = crate::bundle::result::canonical_bytes(
-        &serde_json::from_str::<serde_json::Value>(&criteria_json)
-            .map_err(|e| bad(e.to_string()))?,
-    )?;
+    let criteria = canonical_set(store, &campaign.criteria_set_id)?;
     let units = store.units(campaign_id)?;
     let plan = PlanDoc {
         format: PLAN_FORMAT.into(),
@@ -270,6 +266,14 @@ pub(crate) fn insert_campaign(
         )?;
     }
     Ok(())
+}
+
+/// A criteria set as signed files carry it: canonical JSON, whose SHA-256 is its id.
+pub(crate) fn canonical_set(store: &Store, set_id: &str) -> Result<Vec<u8>> {
+    let json = store.criteria_set_json(set_id)?;
+    crate::bundle::result::canonical_bytes(
+        &serde_json::from_str::<serde_json::Value>(&json).map_err(|e| bad(e.to_string()))?,
+    )
 }
 
 /// A campaign's units as the signed HQ files carry them.

@@ -151,7 +151,7 @@ pub fn publish_results(
     let sources_json = canonical_bytes(&sources)?;
     let decisions_json = canonical_bytes(&decisions)?;
     let units_json = canonical_bytes(&super::plan::plan_units(store.units(campaign_id)?))?;
-    let criteria = store.criteria_set_json(&campaign.criteria_set_id)?;
+    let criteria = super::plan::canonical_set(store, &campaign.criteria_set_id)?;
     let workbook = store.hq_workbook(campaign_id)?;
     signed_bag::write(
         out,
@@ -163,7 +163,7 @@ pub fn publish_results(
                 (DECISIONS_PATH, &decisions_json),
                 (DECISION_LOG_PATH, &log),
                 (UNITS_PATH, &units_json),
-                (CRITERIA_PATH, criteria.as_bytes()),
+                (CRITERIA_PATH, &criteria),
                 (WORKBOOK_PATH, &workbook),
             ],
             bag_info: format!(
