@@ -26,7 +26,7 @@ fn main() {
     let valid_path = tmp.path().join("valid.zip");
     bundle::export_bundle(
         &store,
-        &[visit.clone()],
+        std::slice::from_ref(&visit),
         &test_key("delegation"),
         TEST_PASSPHRASE,
         &valid_path,
@@ -438,7 +438,7 @@ fn main() {
     let other_path = tmp.path().join("other.zip");
     bundle::export_bundle(
         &store,
-        &[visit.clone()],
+        std::slice::from_ref(&visit),
         &delegation,
         TEST_PASSPHRASE,
         &other_path,

@@ -40,6 +40,9 @@ pub enum BundleCommand {
         /// Replace an existing file at --out (never a key file).
         #[arg(long)]
         force: bool,
+        /// A member's partial bundle of one visit: only these areas (lĩnh vực), e.g. `2,3`.
+        #[arg(long, value_name = "CODES", value_delimiter = ',')]
+        areas: Option<Vec<String>>,
     },
     /// Adds this key's signature (`signatures/<KEYID>.minisig`) to a bundle another member
     /// exported, after verifying it; no byte of the bag changes. Signing twice changes nothing.
@@ -120,13 +123,15 @@ pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
             key,
             out,
             force,
+            areas,
         } => {
             bundle::export::check_target(&out, force, &[&key])?;
             let store = crate::open_store(data_dir)?;
             let key_text = read_text(&key)?;
-            let summary = bundle::export_bundle(
+            let summary = bundle::export_scoped_bundle(
                 &store,
                 &visits,
+                areas.as_deref(),
                 &key_text,
                 &passphrase(false)?,
                 &out,

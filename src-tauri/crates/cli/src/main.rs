@@ -155,6 +155,35 @@ enum VisitCommand {
         #[arg(long, value_name = "ID")]
         visit: String,
     },
+    /// Leader: merges members' partial bundles (`bundle export --areas`) into a visit. Values
+    /// arrive under their authors' names; a leaf appraised differently is a conflict to resolve.
+    MergePartial {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(required = true, value_name = "PART.zip")]
+        files: Vec<PathBuf>,
+        /// One JSON line per leaf conflict: {"visit","code","ours","theirs","bundle_id","author"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Settles a conflict on one leaf with the appraised value decided and the reason (audited).
+    Resolve {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(long, value_name = "LEAF")]
+        code: String,
+        #[arg(long, allow_hyphen_values = true)]
+        value: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// The conflicts of a visit not yet resolved.
+    Conflicts {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -287,6 +316,69 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         Command::Visit(VisitCommand::Unlock { visit, reason }) => {
             open_store(data_dir)?.unlock_visit(&visit, &reason)?;
             println!("Đã mở khóa phiếu {visit}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::MergePartial { visit, files, json }) => {
+            let mut store = open_store(data_dir)?;
+            let keys = store.verification_keys()?;
+            for f in &files {
+                let o = store.merge_partial(&visit, f, &keys)?;
+                if json {
+                    for c in &o.conflicts {
+                        println!("{}", serde_json::to_string(c)?);
+                    }
+                    continue;
+                }
+                if o.status == "duplicate" {
+                    println!(
+                        "{}: gói {} đã được gộp trước đây — không làm gì thêm",
+                        o.file, o.bundle_id
+                    );
+                    continue;
+                }
+                println!(
+                    "{}: đã gộp gói {} của {} ({}{}), lĩnh vực {}: {} giá trị, {} tài liệu, {} ảnh, {} xung đột",
+                    o.file,
+                    o.bundle_id,
+                    o.author,
+                    o.author_key_id,
+                    if o.author_trusted {
+                        ""
+                    } else {
+                        ", khóa chưa có trong danh sách tin cậy"
+                    },
+                    o.areas.join(", "),
+                    o.values,
+                    o.evidence,
+                    o.photos,
+                    o.conflicts.len()
+                );
+                print_conflicts(&o.conflicts);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Resolve {
+            visit,
+            code,
+            value,
+            reason,
+        }) => {
+            let mut store = open_store(data_dir)?;
+            store.resolve_leaf(&visit, &code, &value, &reason)?;
+            println!("Đã giải quyết xung đột ở tiêu chí {code}: {value}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Conflicts { visit, json }) => {
+            let conflicts = open_store(data_dir)?.visit_conflicts(&visit)?;
+            if json {
+                for c in &conflicts {
+                    println!("{}", serde_json::to_string(c)?);
+                }
+            } else if conflicts.is_empty() {
+                println!("Không còn xung đột.");
+            } else {
+                print_conflicts(&conflicts);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Bundle(c) => bundle_cmd::run_bundle(c, data_dir),
@@ -674,4 +766,18 @@ fn render_totals(set: &CriteriaSet, totals: &SetTotals) -> String {
         ));
     }
     out
+}
+
+fn print_conflicts(conflicts: &[thamdinh_core::teamwork::LeafConflict]) {
+    let show = |v: &Option<String>| v.as_deref().unwrap_or("—").replace('.', ",");
+    for c in conflicts {
+        println!(
+            "  xung đột {}: phiếu {} — {} chấm {} (gói {})",
+            c.code,
+            show(&c.ours),
+            c.author,
+            show(&c.theirs),
+            c.bundle_id
+        );
+    }
 }

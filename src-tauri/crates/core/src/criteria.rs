@@ -193,6 +193,34 @@ impl CriteriaSet {
         })
     }
 
+    /// The leaf codes under the areas named (a member's share of a visit), in document order;
+    /// an error names an area code the set does not have.
+    pub fn area_leaves(&self, areas: &[String]) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        for code in areas {
+            let area = self
+                .areas
+                .iter()
+                .find(|a| a.code == code.trim())
+                .ok_or_else(|| {
+                    Error::InvalidValue(format!(
+                        "bộ tiêu chí không có lĩnh vực mã «{}» (có: {})",
+                        code.trim(),
+                        self.areas
+                            .iter()
+                            .map(|a| a.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                })?;
+            let mut leaves = Vec::new();
+            collect_leaves(area, &mut leaves);
+            out.extend(leaves.into_iter().map(|n| n.code.clone()));
+        }
+        out.dedup();
+        Ok(out)
+    }
+
     /// Sum of the areas' maxima (the set's nominal max, usually 100).
     pub fn max_total(&self) -> Decimal {
         self.areas.iter().map(|a| a.max_points).sum()

@@ -35,6 +35,7 @@ pub mod photo;
 pub mod score_sheet;
 pub mod scoring;
 pub mod store;
+pub mod teamwork;
 pub mod visit;
 
 pub use error::{Error, Result};

@@ -242,6 +242,15 @@ const MIGRATIONS: &[&str] = &[
     // the co-signatures each bundle received at HQ carries, as JSON [{key_id, name, trusted}].
     "ALTER TABLE campaign ADD COLUMN required_cosignatures INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE hq_bundle ADD COLUMN cosignatures TEXT NOT NULL DEFAULT '[]';",
+    // v9: a leaf a member's partial bundle scored differently, waiting for the leader's decision.
+    "CREATE TABLE visit_conflict (
+        visit_id TEXT NOT NULL REFERENCES visit(id),
+        code TEXT NOT NULL,
+        theirs TEXT,                      -- the member's appraised value
+        bundle_id TEXT NOT NULL,
+        author TEXT NOT NULL,
+        PRIMARY KEY (visit_id, code, bundle_id)
+    ) WITHOUT ROWID;",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).

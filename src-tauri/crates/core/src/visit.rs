@@ -884,6 +884,17 @@ impl Store {
                 missing.join(", ")
             )));
         }
+        let conflicts = self.visit_conflicts(visit_id)?;
+        if !conflicts.is_empty() {
+            return Err(Error::InvalidValue(format!(
+                "chưa chốt được: còn xung đột với gói từng phần ở tiêu chí {} (thamdinh visit resolve)",
+                conflicts
+                    .iter()
+                    .map(|c| c.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
         self.set_status(visit_id, VisitStatus::Locked, "lock", "")
     }
 
@@ -938,7 +949,7 @@ impl Store {
 /// Writes a value (None deletes it) with its audit entry inside `tx`, unless it is unchanged;
 /// says whether it changed.
 #[allow(clippy::too_many_arguments)]
-fn write_field_in(
+pub(crate) fn write_field_in(
     tx: &rusqlite::Transaction<'_>,
     actor: &str,
     visit_id: &str,

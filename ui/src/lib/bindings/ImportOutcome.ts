@@ -10,7 +10,7 @@ export type ImportOutcome = { file: string, status: ImportStatus,
  * leaf-conflict, fork,
  * foreign-revision (a newer revision signed by another delegation's key), or the
  * refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
- * unknown-unit, bundle-id-reused).
+ * unknown-unit, bundle-id-reused, partial-bundle).
  */
 code: string, 
 /**

@@ -156,6 +156,16 @@ pub const REJECTION_CODES: &[(&str, &str, &str)] = &[
         "kết quả không khớp với chính nội dung của gói",
         "the result does not follow from the bundle's own content",
     ),
+    (
+        "outside-scope",
+        "gói từng phần nêu tiêu chí ngoài phạm vi của nó",
+        "a partial bundle states leaves outside its scope",
+    ),
+    (
+        "partial-bundle",
+        "gói từng phần của một thành viên: gửi trưởng đoàn gộp, không gửi Sở Nội vụ",
+        "a member's partial bundle: for the leader to merge, not for Sở Nội vụ",
+    ),
     ("cancelled", "đã hủy", "cancelled"),
 ];
 

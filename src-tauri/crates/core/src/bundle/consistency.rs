@@ -3,10 +3,11 @@
 //! bag, the signature and the audit chains:
 //! - every leaf value is one the criteria set allows (a leaf of the set, range, step, N/A rule);
 //! - each visit's totals equal a recomputation by the same scoring code;
-//! - each leaf's values and the visit's status equal the replay of the visit's audit log.
+//! - each leaf's values and the visit's status equal the replay of the visit's audit log;
+//! - a member's partial bundle states nothing outside its scope (`outside-scope`).
 use std::collections::{BTreeMap, HashMap};
 
-use super::result::{ColumnDoc, LeafDoc, RESULT_PATH, ResultDoc, VisitDoc};
+use super::result::{ColumnDoc, LeafDoc, RESULT_PATH, ResultDoc, ScopeDoc, VisitDoc};
 use super::{Rejection, reject};
 use crate::audit::AuditEntry;
 use crate::criteria::CriteriaSet;
@@ -29,6 +30,10 @@ pub fn check(
     result: &ResultDoc,
     audit: &BTreeMap<String, Vec<AuditEntry>>,
 ) -> Result<(), Rejection> {
+    let scope = match &result.scope {
+        Some(scope) => Some(check_scope(set, result, scope)?),
+        None => None,
+    };
     for visit in &result.visits {
         let scores = leaf_scores(set, visit)?;
         let totals = scoring::totals(set, &scores);
@@ -51,9 +56,48 @@ pub fn check(
                 ));
             }
         }
-        replay(visit, audit.get(&visit.id).map_or(&[][..], Vec::as_slice))?;
+        replay(
+            visit,
+            audit.get(&visit.id).map_or(&[][..], Vec::as_slice),
+            scope,
+        )?;
     }
     Ok(())
+}
+
+/// A partial bundle holds one visit, its scope lists exactly the leaves of the areas it names,
+/// and it states no leaf outside them.
+fn check_scope<'a>(
+    set: &CriteriaSet,
+    result: &ResultDoc,
+    scope: &'a ScopeDoc,
+) -> Result<&'a [String], Rejection> {
+    let outside = |why: String| reject("outside-scope", RESULT_PATH, why);
+    if result.visits.len() != 1 {
+        return Err(outside(format!(
+            "gói từng phần phải chứa đúng một phiếu, có {}",
+            result.visits.len()
+        )));
+    }
+    let expected = set
+        .area_leaves(&scope.areas)
+        .map_err(|e| outside(e.to_string()))?;
+    if expected != scope.leaves {
+        return Err(outside(format!(
+            "phạm vi liệt kê tiêu chí không đúng với các lĩnh vực {}",
+            scope.areas.join(", ")
+        )));
+    }
+    for leaf in &result.visits[0].leaves {
+        if !scope.leaves.contains(&leaf.code) {
+            return Err(outside(format!(
+                "tiêu chí {} nằm ngoài phạm vi của gói từng phần (lĩnh vực {})",
+                leaf.code,
+                scope.areas.join(", ")
+            )));
+        }
+    }
+    Ok(&scope.leaves)
 }
 
 /// The scores a visit's leaves hold, each checked against the set.
@@ -106,8 +150,16 @@ fn leaf_scores(set: &CriteriaSet, visit: &VisitDoc) -> Result<Scores, Rejection>
 }
 
 /// The values and status a visit's audit log leads to must be those `result.json` states.
-fn replay(visit: &VisitDoc, entries: &[AuditEntry]) -> Result<(), Rejection> {
-    let (values, status) = crate::audit::replay(entries);
+/// In a partial bundle only the leaves of its scope are compared: the visit's log may hold others.
+fn replay(
+    visit: &VisitDoc,
+    entries: &[AuditEntry],
+    scope: Option<&[String]>,
+) -> Result<(), Rejection> {
+    let (mut values, status) = crate::audit::replay(entries);
+    if let Some(scope) = scope {
+        values.retain(|(code, _), _| scope.contains(code));
+    }
     if visit.status != status {
         return Err(inconsistent(
             visit,
@@ -157,7 +209,8 @@ fn replay(visit: &VisitDoc, entries: &[AuditEntry]) -> Result<(), Rejection> {
     Ok(())
 }
 
-fn field_value(leaf: &LeafDoc, field: LeafField) -> Option<String> {
+/// A leaf's value of one field as `result.json` states it (None when empty).
+pub(crate) fn field_value(leaf: &LeafDoc, field: LeafField) -> Option<String> {
     let text = |t: &String| Some(t.clone()).filter(|t| !t.is_empty());
     match field {
         LeafField::SelfAssessed => leaf.self_assessed.clone(),

@@ -69,8 +69,38 @@ pub fn prepare_export(
     passphrase: &str,
     out: &Path,
 ) -> Result<PreparedExport> {
+    prepare_scoped_export(store, visit_ids, None, secret_key_text, passphrase, out)
+}
+
+/// [`prepare_export`], or with `areas` a member's partial bundle of one visit (its own revision
+/// series, apart from the visit's full bundles). A visit with leaf conflicts not yet resolved
+/// is not exported.
+pub fn prepare_scoped_export(
+    store: &Store,
+    visit_ids: &[String],
+    areas: Option<&[String]>,
+    secret_key_text: &str,
+    passphrase: &str,
+    out: &Path,
+) -> Result<PreparedExport> {
     let (secret_key, key) = super::keys::open_secret_key(secret_key_text, passphrase)?;
-    let visit_key = visit_key(visit_ids);
+    for v in visit_ids {
+        let open = store.visit_conflicts(v)?;
+        if !open.is_empty() {
+            return Err(Error::InvalidValue(format!(
+                "phiếu còn {} xung đột chưa giải quyết ({}): giải quyết trước khi xuất (thamdinh visit resolve)",
+                open.len(),
+                open.iter()
+                    .map(|c| c.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let visit_key = match areas {
+        Some(a) => format!("partial:{}:{}", a.join(","), visit_key(visit_ids)),
+        None => visit_key(visit_ids),
+    };
     let signer = SignerDoc {
         key_id: key.key_id,
         name: signer_name(store, secret_key_text)?,
@@ -107,7 +137,7 @@ pub fn prepare_export(
             now()
         ],
     )?;
-    let payload = store.bundle_payload(visit_ids, identity)?;
+    let payload = store.scoped_payload(visit_ids, identity, areas)?;
     tx.commit()?;
     let c = &payload.result.campaign;
     let source_organization = if c.delegation.name.trim().is_empty() {
@@ -162,7 +192,32 @@ pub fn export_bundle(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<ExportSummary> {
-    let prepared = prepare_export(store, visit_ids, secret_key_text, passphrase, out)?;
+    export_scoped_bundle(
+        store,
+        visit_ids,
+        None,
+        secret_key_text,
+        passphrase,
+        out,
+        progress,
+        cancel,
+    )
+}
+
+/// [`export_bundle`], or with `areas` a member's partial bundle.
+#[allow(clippy::too_many_arguments)]
+pub fn export_scoped_bundle(
+    store: &Store,
+    visit_ids: &[String],
+    areas: Option<&[String]>,
+    secret_key_text: &str,
+    passphrase: &str,
+    out: &Path,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary> {
+    let prepared =
+        prepare_scoped_export(store, visit_ids, areas, secret_key_text, passphrase, out)?;
     let bundle_id = prepared.bundle_id().to_string();
     match write_bundle(prepared, out, progress, cancel) {
         Ok(summary) => {

@@ -16,8 +16,9 @@ use ts_rs::TS;
 
 pub use cosign::{CosignSummary, cosign_bundle};
 pub use export::{
-    ExportSummary, PreparedExport, export_bundle, prepare_export, record_bundle,
-    release_reservation, sign_tag_manifest, signer_name, write_bundle,
+    ExportSummary, PreparedExport, export_bundle, export_scoped_bundle, prepare_export,
+    prepare_scoped_export, record_bundle, release_reservation, sign_tag_manifest, signer_name,
+    write_bundle,
 };
 pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
 pub use verify::{

@@ -32,6 +32,17 @@ pub struct ResultDoc {
     pub criteria_set: SetRef,
     pub audit: AuditRef,
     pub visits: Vec<VisitDoc>,
+    /// Present only in a member's **partial** bundle: the share of one visit it covers. Its
+    /// leaves, totals and audit replay are those of the scope alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<ScopeDoc>,
+}
+
+/// The share of a visit a partial bundle covers: area codes and the leaf codes under them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScopeDoc {
+    pub areas: Vec<String>,
+    pub leaves: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -225,6 +236,32 @@ fn entry_opt(e: Option<Entry>) -> Option<String> {
 impl Store {
     /// The payload of a bundle holding `visit_ids` (all of one campaign).
     pub fn bundle_payload(&self, visit_ids: &[String], id: BundleIdentity) -> Result<Payload> {
+        self.scoped_payload(visit_ids, id, None)
+    }
+
+    /// [`Store::bundle_payload`], or with `areas` a member's partial bundle of one visit: only
+    /// the leaves under those areas, totals computed over them.
+    pub fn scoped_payload(
+        &self,
+        visit_ids: &[String],
+        id: BundleIdentity,
+        areas: Option<&[String]>,
+    ) -> Result<Payload> {
+        let scope = match areas {
+            Some(areas) => {
+                if visit_ids.len() != 1 {
+                    return Err(Error::InvalidValue(
+                        "gói từng phần chứa đúng một phiếu".into(),
+                    ));
+                }
+                let set = self.visit_set(&visit_ids[0])?;
+                Some(ScopeDoc {
+                    areas: areas.iter().map(|a| a.trim().to_string()).collect(),
+                    leaves: set.area_leaves(areas)?,
+                })
+            }
+            None => None,
+        };
         if visit_ids.is_empty() {
             return Err(Error::InvalidValue(
                 "chưa chọn phiếu nào để xuất (no visit)".into(),
@@ -252,9 +289,34 @@ impl Store {
                 }
                 _ => campaign_id = Some(view.campaign.id.clone()),
             }
+            let in_scope = |code: &str| {
+                scope
+                    .as_ref()
+                    .is_none_or(|s| s.leaves.iter().any(|c| c == code))
+            };
+            let mut totals = view.totals.clone();
+            if scope.is_some() {
+                let set = self.visit_set(visit_id)?;
+                let scores: crate::scoring::Scores = view
+                    .leaves
+                    .iter()
+                    .filter(|l| in_scope(&l.code))
+                    .map(|l| {
+                        (
+                            l.code.clone(),
+                            crate::scoring::LeafScore {
+                                self_assessed: l.self_assessed,
+                                appraised: l.appraised,
+                            },
+                        )
+                    })
+                    .collect();
+                totals = crate::scoring::totals(&set, &scores);
+            }
             let leaves = view
                 .leaves
                 .iter()
+                .filter(|l| in_scope(&l.code))
                 .filter(|l| {
                     l.self_assessed.is_some()
                         || l.appraised.is_some()
@@ -366,8 +428,8 @@ impl Store {
                     .unwrap_or_default(),
                 leaves,
                 totals: TotalsDoc {
-                    self_assessed: (&view.totals.self_assessed).into(),
-                    appraised: (&view.totals.appraised).into(),
+                    self_assessed: (&totals.self_assessed).into(),
+                    appraised: (&totals.appraised).into(),
                 },
                 evidence,
                 photos,
@@ -419,6 +481,7 @@ impl Store {
                 entries: audit_entries,
             },
             visits,
+            scope,
         };
         Ok(Payload {
             result,

@@ -50,7 +50,7 @@ pub struct ImportOutcome {
     /// leaf-conflict, fork,
     /// foreign-revision (a newer revision signed by another delegation's key), or the
     /// refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
-    /// unknown-unit, bundle-id-reused).
+    /// unknown-unit, bundle-id-reused, partial-bundle).
     pub code: String,
     /// Vietnamese, for people.
     pub message: String,
@@ -219,6 +219,15 @@ pub fn import_bundle(
                 k.key_id,
                 local_time(k.revoked_at.as_deref().unwrap_or_default()),
                 k.revoke_reason
+            ),
+        ));
+    }
+    if let Some(scope) = &result.scope {
+        return Ok(refused(
+            "partial-bundle",
+            format!(
+                "gói từng phần (lĩnh vực {}) của một thành viên đoàn: trưởng đoàn gộp vào phiếu rồi gửi gói đầy đủ",
+                scope.areas.join(", ")
             ),
         ));
     }

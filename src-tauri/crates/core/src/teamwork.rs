@@ -1,0 +1,440 @@
+//! A delegation splits a visit: each member scores their areas on their own laptop and exports a
+//! partial bundle (`bundle::export_scoped_bundle`); the leader merges them into the visit here.
+//! Values arrive in the visit's audit log under their author's name; a leaf the member appraised
+//! differently from the visit is a conflict the leader resolves with a reason — never
+//! last-writer-wins. Merging the same partial bundle twice changes nothing.
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::audit::{self, Change};
+use crate::bundle::consistency::field_value;
+use crate::bundle::result::VisitDoc;
+use crate::bundle::{Limits, Signers, TrustedKey, verify_contents};
+use crate::scoring::{Column, Entry, check_entry};
+use crate::store::{Store, now};
+use crate::visit::{LeafField, entry_text, write_field_in};
+use crate::{Error, Result};
+
+/// A leaf a member's partial bundle appraised differently from the visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LeafConflict {
+    pub visit: String,
+    pub code: String,
+    /// The visit's appraised value (`NA` or a decimal with a dot).
+    pub ours: Option<String>,
+    /// The member's.
+    pub theirs: Option<String>,
+    pub bundle_id: String,
+    pub author: String,
+}
+
+/// What merging one partial bundle did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct MergeOutcome {
+    pub file: String,
+    pub bundle_id: String,
+    /// `merged`, or `duplicate` when this partial bundle was merged before (nothing changed).
+    pub status: String,
+    pub author: String,
+    pub author_key_id: String,
+    /// The author's key is on this laptop's trust list (else only the bag's integrity is checked).
+    pub author_trusted: bool,
+    pub areas: Vec<String>,
+    /// Values written into the visit.
+    pub values: u32,
+    pub evidence: u32,
+    pub photos: u32,
+    /// The leaves left for the leader to resolve.
+    pub conflicts: Vec<LeafConflict>,
+}
+
+fn refuse(what: String) -> Error {
+    Error::InvalidValue(format!("không gộp được gói từng phần: {what}"))
+}
+
+impl Store {
+    /// The conflicts of a visit not yet resolved, by leaf code.
+    pub fn visit_conflicts(&self, visit_id: &str) -> Result<Vec<LeafConflict>> {
+        let current = self.current_values(visit_id)?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT code, theirs, bundle_id, author FROM visit_conflict WHERE visit_id = ?1
+             ORDER BY code, bundle_id",
+        )?;
+        let rows = stmt.query_map([visit_id], |r| {
+            Ok(LeafConflict {
+                visit: visit_id.to_string(),
+                code: r.get(0)?,
+                ours: None,
+                theirs: r.get(1)?,
+                bundle_id: r.get(2)?,
+                author: r.get(3)?,
+            })
+        })?;
+        let mut out: Vec<LeafConflict> = rows.collect::<rusqlite::Result<_>>()?;
+        for c in &mut out {
+            c.ours = current
+                .get(&(c.code.clone(), LeafField::Appraised.as_str().to_string()))
+                .cloned()
+                .flatten();
+        }
+        Ok(out)
+    }
+
+    /// Each (leaf, field) value of a visit as its audit log leads to.
+    fn current_values(&self, visit_id: &str) -> Result<HashMap<(String, String), Option<String>>> {
+        Ok(audit::replay(&self.audit(visit_id, None)?).0)
+    }
+
+    /// Merges a member's partial bundle into a visit (see the module documentation). The bundle
+    /// is verified completely first — `trusted` says whose signature is checked; another key's
+    /// bundle is accepted on its integrity and reported as such — and must be of the visit's
+    /// campaign, criteria set and unit (each refused by name).
+    pub fn merge_partial(
+        &mut self,
+        visit_id: &str,
+        file: &Path,
+        trusted: &[TrustedKey],
+    ) -> Result<MergeOutcome> {
+        let visit = self.ensure_draft(visit_id)?;
+        let unit = self.unit(&visit.unit_id)?;
+        let campaign = self.campaign(&unit.campaign_id)?;
+        let verified = verify_contents(
+            file,
+            trusted,
+            Signers::AllowUntrusted,
+            &Limits::default(),
+            &|_, _| {},
+            &AtomicBool::new(false),
+        )
+        .map_err(|r| refuse(format!("{} không hợp lệ: {r}", file.display())))?;
+        let result = verified
+            .result
+            .clone()
+            .expect("a verified bundle has its result");
+        let Some(scope) = result.scope.clone() else {
+            return Err(refuse(format!(
+                "{} là gói đầy đủ, không phải gói từng phần (xuất bằng --areas)",
+                file.display()
+            )));
+        };
+        if result.campaign.id != campaign.id {
+            return Err(refuse(format!(
+                "gói của đợt «{}» ({}), phiếu này thuộc đợt «{}» ({})",
+                result.campaign.name, result.campaign.id, campaign.name, campaign.id
+            )));
+        }
+        if result.criteria_set.id != campaign.criteria_set_id {
+            return Err(refuse(format!(
+                "gói chấm theo bộ tiêu chí {}, phiếu này theo bộ {}",
+                result.criteria_set.id, campaign.criteria_set_id
+            )));
+        }
+        let theirs: &VisitDoc = &result.visits[0];
+        if theirs.unit.code != unit.code {
+            return Err(refuse(format!(
+                "gói của đơn vị {} ({}), phiếu này của đơn vị {} ({})",
+                theirs.unit.code, theirs.unit.name, unit.code, unit.name
+            )));
+        }
+        let author = verified.signer_name.clone();
+        let mut outcome = MergeOutcome {
+            file: file.display().to_string(),
+            bundle_id: result.bundle_id.clone(),
+            status: "duplicate".into(),
+            author: author.clone(),
+            author_key_id: verified.signer_key_id.clone(),
+            author_trusted: verified.trusted,
+            areas: scope.areas.clone(),
+            values: 0,
+            evidence: 0,
+            photos: 0,
+            conflicts: Vec::new(),
+        };
+        let merged_before: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM audit WHERE visit_id = ?1 AND action = 'merge_partial' AND code = ?2",
+                params![visit_id, result.bundle_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if merged_before.is_some() {
+            return Ok(outcome);
+        }
+
+        // Files first (content-addressed, harmless if the merge then fails).
+        let files = read_payload_files(file, theirs)?;
+        let files_dir = self
+            .files_dir
+            .clone()
+            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
+        for e in &theirs.evidence {
+            if let (Some(path), Some(name)) = (&e.file, &e.file_name) {
+                crate::evidence::store_blob(
+                    &files_dir,
+                    &files[path],
+                    crate::evidence::file_ext(name),
+                )?;
+            }
+        }
+        let photos_dir = self.photos_dir()?;
+        let mut metas = Vec::new();
+        for p in &theirs.photos {
+            let meta = crate::photo::ingest_bytes(&photos_dir, &files[&p.file])
+                .map_err(|e| refuse(format!("ảnh {}: {e}", p.file)))?;
+            metas.push(meta);
+        }
+
+        let current = self.current_values(visit_id)?;
+        let actor = format!("{author} (khóa {})", verified.signer_key_id);
+        let leader = self.actor()?;
+        let reason = format!("gói từng phần {}", result.bundle_id);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for leaf in &theirs.leaves {
+            let ours = |f: LeafField| {
+                current
+                    .get(&(leaf.code.clone(), f.as_str().to_string()))
+                    .cloned()
+                    .flatten()
+            };
+            let their_value = field_value(leaf, LeafField::Appraised);
+            let differs = matches!((&ours(LeafField::Appraised), &their_value),
+                (Some(a), Some(b)) if a != b);
+            if differs {
+                tx.execute(
+                    "INSERT OR REPLACE INTO visit_conflict (visit_id, code, theirs, bundle_id, author)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![visit_id, leaf.code, their_value, result.bundle_id, author],
+                )?;
+                continue;
+            }
+            for field in LeafField::ALL {
+                if let (None, Some(value)) = (ours(field), field_value(leaf, field))
+                    && write_field_in(
+                        &tx,
+                        &actor,
+                        visit_id,
+                        &leaf.code,
+                        field,
+                        Some(&value),
+                        "set",
+                        &reason,
+                    )?
+                {
+                    outcome.values += 1;
+                }
+            }
+        }
+        for e in &theirs.evidence {
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO evidence (id, visit_id, number, issued_on, issuer, summary, pages, file_sha256, file_name, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![e.id, visit_id, e.number, e.issued_on, e.issuer, e.summary, e.pages, e.file_sha256, e.file_name, now()],
+            )?;
+            if added == 0 {
+                continue;
+            }
+            for code in &e.leaves {
+                tx.execute(
+                    "INSERT OR IGNORE INTO evidence_leaf (evidence_id, code) VALUES (?1, ?2)",
+                    params![e.id, code],
+                )?;
+            }
+            let described = format!("{} {}", e.number, e.summary);
+            audit::append(
+                &tx,
+                visit_id,
+                &actor,
+                &Change {
+                    action: "add_evidence",
+                    code: &e.leaves.join(","),
+                    new: Some(described.trim()),
+                    reason: &reason,
+                    ..Default::default()
+                },
+            )?;
+            outcome.evidence += 1;
+        }
+        for (p, meta) in theirs.photos.iter().zip(&metas) {
+            let json =
+                serde_json::to_string(meta).map_err(|e| Error::InvalidValue(e.to_string()))?;
+            let added = tx.execute(
+                "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, caption, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![visit_id, meta.sha256, json, meta.taken_at, p.caption, now()],
+            )?;
+            if added == 0 {
+                continue;
+            }
+            for code in &p.leaves {
+                tx.execute(
+                    "INSERT OR IGNORE INTO photo_leaf (visit_id, sha256, code) VALUES (?1, ?2, ?3)",
+                    params![visit_id, meta.sha256, code],
+                )?;
+            }
+            for ev in &p.evidence {
+                tx.execute(
+                    "INSERT OR IGNORE INTO photo_evidence (visit_id, sha256, evidence_id) VALUES (?1, ?2, ?3)",
+                    params![visit_id, meta.sha256, ev],
+                )?;
+            }
+            audit::append(
+                &tx,
+                visit_id,
+                &actor,
+                &Change {
+                    action: "add_photo",
+                    new: Some(&meta.sha256),
+                    reason: &reason,
+                    ..Default::default()
+                },
+            )?;
+            outcome.photos += 1;
+        }
+        let sha = crate::hq::import::file_sha256(file)?;
+        let summary = format!(
+            "{author}, lĩnh vực {}: {} giá trị",
+            scope.areas.join(", "),
+            outcome.values
+        );
+        audit::append(
+            &tx,
+            visit_id,
+            &leader,
+            &Change {
+                action: "merge_partial",
+                code: &result.bundle_id,
+                new: Some(&sha),
+                reason: &summary,
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        outcome.status = "merged".into();
+        outcome.conflicts = self
+            .visit_conflicts(visit_id)?
+            .into_iter()
+            .filter(|c| c.bundle_id == result.bundle_id)
+            .collect();
+        Ok(outcome)
+    }
+
+    /// Settles a conflict on one leaf: the appraised value the leader decides, with the reason
+    /// (recorded with the change; used as the deduction or N/A reason when the leaf has none).
+    pub fn resolve_leaf(
+        &mut self,
+        visit_id: &str,
+        code: &str,
+        value: &str,
+        reason: &str,
+    ) -> Result<()> {
+        self.ensure_draft(visit_id)?;
+        if reason.trim().is_empty() {
+            return Err(Error::InvalidValue(
+                "cần ghi lý do giải quyết xung đột".into(),
+            ));
+        }
+        if !self
+            .visit_conflicts(visit_id)?
+            .iter()
+            .any(|c| c.code == code)
+        {
+            return Err(Error::NotFound(format!(
+                "không có xung đột ở tiêu chí {code} của phiếu này"
+            )));
+        }
+        let set = self.visit_set(visit_id)?;
+        let node = set.leaf(code)?;
+        let entry = Entry::parse(value)
+            .map_err(Error::InvalidValue)?
+            .ok_or_else(|| Error::InvalidValue("chưa nhập giá trị".into()))?;
+        check_entry(&set, node, Column::Appraised, entry).map_err(Error::InvalidValue)?;
+        let current = self.current_values(visit_id)?;
+        let has = |f: LeafField| {
+            current
+                .get(&(code.to_string(), f.as_str().to_string()))
+                .is_some_and(Option::is_some)
+        };
+        let reason_field = match entry {
+            Entry::NotApplicable => LeafField::NaReason,
+            Entry::Points(p) if p < node.max_points => LeafField::DeductionReason,
+            Entry::Points(_) => LeafField::Appraised,
+        };
+        let actor = self.actor()?;
+        let why = format!("giải quyết xung đột: {}", reason.trim());
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        write_field_in(
+            &tx,
+            &actor,
+            visit_id,
+            code,
+            LeafField::Appraised,
+            Some(&entry_text(entry)),
+            "set",
+            &why,
+        )?;
+        if reason_field != LeafField::Appraised && !has(reason_field) {
+            write_field_in(
+                &tx,
+                &actor,
+                visit_id,
+                code,
+                reason_field,
+                Some(reason.trim()),
+                "set",
+                &why,
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM visit_conflict WHERE visit_id = ?1 AND code = ?2",
+            params![visit_id, code],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+/// The evidence files and photos a visit of a (verified) bundle names, read from the archive.
+fn read_payload_files(file: &Path, visit: &VisitDoc) -> Result<HashMap<String, Vec<u8>>> {
+    let wanted: Vec<&String> = visit
+        .evidence
+        .iter()
+        .filter_map(|e| e.file.as_ref())
+        .chain(visit.photos.iter().map(|p| &p.file))
+        .collect();
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(std::fs::File::open(file)?))
+        .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+    let mut out = HashMap::new();
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+        let name = entry.name().unwrap_or_default().to_string();
+        let Some((_, inside)) = name.split_once('/') else {
+            continue;
+        };
+        if let Some(path) = wanted.iter().find(|w| ***w == inside) {
+            let mut bytes = Vec::with_capacity(entry.size() as usize);
+            entry.read_to_end(&mut bytes)?;
+            out.insert((*path).clone(), bytes);
+        }
+    }
+    for w in wanted {
+        if !out.contains_key(w) {
+            return Err(refuse(format!("thiếu tệp {w} trong gói")));
+        }
+    }
+    Ok(out)
+}
