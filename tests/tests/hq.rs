@@ -1009,13 +1009,12 @@ fn published_results_recompute_byte_for_byte_from_exactly_their_sources() {
     assert!(e.contains("thiếu 1 gói nguồn"), "{e}");
 }
 
+/// A results bag's files by path inside the bag.
+type BagEntries = std::collections::BTreeMap<String, Vec<u8>>;
+
 /// Rewrites a results bag with `change` applied to its entries and signs it again with the HQ
 /// key, as a dishonest key holder would: only the recomputation can catch it.
-fn forge_results(
-    out: &Path,
-    hq_key: &str,
-    change: &dyn Fn(&mut std::collections::BTreeMap<String, Vec<u8>>),
-) {
+fn forge_results(out: &Path, hq_key: &str, change: &dyn Fn(&mut BagEntries)) {
     use thamdinh_core::hq::signed_bag;
     let bag = signed_bag::read(out, "x", 1 << 30).unwrap();
     let mut entries = bag.entries.clone();
@@ -1046,9 +1045,7 @@ fn results_a_key_holder_altered_do_not_recompute() {
     let (hq_key, _) = bundle::new_key(TEST_PASSPHRASE, "Sở Nội vụ").unwrap();
     let (_hq, dir, out) = published_province(&hq_key);
     let bundles = dir.path().join("bundles");
-    let edit_json = |entries: &mut std::collections::BTreeMap<String, Vec<u8>>,
-                     path: &str,
-                     f: &dyn Fn(&mut serde_json::Value)| {
+    let edit_json = |entries: &mut BagEntries, path: &str, f: &dyn Fn(&mut serde_json::Value)| {
         let mut v: serde_json::Value = serde_json::from_slice(&entries[path]).unwrap();
         f(&mut v);
         entries.insert(path.into(), serde_json::to_vec(&v).unwrap());

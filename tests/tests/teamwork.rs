@@ -353,7 +353,9 @@ fn three_members_split_eight_areas_one_overlap_is_resolved_one_ordinary_bundle_c
         .unwrap()
         .join("e2e/fixtures/photos/counter.jpg");
     let meta = thamdinh_core::photo::ingest_file(&c.store.photos_dir().unwrap(), &photo).unwrap();
-    c.store.add_photos(&c.visit, std::slice::from_ref(&meta)).unwrap();
+    c.store
+        .add_photos(&c.visit, std::slice::from_ref(&meta))
+        .unwrap();
     c.store
         .link_photo(&c.visit, &meta.sha256, "8.1.1", true)
         .unwrap();
