@@ -470,3 +470,196 @@ fn semicolon_score_sheets_are_read_and_unclosed_quotes_refused() {
         "{err}"
     );
 }
+
+/// A delegation splits a visit through the CLI: members export partial bundles from the plan's
+/// campaign, the leader merges them (one JSON line per conflict), resolves, exports.
+#[test]
+fn members_partial_bundles_merge_into_the_leaders_visit() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cmd/data/sample.json");
+    let pass = "correct horse battery";
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let run = |data: &str, args: &[&str]| {
+        let (ok, out, err) = thamdinh_env(std::path::Path::new(data), args, pass);
+        assert!(ok, "{args:?}: {out}{err}");
+        out
+    };
+    let leader = path("leader");
+    let campaign = run(
+        &leader,
+        &[
+            "campaign",
+            "new",
+            "--name",
+            "CCHC",
+            "--year",
+            "2025",
+            "--province",
+            "Hà Tĩnh",
+            "--group",
+            "Xã",
+            "--set",
+            set,
+        ],
+    )
+    .trim()
+    .to_string();
+    std::fs::write(path("units.csv"), "code,name,type\nX1,Xã A,xã\n").unwrap();
+    run(
+        &leader,
+        &[
+            "unit",
+            "import",
+            "--campaign",
+            &campaign,
+            &path("units.csv"),
+        ],
+    );
+    run(&leader, &["key", "new", "--out", &path("leader.key")]);
+    run(
+        &leader,
+        &[
+            "campaign",
+            "plan-export",
+            "--campaign",
+            &campaign,
+            "--key",
+            &path("leader.key"),
+            "--out",
+            &path("plan.zip"),
+        ],
+    );
+    let new_visit = |data: &str| {
+        run(
+            data,
+            &[
+                "visit",
+                "new",
+                "--campaign",
+                &campaign,
+                "--unit",
+                "X1",
+                "--date",
+                "14/10/2025",
+            ],
+        )
+        .trim()
+        .to_string()
+    };
+    let visit = new_visit(&leader);
+    let mut parts = Vec::new();
+    for (name, areas, code, value) in [("a", "1", "1.1.1", "50"), ("b", "1,2", "1.1.1", "45")] {
+        let data = path(name);
+        run(&data, &["campaign", "plan-import", &path("plan.zip")]);
+        let v = new_visit(&data);
+        run(
+            &data,
+            &[
+                "visit", "set", "--visit", &v, "--code", code, "--value", value,
+            ],
+        );
+        run(
+            &data,
+            &[
+                "visit", "set", "--visit", &v, "--code", "2.1", "--value", "20",
+            ],
+        );
+        let key = path(&format!("{name}.key"));
+        run(&data, &["key", "new", "--out", &key, "--name", name]);
+        let out = path(&format!("{name}.zip"));
+        run(
+            &data,
+            &[
+                "bundle", "export", "--visit", &v, "--areas", areas, "--key", &key, "--out", &out,
+            ],
+        );
+        parts.push(out);
+    }
+    let lines = run(
+        &leader,
+        &[
+            "visit",
+            "merge-partial",
+            "--visit",
+            &visit,
+            &parts[0],
+            &parts[1],
+            "--json",
+        ],
+    );
+    let conflicts: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(conflicts.len(), 1, "{lines}");
+    assert_eq!(
+        (
+            &conflicts[0]["code"],
+            &conflicts[0]["ours"],
+            &conflicts[0]["theirs"]
+        ),
+        (&"1.1.1".into(), &"50".into(), &"45".into())
+    );
+    // Again: nothing new.
+    assert_eq!(
+        run(
+            &leader,
+            &[
+                "visit",
+                "merge-partial",
+                "--visit",
+                &visit,
+                &parts[1],
+                "--json"
+            ]
+        ),
+        ""
+    );
+    let (ok, _, err) = thamdinh(
+        std::path::Path::new(&leader),
+        &["visit", "lock", "--visit", &visit],
+    );
+    assert!(!ok && err.contains("1.1.1"), "{err}");
+    run(
+        &leader,
+        &[
+            "visit",
+            "resolve",
+            "--visit",
+            &visit,
+            "--code",
+            "1.1.1",
+            "--value",
+            "47,5",
+            "--reason",
+            "theo biên bản",
+        ],
+    );
+    run(&leader, &["visit", "lock", "--visit", &visit]);
+    run(
+        &leader,
+        &[
+            "bundle",
+            "export",
+            "--visit",
+            &visit,
+            "--key",
+            &path("leader.key"),
+            "--out",
+            &path("visit.zip"),
+        ],
+    );
+    let json = run(
+        &leader,
+        &[
+            "bundle",
+            "verify",
+            &path("visit.zip"),
+            "--trust",
+            &path("leader.key.pub"),
+            "--json",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["visits"], 1);
+}
