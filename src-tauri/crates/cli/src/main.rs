@@ -2,6 +2,7 @@
 //! the app; the tests and automation use it as the contract.
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
 
 mod bundle_cmd;
 mod campaign_cmd;
@@ -66,6 +67,21 @@ enum Command {
     /// Signed result bundles: export, verify.
     #[command(subcommand)]
     Bundle(bundle_cmd::BundleCommand),
+    /// Backs up the data folder (database by SQLite's backup API, photos, files, keys) to one
+    /// file with a manifest of SHA-256 hashes.
+    Backup {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace an existing file at --out.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Restores a backup: every hash checked and the database opened (older schemas migrate)
+    /// before the data folder is swapped; the data that was there is kept beside it.
+    Restore {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -382,6 +398,35 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bundle(c) => bundle_cmd::run_bundle(c, data_dir),
+        Command::Backup { out, force } => {
+            let store = open_store(data_dir)?;
+            let key = store.signing_key_path()?;
+            thamdinh_core::bundle::export::check_target(&out, force, &[&key])?;
+            let s = store.backup(&out, &|_, _| {}, &AtomicBool::new(false))?;
+            println!(
+                "Đã sao lưu {} tệp ({} byte, lược đồ {}) → {}",
+                s.files, s.bytes, s.schema_version, s.file
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let s = thamdinh_core::backup::restore(&file, data_dir, &AtomicBool::new(false))?;
+            println!(
+                "Đã khôi phục {} tệp ({} byte) vào {}{}",
+                s.files,
+                s.bytes,
+                data_dir.display(),
+                if s.schema_from < s.schema_to {
+                    format!(" (nâng lược đồ {} → {})", s.schema_from, s.schema_to)
+                } else {
+                    String::new()
+                }
+            );
+            if let Some(kept) = s.previous_kept_at {
+                println!("Dữ liệu trước khi khôi phục được giữ lại ở {kept}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { set, if_empty } => {
             let mut store = open_store(data_dir)?;
             if if_empty && !store.campaigns()?.is_empty() {

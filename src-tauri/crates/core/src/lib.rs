@@ -17,9 +17,12 @@
 //! - [`score_sheet`]: CSV score sheets (`code,self,appraised[,reason]`).
 //! - [`digest`]: SHA-256 as lowercase hex.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
+//! - [`backup`]: one-file backup of the data folder and its verified, atomic restore.
+//! - [`teamwork`]: a visit split across members' laptops: partial bundles merged, conflicts.
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod backup;
 pub mod builtin;
 pub mod bundle;
 pub mod criteria;

@@ -8,8 +8,9 @@ use ts_rs::TS;
 
 use crate::{Error, Result};
 
-/// Append-only. Entry *i* brings the schema from version *i* to *i + 1*.
-const MIGRATIONS: &[&str] = &[
+/// Append-only. Entry *i* brings the schema from version *i* to *i + 1* (public so tests can
+/// build a store of an older schema).
+pub const MIGRATIONS: &[&str] = &[
     // v1: criteria sets by content hash, and campaigns that use one.
     "CREATE TABLE criteria_set (
         id TEXT PRIMARY KEY,            -- SHA-256 of the canonical JSON
