@@ -216,6 +216,28 @@ enum CriteriaCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Reads a criteria set from Excel (the app's template or a province's appendix) and writes
+    /// its JSON; lists every problem (sheet, row, column) and writes nothing when there is one.
+    ImportXlsx {
+        file: PathBuf,
+        #[arg(long, value_name = "SET.json")]
+        out: PathBuf,
+        /// Replace an existing file at --out.
+        #[arg(long)]
+        force: bool,
+        /// Problems as one JSON line each: {"sheet","row","column","code","message"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Writes a criteria set as the Excel template (imports back to the same set id).
+    ExportXlsx {
+        file: PathBuf,
+        #[arg(long, value_name = "FILE.xlsx")]
+        out: PathBuf,
+        /// Replace an existing file at --out.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -551,6 +573,51 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         }
         Command::Criteria(CriteriaCommand::Score { file, scores, json }) => {
             score(&file, &scores, json)
+        }
+        Command::Criteria(CriteriaCommand::ImportXlsx {
+            file,
+            out,
+            force,
+            json,
+        }) => {
+            thamdinh_core::bundle::export::check_target(&out, force, &[])?;
+            match thamdinh_core::criteria_xlsx::import_xlsx(&read(&file)?) {
+                Ok(imported) => {
+                    thamdinh_core::evidence::write_atomic(&out, imported.json.as_bytes())
+                        .with_context(|| format!("không ghi được {}", out.display()))?;
+                    println!(
+                        "Đã đọc bộ tiêu chí «{}»: {} lĩnh vực, {} tiêu chí thành phần, tối đa {} điểm, mã {} → {}",
+                        imported.set.title,
+                        imported.set.areas.len(),
+                        imported.set.leaves().len(),
+                        format_vi(imported.set.max_total()),
+                        imported.set.id,
+                        out.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    if json {
+                        for p in &problems {
+                            println!("{}", serde_json::to_string(p)?);
+                        }
+                    } else {
+                        eprintln!("{}: {} lỗi, chưa ghi gì:", file.display(), problems.len());
+                        for p in &problems {
+                            eprintln!("  {p}");
+                        }
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Criteria(CriteriaCommand::ExportXlsx { file, out, force }) => {
+            thamdinh_core::bundle::export::check_target(&out, force, &[])?;
+            let bytes = thamdinh_core::criteria_xlsx::export_xlsx(&read(&file)?)?;
+            thamdinh_core::evidence::write_atomic(&out, &bytes)
+                .with_context(|| format!("không ghi được {}", out.display()))?;
+            println!("Đã ghi mẫu Excel của bộ tiêu chí → {}", out.display());
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -3,6 +3,8 @@
 //!
 //! - [`number`]: exact decimals as people write them (`86,33`), parsing and formatting.
 //! - [`criteria`]: the criteria-set format, its validation and its identity (SHA-256).
+//! - [`criteria_xlsx`]: criteria sets from and to Excel (the provinces' appendices).
+//! - [`sheet`]: spreadsheets read as text cells with Excel's row and column names.
 //! - [`scoring`]: per-leaf values, totals per node/area/set, attainable max and index.
 //! - [`builtin`]: the criteria sets shipped in `assets/criteria/`.
 //! - [`store`]: the SQLite store: pragmas, migrations, campaigns, settings.
@@ -26,6 +28,7 @@ pub mod backup;
 pub mod builtin;
 pub mod bundle;
 pub mod criteria;
+pub mod criteria_xlsx;
 pub mod csv_text;
 pub mod demo;
 pub mod digest;
@@ -37,6 +40,7 @@ pub mod number;
 pub mod photo;
 pub mod score_sheet;
 pub mod scoring;
+pub mod sheet;
 pub mod store;
 pub mod teamwork;
 pub mod visit;

@@ -14,46 +14,14 @@ use crate::number::parse_decimal;
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::Store;
 
-/// `A`, `B`, … `AA`: the spreadsheet's name of a 0-based column.
-pub fn column_letter(mut i: usize) -> String {
-    let mut s = Vec::new();
-    loop {
-        s.push(b'A' + (i % 26) as u8);
-        if i < 26 {
-            break;
-        }
-        i = i / 26 - 1;
-    }
-    s.reverse();
-    String::from_utf8(s).unwrap_or_default()
-}
+use crate::sheet::Sheet;
+pub use crate::sheet::column_letter;
 
 /// The first sheet's name and rows (1-based row numbers), from XLSX or CSV bytes.
-/// A sheet's name and its rows, each with its 1-based row number.
-type Sheet = (String, Vec<(usize, Vec<String>)>);
-
 fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<String>> {
     if bytes.starts_with(b"PK\x03\x04") {
-        use calamine::Reader;
-        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-            .map_err(|e| vec![format!("không đọc được bảng tính: {e}")])?;
-        let name = book.sheet_names().first().cloned().unwrap_or_default();
-        let range = book
-            .worksheet_range_at(0)
-            .ok_or_else(|| vec!["bảng tính không có trang nào".to_string()])?
-            .map_err(|e| vec![format!("không đọc được trang {name}: {e}")])?;
-        let first = range.start().map_or(0, |(r, _)| r as usize);
-        let first_col = range.start().map_or(0, |(_, c)| c as usize);
-        let rows = range
-            .rows()
-            .enumerate()
-            .map(|(i, row)| {
-                let mut cells = vec![String::new(); first_col];
-                cells.extend(row.iter().map(|c| c.to_string()));
-                (first + i + 1, cells)
-            })
-            .collect();
-        Ok((name, rows))
+        let mut sheets = crate::sheet::read_sheets(bytes).map_err(|e| vec![e])?;
+        Ok(sheets.remove(0))
     } else {
         Ok(("CSV".into(), crate::visit::csv_rows(bytes)?))
     }
