@@ -6,7 +6,7 @@ SHELL := /bin/bash
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev pkg-config xvfb xauth webkit2gtk-driver \
-  libimage-exiftool-perl minisign python3-pip cmake nasm
+  libimage-exiftool-perl minisign python3-pip cmake nasm poppler-utils
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP := target/debug/thamdinh-app
 CARGO_BIN := $(HOME)/.cargo/bin
@@ -99,6 +99,7 @@ bench: app tauri-driver validators
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; fi
 	cargo bench --locked -p thamdinh-core --bench criteria
 	cargo bench --locked -p thamdinh-core --bench hq
+	cargo bench --locked -p thamdinh-reports --bench minutes
 	bash src-tauri/crates/core/benches/photos.sh
 	bash src-tauri/crates/core/benches/bundles.sh
 	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-scoring.mjs

@@ -3,6 +3,7 @@
 //! runs off the main thread.
 use std::sync::Mutex;
 
+mod documents;
 mod hq;
 
 use serde::{Deserialize, Serialize};
@@ -751,6 +752,11 @@ pub fn run() {
             trusted_keys,
             add_trusted_key,
             remove_trusted_key,
+            documents::backup,
+            documents::restore,
+            documents::backup_reminder,
+            documents::report_minutes,
+            documents::report_visit_xlsx,
             hq::hq_import,
             hq::cancel_hq,
             hq::hq_bundles,

@@ -4,7 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { root, shotsDir, startApp } from "./harness.mjs";
 
@@ -120,5 +120,36 @@ describe("signed result bundles", () => {
     await el("verify-submit").click();
     await el("verify-valid").waitForDisplayed({ timeout: 10000 });
     await browser.saveScreenshot(join(shotsDir, "verify-valid.png"));
+  });
+
+  it("co-signs another member's bundle: both signers listed, each signature checks", async () => {
+    const copy = join(dataDir, "exports", "dong-ky.zip");
+    copyFileSync(join(fixtures, "valid.zip"), copy);
+    await el("verify-path").setValue(copy);
+    await el("verify-submit").click();
+    await el("verify-valid").waitForDisplayed({ timeout: 10000 });
+    assert.equal((await el("verify-signatures").$$("li")).length, 1);
+    await el("cosign-pass").setValue("mật khẩu đoàn 1");
+    await el("cosign-submit").click();
+    await el("cosign-done").waitForDisplayed({ timeout: 10000 });
+    assert.match(await el("cosign-done").getText(), /Đã thêm chữ ký/);
+    await browser.waitUntil(async () => (await el("verify-signatures").$$("li")).length === 2, { timeout: 10000 });
+    const listed = await el("verify-signatures").getText();
+    assert.match(listed, /ký xuất gói/);
+    assert.match(listed, /đồng ký/);
+    await browser.saveScreenshot(join(shotsDir, "cosigned.png"));
+    const out = execFileSync(
+      cli,
+      ["bundle", "verify", copy, "--trust", join(fixtures, "keys/delegation.key.pub"), "--trust", pubFile, "--json"],
+      { encoding: "utf8" },
+    );
+    const signatures = JSON.parse(out).signatures;
+    assert.deepEqual(
+      signatures.map((s) => [s.leader, s.trusted]),
+      [
+        [true, true],
+        [false, true],
+      ],
+    );
   });
 });

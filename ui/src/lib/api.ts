@@ -23,6 +23,9 @@ import type { KeyInfo } from "./bindings/KeyInfo";
 import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { CosignSummary } from "./bindings/CosignSummary";
+import type { BackupReminder } from "./bindings/BackupReminder";
+import type { BackupSummary } from "./bindings/BackupSummary";
+import type { RestoreSummary } from "./bindings/RestoreSummary";
 import type { Conflict } from "./bindings/Conflict";
 import type { HqBundle } from "./bindings/HqBundle";
 import type { ImportOutcome } from "./bindings/ImportOutcome";
@@ -131,6 +134,15 @@ export const hqApi = {
 
 /** Native open/save dialogs (they only return paths; the backend reads and writes). `null` when
  * the person closes the dialog. */
+/** Files a person keeps or prints: backup and restore, the minutes PDF, the visit workbook. */
+export const filesApi = {
+  backup: (out: string) => call<BackupSummary>("backup", { out }),
+  restore: (file: string) => call<RestoreSummary>("restore", { file }),
+  backupReminder: () => call<BackupReminder | null>("backup_reminder"),
+  minutes: (visitId: string, out: string) => call<string>("report_minutes", { visitId, out }),
+  visitXlsx: (visitId: string, out: string) => call<string>("report_visit_xlsx", { visitId, out }),
+};
+
 export const pick = {
   photos: async (): Promise<string[] | null> =>
     (await dialog.open({ multiple: true, filters: [{ name: "Ảnh", extensions: ["jpg", "jpeg", "png", "webp", "JPG", "JPEG", "PNG", "WEBP"] }] })) ?? null,

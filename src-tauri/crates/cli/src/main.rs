@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 mod bundle_cmd;
 mod campaign_cmd;
 mod hq_cmd;
+mod report_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -67,6 +68,9 @@ enum Command {
     /// Signed result bundles: export, verify.
     #[command(subcommand)]
     Bundle(bundle_cmd::BundleCommand),
+    /// Documents to file and sign: the appraisal minutes (PDF), the visit's workbook.
+    #[command(subcommand)]
+    Report(report_cmd::ReportCommand),
     /// Backs up the data folder (database by SQLite's backup API, photos, files, keys) to one
     /// file with a manifest of SHA-256 hashes.
     Backup {
@@ -420,6 +424,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Bundle(c) => bundle_cmd::run_bundle(c, data_dir),
+        Command::Report(c) => report_cmd::run(c, data_dir),
         Command::Backup { out, force } => {
             let store = open_store(data_dir)?;
             let key = store.signing_key_path()?;

@@ -218,6 +218,49 @@ impl Store {
     pub fn last_backup(&self) -> Result<Option<String>> {
         self.setting(LAST_BACKUP)
     }
+
+    /// A reminder to back up: when there are visits with entries that no written bundle holds
+    /// yet and the last backup is older than `days` (or there was none).
+    pub fn backup_reminder(&self, days: i64) -> Result<Option<BackupReminder>> {
+        let unexported: u32 = self.conn.query_row(
+            "SELECT count(*) FROM visit v WHERE v.deleted_at IS NULL
+               AND EXISTS (SELECT 1 FROM audit a WHERE a.visit_id = v.id)
+               AND NOT EXISTS (SELECT 1 FROM bundle b WHERE b.state = 'written'
+                               AND (',' || b.visit_ids || ',') LIKE '%,' || v.id || ',%')",
+            [],
+            |r| r.get(0),
+        )?;
+        let last = self.last_backup()?;
+        let old = match last
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            Some(t) => chrono::Utc::now().signed_duration_since(t) > chrono::Duration::days(days),
+            None => true,
+        };
+        Ok((unexported > 0 && old).then_some(BackupReminder {
+            last_backup: last,
+            unexported_visits: unexported,
+        }))
+    }
+
+    /// Restores a backup into this store's own data folder: the store lets go of its database
+    /// file meanwhile and opens the restored one (or the untouched one, if the restore failed).
+    pub fn restore_from(&mut self, backup: &Path, cancel: &AtomicBool) -> Result<RestoreSummary> {
+        let data_dir = self.data_dir()?;
+        *self = Store::open_in_memory()?;
+        let restored = restore(backup, &data_dir, cancel);
+        *self = Store::open_dir(&data_dir)?;
+        restored
+    }
+}
+
+/// Time to back up: visits not yet in a signed bundle, and no recent backup.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct BackupReminder {
+    pub last_backup: Option<String>,
+    pub unexported_visits: u32,
 }
 
 fn zip_error(e: zip::result::ZipError) -> Error {

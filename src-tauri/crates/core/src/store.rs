@@ -357,7 +357,8 @@ impl Store {
     }
 
     /// The data folder of a store on disk (files, photos and keys live beside the database).
-    pub(crate) fn data_dir(&self) -> Result<std::path::PathBuf> {
+    /// The data folder of a store opened with [`Store::open_dir`].
+    pub fn data_dir(&self) -> Result<std::path::PathBuf> {
         self.files_dir
             .as_ref()
             .and_then(|f| f.parent())

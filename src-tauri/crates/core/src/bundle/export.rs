@@ -153,6 +153,23 @@ pub fn prepare_scoped_export(
     })
 }
 
+impl Store {
+    /// The file of the newest bundle written of exactly this visit (its full bundle, not a
+    /// partial one), if it is still where it was written.
+    pub fn latest_bundle_file(&self, visit_id: &str) -> Result<Option<PathBuf>> {
+        let file: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT file FROM bundle WHERE visit_ids = ?1 AND state = 'written'
+                 ORDER BY revision DESC LIMIT 1",
+                [visit_key(&[visit_id.to_string()])],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(file.map(PathBuf::from).filter(|f| f.is_file()))
+    }
+}
+
 /// The name a signature carries: who uses this laptop; else the name the key was made for
 /// (`key new --name`).
 pub fn signer_name(store: &Store, secret_key_text: &str) -> Result<String> {

@@ -115,6 +115,22 @@ pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyIn
             "đây là khóa công khai (.pub), không phải khóa bí mật: hãy chọn tệp khóa bí mật".into(),
         ));
     }
+    // A minisign secret key file: a comment line, then 158 bytes in base64 (212 characters).
+    // Anything else is not a key at all — never a "wrong passphrase".
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let looks_like_key = lines
+        .next()
+        .is_some_and(|l| l.starts_with("untrusted comment:"))
+        && lines.next().is_some_and(|l| {
+            l.len() == 212
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+        });
+    if !looks_like_key {
+        return Err(Error::InvalidValue(
+            "tệp này không phải khóa bí mật minisign (not a minisign secret key): hãy chọn tệp khóa bí mật do `thamdinh key new` tạo".into(),
+        ));
+    }
     let sk_box = SecretKeyBox::from_string(text).map_err(|e| {
         key_error(
             "không phải tệp khóa bí mật minisign (not a minisign secret key)",
@@ -218,6 +234,27 @@ mod tests {
             new_key("đủ mười ký", "x").is_ok(),
             "10 characters, diacritics counted once"
         );
+    }
+
+    #[test]
+    fn a_file_that_is_no_key_is_said_to_be_no_key_not_a_wrong_passphrase() {
+        let (sk_text, _) = new_key("mật khẩu đủ dài", "x").unwrap();
+        let cut = &sk_text[..sk_text.len() / 2];
+        for garbage in [
+            "",
+            "garbage",
+            "%PDF-1.4\n",
+            "untrusted comment: x\nAAAA\n",
+            cut,
+        ] {
+            let err = open_secret_key(garbage, "mật khẩu đủ dài")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("không phải khóa bí mật") && !err.contains("sai mật khẩu"),
+                "{garbage:?}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,391 @@
+//! Biên bản thẩm định: the appraisal minutes of one visit as PDF. The data goes to the typst
+//! template as one JSON document (every figure already written the Vietnamese way) plus the
+//! selected photos' upright previews; typst shapes the text, repeats the table header on every
+//! page, subsets and embeds Noto Serif (never a system font).
+use std::path::Path;
+
+use serde::Serialize;
+use thamdinh_core::number::format_vi;
+use thamdinh_core::store::Store;
+use thamdinh_core::{Error, Result};
+use typst::foundations::{Array, Bytes, Dict, IntoValue, Str};
+use typst_as_lib::TypstEngine;
+
+use crate::table::{Row, VisitReport, total_text, visit_report};
+
+/// The template, versioned with the app (`assets/reports/`).
+pub const TEMPLATE: &str = include_str!("../../../../assets/reports/bien-ban-tham-dinh.typ");
+const FONTS: [&[u8]; 4] = [
+    include_bytes!("../../../../assets/fonts/NotoSerif-Regular.ttf"),
+    include_bytes!("../../../../assets/fonts/NotoSerif-Bold.ttf"),
+    include_bytes!("../../../../assets/fonts/NotoSerif-Italic.ttf"),
+    include_bytes!("../../../../assets/fonts/NotoSerif-BoldItalic.ttf"),
+];
+
+/// Which photos the minutes show.
+#[derive(Debug, Clone, Default)]
+pub enum PhotoChoice {
+    /// Those linked to a leaf or an evidence item (the default).
+    #[default]
+    Linked,
+    /// These, by SHA-256, in this order.
+    Chosen(Vec<String>),
+    None,
+}
+
+#[derive(Serialize)]
+struct Doc {
+    issuer_top: String,
+    issuer: String,
+    place_date: String,
+    subtitle: String,
+    campaign: String,
+    set_name: String,
+    set_id: String,
+    unit: String,
+    delegation: Vec<Person>,
+    participants: Vec<Person>,
+    rows: Vec<DocRow>,
+    self_total: String,
+    appraised_total: String,
+    deductions: Vec<Deduction>,
+    explanations: Vec<Explanation>,
+    photos: Vec<DocPhoto>,
+    leader: String,
+    secretary: String,
+    unit_representative: String,
+    bundle_sha256: Option<String>,
+    status: String,
+}
+
+#[derive(Serialize)]
+struct Person {
+    name: String,
+    title: String,
+    role: String,
+}
+
+#[derive(Serialize)]
+struct DocRow {
+    kind: &'static str,
+    code: String,
+    title: String,
+    max: String,
+    self_assessed: String,
+    appraised: String,
+    difference: String,
+    reason: String,
+    evidence: String,
+}
+
+#[derive(Serialize)]
+struct Deduction {
+    code: String,
+    title: String,
+    appraised: String,
+    max: String,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct Explanation {
+    code: String,
+    request: String,
+    answer: String,
+}
+
+#[derive(Serialize)]
+struct DocPhoto {
+    caption: String,
+    taken: String,
+    flags: String,
+}
+
+fn row(r: &Row) -> DocRow {
+    let text = |v: Option<crate::table::Value>| v.map(|v| v.text()).unwrap_or_default();
+    DocRow {
+        kind: r.kind,
+        code: r.code.clone(),
+        title: r.title.clone(),
+        max: format_vi(r.max),
+        self_assessed: text(r.self_assessed),
+        appraised: text(r.appraised),
+        difference: r
+            .difference
+            .filter(|d| !d.is_zero())
+            .map(|d| {
+                if d.is_sign_positive() {
+                    format!("+{}", format_vi(d))
+                } else {
+                    format!("-{}", format_vi(-d))
+                }
+            })
+            .unwrap_or_default(),
+        reason: r.reason.clone(),
+        evidence: if r.kind == "leaf" && r.evidence > 0 {
+            r.evidence.to_string()
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// "UBND TỈNH HÀ TĨNH" (the province's name given with or without "tỉnh"/"thành phố").
+pub fn province_authority(province: &str) -> String {
+    let p = province.trim();
+    let lower = p.to_lowercase();
+    if p.is_empty() {
+        "SỞ NỘI VỤ".into()
+    } else if lower.starts_with("tỉnh ") || lower.starts_with("thành phố ") {
+        format!("UBND {}", p.to_uppercase())
+    } else {
+        format!("UBND TỈNH {}", p.to_uppercase())
+    }
+}
+
+/// "Hà Tĩnh, ngày 14 tháng 10 năm 2025".
+pub fn place_date(place: &str, iso_date: &str) -> String {
+    let date = chrono::NaiveDate::parse_from_str(iso_date, "%Y-%m-%d").ok();
+    let when = match date {
+        Some(d) => {
+            use chrono::Datelike;
+            format!(
+                "ngày {:02} tháng {:02} năm {}",
+                d.day(),
+                d.month(),
+                d.year()
+            )
+        }
+        None => "ngày … tháng … năm …".into(),
+    };
+    if place.trim().is_empty() {
+        when
+    } else {
+        format!("{}, {when}", place.trim())
+    }
+}
+
+fn document(
+    store: &Store,
+    report: &VisitReport,
+    photos: &[thamdinh_core::gallery::Photo],
+) -> Result<Doc> {
+    let v = &report.view;
+    let c = &v.campaign;
+    let by_role = |role: &str| {
+        report
+            .members
+            .iter()
+            .find(|m| m.role == role)
+            .map(|m| m.name.clone())
+    };
+    let leader = by_role("leader")
+        .or_else(|| Some(c.delegation_leader.clone()).filter(|l| !l.is_empty()))
+        .unwrap_or_default();
+    let bundle_sha256 = match store.latest_bundle_file(&v.visit.id)? {
+        Some(f) => Some(thamdinh_core::digest::sha256_hex(&std::fs::read(f)?)),
+        None => None,
+    };
+    let place = if v.visit.place.trim().is_empty() {
+        c.province.clone()
+    } else {
+        v.visit.place.clone()
+    };
+    let title_of = |code: &str| {
+        report
+            .rows
+            .iter()
+            .find(|r| r.code == code)
+            .map(|r| r.title.clone())
+            .unwrap_or_default()
+    };
+    Ok(Doc {
+        issuer_top: province_authority(&c.province),
+        issuer: if c.delegation_name.trim().is_empty() {
+            "ĐOÀN THẨM ĐỊNH".into()
+        } else {
+            c.delegation_name.trim().to_uppercase()
+        },
+        place_date: place_date(&place, &v.visit.visit_date),
+        subtitle: format!(
+            "Kết quả tự đánh giá, chấm điểm Chỉ số cải cách hành chính năm {} của {}",
+            c.year, v.unit.name
+        ),
+        campaign: c.name.clone(),
+        set_name: report.set_title.clone(),
+        set_id: v.set_id.clone(),
+        unit: format!("{} ({})", v.unit.name, v.unit.code),
+        delegation: report
+            .members
+            .iter()
+            .map(|m| Person {
+                name: m.name.clone(),
+                title: m.title.clone(),
+                role: match m.role.as_str() {
+                    "leader" => "Trưởng đoàn".into(),
+                    "secretary" => "Thư ký".into(),
+                    "member" => "Thành viên".into(),
+                    other => other.into(),
+                },
+            })
+            .collect(),
+        participants: v
+            .visit
+            .participants
+            .iter()
+            .map(|p| Person {
+                name: p.name.clone(),
+                title: p.title.clone(),
+                role: String::new(),
+            })
+            .collect(),
+        rows: report.rows.iter().map(row).collect(),
+        self_total: total_text(&v.totals.self_assessed.total),
+        appraised_total: total_text(&v.totals.appraised.total),
+        deductions: report
+            .rows
+            .iter()
+            .filter(|r| r.kind == "leaf" && !r.reason.is_empty())
+            .map(|r| Deduction {
+                code: r.code.clone(),
+                title: r.title.clone(),
+                appraised: r.appraised.map(|a| a.text()).unwrap_or_default(),
+                max: format_vi(r.max),
+                reason: r.reason.clone(),
+            })
+            .collect(),
+        explanations: v
+            .leaves
+            .iter()
+            .filter(|l| !l.explanation_request.is_empty() || !l.explanation_answer.is_empty())
+            .map(|l| Explanation {
+                code: format!("{} {}", l.code, title_of(&l.code)),
+                request: l.explanation_request.clone(),
+                answer: l.explanation_answer.clone(),
+            })
+            .collect(),
+        photos: photos
+            .iter()
+            .map(|p| {
+                let mut flags = Vec::new();
+                if p.no_time {
+                    flags.push("không có thời điểm chụp".to_string());
+                }
+                if p.other_day {
+                    flags.push("chụp ngày khác ngày thẩm định".to_string());
+                }
+                if p.far {
+                    flags.push(format!(
+                        "cách trụ sở đơn vị {} km",
+                        format_vi(
+                            rust_decimal::Decimal::from_f64_retain(
+                                p.distance_km.unwrap_or_default()
+                            )
+                            .unwrap_or_default()
+                            .round_dp(1)
+                        )
+                    ));
+                }
+                let taken = p
+                    .meta
+                    .taken_at
+                    .as_deref()
+                    .and_then(|t| {
+                        chrono::NaiveDateTime::parse_from_str(
+                            &t[..19.min(t.len())],
+                            "%Y-%m-%dT%H:%M:%S",
+                        )
+                        .ok()
+                    })
+                    .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+                    .unwrap_or_default();
+                let leaves = if p.leaves.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (tiêu chí {})", p.leaves.join(", "))
+                };
+                DocPhoto {
+                    caption: format!("{}{leaves}", p.caption),
+                    taken,
+                    flags: flags.join("; "),
+                }
+            })
+            .collect(),
+        leader,
+        secretary: by_role("secretary").unwrap_or_default(),
+        unit_representative: v
+            .visit
+            .participants
+            .first()
+            .map(|p| p.name.clone())
+            .unwrap_or_default(),
+        bundle_sha256,
+        status: match v.visit.status {
+            thamdinh_core::visit::VisitStatus::Locked => "đã chốt".into(),
+            thamdinh_core::visit::VisitStatus::Draft => "chưa chốt (bản nháp)".into(),
+        },
+    })
+}
+
+/// The minutes of a visit as PDF bytes.
+pub fn minutes_pdf(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<Vec<u8>> {
+    let report = visit_report(store, visit_id)?;
+    let all = store.photos(visit_id)?;
+    let photos: Vec<thamdinh_core::gallery::Photo> = match choice {
+        PhotoChoice::Linked => all
+            .into_iter()
+            .filter(|p| !p.leaves.is_empty() || !p.evidence.is_empty())
+            .collect(),
+        PhotoChoice::Chosen(shas) => {
+            let mut out = Vec::new();
+            for sha in shas {
+                let p = all
+                    .iter()
+                    .find(|p| p.meta.sha256.starts_with(sha.as_str()))
+                    .ok_or_else(|| Error::NotFound(format!("ảnh {sha} trong phiếu này")))?;
+                out.push(p.clone());
+            }
+            out
+        }
+        PhotoChoice::None => Vec::new(),
+    };
+    let doc = document(store, &report, &photos)?;
+    let photos_dir = store.photos_dir()?;
+    let mut images = Array::new();
+    for p in &photos {
+        let preview = thamdinh_core::photo::ensure_preview(&photos_dir, &p.meta.sha256)
+            .map_err(|e| Error::InvalidValue(format!("ảnh {}: {e}", p.meta.sha256)))?;
+        images.push(Bytes::new(std::fs::read(preview)?).into_value());
+    }
+    let json = serde_json::to_string(&doc).map_err(|e| Error::InvalidValue(e.to_string()))?;
+    let mut inputs = Dict::new();
+    inputs.insert(Str::from("data"), Str::from(json).into_value());
+    inputs.insert(Str::from("photos"), images.into_value());
+    render(inputs)
+}
+
+/// Compiles the template with these inputs and writes the PDF.
+fn render(inputs: Dict) -> Result<Vec<u8>> {
+    let engine = TypstEngine::builder()
+        .main_file(TEMPLATE)
+        .fonts(FONTS)
+        .build();
+    let doc = engine
+        .compile_with_input(inputs)
+        .output
+        .map_err(|e| Error::InvalidValue(format!("không dàn trang được biên bản: {e:?}")))?;
+    typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default())
+        .map_err(|e| Error::InvalidValue(format!("không ghi được PDF: {e:?}")))
+}
+
+/// Writes the minutes to `out` (temp file beside it, then rename).
+pub fn write_minutes(
+    store: &Store,
+    visit_id: &str,
+    choice: &PhotoChoice,
+    out: &Path,
+) -> Result<usize> {
+    let pdf = minutes_pdf(store, visit_id, choice)?;
+    thamdinh_core::evidence::write_atomic(out, &pdf)?;
+    Ok(pdf.len())
+}

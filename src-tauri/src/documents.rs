@@ -1,0 +1,48 @@
+//! Commands for files a person keeps or prints: backup and restore of the data, the minutes PDF
+//! and the visit workbook. Each takes the state, calls one core (or reports) function and maps
+//! the error; the paths are the ones the person picked in a dialog.
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use thamdinh_core::backup::{BackupReminder, BackupSummary, RestoreSummary};
+use thamdinh_reports::minutes::PhotoChoice;
+
+use crate::{ApiResult, State};
+
+#[tauri::command(async)]
+pub fn backup(state: State<'_>, out: String) -> ApiResult<BackupSummary> {
+    state.with_store(|s| s.backup(Path::new(&out), &|_, _| {}, &AtomicBool::new(false)))
+}
+
+#[tauri::command(async)]
+pub fn restore(state: State<'_>, file: String) -> ApiResult<RestoreSummary> {
+    state.with_store(|s| s.restore_from(Path::new(&file), &AtomicBool::new(false)))
+}
+
+#[tauri::command(async)]
+pub fn backup_reminder(state: State<'_>) -> ApiResult<Option<BackupReminder>> {
+    state.with_store(|s| s.backup_reminder(7))
+}
+
+/// The minutes of a visit with the photos linked to its leaves; returns the file written.
+#[tauri::command(async)]
+pub fn report_minutes(state: State<'_>, visit_id: String, out: String) -> ApiResult<String> {
+    state.with_store(|s| {
+        thamdinh_reports::minutes::write_minutes(
+            s,
+            &visit_id,
+            &PhotoChoice::Linked,
+            Path::new(&out),
+        )
+    })?;
+    Ok(out)
+}
+
+#[tauri::command(async)]
+pub fn report_visit_xlsx(state: State<'_>, visit_id: String, out: String) -> ApiResult<String> {
+    state.with_store(|s| {
+        let bytes = thamdinh_reports::visit_xlsx::visit_workbook(s, &visit_id)?;
+        thamdinh_core::evidence::write_atomic(Path::new(&out), &bytes)
+    })?;
+    Ok(out)
+}
