@@ -238,3 +238,29 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
         sig.as_bytes(),
     ));
 }
+
+/// Extracts a bag's zip with the zip crate into a fresh folder; returns the bag folder.
+pub fn unzip_bag(file: &Path, into: &Path) -> PathBuf {
+    let mut z = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
+    z.extract(into).unwrap();
+    std::fs::read_dir(into)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path()
+}
+
+/// Runs the stock BagIt validator on an extracted bag and asserts it accepts it.
+pub fn assert_bagit_py_validates(bag: &Path) {
+    let out = std::process::Command::new("bagit.py")
+        .arg("--validate")
+        .arg(bag)
+        .output()
+        .expect("bagit.py (pip install bagit; `make test` installs it)");
+    assert!(
+        out.status.success(),
+        "bagit.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

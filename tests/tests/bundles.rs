@@ -301,33 +301,12 @@ fn failures_leave_nothing_behind() {
     assert_eq!(before, after, "no partial or temp file left");
 }
 
-/// Extracts with the zip crate into a fresh folder; returns the bag folder.
-fn unzip(file: &Path, into: &Path) -> PathBuf {
-    let mut z = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();
-    z.extract(into).unwrap();
-    std::fs::read_dir(into)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path()
-}
-
 #[test]
 fn stock_tools_agree_bagit_py_and_minisign() {
     let (x, summary) = exported();
     let into = x.out_dir.join("unzipped");
-    let bag = unzip(Path::new(&summary.file), &into);
-    let bagit = Command::new("bagit.py")
-        .arg("--validate")
-        .arg(&bag)
-        .output()
-        .expect("bagit.py (pip install bagit; `make test` installs it)");
-    assert!(
-        bagit.status.success(),
-        "bagit.py: {}",
-        String::from_utf8_lossy(&bagit.stderr)
-    );
+    let bag = thamdinh_tests::unzip_bag(Path::new(&summary.file), &into);
+    thamdinh_tests::assert_bagit_py_validates(&bag);
     let pub_key = bundles_dir().join("keys/delegation.key.pub");
     let sig = bag.join(format!("signatures/{}.minisig", summary.signer_key_id));
     let minisign = |p: &Path| {

@@ -972,27 +972,8 @@ fn published_results_recompute_byte_for_byte_from_exactly_their_sources() {
     let x1 = hq.unit("X1");
     assert_eq!(x1.points, "96");
     // bagit.py accepts the results bag as it accepts result bundles.
-    let into = dir.path().join("unzipped");
-    zip::ZipArchive::new(std::fs::File::open(&out).unwrap())
-        .unwrap()
-        .extract(&into)
-        .unwrap();
-    let bag = std::fs::read_dir(&into)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let bagit = std::process::Command::new("bagit.py")
-        .arg("--validate")
-        .arg(&bag)
-        .output()
-        .expect("bagit.py");
-    assert!(
-        bagit.status.success(),
-        "{}",
-        String::from_utf8_lossy(&bagit.stderr)
-    );
+    let bag = thamdinh_tests::unzip_bag(&out, &dir.path().join("unzipped"));
+    thamdinh_tests::assert_bagit_py_validates(&bag);
 
     // An extra bundle in the folder is not used, and says so.
     let extra = Laptop::new("delegation");

@@ -115,27 +115,8 @@ fn a_cosigned_bundle_lists_every_signer_and_keeps_the_bag_byte_for_byte() {
 fn each_signature_checks_alone_with_minisign_and_bagit_py_still_validates() {
     let (dir, file) = leader_bundle("b.zip");
     cosign(&file, "stranger", "Thành viên").unwrap();
-    let into = dir.path().join("unzipped");
-    zip::ZipArchive::new(std::fs::File::open(&file).unwrap())
-        .unwrap()
-        .extract(&into)
-        .unwrap();
-    let bag = std::fs::read_dir(&into)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let bagit = Command::new("bagit.py")
-        .arg("--validate")
-        .arg(&bag)
-        .output()
-        .expect("bagit.py");
-    assert!(
-        bagit.status.success(),
-        "{}",
-        String::from_utf8_lossy(&bagit.stderr)
-    );
+    let bag = thamdinh_tests::unzip_bag(&file, &dir.path().join("unzipped"));
+    thamdinh_tests::assert_bagit_py_validates(&bag);
     for name in ["delegation", "stranger"] {
         let key_id = &trusted(&[name])[0].key_id;
         let check = |pub_key: &Path| {

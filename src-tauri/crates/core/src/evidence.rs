@@ -139,6 +139,45 @@ pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBu
     Ok((sha, path))
 }
 
+/// Records an evidence item (its file already stored) with its links and audit entry, inside
+/// the caller's transaction; an item whose id is already there is left as it is (false).
+pub(crate) fn insert_evidence(
+    tx: &rusqlite::Transaction<'_>,
+    visit_id: &str,
+    actor: &str,
+    ev: &Evidence,
+    reason: &str,
+) -> Result<bool> {
+    let added = tx.execute(
+        "INSERT OR IGNORE INTO evidence (id, visit_id, number, issued_on, issuer, summary, pages, file_sha256, file_name, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![ev.id, visit_id, ev.number, ev.issued_on, ev.issuer, ev.summary, ev.pages, ev.file_sha256, ev.file_name, now()],
+    )?;
+    if added == 0 {
+        return Ok(false);
+    }
+    for code in &ev.leaves {
+        tx.execute(
+            "INSERT OR IGNORE INTO evidence_leaf (evidence_id, code) VALUES (?1, ?2)",
+            params![ev.id, code],
+        )?;
+    }
+    let described = format!("{} {}", ev.number, ev.summary);
+    audit::append(
+        tx,
+        visit_id,
+        actor,
+        &Change {
+            action: "add_evidence",
+            code: &ev.leaves.join(","),
+            new: Some(described.trim()),
+            reason,
+            ..Default::default()
+        },
+    )?;
+    Ok(true)
+}
+
 impl Store {
     /// Adds an evidence item, optionally with a file (name, bytes), linked to the given leaves.
     pub fn add_evidence(
@@ -204,29 +243,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT INTO evidence (id, visit_id, number, issued_on, issuer, summary, pages, file_sha256, file_name, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![ev.id, visit_id, ev.number, ev.issued_on, ev.issuer, ev.summary, ev.pages, ev.file_sha256, ev.file_name, now()],
-        )?;
-        for code in &ev.leaves {
-            tx.execute(
-                "INSERT INTO evidence_leaf (evidence_id, code) VALUES (?1, ?2)",
-                params![ev.id, code],
-            )?;
-        }
-        let described = format!("{} {}", ev.number, ev.summary);
-        audit::append(
-            &tx,
-            visit_id,
-            &actor,
-            &Change {
-                action: "add_evidence",
-                code: &ev.leaves.join(","),
-                new: Some(described.trim()),
-                ..Default::default()
-            },
-        )?;
+        insert_evidence(&tx, visit_id, &actor, &ev, "")?;
         tx.commit()?;
         Ok(ev)
     }

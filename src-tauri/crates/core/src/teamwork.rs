@@ -236,34 +236,20 @@ impl Store {
             }
         }
         for e in &theirs.evidence {
-            let added = tx.execute(
-                "INSERT OR IGNORE INTO evidence (id, visit_id, number, issued_on, issuer, summary, pages, file_sha256, file_name, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![e.id, visit_id, e.number, e.issued_on, e.issuer, e.summary, e.pages, e.file_sha256, e.file_name, now()],
-            )?;
-            if added == 0 {
-                continue;
+            let item = crate::evidence::Evidence {
+                id: e.id.clone(),
+                number: e.number.clone(),
+                issued_on: e.issued_on.clone(),
+                issuer: e.issuer.clone(),
+                summary: e.summary.clone(),
+                pages: e.pages.clone(),
+                file_sha256: e.file_sha256.clone(),
+                file_name: e.file_name.clone(),
+                leaves: e.leaves.clone(),
+            };
+            if crate::evidence::insert_evidence(&tx, visit_id, &actor, &item, &reason)? {
+                outcome.evidence += 1;
             }
-            for code in &e.leaves {
-                tx.execute(
-                    "INSERT OR IGNORE INTO evidence_leaf (evidence_id, code) VALUES (?1, ?2)",
-                    params![e.id, code],
-                )?;
-            }
-            let described = format!("{} {}", e.number, e.summary);
-            audit::append(
-                &tx,
-                visit_id,
-                &actor,
-                &Change {
-                    action: "add_evidence",
-                    code: &e.leaves.join(","),
-                    new: Some(described.trim()),
-                    reason: &reason,
-                    ..Default::default()
-                },
-            )?;
-            outcome.evidence += 1;
         }
         for (p, meta) in theirs.photos.iter().zip(&metas) {
             let json =
