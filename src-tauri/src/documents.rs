@@ -1,9 +1,11 @@
-//! Commands for files a person keeps or prints: backup and restore of the data, the minutes PDF
-//! and the visit workbook. Each takes the state, calls one core (or reports) function and maps
-//! the error; the paths are the ones the person picked in a dialog.
+//! Commands for files a person keeps, prints or signs by hand: backup and restore of the data,
+//! the minutes PDF, the visit workbook, the unit's drawn acknowledgement. Each takes the state,
+//! calls one core (or reports) function and maps the error; the paths are the ones the person
+//! picked in a dialog.
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use thamdinh_core::acknowledgement::Acknowledgement;
 use thamdinh_core::backup::{BackupReminder, BackupSummary, RestoreSummary};
 use thamdinh_reports::minutes::PhotoChoice;
 
@@ -45,4 +47,21 @@ pub fn report_visit_xlsx(state: State<'_>, visit_id: String, out: String) -> Api
         thamdinh_core::evidence::write_atomic(Path::new(&out), &bytes)
     })?;
     Ok(out)
+}
+
+#[tauri::command(async)]
+pub fn acknowledgement(state: State<'_>, visit_id: String) -> ApiResult<Option<Acknowledgement>> {
+    state.with_store(|s| s.acknowledgement(&visit_id))
+}
+
+/// Records the unit's drawn acknowledgement (a PNG from the signature pad).
+#[tauri::command(async)]
+pub fn acknowledge(
+    state: State<'_>,
+    visit_id: String,
+    name: String,
+    title: String,
+    png: Vec<u8>,
+) -> ApiResult<Acknowledgement> {
+    state.with_store(|s| s.acknowledge(&visit_id, &name, &title, &png))
 }

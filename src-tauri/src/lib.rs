@@ -757,6 +757,8 @@ pub fn run() {
             documents::backup_reminder,
             documents::report_minutes,
             documents::report_visit_xlsx,
+            documents::acknowledgement,
+            documents::acknowledge,
             hq::hq_import,
             hq::cancel_hq,
             hq::hq_bundles,

@@ -112,7 +112,27 @@ fn the_minutes_speak_vietnamese_exactly_embed_their_font_and_repeat_the_table_he
         &AtomicBool::new(false),
     )
     .unwrap();
+    let signature = {
+        let img = image::RgbaImage::from_fn(240, 80, |x, y| {
+            image::Rgba(if (x as i32 - 3 * y as i32).abs() < 3 {
+                [0, 0, 0, 255]
+            } else {
+                [255; 4]
+            })
+        });
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    store
+        .acknowledge(&visit, "Phạm Văn Dũng", "Chủ tịch UBND xã", &signature)
+        .unwrap();
     write_minutes(&store, &visit, &PhotoChoice::None, &pdf).unwrap();
+    let all = pdftotext(&pdf, None);
+    assert!(
+        all.contains("Xác nhận của đơn vị") && all.contains("không phải chữ ký số"),
+        "the drawn acknowledgement is said to be one:\n{all}"
+    );
     let sha = thamdinh_core::digest::sha256_hex(&std::fs::read(&bundle).unwrap());
     let text = pdftotext(&pdf, Some((1, 1)));
     assert!(text.contains(&sha), "footer names {sha}:\n{text}");

@@ -580,3 +580,118 @@ fn a_partial_bundle_stating_a_leaf_outside_its_scope_is_refused_even_signed() {
     assert_eq!(r.code, "outside-scope", "{r}");
     assert!(r.message.contains("4.1.1"), "{r}");
 }
+
+// ---- The unit's drawn acknowledgement ----------------------------------------------------------
+
+/// A signature as a pad draws it: dark strokes on white.
+fn drawn_signature(seed: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(300, 100, |x, y| {
+        let on_stroke = (x as i32 - 20 - (y as i32 * (2 + seed as i32) % 260)).abs() < 3;
+        if on_stroke {
+            image::Rgba([20, 20, 60, 255])
+        } else {
+            image::Rgba([255, 255, 255, 255])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn the_units_drawn_acknowledgement_travels_in_the_bundle_and_cannot_be_swapped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut store, visit) = sample_store(&dir.path().join("store"));
+    assert!(
+        store
+            .acknowledge(&visit, " ", "", &drawn_signature(1))
+            .is_err(),
+        "a name"
+    );
+    assert!(
+        store
+            .acknowledge(&visit, "Phạm Văn Dũng", "", b"GIF89a")
+            .is_err(),
+        "a PNG"
+    );
+    let png = drawn_signature(1);
+    let ack = store
+        .acknowledge(&visit, "Phạm Văn Dũng", "Chủ tịch UBND xã", &png)
+        .unwrap();
+    let log = store.audit(&visit, None).unwrap();
+    assert_eq!(log.last().unwrap().action, "acknowledge");
+    assert_eq!(
+        log.last().unwrap().new.as_deref(),
+        Some(ack.image_sha256.as_str())
+    );
+
+    let out = dir.path().join("b.zip");
+    bundle::export_bundle(
+        &store,
+        std::slice::from_ref(&visit),
+        &test_key("delegation"),
+        TEST_PASSPHRASE,
+        &out,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let v = verify(&out, &["delegation"]).unwrap();
+    let doc = v.result.unwrap().visits[0].acknowledgement.clone().unwrap();
+    assert_eq!(
+        (doc.name.as_str(), doc.title.as_str()),
+        ("Phạm Văn Dũng", "Chủ tịch UBND xã")
+    );
+    let entries = read_zip(&std::fs::read(&out).unwrap());
+    let root = thamdinh_tests::root_of(&entries);
+    let carried = entries
+        .iter()
+        .find(|e| e.name == format!("{root}{}", doc.image).as_bytes())
+        .unwrap();
+    assert_eq!(
+        carried.data, png,
+        "the drawing itself, covered by the manifest"
+    );
+
+    // Swapped for another drawing and signed again by a key holder: the log says otherwise.
+    let other = drawn_signature(7);
+    let other_sha = thamdinh_core::digest::sha256_hex(&other);
+    let mut forged = entries.clone();
+    let i = forged.iter().position(|e| e.name == carried.name).unwrap();
+    forged[i].data = other.clone();
+    forged[i].name = format!("{root}data/files/{other_sha}.png").into_bytes();
+    let r = forged
+        .iter()
+        .position(|e| String::from_utf8_lossy(&e.name).ends_with("data/result.json"))
+        .unwrap();
+    let mut result: serde_json::Value = serde_json::from_slice(&forged[r].data).unwrap();
+    result["visits"][0]["acknowledgement"]["image"] = format!("data/files/{other_sha}.png").into();
+    result["visits"][0]["acknowledgement"]["image_sha256"] = other_sha.clone().into();
+    forged[r].data = thamdinh_core::bundle::result::canonical_bytes(&result).unwrap();
+    thamdinh_tests::resign(&mut forged, &test_key("delegation"));
+    let path = dir.path().join("forged.zip");
+    std::fs::write(&path, thamdinh_tests::write_zip(&forged)).unwrap();
+    let r = verify(&path, &["delegation"]).unwrap_err();
+    assert_eq!(r.code, "inconsistent-result", "{r}");
+    assert!(r.message.contains("xác nhận của đơn vị"), "{r}");
+
+    // Dropped from result.json: also seen.
+    let mut dropped = entries.clone();
+    let r = dropped
+        .iter()
+        .position(|e| String::from_utf8_lossy(&e.name).ends_with("data/result.json"))
+        .unwrap();
+    let mut result: serde_json::Value = serde_json::from_slice(&dropped[r].data).unwrap();
+    result["visits"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("acknowledgement");
+    dropped[r].data = thamdinh_core::bundle::result::canonical_bytes(&result).unwrap();
+    dropped.retain(|e| e.name != carried.name);
+    thamdinh_tests::resign(&mut dropped, &test_key("delegation"));
+    std::fs::write(&path, thamdinh_tests::write_zip(&dropped)).unwrap();
+    assert_eq!(
+        verify(&path, &["delegation"]).unwrap_err().code,
+        "inconsistent-result"
+    );
+}

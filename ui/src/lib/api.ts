@@ -23,6 +23,7 @@ import type { KeyInfo } from "./bindings/KeyInfo";
 import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { CosignSummary } from "./bindings/CosignSummary";
+import type { Acknowledgement } from "./bindings/Acknowledgement";
 import type { BackupReminder } from "./bindings/BackupReminder";
 import type { BackupSummary } from "./bindings/BackupSummary";
 import type { RestoreSummary } from "./bindings/RestoreSummary";
@@ -141,6 +142,9 @@ export const filesApi = {
   backupReminder: () => call<BackupReminder | null>("backup_reminder"),
   minutes: (visitId: string, out: string) => call<string>("report_minutes", { visitId, out }),
   visitXlsx: (visitId: string, out: string) => call<string>("report_visit_xlsx", { visitId, out }),
+  acknowledgement: (visitId: string) => call<Acknowledgement | null>("acknowledgement", { visitId }),
+  acknowledge: (visitId: string, name: string, title: string, png: number[]) =>
+    call<Acknowledgement>("acknowledge", { visitId, name, title, png }),
 };
 
 export const pick = {

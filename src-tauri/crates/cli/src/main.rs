@@ -197,6 +197,18 @@ enum VisitCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Records the unit's acknowledgement: its representative's name, title and a signature
+    /// drawn on screen (a PNG) — a drawn acknowledgement, not a digital signature.
+    Acknowledge {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        title: String,
+        #[arg(long, value_name = "SIGNATURE.png")]
+        image: PathBuf,
+    },
     /// The conflicts of a visit not yet resolved.
     Conflicts {
         #[arg(long, value_name = "ID")]
@@ -408,6 +420,20 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             let mut store = open_store(data_dir)?;
             store.resolve_leaf(&visit, &code, &value, &reason)?;
             println!("Đã giải quyết xung đột ở tiêu chí {code}: {value}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Acknowledge {
+            visit,
+            name,
+            title,
+            image,
+        }) => {
+            let mut store = open_store(data_dir)?;
+            let a = store.acknowledge(&visit, &name, &title, &read(&image)?)?;
+            println!(
+                "Đã ghi xác nhận của đơn vị: {} — chữ ký vẽ (không phải chữ ký số), SHA-256 {}",
+                a.name, a.image_sha256
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Visit(VisitCommand::Conflicts { visit, json }) => {

@@ -20,9 +20,11 @@
 //! - [`digest`]: SHA-256 as lowercase hex.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
 //! - [`backup`]: one-file backup of the data folder and its verified, atomic restore.
+//! - [`acknowledgement`]: the unit's drawn acknowledgement of a visit (not a digital signature).
 //! - [`teamwork`]: a visit split across members' laptops: partial bundles merged, conflicts.
 #![forbid(unsafe_code)]
 
+pub mod acknowledgement;
 pub mod audit;
 pub mod backup;
 pub mod builtin;

@@ -252,6 +252,14 @@ pub const MIGRATIONS: &[&str] = &[
         author TEXT NOT NULL,
         PRIMARY KEY (visit_id, code, bundle_id)
     ) WITHOUT ROWID;",
+    // v10: the unit's acknowledgement (xác nhận của đơn vị): a drawn signature, not a key's.
+    "CREATE TABLE visit_acknowledgement (
+        visit_id TEXT PRIMARY KEY REFERENCES visit(id),
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        title TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL,
+        image_sha256 TEXT NOT NULL        -- files/<sha256>.png
+    ) WITHOUT ROWID;",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).

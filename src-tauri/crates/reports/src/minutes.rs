@@ -56,6 +56,15 @@ struct Doc {
     unit_representative: String,
     bundle_sha256: Option<String>,
     status: String,
+    /// The unit's drawn acknowledgement (its image goes in as `sys.inputs.acknowledgement`).
+    acknowledgement: Option<AckLine>,
+}
+
+#[derive(Serialize)]
+struct AckLine {
+    name: String,
+    title: String,
+    at: String,
 }
 
 #[derive(Serialize)]
@@ -320,6 +329,17 @@ fn document(
             .map(|p| p.name.clone())
             .unwrap_or_default(),
         bundle_sha256,
+        acknowledgement: store.acknowledgement(&v.visit.id)?.map(|a| AckLine {
+            name: a.name,
+            title: a.title,
+            at: chrono::DateTime::parse_from_rfc3339(&a.at)
+                .map(|t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%d/%m/%Y %H:%M")
+                        .to_string()
+                })
+                .unwrap_or(a.at),
+        }),
         status: match v.visit.status {
             thamdinh_core::visit::VisitStatus::Locked => "đã chốt".into(),
             thamdinh_core::visit::VisitStatus::Draft => "chưa chốt (bản nháp)".into(),
@@ -361,6 +381,19 @@ pub fn minutes_pdf(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Resul
     let mut inputs = Dict::new();
     inputs.insert(Str::from("data"), Str::from(json).into_value());
     inputs.insert(Str::from("photos"), images.into_value());
+    if let Some(a) = store.acknowledgement(visit_id)? {
+        let file = store
+            .data_dir()?
+            .join("files")
+            .join(thamdinh_core::evidence::blob_file_name(
+                &a.image_sha256,
+                "png",
+            ));
+        inputs.insert(
+            Str::from("acknowledgement"),
+            Bytes::new(std::fs::read(file)?).into_value(),
+        );
+    }
     render(inputs)
 }
 

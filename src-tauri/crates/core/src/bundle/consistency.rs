@@ -4,7 +4,8 @@
 //! - every leaf value is one the criteria set allows (a leaf of the set, range, step, N/A rule);
 //! - each visit's totals equal a recomputation by the same scoring code;
 //! - each leaf's values and the visit's status equal the replay of the visit's audit log;
-//! - a member's partial bundle states nothing outside its scope (`outside-scope`).
+//! - a member's partial bundle states nothing outside its scope (`outside-scope`);
+//! - the unit's drawn acknowledgement is the one the visit's log recorded last.
 use std::collections::{BTreeMap, HashMap};
 
 use super::result::{ColumnDoc, LeafDoc, RESULT_PATH, ResultDoc, ScopeDoc, VisitDoc};
@@ -156,6 +157,22 @@ fn replay(
     entries: &[AuditEntry],
     scope: Option<&[String]>,
 ) -> Result<(), Rejection> {
+    let acknowledged = entries
+        .iter()
+        .rev()
+        .find(|e| e.action == crate::acknowledgement::ACTION)
+        .and_then(|e| e.new.as_deref());
+    if acknowledged
+        != visit
+            .acknowledgement
+            .as_ref()
+            .map(|a| a.image_sha256.as_str())
+    {
+        return Err(inconsistent(
+            visit,
+            "xác nhận của đơn vị (chữ ký vẽ) không phải bản nhật ký ghi nhận".into(),
+        ));
+    }
     let (mut values, status) = crate::audit::replay(entries);
     if let Some(scope) = scope {
         values.retain(|(code, _), _| scope.contains(code));

@@ -105,6 +105,21 @@ pub struct VisitDoc {
     pub totals: TotalsDoc,
     pub evidence: Vec<EvidenceDoc>,
     pub photos: Vec<PhotoDoc>,
+    /// The unit's drawn acknowledgement, when given (absent in bundles without one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledgement: Option<AcknowledgementDoc>,
+}
+
+/// The unit's representative confirmed the result by a signature drawn on the leader's laptop:
+/// a picture covered by the manifests, not a digital signature.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AcknowledgementDoc {
+    pub name: String,
+    pub title: String,
+    pub at: String,
+    /// `data/files/<sha256>.png`.
+    pub image: String,
+    pub image_sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -401,6 +416,27 @@ impl Store {
                     evidence: p.evidence.clone(),
                 });
             }
+            let acknowledgement = match self.acknowledgement(visit_id)? {
+                Some(a) => {
+                    let stored = crate::evidence::blob_file_name(&a.image_sha256, "png");
+                    let bag_path = format!("data/files/{stored}");
+                    if seen_files.insert(bag_path.clone()) {
+                        files.push(stored_file(
+                            &bag_path,
+                            files_dir.join(&stored),
+                            &a.image_sha256,
+                        )?);
+                    }
+                    Some(AcknowledgementDoc {
+                        name: a.name,
+                        title: a.title,
+                        at: a.at,
+                        image: bag_path,
+                        image_sha256: a.image_sha256,
+                    })
+                }
+                None => None,
+            };
             for entry in self.audit(visit_id, None)? {
                 let line = AuditLine {
                     visit_id: visit_id.clone(),
@@ -433,6 +469,7 @@ impl Store {
                 },
                 evidence,
                 photos,
+                acknowledgement,
             });
         }
         let campaign = self.campaign(campaign_id.as_deref().unwrap_or_default())?;

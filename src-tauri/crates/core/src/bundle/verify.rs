@@ -1025,6 +1025,11 @@ fn check_references(result: &ResultDoc, manifest: &BTreeMap<String, String>) -> 
                 v.evidence
                     .iter()
                     .filter_map(|e| e.file.as_deref().map(|f| (f, e.file_sha256.as_deref()))),
+            )
+            .chain(
+                v.acknowledgement
+                    .iter()
+                    .map(|a| (a.image.as_str(), Some(a.image_sha256.as_str()))),
             );
         for (file, sha) in files {
             match manifest.get(file) {

@@ -1,0 +1,66 @@
+// The unit's acknowledgement end to end on the real app: on the demo visit, the representative
+// signs on the pad (pointer strokes), the app says it is a drawn signature and not a digital one,
+// and the minutes the CLI prints from the same data show it.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { root, shotsDir, startApp } from "./harness.mjs";
+
+const cli = join(root, "target/debug/thamdinh");
+
+describe("the unit's drawn acknowledgement", () => {
+  let app;
+  let browser;
+  let dataDir;
+
+  before(async () => {
+    app = await startApp();
+    ({ browser, dataDir } = app);
+  });
+
+  after(async () => {
+    await app?.stop();
+  });
+
+  const el = (id) => browser.$(`[data-testid="${id}"]`);
+
+  it("is drawn on the pad, saved, and printed in the minutes as a drawn signature", async () => {
+    await el("use-demo").waitForDisplayed({ timeout: 15000 });
+    await el("use-demo").click();
+    await el("tab-ack").waitForDisplayed({ timeout: 10000 });
+    await el("tab-ack").click();
+    await el("ack-pad").waitForDisplayed({ timeout: 5000 });
+    assert.match(await el("ack-note").getText(), /không phải chữ ký số/);
+    // The participant named first on the visit is proposed as the representative.
+    assert.equal(await el("ack-name").getValue(), "Phạm Văn Dũng");
+    assert.equal(await el("ack-save").isEnabled(), false, "nothing drawn yet");
+    // A stroke as a mouse or a finger makes it: pointer events on the pad.
+    await browser.execute(() => {
+      const pad = document.querySelector('[data-testid="ack-pad"]');
+      const r = pad.getBoundingClientRect();
+      const at = (type, fx, fy) =>
+        pad.dispatchEvent(
+          new PointerEvent(type, { bubbles: true, pointerId: 1, clientX: r.left + fx * r.width, clientY: r.top + fy * r.height }),
+        );
+      at("pointerdown", 0.1, 0.6);
+      for (let i = 1; i <= 30; i++) at("pointermove", 0.1 + i * 0.025, 0.6 - Math.sin(i / 3) * 0.3);
+      at("pointerup", 0.85, 0.5);
+    });
+    await browser.waitUntil(async () => el("ack-save").isEnabled(), { timeout: 5000 });
+    await browser.saveScreenshot(join(shotsDir, "acknowledge-drawn.png"));
+    await el("ack-save").click();
+    await el("ack-current").waitForDisplayed({ timeout: 10000 });
+    assert.match(await el("ack-current").getText(), /Phạm Văn Dũng, Chủ tịch UBND xã/);
+    await browser.saveScreenshot(join(shotsDir, "acknowledge-saved.png"));
+
+    const visits = JSON.parse(execFileSync(cli, ["--data-dir", dataDir, "visit", "list", "--json"], { encoding: "utf8" }));
+    const visitId = visits[0].visit?.id ?? visits[0].id;
+    const pdf = join(dataDir, "bien-ban.pdf");
+    execFileSync(cli, ["--data-dir", dataDir, "report", "minutes", "--visit", visitId, "--out", pdf]);
+    const text = execFileSync("pdftotext", [pdf, "-"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+    assert.match(text, /Xác nhận của đơn vị/);
+    assert.match(text, /không phải chữ ký số/);
+    assert.match(text, /Phạm Văn Dũng/);
+  });
+});
