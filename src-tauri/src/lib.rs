@@ -5,6 +5,7 @@ use std::sync::Mutex;
 
 mod documents;
 mod hq;
+mod teamwork;
 
 use serde::{Deserialize, Serialize};
 use thamdinh_core::audit::AuditEntry;
@@ -759,6 +760,9 @@ pub fn run() {
             documents::report_visit_xlsx,
             documents::acknowledgement,
             documents::acknowledge,
+            teamwork::merge_partial,
+            teamwork::visit_conflicts,
+            teamwork::resolve_leaf,
             hq::hq_import,
             hq::cancel_hq,
             hq::hq_bundles,

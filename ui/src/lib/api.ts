@@ -24,6 +24,8 @@ import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { CosignSummary } from "./bindings/CosignSummary";
 import type { Acknowledgement } from "./bindings/Acknowledgement";
+import type { LeafConflict } from "./bindings/LeafConflict";
+import type { MergeOutcome } from "./bindings/MergeOutcome";
 import type { BackupReminder } from "./bindings/BackupReminder";
 import type { BackupSummary } from "./bindings/BackupSummary";
 import type { RestoreSummary } from "./bindings/RestoreSummary";
@@ -135,6 +137,14 @@ export const hqApi = {
 
 /** Native open/save dialogs (they only return paths; the backend reads and writes). `null` when
  * the person closes the dialog. */
+/** A visit split across members' laptops: merge their partial bundles, settle conflicts. */
+export const teamApi = {
+  merge: (visitId: string, paths: string[]) => call<MergeOutcome[]>("merge_partial", { visitId, paths }),
+  conflicts: (visitId: string) => call<LeafConflict[]>("visit_conflicts", { visitId }),
+  resolve: (visitId: string, code: string, value: string, reason: string) =>
+    call<LeafConflict[]>("resolve_leaf", { visitId, code, value, reason }),
+};
+
 /** Files a person keeps or prints: backup and restore, the minutes PDF, the visit workbook. */
 export const filesApi = {
   backup: (out: string) => call<BackupSummary>("backup", { out }),
