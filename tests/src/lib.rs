@@ -264,3 +264,18 @@ pub fn assert_bagit_py_validates(bag: &Path) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A signature as a pad draws it (dark strokes on white), as PNG bytes; `seed` varies the stroke.
+pub fn drawn_signature(seed: u32) -> Vec<u8> {
+    let img = image::RgbaImage::from_fn(300, 100, |x, y| {
+        let on_stroke = (x as i32 - 20 - (y as i32 * (2 + seed as i32) % 260)).abs() < 3;
+        image::Rgba(if on_stroke {
+            [20, 20, 60, 255]
+        } else {
+            [255, 255, 255, 255]
+        })
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}

@@ -583,28 +583,13 @@ fn a_partial_bundle_stating_a_leaf_outside_its_scope_is_refused_even_signed() {
 
 // ---- The unit's drawn acknowledgement ----------------------------------------------------------
 
-/// A signature as a pad draws it: dark strokes on white.
-fn drawn_signature(seed: u32) -> Vec<u8> {
-    let img = image::RgbaImage::from_fn(300, 100, |x, y| {
-        let on_stroke = (x as i32 - 20 - (y as i32 * (2 + seed as i32) % 260)).abs() < 3;
-        if on_stroke {
-            image::Rgba([20, 20, 60, 255])
-        } else {
-            image::Rgba([255, 255, 255, 255])
-        }
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
-}
-
 #[test]
 fn the_units_drawn_acknowledgement_travels_in_the_bundle_and_cannot_be_swapped() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, visit) = sample_store(&dir.path().join("store"));
     assert!(
         store
-            .acknowledge(&visit, " ", "", &drawn_signature(1))
+            .acknowledge(&visit, " ", "", &thamdinh_tests::drawn_signature(1))
             .is_err(),
         "a name"
     );
@@ -614,7 +599,7 @@ fn the_units_drawn_acknowledgement_travels_in_the_bundle_and_cannot_be_swapped()
             .is_err(),
         "a PNG"
     );
-    let png = drawn_signature(1);
+    let png = thamdinh_tests::drawn_signature(1);
     let ack = store
         .acknowledge(&visit, "Phạm Văn Dũng", "Chủ tịch UBND xã", &png)
         .unwrap();
@@ -654,7 +639,7 @@ fn the_units_drawn_acknowledgement_travels_in_the_bundle_and_cannot_be_swapped()
     );
 
     // Swapped for another drawing and signed again by a key holder: the log says otherwise.
-    let other = drawn_signature(7);
+    let other = thamdinh_tests::drawn_signature(7);
     let other_sha = thamdinh_core::digest::sha256_hex(&other);
     let mut forged = entries.clone();
     let i = forged.iter().position(|e| e.name == carried.name).unwrap();

@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use serde_json::{Value, json};
 use thamdinh_core::bundle;
 use thamdinh_tests::{
-    RawEntry, TEST_PASSPHRASE, bundles_dir, read_zip, resign, root_of, sample_store, test_key,
-    write_zip,
+    RawEntry, TEST_PASSPHRASE, bundles_dir, drawn_signature, read_zip, resign, root_of,
+    sample_store, test_key, write_zip,
 };
 
 fn main() {
@@ -483,9 +483,135 @@ fn main() {
         "a member's signature filed under another key's name",
         Value::Null,
     );
+    // A member's partial bundle (format 1 plus `scope`): valid, and one stating a leaf of
+    // another area, signed again by the key holder.
+    let partial_path = tmp.path().join("partial.zip");
+    bundle::export_scoped_bundle(
+        &store,
+        std::slice::from_ref(&visit),
+        Some(&["1".to_string()]),
+        &delegation,
+        TEST_PASSPHRASE,
+        &partial_path,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let partial = std::fs::read(&partial_path).unwrap();
+    add(
+        "partial.zip",
+        &partial,
+        "ok",
+        "a member's partial bundle of area 1 (its scope stated and signed)",
+        Value::Null,
+    );
+    let outside = first_scored_leaf_outside(
+        &serde_json::from_slice(&find(&base, &root, "data/result.json").data).unwrap(),
+        "1.",
+    );
+    add(
+        "partial-outside-scope.zip",
+        &{
+            let mut e = read_zip(&partial);
+            let i = position(&e, "data/result.json");
+            let mut v: Value = serde_json::from_slice(&e[i].data).unwrap();
+            v["visits"][0]["leaves"]
+                .as_array_mut()
+                .unwrap()
+                .push(outside.clone());
+            e[i].data = bundle::result::canonical_bytes(&v).unwrap();
+            resign(&mut e, &delegation);
+            write_zip(&e)
+        },
+        "outside-scope",
+        "a partial bundle of area 1 stating a leaf of another area, signed again",
+        Value::Null,
+    );
+    // The unit's drawn acknowledgement: carried, and swapped for another drawing.
+    let mut store = store;
+    store
+        .acknowledge(
+            &visit,
+            "Phạm Văn Dũng",
+            "Chủ tịch UBND xã",
+            &drawn_signature(1),
+        )
+        .unwrap();
+    let acked_path = tmp.path().join("acknowledged.zip");
+    bundle::export_bundle(
+        &store,
+        std::slice::from_ref(&visit),
+        &delegation,
+        TEST_PASSPHRASE,
+        &acked_path,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let acked = std::fs::read(&acked_path).unwrap();
+    add(
+        "acknowledged.zip",
+        &acked,
+        "ok",
+        "with the unit's drawn acknowledgement (a PNG covered by the manifests)",
+        Value::Null,
+    );
+    add(
+        "acknowledgement-replaced.zip",
+        &{
+            let mut e = read_zip(&acked);
+            let other = drawn_signature(7);
+            let sha = thamdinh_core::digest::sha256_hex(&other);
+            let i = position(&e, "data/result.json");
+            let mut v: Value = serde_json::from_slice(&e[i].data).unwrap();
+            let old = v["visits"][0]["acknowledgement"]["image"]
+                .as_str()
+                .unwrap()
+                .to_string();
+            v["visits"][0]["acknowledgement"]["image"] = format!("data/files/{sha}.png").into();
+            v["visits"][0]["acknowledgement"]["image_sha256"] = sha.clone().into();
+            e[i].data = bundle::result::canonical_bytes(&v).unwrap();
+            let j = position(&e, &old);
+            e[j].name = format!("{}data/files/{sha}.png", root_of(&e)).into_bytes();
+            e[j].data = other;
+            resign(&mut e, &delegation);
+            write_zip(&e)
+        },
+        "inconsistent-result",
+        "the drawn acknowledgement swapped for another drawing, result.json and manifests redone, signed again",
+        Value::Null,
+    );
     let text = serde_json::to_string_pretty(&cases).unwrap() + "\n";
     std::fs::write(dir.join("cases.json"), text).unwrap();
     println!("{} cases written to {}", cases.len(), dir.display());
+}
+
+/// The first scored leaf of the first visit whose code does not start with `prefix`.
+fn first_scored_leaf_outside(result: &Value, prefix: &str) -> Value {
+    result["visits"][0]["leaves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["appraised"].is_string() && !l["code"].as_str().unwrap().starts_with(prefix))
+        .unwrap()
+        .clone()
+}
+
+/// Where an entry is, by its path inside the bag (whatever the bag's root folder).
+fn position(entries: &[RawEntry], path: &str) -> usize {
+    let root = root_of(entries);
+    entries
+        .iter()
+        .position(|e| e.name == format!("{root}{path}").as_bytes())
+        .unwrap()
+}
+
+/// An entry by its path inside the bag.
+fn find<'a>(entries: &'a [RawEntry], root: &str, path: &str) -> &'a RawEntry {
+    entries
+        .iter()
+        .find(|e| e.name == format!("{root}{path}").as_bytes())
+        .unwrap()
 }
 
 /// The first leaf of the first visit that holds an appraised score (not N/A).
