@@ -1,6 +1,7 @@
-//! Commands of a split visit: merge members' partial bundles (paths the leader picked or typed)
-//! and settle the leaves they scored differently. Each takes the state, calls one core function
+//! Commands of the delegation's work on a visit: merge members' partial bundles (paths the
+//! leader picked or typed), settle the leaves they scored differently, record the conclusions. Each takes the state, calls one core function
 //! and maps the error.
+use thamdinh_core::conclusions::{Conclusion, ConclusionKind};
 use thamdinh_core::teamwork::{LeafConflict, MergeOutcome};
 
 use crate::{ApiResult, State};
@@ -38,5 +39,39 @@ pub fn resolve_leaf(
     state.with_store(|s| {
         s.resolve_leaf(&visit_id, &code, &value, &reason)?;
         s.visit_conflicts(&visit_id)
+    })
+}
+
+#[tauri::command(async)]
+pub fn conclusions(state: State<'_>, visit_id: String) -> ApiResult<Vec<Conclusion>> {
+    state.with_store(|s| s.conclusions(&visit_id))
+}
+
+/// Adds one of the delegation's conclusions; `leaves` comma-separated, `deadline` dd/mm/yyyy.
+#[tauri::command(async)]
+pub fn add_conclusion(
+    state: State<'_>,
+    visit_id: String,
+    kind: ConclusionKind,
+    text: String,
+    leaves: String,
+    deadline: String,
+) -> ApiResult<Vec<Conclusion>> {
+    let leaves: Vec<String> = leaves.split(',').map(|c| c.trim().to_string()).collect();
+    state.with_store(|s| {
+        s.add_conclusion(&visit_id, kind, &text, &leaves, Some(&deadline))?;
+        s.conclusions(&visit_id)
+    })
+}
+
+#[tauri::command(async)]
+pub fn remove_conclusion(
+    state: State<'_>,
+    visit_id: String,
+    id: String,
+) -> ApiResult<Vec<Conclusion>> {
+    state.with_store(|s| {
+        s.remove_conclusion(&visit_id, &id)?;
+        s.conclusions(&visit_id)
     })
 }

@@ -1,6 +1,7 @@
-// The unit's acknowledgement end to end on the real app: on the demo visit, the representative
-// signs on the pad (pointer strokes), the app says it is a drawn signature and not a digital one,
-// and the minutes the CLI prints from the same data show it.
+// The delegation's conclusions and the unit's acknowledgement end to end on the real app: on the
+// demo visit the leader writes a shortcoming, the representative signs on the pad (pointer
+// strokes), the app says it is a drawn signature and not a digital one, and the minutes the CLI
+// prints from the same data show both.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -54,6 +55,20 @@ describe("the unit's drawn acknowledgement", () => {
     assert.match(await el("ack-current").getText(), /Phạm Văn Dũng, Chủ tịch UBND xã/);
     await browser.saveScreenshot(join(shotsDir, "acknowledge-saved.png"));
 
+    // The delegation's conclusions on the same tab: a shortcoming tied to a criterion.
+    await el("conclusion-kind").selectByAttribute("value", "shortcoming");
+    await el("conclusion-text").setValue("Báo cáo CCHC quý gửi chậm");
+    await el("conclusion-leaves").setValue("1.2.1");
+    await el("conclusion-add").click();
+    await el("conclusions-shortcoming").waitForDisplayed({ timeout: 10000 });
+    assert.match(await el("conclusions-shortcoming").getText(), /Báo cáo CCHC quý gửi chậm\s*\(1\.2\.1\)/);
+    await el("conclusion-leaves").setValue("9.9.9");
+    await el("conclusion-text").setValue("x");
+    await el("conclusion-add").click();
+    await el("conclusion-error").waitForDisplayed({ timeout: 10000 });
+    assert.match(await el("conclusion-error").getText(), /9\.9\.9/);
+    await browser.saveScreenshot(join(shotsDir, "conclusions.png"));
+
     const visits = JSON.parse(execFileSync(cli, ["--data-dir", dataDir, "visit", "list", "--json"], { encoding: "utf8" }));
     const visitId = visits[0].visit?.id ?? visits[0].id;
     const pdf = join(dataDir, "bien-ban.pdf");
@@ -62,5 +77,7 @@ describe("the unit's drawn acknowledgement", () => {
     assert.match(text, /Xác nhận của đơn vị/);
     assert.match(text, /không phải chữ ký số/);
     assert.match(text, /Phạm Văn Dũng/);
+    assert.match(text, /Kết luận của Đoàn thẩm định/);
+    assert.match(text, /Báo cáo CCHC quý gửi chậm/);
   });
 });

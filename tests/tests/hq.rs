@@ -1110,3 +1110,84 @@ fn results_a_key_holder_altered_do_not_recompute() {
     std::fs::write(&broken, bytes).unwrap();
     assert!(recompute(&broken, &bundles).is_err());
 }
+
+#[test]
+fn the_delegations_conclusions_travel_in_the_bundle_and_shortcomings_gather_across_units() {
+    use thamdinh_core::conclusions::ConclusionKind::*;
+    let mut field = Laptop::new("delegation");
+    let x1 = field.visit("X1", &sheet(&[("2.1", "20,15,chậm")]));
+    let x2 = field.visit("X2", &sheet(&[("2.1", "20,10,thiếu")]));
+    for (visit, text) in [
+        (&x1, "Chưa công khai đủ thủ tục"),
+        (&x2, "Công khai thủ tục chậm"),
+    ] {
+        field
+            .store
+            .add_conclusion(visit, Shortcoming, text, &["2.1".into()], None)
+            .unwrap();
+    }
+    field
+        .store
+        .add_conclusion(&x1, Strength, "Ban hành kế hoạch đúng hạn", &[], None)
+        .unwrap();
+    field
+        .store
+        .add_conclusion(
+            &x1,
+            Recommendation,
+            "Bổ sung danh mục thủ tục lên cổng",
+            &["2.1".into()],
+            Some("31/12/2025"),
+        )
+        .unwrap();
+    assert!(
+        field
+            .store
+            .add_conclusion(&x1, Recommendation, "x", &["9.9.9".into()], None)
+            .is_err(),
+        "an unknown criterion is named"
+    );
+    assert!(
+        field
+            .store
+            .add_conclusion(&x1, Recommendation, "x", &[], Some("31/02/2025"))
+            .is_err()
+    );
+    let log = field.store.audit(&x1, None).unwrap();
+    assert_eq!(log.iter().filter(|e| e.action == "conclude").count(), 3);
+
+    let a = field.export(&[&x1], "x1.zip");
+    let b = field.export(&[&x2], "x2.zip");
+    let v = bundle::verify_bundle(
+        &a,
+        &[bundle::TrustedKey::parse(
+            &std::fs::read_to_string(thamdinh_tests::bundles_dir().join("keys/delegation.key.pub"))
+                .unwrap(),
+        )
+        .unwrap()],
+        &bundle::Limits::default(),
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let carried = &v.result.unwrap().visits[0].conclusions;
+    assert_eq!(
+        carried.iter().map(|c| c.kind).collect::<Vec<_>>(),
+        [Strength, Shortcoming, Recommendation]
+    );
+    assert_eq!(carried[2].deadline.as_deref(), Some("2025-12-31"));
+
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&a, &b]);
+    let common = hq.store.hq_shortcomings(&hq.campaign).unwrap();
+    assert_eq!(common[0].code, "2.1");
+    assert_eq!(
+        common[0]
+            .units
+            .iter()
+            .map(|u| u.unit.as_str())
+            .collect::<Vec<_>>(),
+        ["X1", "X2"]
+    );
+}

@@ -28,6 +28,15 @@ fn pdftotext(pdf: &Path, pages: Option<(u32, u32)>) -> String {
 fn the_minutes_speak_vietnamese_exactly_embed_their_font_and_repeat_the_table_header() {
     let dir = tempfile::tempdir().unwrap();
     let (mut store, visit) = sample_store(&dir.path().join("store"));
+    store
+        .add_conclusion(
+            &visit,
+            thamdinh_core::conclusions::ConclusionKind::Recommendation,
+            "Bổ sung báo cáo quý",
+            &["1.2.1".into()],
+            Some("31/03/2026"),
+        )
+        .unwrap();
     let photo = store.photos(&visit).unwrap()[0].meta.sha256.clone();
     store.link_photo(&visit, &photo, "1.1.1", true).unwrap();
     let pdf = dir.path().join("bien-ban.pdf");
@@ -49,6 +58,8 @@ fn the_minutes_speak_vietnamese_exactly_embed_their_font_and_repeat_the_table_he
         "TRƯỞNG ĐOÀN",
         "ĐẠI DIỆN ĐƠN VỊ",
         "Ảnh hiện trường",
+        "Kết luận của Đoàn thẩm định",
+        "thời hạn khắc phục: 31/03/2026",
         &format!(
             "{} / {} điểm",
             thamdinh_core::number::format_vi(total.points),

@@ -24,6 +24,8 @@ import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { CosignSummary } from "./bindings/CosignSummary";
 import type { Acknowledgement } from "./bindings/Acknowledgement";
+import type { Conclusion } from "./bindings/Conclusion";
+import type { ConclusionKind } from "./bindings/ConclusionKind";
 import type { LeafConflict } from "./bindings/LeafConflict";
 import type { MergeOutcome } from "./bindings/MergeOutcome";
 import type { BackupReminder } from "./bindings/BackupReminder";
@@ -143,6 +145,10 @@ export const teamApi = {
   conflicts: (visitId: string) => call<LeafConflict[]>("visit_conflicts", { visitId }),
   resolve: (visitId: string, code: string, value: string, reason: string) =>
     call<LeafConflict[]>("resolve_leaf", { visitId, code, value, reason }),
+  conclusions: (visitId: string) => call<Conclusion[]>("conclusions", { visitId }),
+  addConclusion: (visitId: string, kind: ConclusionKind, text: string, leaves: string, deadline: string) =>
+    call<Conclusion[]>("add_conclusion", { visitId, kind, text, leaves, deadline }),
+  removeConclusion: (visitId: string, id: string) => call<Conclusion[]>("remove_conclusion", { visitId, id }),
 };
 
 /** Files a person keeps or prints: backup and restore, the minutes PDF, the visit workbook. */

@@ -122,6 +122,13 @@ pub enum HqCommand {
         #[arg(long, value_name = "ID")]
         campaign: Option<String>,
     },
+    /// The shortcomings delegations concluded, per criterion across units (most shared first).
+    Shortcomings {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Publishes the results signed with the HQ key: results JSON, the province workbook, the
     /// decisions and the list of source bundles (id, revision, SHA-256).
     Publish {
@@ -506,6 +513,25 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                     "Đã công bố kết quả {} ({} đơn vị, {} đã xếp hạng, {} gói nguồn), ký bởi khóa Sở Nội vụ {} → {}",
                     s.results_id, s.units, s.ranked, s.sources, s.key_id, s.file
                 );
+            }
+        }
+        HqCommand::Shortcomings { campaign, json } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let list = store.hq_shortcomings(&campaign.id)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else {
+                for g in &list {
+                    let head = if g.code.is_empty() {
+                        "Chung (không gắn tiêu chí)".to_string()
+                    } else {
+                        format!("{} {}", g.code, g.title)
+                    };
+                    println!("{head} — {} đơn vị", g.units.len());
+                    for u in &g.units {
+                        println!("  {} {}: {}", u.unit, u.name, u.text);
+                    }
+                }
             }
         }
         HqCommand::Recompute { .. } => unreachable!("handled above"),

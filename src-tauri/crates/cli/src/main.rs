@@ -209,6 +209,24 @@ enum VisitCommand {
         #[arg(long, value_name = "SIGNATURE.png")]
         image: PathBuf,
     },
+    /// Adds one of the delegation's conclusions: a strength, a shortcoming (optionally tied to
+    /// criteria) or a recommendation with its remediation deadline (audited; in the minutes and
+    /// the bundle).
+    Conclude {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        /// strength, shortcoming or recommendation (ưu điểm, tồn tại, kiến nghị).
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        text: String,
+        /// Leaf codes it concerns, e.g. `1.2.1,2.3.1`.
+        #[arg(long, value_delimiter = ',')]
+        leaves: Vec<String>,
+        /// dd/mm/yyyy.
+        #[arg(long)]
+        deadline: Option<String>,
+    },
     /// The conflicts of a visit not yet resolved.
     Conflicts {
         #[arg(long, value_name = "ID")]
@@ -434,6 +452,28 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
                 "Đã ghi xác nhận của đơn vị: {} — chữ ký vẽ (không phải chữ ký số), SHA-256 {}",
                 a.name, a.image_sha256
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Visit(VisitCommand::Conclude {
+            visit,
+            kind,
+            text,
+            leaves,
+            deadline,
+        }) => {
+            let kind = thamdinh_core::conclusions::ConclusionKind::parse(&kind).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--kind «{kind}»: ghi strength (ưu điểm), shortcoming (tồn tại) hoặc recommendation (kiến nghị)"
+                )
+            })?;
+            let c = open_store(data_dir)?.add_conclusion(
+                &visit,
+                kind,
+                &text,
+                &leaves,
+                deadline.as_deref(),
+            )?;
+            println!("Đã ghi kết luận {}", c.id);
             Ok(ExitCode::SUCCESS)
         }
         Command::Visit(VisitCommand::Conflicts { visit, json }) => {

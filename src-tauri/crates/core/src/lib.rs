@@ -21,6 +21,7 @@
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
 //! - [`backup`]: one-file backup of the data folder and its verified, atomic restore.
 //! - [`acknowledgement`]: the unit's drawn acknowledgement of a visit (not a digital signature).
+//! - [`conclusions`]: the delegation's conclusions of a visit (strengths, shortcomings, recommendations).
 //! - [`teamwork`]: a visit split across members' laptops: partial bundles merged, conflicts.
 #![forbid(unsafe_code)]
 
@@ -29,6 +30,7 @@ pub mod audit;
 pub mod backup;
 pub mod builtin;
 pub mod bundle;
+pub mod conclusions;
 pub mod criteria;
 pub mod criteria_xlsx;
 pub mod csv_text;

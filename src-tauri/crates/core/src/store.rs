@@ -260,6 +260,17 @@ pub const MIGRATIONS: &[&str] = &[
         at TEXT NOT NULL,
         image_sha256 TEXT NOT NULL        -- files/<sha256>.png
     ) WITHOUT ROWID;",
+    // v11: the delegation's conclusions of a visit (kết luận của Đoàn).
+    "CREATE TABLE visit_conclusion (
+        id TEXT PRIMARY KEY,
+        visit_id TEXT NOT NULL REFERENCES visit(id),
+        kind TEXT NOT NULL CHECK (kind IN ('strength', 'shortcoming', 'recommendation')),
+        text TEXT NOT NULL CHECK (length(trim(text)) > 0),
+        leaves TEXT NOT NULL DEFAULT '',  -- comma-separated leaf codes
+        deadline TEXT,                    -- yyyy-mm-dd (recommendations)
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX visit_conclusion_visit ON visit_conclusion (visit_id);",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).

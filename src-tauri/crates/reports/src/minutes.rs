@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use serde::Serialize;
+use thamdinh_core::conclusions::ConclusionKind;
 use thamdinh_core::number::format_vi;
 use thamdinh_core::store::Store;
 use thamdinh_core::{Error, Result};
@@ -58,6 +59,9 @@ struct Doc {
     status: String,
     /// The unit's drawn acknowledgement (its image goes in as `sys.inputs.acknowledgement`).
     acknowledgement: Option<AckLine>,
+    strengths: Vec<String>,
+    shortcomings: Vec<String>,
+    recommendations: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -329,6 +333,9 @@ fn document(
             .map(|p| p.name.clone())
             .unwrap_or_default(),
         bundle_sha256,
+        strengths: conclusions(store, &v.visit.id, ConclusionKind::Strength)?,
+        shortcomings: conclusions(store, &v.visit.id, ConclusionKind::Shortcoming)?,
+        recommendations: conclusions(store, &v.visit.id, ConclusionKind::Recommendation)?,
         acknowledgement: store.acknowledgement(&v.visit.id)?.map(|a| AckLine {
             name: a.name,
             title: a.title,
@@ -345,6 +352,30 @@ fn document(
             thamdinh_core::visit::VisitStatus::Draft => "chưa chốt (bản nháp)".into(),
         },
     })
+}
+
+/// A visit's conclusions of one kind as the minutes write them: the text, the criteria it
+/// concerns, the deadline.
+fn conclusions(store: &Store, visit_id: &str, kind: ConclusionKind) -> Result<Vec<String>> {
+    Ok(store
+        .conclusions(visit_id)?
+        .into_iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| {
+            let mut line = c.text;
+            if !c.leaves.is_empty() {
+                line.push_str(&format!(" (tiêu chí {})", c.leaves.join(", ")));
+            }
+            if let Some(d) = c
+                .deadline
+                .as_deref()
+                .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+            {
+                line.push_str(&format!(" — thời hạn khắc phục: {}", d.format("%d/%m/%Y")));
+            }
+            line
+        })
+        .collect())
 }
 
 /// The minutes of a visit as PDF bytes.

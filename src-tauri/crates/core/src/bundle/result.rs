@@ -108,6 +108,9 @@ pub struct VisitDoc {
     /// The unit's drawn acknowledgement, when given (absent in bundles without one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledgement: Option<AcknowledgementDoc>,
+    /// The delegation's conclusions (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conclusions: Vec<crate::conclusions::Conclusion>,
 }
 
 /// The unit's representative confirmed the result by a signature drawn on the leader's laptop:
@@ -470,6 +473,7 @@ impl Store {
                 evidence,
                 photos,
                 acknowledgement,
+                conclusions: self.conclusions(visit_id)?,
             });
         }
         let campaign = self.campaign(campaign_id.as_deref().unwrap_or_default())?;

@@ -625,3 +625,73 @@ impl Store {
         })
     }
 }
+
+/// The shortcomings delegations concluded, gathered per criterion across units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CommonShortcoming {
+    /// The leaf code, or empty for shortcomings tied to no criterion.
+    pub code: String,
+    pub title: String,
+    pub units: Vec<UnitShortcoming>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct UnitShortcoming {
+    pub unit: String,
+    pub name: String,
+    pub text: String,
+}
+
+impl Store {
+    /// Shortcomings (tồn tại, hạn chế) of the counted bundles, per criterion, the criteria most
+    /// units share first.
+    pub fn hq_shortcomings(&self, campaign_id: &str) -> Result<Vec<CommonShortcoming>> {
+        let campaign = self.campaign(campaign_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
+        let mut groups: std::collections::BTreeMap<String, Vec<UnitShortcoming>> =
+            std::collections::BTreeMap::new();
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT result_json FROM hq_bundle WHERE id = ?1")?;
+        for b in self
+            .hq_bundles(campaign_id)?
+            .iter()
+            .filter(|b| b.role == super::merge::Role::Counted)
+        {
+            let json: String = stmt.query_row([&b.id], |r| r.get(0))?;
+            let doc: crate::bundle::result::ResultDoc = serde_json::from_str(&json)
+                .map_err(|e| crate::Error::InvalidValue(format!("gói {}: {e}", b.id)))?;
+            for v in &doc.visits {
+                for c in v
+                    .conclusions
+                    .iter()
+                    .filter(|c| c.kind == crate::conclusions::ConclusionKind::Shortcoming)
+                {
+                    let line = UnitShortcoming {
+                        unit: v.unit.code.clone(),
+                        name: v.unit.name.clone(),
+                        text: c.text.clone(),
+                    };
+                    if c.leaves.is_empty() {
+                        groups.entry(String::new()).or_default().push(line.clone());
+                    }
+                    for code in &c.leaves {
+                        groups.entry(code.clone()).or_default().push(line.clone());
+                    }
+                }
+            }
+        }
+        let mut out: Vec<CommonShortcoming> = groups
+            .into_iter()
+            .map(|(code, units)| CommonShortcoming {
+                title: set.find(&code).map(|n| n.title.clone()).unwrap_or_default(),
+                code,
+                units,
+            })
+            .collect();
+        out.sort_by(|a, b| b.units.len().cmp(&a.units.len()).then(a.code.cmp(&b.code)));
+        Ok(out)
+    }
+}
