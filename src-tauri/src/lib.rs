@@ -126,8 +126,46 @@ pub struct CampaignInput {
     pub province: String,
     pub unit_group: String,
     pub criteria_set: String,
+    /// A criteria set from Excel (a file the person picked) instead of a built-in one.
+    pub criteria_xlsx: Option<String>,
     pub delegation_name: String,
     pub delegation_leader: String,
+}
+
+/// What an Excel criteria set holds, or every problem in it — shown before anything is saved.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct CriteriaXlsxCheck {
+    pub title: String,
+    pub areas: u32,
+    pub leaves: u32,
+    pub max_total: String,
+    pub id: String,
+    pub problems: Vec<thamdinh_core::criteria_xlsx::SheetProblem>,
+}
+
+#[tauri::command(async)]
+fn check_criteria_xlsx(path: String) -> ApiResult<CriteriaXlsxCheck> {
+    Ok(
+        match thamdinh_core::criteria_xlsx::import_file(std::path::Path::new(&path))? {
+            Ok(imported) => CriteriaXlsxCheck {
+                title: imported.set.title.clone(),
+                areas: imported.set.areas.len() as u32,
+                leaves: imported.set.leaves().len() as u32,
+                max_total: imported.set.max_total().to_string(),
+                id: imported.set.id,
+                problems: Vec::new(),
+            },
+            Err(problems) => CriteriaXlsxCheck {
+                title: String::new(),
+                areas: 0,
+                leaves: 0,
+                max_total: String::new(),
+                id: String::new(),
+                problems,
+            },
+        },
+    )
 }
 
 #[tauri::command(async)]
@@ -153,7 +191,19 @@ fn campaigns(state: State<'_>) -> ApiResult<Vec<Campaign>> {
 
 #[tauri::command(async)]
 fn create_campaign(state: State<'_>, input: CampaignInput) -> ApiResult<Campaign> {
-    let json = builtin::json(&input.criteria_set)?;
+    let imported;
+    let json = match &input.criteria_xlsx {
+        Some(path) => {
+            imported = thamdinh_core::criteria_xlsx::import_file(std::path::Path::new(path))?
+                .map_err(|p| {
+                    thamdinh_core::Error::InvalidValue(thamdinh_core::criteria_xlsx::problems_text(
+                        &p,
+                    ))
+                })?;
+            imported.json.as_str()
+        }
+        None => builtin::json(&input.criteria_set)?,
+    };
     state.with_store(|s| {
         s.create_campaign(&NewCampaign {
             name: &input.name,
@@ -750,6 +800,7 @@ pub fn run() {
             cancel_bundle,
             verify_bundle,
             cosign_bundle,
+            check_criteria_xlsx,
             trusted_keys,
             add_trusted_key,
             remove_trusted_key,

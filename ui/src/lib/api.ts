@@ -24,6 +24,7 @@ import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { CosignSummary } from "./bindings/CosignSummary";
 import type { Acknowledgement } from "./bindings/Acknowledgement";
+import type { CriteriaXlsxCheck } from "./bindings/CriteriaXlsxCheck";
 import type { Conclusion } from "./bindings/Conclusion";
 import type { ConclusionKind } from "./bindings/ConclusionKind";
 import type { LeafConflict } from "./bindings/LeafConflict";
@@ -62,6 +63,7 @@ export const api = {
   criteriaSet: (key: string) => call<SetView>("criteria_set", { key }),
   campaigns: () => call<Campaign[]>("campaigns"),
   createCampaign: (input: CampaignInput) => call<Campaign>("create_campaign", { input }),
+  checkCriteriaXlsx: (path: string) => call<CriteriaXlsxCheck>("check_criteria_xlsx", { path }),
   campaignView: (id: string) => call<CampaignView>("campaign_view", { id }),
   createDemo: () => call<string>("create_demo"),
   addMember: (campaignId: string, name: string, title: string, role: string) =>

@@ -184,6 +184,26 @@ struct Cells {
     na: String,
 }
 
+/// [`import_xlsx`] of a file a person picked: the file unreadable is an error; a workbook that
+/// is not a valid set gives its problems.
+pub fn import_file(
+    path: &std::path::Path,
+) -> crate::Result<Result<ImportedSet, Vec<SheetProblem>>> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        crate::Error::InvalidValue(format!("không đọc được {}: {e}", path.display()))
+    })?;
+    Ok(import_xlsx(&bytes))
+}
+
+/// Every problem in one message, one per line (for a refusal that must carry them all).
+pub fn problems_text(problems: &[SheetProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Reads a criteria set from workbook bytes; every problem at once when it cannot.
 pub fn import_xlsx(bytes: &[u8]) -> Result<ImportedSet, Vec<SheetProblem>> {
     let sheets = crate::sheet::read_sheets(bytes).map_err(|e| {

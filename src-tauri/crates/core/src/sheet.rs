@@ -8,8 +8,11 @@ pub type Sheet = (String, Vec<(usize, Vec<String>)>);
 /// are empty), as Excel stores them.
 pub fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("không đọc được bảng tính: {e}"))?;
+    let mut book =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {
+            "không đọc được bảng tính: không phải tệp .xlsx, .xls hay .ods, hoặc tệp đã hỏng"
+                .to_string()
+        })?;
     let names = book.sheet_names().to_vec();
     let mut out = Vec::new();
     for (i, name) in names.iter().enumerate() {

@@ -3,4 +3,8 @@
 /**
  * The form of a new campaign; the set is a built-in slug or id.
  */
-export type CampaignInput = { name: string, year: number, province: string, unit_group: string, criteria_set: string, delegation_name: string, delegation_leader: string, };
+export type CampaignInput = { name: string, year: number, province: string, unit_group: string, criteria_set: string, 
+/**
+ * A criteria set from Excel (a file the person picked) instead of a built-in one.
+ */
+criteria_xlsx: string | null, delegation_name: string, delegation_leader: string, };
