@@ -26,16 +26,22 @@ pub fn backup_reminder(state: State<'_>) -> ApiResult<Option<BackupReminder>> {
     state.with_store(|s| s.backup_reminder(7))
 }
 
-/// The minutes of a visit with the photos linked to its leaves; returns the file written.
+/// The minutes of a visit with the photos the person ticked (not given: those linked to its
+/// leaves or evidence); returns the file written.
 #[tauri::command(async)]
-pub fn report_minutes(state: State<'_>, visit_id: String, out: String) -> ApiResult<String> {
+pub fn report_minutes(
+    state: State<'_>,
+    visit_id: String,
+    out: String,
+    photos: Option<Vec<String>>,
+) -> ApiResult<String> {
+    let choice = match photos {
+        None => PhotoChoice::Linked,
+        Some(list) if list.is_empty() => PhotoChoice::None,
+        Some(list) => PhotoChoice::Chosen(list),
+    };
     state.with_store(|s| {
-        thamdinh_reports::minutes::write_minutes(
-            s,
-            &visit_id,
-            &PhotoChoice::Linked,
-            Path::new(&out),
-        )
+        thamdinh_reports::minutes::write_minutes(s, &visit_id, &choice, Path::new(&out))
     })?;
     Ok(out)
 }

@@ -69,6 +69,13 @@ describe("the unit's drawn acknowledgement", () => {
     assert.match(await el("conclusion-error").getText(), /9\.9\.9/);
     await browser.saveScreenshot(join(shotsDir, "conclusions.png"));
 
+    // "In biên bản" first offers the photos to put in (the save dialog itself is the system's).
+    await el("print-minutes").click();
+    await el("minutes-panel").waitForDisplayed({ timeout: 5000 });
+    assert.equal(await el("minutes-save").isDisplayed(), true);
+    await el("print-minutes").click();
+    await el("minutes-panel").waitForDisplayed({ reverse: true, timeout: 5000 });
+
     const visits = JSON.parse(execFileSync(cli, ["--data-dir", dataDir, "visit", "list", "--json"], { encoding: "utf8" }));
     const visitId = visits[0].visit?.id ?? visits[0].id;
     const pdf = join(dataDir, "bien-ban.pdf");
