@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDate, formatIndex, formatPoints } from "../src/lib/format";
+import { formatBytes, formatDate, formatIndex, formatLoggedValue, formatPoints } from "../src/lib/format";
 
 describe("formatPoints", () => {
   it("writes Vietnamese decimal commas and drops trailing zeros", () => {
@@ -55,5 +55,16 @@ describe("formatBytes", () => {
     expect(formatBytes(1_000_000)).toBe("1 MB");
     expect(formatBytes(987_654_321)).toBe("988 MB");
     expect(formatBytes(1_234_567_890, "en")).toBe("1.2 GB");
+  });
+});
+
+describe("formatLoggedValue", () => {
+  it("shows logged points with the decimal comma, N/A as KAD and nothing as ∅", () => {
+    expect(formatLoggedValue("1.5")).toBe("1,5");
+    expect(formatLoggedValue("-0.25")).toBe("-0,25");
+    expect(formatLoggedValue("NA")).toBe("KAD");
+    expect(formatLoggedValue("NA", "en")).toBe("N/A");
+    expect(formatLoggedValue(null)).toBe("∅");
+    expect(formatLoggedValue("Văn bản ban hành chậm 1.5 tháng")).toBe("Văn bản ban hành chậm 1.5 tháng");
   });
 });

@@ -87,3 +87,11 @@ export function formatBytes(bytes: number, lang: "vi" | "en" = "vi"): string {
   const text = unit === 0 || value >= 100 ? Math.round(value).toString() : value.toFixed(1).replace(/\.0$/, "");
   return `${lang === "vi" ? text.replace(".", ",") : text} ${units[unit]}`;
 }
+
+/** A value as the audit log holds it (`1.5`, `NA`, a reason, null), as people read it: points
+ * with the language's decimal mark, KAD (không áp dụng) for N/A, ∅ for nothing. */
+export function formatLoggedValue(value: string | null, lang: "vi" | "en" = "vi"): string {
+  if (value === null) return "∅";
+  if (value === "NA") return lang === "vi" ? "KAD" : "N/A";
+  return /^-?\d+(\.\d+)?$/.test(value) ? formatPoints(value, lang) : value;
+}
