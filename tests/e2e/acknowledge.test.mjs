@@ -2,29 +2,17 @@
 // demo visit the leader writes a shortcoming, the representative signs on the pad (pointer
 // strokes), the app says it is a drawn signature and not a digital one, and the minutes the CLI
 // prints from the same data show both.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { root, shotsDir, startApp } from "./harness.mjs";
+import { appForSuite, root, shotsDir } from "./harness.mjs";
 
 const cli = join(root, "target/debug/thamdinh");
 
 describe("the unit's drawn acknowledgement", () => {
-  let app;
-  let browser;
-  let dataDir;
-
-  before(async () => {
-    app = await startApp();
-    ({ browser, dataDir } = app);
-  });
-
-  after(async () => {
-    await app?.stop();
-  });
-
-  const el = (id) => browser.$(`[data-testid="${id}"]`);
+  const suite = appForSuite();
+  const el = suite.el;
 
   it("is drawn on the pad, saved, and printed in the minutes as a drawn signature", async () => {
     await el("use-demo").waitForDisplayed({ timeout: 15000 });
@@ -37,7 +25,7 @@ describe("the unit's drawn acknowledgement", () => {
     assert.equal(await el("ack-name").getValue(), "Phạm Văn Dũng");
     assert.equal(await el("ack-save").isEnabled(), false, "nothing drawn yet");
     // A stroke as a mouse or a finger makes it: pointer events on the pad.
-    await browser.execute(() => {
+    await suite.browser.execute(() => {
       const pad = document.querySelector('[data-testid="ack-pad"]');
       const r = pad.getBoundingClientRect();
       const at = (type, fx, fy) =>
@@ -48,12 +36,12 @@ describe("the unit's drawn acknowledgement", () => {
       for (let i = 1; i <= 30; i++) at("pointermove", 0.1 + i * 0.025, 0.6 - Math.sin(i / 3) * 0.3);
       at("pointerup", 0.85, 0.5);
     });
-    await browser.waitUntil(async () => el("ack-save").isEnabled(), { timeout: 5000 });
-    await browser.saveScreenshot(join(shotsDir, "acknowledge-drawn.png"));
+    await suite.browser.waitUntil(async () => el("ack-save").isEnabled(), { timeout: 5000 });
+    await suite.browser.saveScreenshot(join(shotsDir, "acknowledge-drawn.png"));
     await el("ack-save").click();
     await el("ack-current").waitForDisplayed({ timeout: 10000 });
     assert.match(await el("ack-current").getText(), /Phạm Văn Dũng, Chủ tịch UBND xã/);
-    await browser.saveScreenshot(join(shotsDir, "acknowledge-saved.png"));
+    await suite.browser.saveScreenshot(join(shotsDir, "acknowledge-saved.png"));
 
     // The delegation's conclusions on the same tab: a shortcoming tied to a criterion.
     await el("conclusion-kind").selectByAttribute("value", "shortcoming");
@@ -67,7 +55,7 @@ describe("the unit's drawn acknowledgement", () => {
     await el("conclusion-add").click();
     await el("conclusion-error").waitForDisplayed({ timeout: 10000 });
     assert.match(await el("conclusion-error").getText(), /9\.9\.9/);
-    await browser.saveScreenshot(join(shotsDir, "conclusions.png"));
+    await suite.browser.saveScreenshot(join(shotsDir, "conclusions.png"));
 
     // "In biên bản" first offers the photos to put in (the save dialog itself is the system's).
     await el("print-minutes").click();
@@ -76,10 +64,10 @@ describe("the unit's drawn acknowledgement", () => {
     await el("print-minutes").click();
     await el("minutes-panel").waitForDisplayed({ reverse: true, timeout: 5000 });
 
-    const visits = JSON.parse(execFileSync(cli, ["--data-dir", dataDir, "visit", "list", "--json"], { encoding: "utf8" }));
+    const visits = JSON.parse(execFileSync(cli, ["--data-dir", suite.dataDir, "visit", "list", "--json"], { encoding: "utf8" }));
     const visitId = visits[0].visit?.id ?? visits[0].id;
-    const pdf = join(dataDir, "bien-ban.pdf");
-    execFileSync(cli, ["--data-dir", dataDir, "report", "minutes", "--visit", visitId, "--out", pdf]);
+    const pdf = join(suite.dataDir, "bien-ban.pdf");
+    execFileSync(cli, ["--data-dir", suite.dataDir, "report", "minutes", "--visit", visitId, "--out", pdf]);
     const text = execFileSync("pdftotext", [pdf, "-"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
     assert.match(text, /Xác nhận của đơn vị/);
     assert.match(text, /không phải chữ ký số/);

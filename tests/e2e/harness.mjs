@@ -1,6 +1,7 @@
 // Starts the real app through tauri-driver (WebKitWebDriver underneath) with a throwaway data dir,
 // and hands back a WebdriverIO browser. Needs DISPLAY (run under xvfb-run) and a built app:
 // `npx tauri build --debug --no-bundle` (the Makefile's `e2e` target does both).
+import { after, before } from "node:test";
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -83,4 +84,21 @@ export async function startApp({ dataDir, appRenderer = false } = {}) {
     await exited;
   };
   return { browser, dataDir, stop };
+}
+
+/** The app for one `describe` block: started before its tests (with `startApp`'s options) and
+ * stopped after them. Returns `{ app, browser, dataDir }` once started, and `el(testid)`. */
+export function appForSuite(options = {}) {
+  const suite = {
+    el: (id) => suite.browser.$(`[data-testid="${id}"]`),
+  };
+  before(async () => {
+    suite.app = await startApp(options);
+    suite.browser = suite.app.browser;
+    suite.dataDir = suite.app.dataDir;
+  });
+  after(async () => {
+    await suite.app?.stop();
+  });
+  return suite;
 }
