@@ -12,7 +12,7 @@ APP := target/debug/thamdinh-app
 CARGO_BIN := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(HOME)/.local/bin:$(PATH)
 
-.PHONY: help run test lint bench deps check-tools apt npm tauri-driver validators app test-rust test-ui e2e bindings fixtures
+.PHONY: help run test lint bench fuzz deps check-tools apt npm tauri-driver validators app test-rust test-ui e2e bindings fixtures
 
 help:
 	@echo "make run    build and start the app (built-in demo data)"
@@ -20,6 +20,7 @@ help:
 	@echo "make lint   rustfmt, clippy -D warnings, eslint, svelte-check, bindings drift"
 	@echo "make bench  benchmarks, as ratios against a baseline measured in the same run"
 	@echo "make fixtures  rewrite the hostile-bundle fixtures of tests/bundles/"
+	@echo "make fuzz   mutation-fuzz every parser of outside input (FUZZ_SECONDS each, default 600)"
 
 check-tools:
 	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then re-run."; exit 1; }
@@ -69,6 +70,13 @@ test: deps test-rust test-ui e2e
 
 test-rust: validators
 	cargo test --workspace --locked
+	@# A short fuzzing pass over every parser of outside input (deterministic seed); `make fuzz` runs longer.
+	cargo run --locked -q -p thamdinh-tests --bin fuzz -- 3 1
+
+# Mutation fuzzing of every parser of outside input, FUZZ_SECONDS each (findings in target/fuzz/).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	cargo run --locked --release -p thamdinh-tests --bin fuzz -- $(FUZZ_SECONDS) $$RANDOM
 
 # Rewrites the hostile-bundle fixtures of tests/bundles/ (then review and commit them).
 fixtures:
