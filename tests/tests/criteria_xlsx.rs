@@ -199,3 +199,19 @@ fn a_file_that_is_not_a_workbook_is_refused_plainly() {
     let p = problems(b"%PDF-1.4 not a spreadsheet");
     assert_eq!(p[0].code, "not-a-workbook");
 }
+
+/// Found by `make fuzz`: a cell reference that overflows inside calamine panicked; it is now a
+/// damaged file like any other, for criteria sets, unit lists and survey sheets alike.
+#[test]
+fn a_workbook_that_makes_the_reader_panic_is_refused_as_damaged() {
+    let bytes = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz-findings/calamine-cell-reference-overflow.xlsx"),
+    )
+    .unwrap();
+    let p = problems(&bytes);
+    assert_eq!(p[0].code, "not-a-workbook", "{p:?}");
+    assert!(p[0].message.contains("hỏng"), "{p:?}");
+    let units = thamdinh_core::visit::parse_unit_list(&bytes).unwrap_err();
+    assert!(units[0].contains("hỏng"), "{units:?}");
+}

@@ -243,6 +243,7 @@ fn main() {
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let mut runs = 0u64;
+        let before = findings;
         // The seeds themselves first, then mutations.
         let mut inputs = corpus.clone().into_iter();
         while Instant::now() < deadline {

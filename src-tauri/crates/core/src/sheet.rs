@@ -5,8 +5,15 @@
 pub type Sheet = (String, Vec<(usize, Vec<String>)>);
 
 /// Every sheet of a workbook, in order. Merged cells read as their top-left cell (the others
-/// are empty), as Excel stores them.
+/// are empty), as Excel stores them. A workbook that makes the reader panic (fuzzing found a
+/// cell reference that overflows in calamine) is a damaged file like any other.
 pub fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
+    std::panic::catch_unwind(|| read_all(bytes)).unwrap_or_else(|_| {
+        Err("không đọc được bảng tính: tệp đã hỏng (tham chiếu ô không hợp lệ)".into())
+    })
+}
+
+fn read_all(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
     use calamine::Reader;
     let mut book =
         calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {

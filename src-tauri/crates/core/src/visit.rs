@@ -1137,22 +1137,6 @@ pub(crate) fn csv_rows(
 }
 
 fn xlsx_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
-    use calamine::Reader;
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|e| vec![format!("cannot read the spreadsheet: {e}")])?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| vec!["the spreadsheet has no sheet".to_string()])?
-        .map_err(|e| vec![format!("cannot read the first sheet: {e}")])?;
-    let first_row = range.start().map_or(0, |(r, _)| r as usize);
-    Ok(range
-        .rows()
-        .enumerate()
-        .map(|(i, row)| {
-            (
-                first_row + i + 1,
-                row.iter().map(|c| c.to_string()).collect(),
-            )
-        })
-        .collect())
+    let mut sheets = crate::sheet::read_sheets(bytes).map_err(|e| vec![e])?;
+    Ok(sheets.remove(0).1)
 }
