@@ -264,8 +264,8 @@ fn main() {
             }
         }
         println!(
-            "{name:<14} {runs:>7} inputs in {seconds} s, no panic so far: {}",
-            findings == 0
+            "{name:<14} {runs:>8} inputs in {seconds} s, {} panic(s)",
+            findings - before
         );
     }
     if findings > 0 {
