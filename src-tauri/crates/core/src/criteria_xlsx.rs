@@ -468,7 +468,8 @@ impl<'a> Reader<'a> {
                         _ if p.message.contains("title") => cols.title,
                         _ => None,
                     };
-                    self.problem(row, col, &p.code, p.message);
+                    let message = validation_vi(&p.code).map_or(p.message, String::from);
+                    self.problem(row, col, &p.code, message);
                 }
                 Err(self.problems)
             }
@@ -754,6 +755,29 @@ impl<'a> Reader<'a> {
         }
         top
     }
+}
+
+/// The set validator speaks English (its messages serve the JSON format's authors); on a
+/// spreadsheet the problem is said in Vietnamese, keyed by its stable code.
+fn validation_vi(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "off-step" => "điểm không phải bội số của bước điểm của bộ tiêu chí",
+        "bad-max" => "điểm tối đa phải là số dương",
+        "sum-mismatch" => "điểm tối đa khác tổng điểm của các mục con",
+        "bad-method" | "missing-method" => "phương pháp phải là «Thẩm định» hoặc «Điều tra XHH»",
+        "bad-rule" | "missing-rule" => {
+            "cách chấm không hợp với tiêu chí này (điểm thưởng/điểm trừ chỉ trong mục thưởng, trừ)"
+        }
+        "bad-tier" | "tier-above-max" => "một mức chấm có điểm âm hoặc vượt điểm tối đa",
+        "bad-not-applicable" => "ghi «Không», «Giảm điểm tối đa» hoặc «Được điểm tối đa»",
+        "missing-field" => "thiếu mã, nội dung hoặc tên bộ tiêu chí",
+        "duplicate-code" => "mã tiêu chí bị trùng",
+        "empty-group" => "mục không có tiêu chí con",
+        "bad-limits" => "giới hạn điểm thưởng, điểm trừ không hợp lệ",
+        "bad-year" => "năm phải từ 2000 đến 2100",
+        "bad-step" => "bước điểm phải là số dương",
+        _ => return None,
+    })
 }
 
 fn is_bonus_block(r: &Row) -> bool {
