@@ -6,13 +6,14 @@ SHELL := /bin/bash
 
 APT_PACKAGES := libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev \
   libayatana-appindicator3-dev librsvg2-dev libsoup-3.0-dev pkg-config xvfb xauth webkit2gtk-driver \
-  libimage-exiftool-perl minisign python3-pip cmake nasm poppler-utils
+  libimage-exiftool-perl minisign python3-pip cmake nasm poppler-utils librsvg2-bin \
+  dbus-daemon dbus-bin libheif-dev
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APP := target/debug/thamdinh-app
 CARGO_BIN := $(HOME)/.cargo/bin
 export PATH := $(CARGO_BIN):$(HOME)/.local/bin:$(PATH)
 
-.PHONY: help run test lint bench fuzz deps check-tools apt npm tauri-driver validators app test-rust test-ui e2e bindings fixtures
+.PHONY: help run test lint bench fuzz package package-test deps check-tools apt npm tauri-driver validators app test-rust test-ui e2e bindings fixtures
 
 help:
 	@echo "make run    build and start the app (built-in demo data)"
@@ -21,6 +22,8 @@ help:
 	@echo "make bench  benchmarks, as ratios against a baseline measured in the same run"
 	@echo "make fixtures  rewrite the hostile-bundle fixtures of tests/bundles/"
 	@echo "make fuzz   mutation-fuzz every parser of outside input (FUZZ_SECONDS each, default 600)"
+	@echo "make package       the .deb to install (release build: app, thamdinh CLI, desktop entry)"
+	@echo "make package-test  install that .deb here, start the installed app under Xvfb, remove it"
 
 check-tools:
 	@command -v cargo >/dev/null || { echo "Rust is missing: install it with rustup (https://rustup.rs), then re-run."; exit 1; }
@@ -81,6 +84,26 @@ fuzz: deps
 # Rewrites the hostile-bundle fixtures of tests/bundles/ (then review and commit them).
 fixtures:
 	cargo run --locked -p thamdinh-tests --bin make-bundle-fixtures
+
+# The .deb a delegation installs: the app, the thamdinh CLI in /usr/bin, a desktop entry and icon.
+# A release build (~25 min cold on 2 cores), so it is not part of `make test`.
+DEB_DIR := target/release/bundle/deb
+package: deps
+	cargo build --release --locked -p thamdinh-cli
+	npx tauri build --bundles deb
+	@ls $(DEB_DIR)/*.deb
+
+# Installs the .deb with apt (as a person would), starts the installed app on an empty data folder
+# under Xvfb (screenshot in target/e2e/installed-home.png), then removes the package and checks
+# that nothing of it is left on PATH.
+package-test: package tauri-driver
+	@deb=$$(ls $(DEB_DIR)/*.deb | head -n1); name=$$(dpkg-deb -f "$$deb" Package); \
+	$(SUDO) apt-get install -y -q "./$$deb" && \
+	THAMDINH_APP=/usr/bin/thamdinh-app timeout 300 xvfb-run -a --server-args="-screen 0 1366x768x24" \
+	  node tests/e2e/installed-app.mjs; status=$$?; \
+	$(SUDO) apt-get remove -y -q "$$name" || status=1; \
+	for f in /usr/bin/thamdinh-app /usr/bin/thamdinh; do [ ! -e $$f ] || { echo "$$f is left after removal"; status=1; }; done; \
+	exit $$status
 
 test-ui: npm
 	npm run test --workspace ui

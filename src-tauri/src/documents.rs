@@ -26,8 +26,16 @@ pub fn backup_reminder(state: State<'_>) -> ApiResult<Option<BackupReminder>> {
     state.with_store(|s| s.backup_reminder(7))
 }
 
-/// The minutes of a visit with the photos the person ticked (not given: those linked to its
-/// leaves or evidence); returns the file written.
+/// The photos the person ticked (not given: those linked to the visit's leaves or evidence).
+fn photo_choice(photos: Option<Vec<String>>) -> PhotoChoice {
+    match photos {
+        None => PhotoChoice::Linked,
+        Some(list) if list.is_empty() => PhotoChoice::None,
+        Some(list) => PhotoChoice::Chosen(list),
+    }
+}
+
+/// The minutes of a visit with the photos the person ticked; returns the file written.
 #[tauri::command(async)]
 pub fn report_minutes(
     state: State<'_>,
@@ -35,15 +43,22 @@ pub fn report_minutes(
     out: String,
     photos: Option<Vec<String>>,
 ) -> ApiResult<String> {
-    let choice = match photos {
-        None => PhotoChoice::Linked,
-        Some(list) if list.is_empty() => PhotoChoice::None,
-        Some(list) => PhotoChoice::Chosen(list),
-    };
+    let choice = photo_choice(photos);
     state.with_store(|s| {
         thamdinh_reports::minutes::write_minutes(s, &visit_id, &choice, Path::new(&out))
     })?;
     Ok(out)
+}
+
+/// The first page of those minutes as SVG, shown before the person saves.
+#[tauri::command(async)]
+pub fn report_minutes_preview(
+    state: State<'_>,
+    visit_id: String,
+    photos: Option<Vec<String>>,
+) -> ApiResult<String> {
+    let choice = photo_choice(photos);
+    state.with_store(|s| thamdinh_reports::minutes::first_page_svg(s, &visit_id, &choice))
 }
 
 #[tauri::command(async)]

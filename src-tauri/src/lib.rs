@@ -8,6 +8,7 @@ mod hq;
 mod teamwork;
 
 use serde::{Deserialize, Serialize};
+use tauri::Manager;
 use thamdinh_core::audit::AuditEntry;
 use thamdinh_core::builtin::{self, SetSummary};
 use thamdinh_core::bundle::export::ExportCheck;
@@ -36,6 +37,8 @@ pub enum ErrorCode {
     /// A bundle failed verification; the message names the entry and the reason.
     Rejected,
     Cancelled,
+    /// The store stayed locked by another process (the CLI beside the app) past the busy timeout.
+    Busy,
     Internal,
 }
 
@@ -56,6 +59,7 @@ impl From<thamdinh_core::Error> for ApiError {
             E::VisitLocked => ErrorCode::VisitLocked,
             E::BundleRejected(_) => ErrorCode::Rejected,
             E::Cancelled => ErrorCode::Cancelled,
+            E::Busy => ErrorCode::Busy,
             E::AuditBroken { .. } | E::Sqlite(_) | E::Io(_) => ErrorCode::Internal,
         };
         ApiError {
@@ -551,7 +555,7 @@ fn create_signing_key(state: State<'_>, passphrase: String) -> ApiResult<KeyInfo
 fn save_public_key(state: State<'_>, path: String) -> ApiResult<String> {
     state.with_store(|s| {
         let key = s.signing_key()?.ok_or_else(|| {
-            thamdinh_core::Error::NotFound("chưa có khóa ký trên máy này (no signing key)".into())
+            thamdinh_core::Error::NotFound("chưa có khóa ký trên máy này".into())
         })?;
         let path = std::path::PathBuf::from(&path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -746,6 +750,26 @@ fn remove_trusted_key(state: State<'_>, key_id: String) -> ApiResult<Vec<Trusted
     })
 }
 
+/// One window per data folder: a second launch on the same data (a double click on the icon while
+/// the app is open behind another window) brings the first window forward and exits, so two
+/// windows never edit the same visits; a launch on another data folder (a trainer's copy, a test)
+/// runs beside it. The D-Bus name carries a digest of the folder's canonical path.
+fn single_instance_id(data_dir: &std::path::Path) -> String {
+    let canonical = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+    let digest = thamdinh_core::digest::sha256_hex(canonical.as_os_str().as_encoded_bytes());
+    // A D-Bus name element may not start with a digit.
+    format!("{}.d{}", store::APP_IDENTIFIER, &digest[..16])
+}
+
+fn focus_main_window(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        // Each may fail on a window manager that refuses; the window is there either way.
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
 pub fn run() {
     let data_dir = store::default_data_dir();
     let state = AppState {
@@ -757,6 +781,13 @@ pub fn run() {
         cancel_hq: Default::default(),
     };
     tauri::Builder::default()
+        // First: a second launch must be caught before anything else starts.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(single_instance_id(&data_dir))
+                .callback(|app, _args, _cwd| focus_main_window(app))
+                .build(),
+        )
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -808,6 +839,7 @@ pub fn run() {
             documents::restore,
             documents::backup_reminder,
             documents::report_minutes,
+            documents::report_minutes_preview,
             documents::report_visit_xlsx,
             documents::acknowledgement,
             documents::acknowledge,

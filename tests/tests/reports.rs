@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
-use thamdinh_reports::minutes::{PhotoChoice, write_minutes};
+use thamdinh_reports::minutes::{PhotoChoice, first_page_svg, write_minutes};
 use thamdinh_tests::{TEST_PASSPHRASE, sample_store, test_key};
 use unicode_normalization::UnicodeNormalization;
 
@@ -148,6 +148,87 @@ fn the_minutes_speak_vietnamese_exactly_embed_their_font_and_repeat_the_table_he
     let text = pdftotext(&pdf, Some((1, 1)));
     assert!(text.contains(&sha), "footer names {sha}:\n{text}");
     assert!(!text.contains("Ảnh hiện trường"), "--no-photos");
+}
+
+/// A page as grey levels at 72 dpi, drawn by poppler (PDF) or librsvg (SVG): two independent
+/// renderers, so the preview is compared with what the PDF really shows.
+fn grey_page(file: &Path, pdf_page: Option<u32>) -> image::GrayImage {
+    let png = file.with_extension(format!("p{}.png", pdf_page.unwrap_or(0)));
+    let status = match pdf_page {
+        Some(page) => {
+            let page = page.to_string();
+            let stem = png.with_extension("");
+            let status = Command::new("pdftoppm")
+                .args(["-png", "-gray", "-r", "72", "-singlefile", "-f", &page, "-l", &page])
+                .arg(file)
+                .arg(&stem)
+                .status();
+            status.expect("pdftoppm (apt install poppler-utils; `make test` installs it)")
+        }
+        None => Command::new("rsvg-convert")
+            .args(["--dpi-x", "72", "--dpi-y", "72", "--background-color", "white", "-o"])
+            .arg(&png)
+            .arg(file)
+            .status()
+            .expect("rsvg-convert (apt install librsvg2-bin; `make test` installs it)"),
+    };
+    assert!(status.success());
+    image::open(&png).unwrap().to_luma8()
+}
+
+/// How alike two grey pages of (nearly) the same size look, from −1 to 1: the correlation of their
+/// ink over a 12 × 17 grid of blocks. Two renderers draw hairlines and anti-aliasing differently
+/// (poppler widens thin rules), which shifts the ink but not where it lies; another page moves it.
+fn likeness(a: &image::GrayImage, b: &image::GrayImage) -> f64 {
+    let (w, h) = (a.width().min(b.width()), a.height().min(b.height()));
+    assert!(w > 590 && h > 835, "an A4 page at 72 dpi is 595 × 842 px: {w} × {h}");
+    let (cols, rows) = (12, 17);
+    let ink = |img: &image::GrayImage| -> Vec<f64> {
+        let mut out = Vec::new();
+        for row in 0..rows {
+            for col in 0..cols {
+                let (x0, x1) = (col * w / cols, (col + 1) * w / cols);
+                let (y0, y1) = (row * h / rows, (row + 1) * h / rows);
+                let mut sum = 0u64;
+                for y in y0..y1 {
+                    for x in x0..x1 {
+                        sum += u64::from(255 - img.get_pixel(x, y)[0]);
+                    }
+                }
+                out.push(sum as f64 / f64::from((x1 - x0) * (y1 - y0)));
+            }
+        }
+        out
+    };
+    let (a, b) = (ink(a), ink(b));
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (ma, mb) = (mean(&a), mean(&b));
+    let cov: f64 = a.iter().zip(&b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>().sqrt();
+    cov / (var(&a, ma) * var(&b, mb))
+}
+
+#[test]
+fn the_preview_in_the_app_is_the_first_page_of_the_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, visit) = sample_store(&dir.path().join("store"));
+    let svg = first_page_svg(&store, &visit, &PhotoChoice::Linked).unwrap();
+    assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(200)]);
+    let svg_file = dir.path().join("preview.svg");
+    std::fs::write(&svg_file, &svg).unwrap();
+    let pdf = dir.path().join("bien-ban.pdf");
+    write_minutes(&store, &visit, &PhotoChoice::Linked, &pdf).unwrap();
+
+    let preview = grey_page(&svg_file, None);
+    let (page1, page2) = (grey_page(&pdf, Some(1)), grey_page(&pdf, Some(2)));
+    let (w, h) = (i64::from(preview.width()), i64::from(preview.height()));
+    assert!((w - i64::from(page1.width())).abs() <= 1 && (h - i64::from(page1.height())).abs() <= 1);
+    let to_page1 = likeness(&preview, &page1);
+    let to_page2 = likeness(&preview, &page2);
+    assert!(
+        to_page1 > 0.95 && to_page1 > to_page2 + 0.2,
+        "the preview draws page 1 (likeness {to_page1:.3}), not page 2 ({to_page2:.3})"
+    );
 }
 
 #[test]

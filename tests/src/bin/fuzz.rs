@@ -219,7 +219,12 @@ fn main() {
         ),
         (
             "photo",
-            read_seeds(&files_in(&root.join("tests/e2e/fixtures/photos"), "jpg")),
+            read_seeds(
+                &files_in(&root.join("tests/e2e/fixtures/photos"), "jpg")
+                    .into_iter()
+                    .chain([root.join("src-tauri/crates/core/tests/fixtures/iphone-like.heic")])
+                    .collect::<Vec<_>>(),
+            ),
             Box::new(move |b| {
                 let _ = thamdinh_core::photo::ingest_bytes(&photos_store, b);
             }),

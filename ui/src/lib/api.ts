@@ -159,6 +159,8 @@ export const filesApi = {
   restore: (file: string) => call<RestoreSummary>("restore", { file }),
   backupReminder: () => call<BackupReminder | null>("backup_reminder"),
   minutes: (visitId: string, out: string, photos: string[] | null) => call<string>("report_minutes", { visitId, out, photos }),
+  /** The first page of those minutes, as SVG markup. */
+  minutesPreview: (visitId: string, photos: string[] | null) => call<string>("report_minutes_preview", { visitId, photos }),
   visitXlsx: (visitId: string, out: string) => call<string>("report_visit_xlsx", { visitId, out }),
   acknowledgement: (visitId: string) => call<Acknowledgement | null>("acknowledgement", { visitId }),
   acknowledge: (visitId: string, name: string, title: string, png: number[]) =>
@@ -167,7 +169,7 @@ export const filesApi = {
 
 export const pick = {
   photos: async (): Promise<string[] | null> =>
-    (await dialog.open({ multiple: true, filters: [{ name: "Ảnh", extensions: ["jpg", "jpeg", "png", "webp", "JPG", "JPEG", "PNG", "WEBP"] }] })) ?? null,
+    (await dialog.open({ multiple: true, filters: [{ name: "Ảnh", extensions: ["jpg", "jpeg", "png", "webp", "heic", "heif", "JPG", "JPEG", "PNG", "WEBP", "HEIC", "HEIF"] }] })) ?? null,
   folder: async (): Promise<string | null> => (await dialog.open({ directory: true })) ?? null,
   open: async (name: string, extension: string): Promise<string | null> =>
     (await dialog.open({ filters: [{ name, extensions: [extension] }] })) ?? null,

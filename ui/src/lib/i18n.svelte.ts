@@ -1,3 +1,4 @@
+import type { ApiError } from "./bindings/ApiError";
 // UI strings in Vietnamese (default) and English, following the glossary in the design notes.
 export type Lang = "vi" | "en";
 
@@ -117,6 +118,8 @@ const vi = {
   flagMissingNaReason: "Thiếu lý do KAD",
   editHelp: "Gõ số để chấm điểm thẩm định · Enter lưu và xuống dòng · Tab sang lý do · Esc hủy · Shift+Enter sửa tự đánh giá · Ctrl+Z hoàn tác",
   visitLocked: "Buổi thẩm định đã chốt; mở khóa (có lý do) để sửa.",
+  storeBusy: "Dữ liệu đang bận: một chương trình Thẩm Định khác (ứng dụng hoặc dòng lệnh) đang ghi vào cùng thư mục dữ liệu. Chưa có gì bị thay đổi; hãy thử lại sau giây lát.",
+  cancelledNote: "Đã hủy.",
   tabScores: "Chấm điểm",
   tabEvidence: "Tài liệu kiểm chứng",
   tabAudit: "Nhật ký",
@@ -278,6 +281,8 @@ const vi = {
   printMinutes: "In biên bản",
   minutesPhotos: "Ảnh đưa vào biên bản (mặc định: ảnh đã gắn tiêu chí hoặc tài liệu)",
   savePdf: "Lưu PDF…",
+  minutesPreview: "Trang đầu của biên bản",
+  preparingPreview: "Đang dàn trang…",
   tabAck: "Kết luận & xác nhận",
   action_set: "sửa",
   action_undo: "hoàn tác",
@@ -469,6 +474,8 @@ const en: typeof vi = {
   flagMissingNaReason: "N/A reason missing",
   editHelp: "Type a number to set the appraised score · Enter saves and moves down · Tab to the reason · Esc cancels · Shift+Enter edits self-assessed · Ctrl+Z undoes",
   visitLocked: "The visit is locked; unlock it (with a reason) to edit.",
+  storeBusy: "The data is busy: another Thẩm Định program (the app or the command line) is writing to the same data folder. Nothing was changed; try again in a moment.",
+  cancelledNote: "Cancelled.",
   tabScores: "Scoring",
   tabEvidence: "Evidence",
   tabAudit: "Audit log",
@@ -630,6 +637,8 @@ const en: typeof vi = {
   printMinutes: "Print minutes",
   minutesPhotos: "Photos in the minutes (by default: those linked to criteria or evidence)",
   savePdf: "Save PDF…",
+  minutesPreview: "First page of the minutes",
+  preparingPreview: "Laying out…",
   tabAck: "Conclusions & acknowledgement",
   action_set: "edit",
   action_undo: "undo",
@@ -713,6 +722,20 @@ export const locale = $state<{ lang: Lang }>({ lang: "vi" });
 /** The label for `key` in the current language (reactive inside components). */
 export function t(key: Key): string {
   return dictionaries[locale.lang][key];
+}
+
+/** The errors whose code says it all, worded in the UI's language; others keep the core's message. */
+const errorKeys: Partial<Record<ApiError["code"], Key>> = {
+  database_too_new: "dbTooNew",
+  visit_locked: "visitLocked",
+  busy: "storeBusy",
+  cancelled: "cancelledNote",
+};
+
+/** An error as the person reads it. */
+export function errorText(error: ApiError): string {
+  const key = errorKeys[error.code];
+  return key ? t(key) : error.message;
 }
 
 export function unitTypeLabel(unitType: string): string {

@@ -77,9 +77,9 @@ pub fn passphrase(confirm: bool) -> Result<String> {
         std::io::stdin().read_line(&mut line)?;
         return Ok(line.trim_end_matches(['\r', '\n']).to_string());
     }
-    let p = rpassword::prompt_password("Mật khẩu khóa ký (passphrase): ")?;
-    if confirm && rpassword::prompt_password("Nhập lại (again): ")? != p {
-        bail!("hai lần nhập mật khẩu không khớp (passphrases differ)");
+    let p = rpassword::prompt_password("Mật khẩu khóa ký: ")?;
+    if confirm && rpassword::prompt_password("Nhập lại: ")? != p {
+        bail!("hai lần nhập mật khẩu không khớp");
     }
     Ok(p)
 }
@@ -201,7 +201,7 @@ pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
                 (Ok(v), true) => println!("{}", serde_json::to_string_pretty(&v)?),
                 (Ok(v), false) => {
                     println!(
-                        "Hợp lệ (valid): gói {} bản {}, ký bởi {} ({}), {} — {} phiếu, {} tệp, {} byte",
+                        "Hợp lệ: gói {} bản {}, ký bởi {} ({}), {} — {} phiếu, {} tệp, {} byte",
                         v.bundle_id,
                         v.revision,
                         v.signer_name,
@@ -218,7 +218,7 @@ pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
                 (Err(r), false) => {
-                    eprintln!("Không hợp lệ (rejected): {r}");
+                    eprintln!("Không hợp lệ: {r}");
                     return Ok(ExitCode::FAILURE);
                 }
             }

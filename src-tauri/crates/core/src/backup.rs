@@ -70,8 +70,12 @@ fn backup_error(what: String) -> Error {
     Error::InvalidValue(format!("tệp sao lưu không dùng được: {what}"))
 }
 
+/// Photo store folders that only cache what the originals give again.
+const CACHE_DIRS: [&str; 2] = ["previews", "prints"];
+
 /// Files of the data folder that belong in a backup: everything but the live database files
-/// (the database goes in through the backup API) and half-written temp files.
+/// (the database goes in through the backup API), half-written temp files and caches.
+
 fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     let mut stack = vec![data_dir.to_path_buf()];
@@ -82,7 +86,10 @@ fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             let name = entry.file_name().to_string_lossy().to_string();
             let kind = entry.file_type()?;
             if kind.is_dir() {
-                stack.push(path);
+                // Previews and print copies are made again from the originals when needed.
+                if !CACHE_DIRS.contains(&name.as_str()) {
+                    stack.push(path);
+                }
                 continue;
             }
             if !kind.is_file() || name.starts_with(".thamdinh-") || name.ends_with(".part") {

@@ -1,36 +1,55 @@
-//! Errors of the core. The shell maps them to `{code, message}` for the UI.
+//! Errors of the core, said in Vietnamese (the CLI prints them as they are). The shell maps them
+//! to `{code, message}` for the UI, which words the codes it knows in the UI's language.
 use crate::criteria::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("invalid criteria set: {} problem(s), first: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
+    #[error("bộ tiêu chí không hợp lệ: {} lỗi, lỗi đầu tiên: {}", .0.len(), .0.first().map(ToString::to_string).unwrap_or_default())]
     InvalidCriteria(Vec<Problem>),
-    #[error("unknown criteria set {0}")]
+    #[error("không có bộ tiêu chí {0}")]
     UnknownCriteriaSet(String),
     #[error("{0}")]
     InvalidValue(String),
-    #[error("not found: {0}")]
+    #[error("không tìm thấy: {0}")]
     NotFound(String),
-    #[error("the visit is locked (đã chốt): unlock it, with a reason, before editing")]
+    #[error("phiếu đã chốt: mở khóa (kèm lý do) rồi mới sửa được")]
     VisitLocked,
-    #[error("the audit log of visit {visit} is broken at entry {seq}: {why}")]
+    #[error("nhật ký thay đổi của phiếu {visit} bị hỏng ở mục {seq}: {why}")]
     AuditBroken {
         visit: String,
         seq: i64,
         why: String,
     },
     #[error(
-        "the database was written by a newer version of Thẩm Định (schema {found}, this build knows up to {supported}); please update the app"
+        "dữ liệu do một phiên bản Thẩm Định mới hơn ghi (lược đồ {found}, bản này đọc được đến {supported}): hãy cập nhật ứng dụng; dữ liệu vẫn nguyên vẹn"
     )]
     DatabaseTooNew { found: i64, supported: i64 },
-    #[error("gói kết quả bị từ chối (bundle rejected): {0}")]
+    /// Another process (the app beside the CLI, a second CLI) held the store's write lock longer
+    /// than the busy timeout.
+    #[error(
+        "dữ liệu đang bận: một chương trình Thẩm Định khác (ứng dụng hoặc dòng lệnh) đang ghi vào cùng thư mục dữ liệu; chưa có gì bị thay đổi, hãy thử lại sau giây lát"
+    )]
+    Busy,
+    #[error("gói kết quả bị từ chối: {0}")]
     BundleRejected(#[from] crate::bundle::Rejection),
-    #[error("đã hủy (cancelled)")]
+    #[error("đã hủy")]
     Cancelled,
-    #[error("database error: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("i/o error: {0}")]
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("lỗi đọc/ghi tệp: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl From<rusqlite::Error> for Error {
+    /// A store still locked by another process after the busy timeout is `Busy`, not a fault.
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                Error::Busy
+            }
+            _ => Error::Sqlite(e),
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -271,7 +271,7 @@ impl Store {
             .ok();
         if owner.as_deref() != Some(visit_id) {
             return Err(Error::NotFound(format!(
-                "evidence {evidence_id} in this visit"
+                "tài liệu kiểm chứng {evidence_id} trong phiếu này"
             )));
         }
         let changed = if linked {

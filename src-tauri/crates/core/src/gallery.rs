@@ -148,7 +148,7 @@ impl Store {
             params![visit_id, sha256, caption.trim()],
         )?;
         if n == 0 {
-            return Err(Error::NotFound(format!("photo {sha256} in this visit")));
+            return Err(Error::NotFound(format!("ảnh {sha256} trong phiếu này")));
         }
         Ok(())
     }
@@ -175,7 +175,7 @@ impl Store {
     ) -> Result<()> {
         if !self.evidence(visit_id)?.iter().any(|e| e.id == evidence_id) {
             return Err(Error::NotFound(format!(
-                "evidence item {evidence_id} in this visit"
+                "tài liệu kiểm chứng {evidence_id} trong phiếu này"
             )));
         }
         self.link_photo_to(visit_id, sha256, PhotoLink::Evidence(evidence_id), linked)
@@ -200,7 +200,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if !known {
-            return Err(Error::NotFound(format!("photo {sha256} in this visit")));
+            return Err(Error::NotFound(format!("ảnh {sha256} trong phiếu này")));
         }
         let (table, column, value, action, code) = match target {
             PhotoLink::Leaf(code) => ("photo_leaf", "code", code, "photo", code),

@@ -15,9 +15,10 @@ use ts_rs::TS;
 
 use crate::evidence::{write_atomic, write_atomic_cache};
 
-/// Long side of the thumbnail and of the preview, in pixels.
+/// Long side of the thumbnail, the preview and the printed copy, in pixels.
 pub const THUMB_SIZE: u32 = 320;
 pub const PREVIEW_SIZE: u32 = 1600;
+pub const PRINT_SIZE: u32 = 1000;
 /// Above this a header is taken as absurd (or hostile) rather than decoded.
 pub const MAX_PIXELS: u64 = 120_000_000;
 pub const MAX_SIDE: u32 = 30_000;
@@ -34,13 +35,14 @@ pub struct Gps {
 #[ts(export)]
 pub struct PhotoMeta {
     pub sha256: String,
-    /// jpeg, png or webp.
+    /// jpeg, png, webp or heic.
     pub format: String,
     pub size_bytes: u64,
     /// Upright width and height (after the EXIF orientation).
     pub width: u32,
     pub height: u32,
-    /// EXIF orientation 1–8 (1 when absent).
+    /// EXIF orientation 1–8 applied to the decoded pixels (1 when absent, and for HEIC, whose
+    /// decoder turns the pixels by the file's own rotation).
     pub orientation: u16,
     /// DateTimeOriginal as ISO 8601, with the offset when the camera recorded one.
     pub taken_at: Option<String>,
@@ -57,7 +59,7 @@ pub struct PhotoMeta {
 pub enum PhotoError {
     #[error("tệp rỗng (0 byte)")]
     Empty,
-    #[error("không phải ảnh JPEG, PNG hay WebP")]
+    #[error("không phải ảnh JPEG, PNG, WebP hay HEIC")]
     Unsupported,
     #[error("kích thước khai báo bất thường: {0}×{1} điểm ảnh")]
     AbsurdSize(u32, u32),
@@ -73,19 +75,116 @@ pub enum PhotoError {
     TooLarge(u64, u64),
 }
 
-fn sniff(bytes: &[u8]) -> Option<(ImageFormat, &'static str)> {
+/// The photo formats taken in: what cameras and phones write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Jpeg,
+    Png,
+    WebP,
+    /// HEIC (HEVC in HEIF), iPhones' default; decoded by libheif.
+    Heic,
+}
+
+impl Format {
+    /// The extension of the stored original.
+    fn ext(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+            Format::WebP => "webp",
+            Format::Heic => "heic",
+        }
+    }
+
+    /// The name in `PhotoMeta::format` and in bundles.
+    fn name(self) -> &'static str {
+        match self {
+            Format::Jpeg => "jpeg",
+            Format::Png => "png",
+            Format::WebP => "webp",
+            Format::Heic => "heic",
+        }
+    }
+
+    /// The `image` crate's decoder for it (none for HEIC).
+    fn image_format(self) -> Option<ImageFormat> {
+        match self {
+            Format::Jpeg => Some(ImageFormat::Jpeg),
+            Format::Png => Some(ImageFormat::Png),
+            Format::WebP => Some(ImageFormat::WebP),
+            Format::Heic => None,
+        }
+    }
+}
+
+/// Every extension an original may be stored under.
+const ORIGINAL_EXTENSIONS: [&str; 4] = ["jpg", "png", "webp", "heic"];
+
+fn sniff(bytes: &[u8]) -> Option<Format> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some((ImageFormat::Jpeg, "jpg"))
+        Some(Format::Jpeg)
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some((ImageFormat::Png, "png"))
+        Some(Format::Png)
     } else if bytes.len() > 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some((ImageFormat::WebP, "webp"))
+        Some(Format::WebP)
+    } else if is_heic(bytes) {
+        Some(Format::Heic)
     } else {
         None
     }
 }
 
-/// EXIF fields read from the container (JPEG, PNG and WebP all may carry them).
+/// An ISO-BMFF `ftyp` box naming an HEVC-coded HEIF brand, as the major brand or (after the
+/// generic `mif1`/`msf1`) a compatible one. AVIF shares the container but not the codec: refused.
+fn is_heic(bytes: &[u8]) -> bool {
+    const HEVC_BRANDS: [&[u8]; 6] = [b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"];
+    if bytes.len() < 16 || &bytes[4..8] != b"ftyp" {
+        return false;
+    }
+    let box_len = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]) as usize;
+    let brands = bytes.get(16..box_len.min(bytes.len())).unwrap_or_default();
+    let major = &bytes[8..12];
+    HEVC_BRANDS.contains(&major)
+        || ((major == b"mif1" || major == b"msf1")
+            && brands
+                .chunks_exact(4)
+                .any(|brand| HEVC_BRANDS.contains(&brand)))
+}
+
+/// Calls `f` with the primary image of an HEIC file. libheif applies the file's own rotation and
+/// mirroring (`irot`, `imir`), so sizes and pixels come out upright; its EXIF orientation must not
+/// be applied again (iPhones write both).
+fn with_heic_primary<T>(
+    bytes: &[u8],
+    f: impl FnOnce(&libheif_rs::ImageHandle) -> Result<T, PhotoError>,
+) -> Result<T, PhotoError> {
+    let corrupt = |e: libheif_rs::HeifError| PhotoError::Corrupt(e.to_string());
+    let context = libheif_rs::HeifContext::read_from_bytes(bytes).map_err(corrupt)?;
+    f(&context.primary_image_handle().map_err(corrupt)?)
+}
+
+fn decode_heic(bytes: &[u8]) -> Result<DynamicImage, PhotoError> {
+    use libheif_rs::{ColorSpace, RgbChroma};
+    let image = with_heic_primary(bytes, |handle| {
+        handle
+            .decode(ColorSpace::Rgb(RgbChroma::Rgb), None)
+            .map_err(|e| PhotoError::Corrupt(e.to_string()))
+    })?;
+    let plane = image
+        .planes()
+        .interleaved
+        .ok_or_else(|| PhotoError::Corrupt("HEIC không có lớp ảnh RGB".into()))?;
+    let (w, h, stride) = (plane.width, plane.height, plane.stride);
+    let mut pixels = Vec::with_capacity(w as usize * h as usize * 3);
+    for row in plane.data.chunks(stride).take(h as usize) {
+        pixels.extend_from_slice(&row[..w as usize * 3]);
+    }
+    RgbImage::from_raw(w, h, pixels)
+        .map(DynamicImage::ImageRgb8)
+        .ok_or_else(|| PhotoError::Corrupt("HEIC: lớp ảnh ngắn hơn kích thước khai báo".into()))
+}
+
+/// EXIF fields read from the container (JPEG, PNG, WebP and HEIC all may carry them).
 #[derive(Debug, Default)]
 struct Exif {
     orientation: u16,
@@ -167,6 +266,16 @@ fn read_exif(bytes: &[u8]) -> Exif {
     }
 }
 
+/// The EXIF orientation still to apply to the decoded pixels: none for HEIC, which the decoder
+/// has already turned by the file's own transformations.
+fn orientation_to_apply(format: Format, exif: &Exif) -> u16 {
+    if format == Format::Heic {
+        1
+    } else {
+        exif.orientation
+    }
+}
+
 /// Turns an image upright according to the EXIF orientation.
 pub fn apply_orientation(img: DynamicImage, orientation: u16) -> DynamicImage {
     match orientation {
@@ -184,13 +293,12 @@ pub fn apply_orientation(img: DynamicImage, orientation: u16) -> DynamicImage {
 /// Decodes at the smallest scale that still covers `long_side` (JPEG DCT scaling, by
 /// libjpeg-turbo as vips does), else fully. JPEGs libjpeg-turbo cannot turn into RGB (CMYK) go
 /// through the general decoder at full size.
-fn decode_for(
-    bytes: &[u8],
-    format: ImageFormat,
-    long_side: u32,
-) -> Result<DynamicImage, PhotoError> {
+fn decode_for(bytes: &[u8], format: Format, long_side: u32) -> Result<DynamicImage, PhotoError> {
     let corrupt = |e: &dyn std::fmt::Display| PhotoError::Corrupt(e.to_string());
-    if format == ImageFormat::Jpeg {
+    let Some(image_format) = format.image_format() else {
+        return decode_heic(bytes);
+    };
+    if format == Format::Jpeg {
         let cmyk = turbojpeg::read_header(bytes).is_ok_and(|h| {
             matches!(
                 h.colorspace,
@@ -202,7 +310,7 @@ fn decode_for(
             return decode_jpeg_scaled(bytes, long_side).map_err(|e| corrupt(&e));
         }
     }
-    image::load_from_memory_with_format(bytes, format).map_err(|e| corrupt(&e))
+    image::load_from_memory_with_format(bytes, image_format).map_err(|e| corrupt(&e))
 }
 
 fn decode_jpeg_scaled(bytes: &[u8], long_side: u32) -> Result<DynamicImage, turbojpeg::Error> {
@@ -234,9 +342,12 @@ fn decode_jpeg_scaled(bytes: &[u8], long_side: u32) -> Result<DynamicImage, turb
     Ok(DynamicImage::ImageRgb8(rgb))
 }
 
-/// Width and height from the header only, before any decoding.
-fn header_size(bytes: &[u8], format: ImageFormat) -> Result<(u32, u32), PhotoError> {
-    image::ImageReader::with_format(Cursor::new(bytes), format)
+/// Width and height from the header only, before any decoding (for HEIC, already upright).
+fn header_size(bytes: &[u8], format: Format) -> Result<(u32, u32), PhotoError> {
+    let Some(image_format) = format.image_format() else {
+        return with_heic_primary(bytes, |handle| Ok((handle.width(), handle.height())));
+    };
+    image::ImageReader::with_format(Cursor::new(bytes), image_format)
         .into_dimensions()
         .map_err(|e| PhotoError::Corrupt(e.to_string()))
 }
@@ -256,15 +367,18 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     if bytes.is_empty() {
         return Err(PhotoError::Empty);
     }
-    let (format, ext) = sniff(bytes).ok_or(PhotoError::Unsupported)?;
+    let format = sniff(bytes).ok_or(PhotoError::Unsupported)?;
     let (w, h) = header_size(bytes, format)?;
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS
     {
         return Err(PhotoError::AbsurdSize(w, h));
     }
     let exif = read_exif(bytes);
+    let orientation = orientation_to_apply(format, &exif);
     let sha256 = crate::digest::sha256_hex(bytes);
-    let original = store_dir.join("originals").join(format!("{sha256}.{ext}"));
+    let original = store_dir
+        .join("originals")
+        .join(format!("{sha256}.{}", format.ext()));
     let thumbnail = store_dir.join("thumbs").join(format!("{sha256}.jpg"));
     let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
     // The same photo twice is one copy: only decode when something is missing. The preview is
@@ -272,29 +386,24 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     if !(original.exists() && thumbnail.exists()) {
         let decoded = decode_for(bytes, format, THUMB_SIZE)?;
         let thumb_img =
-            apply_orientation(decoded, exif.orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
+            apply_orientation(decoded, orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
         let thumb_bytes = encode_jpeg(&thumb_img)?;
         let io = |e: crate::Error| PhotoError::Io(e.to_string());
         write_atomic(&original, bytes).map_err(io)?;
         write_atomic_cache(&thumbnail, &thumb_bytes).map_err(io)?;
     }
-    let (width, height) = if (5..=8).contains(&exif.orientation) {
+    let (width, height) = if (5..=8).contains(&orientation) {
         (h, w)
     } else {
         (w, h)
     };
     Ok(PhotoMeta {
         sha256,
-        format: match format {
-            ImageFormat::Jpeg => "jpeg",
-            ImageFormat::Png => "png",
-            _ => "webp",
-        }
-        .into(),
+        format: format.name().into(),
         size_bytes: bytes.len() as u64,
         width,
         height,
-        orientation: exif.orientation,
+        orientation,
         taken_at: exif.taken_at,
         gps: exif.gps,
         make: exif.make,
@@ -307,7 +416,7 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
 
 /// Where the original of a stored photo is (`originals/<sha256>.<ext>`), if it is there.
 pub fn original_path(store_dir: &Path, sha256: &str) -> Option<PathBuf> {
-    ["jpg", "png", "webp"]
+    ORIGINAL_EXTENSIONS
         .iter()
         .map(|ext| store_dir.join("originals").join(format!("{sha256}.{ext}")))
         .find(|p| p.exists())
@@ -315,29 +424,42 @@ pub fn original_path(store_dir: &Path, sha256: &str) -> Option<PathBuf> {
 
 /// Makes the ~1600 px upright preview of a stored photo if it is not there yet; returns its path.
 pub fn ensure_preview(store_dir: &Path, sha256: &str) -> Result<PathBuf, PhotoError> {
-    let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
-    if preview.exists() {
-        return Ok(preview);
+    ensure_scaled(store_dir, sha256, "previews", PREVIEW_SIZE)
+}
+
+/// The upright copy printed in the minutes (~1000 px: 300 dpi at the printed 8 cm), made on first
+/// print under `prints/`. Its own size so a 12 MP JPEG decodes at 1/4 scale with no resize.
+pub fn ensure_print(store_dir: &Path, sha256: &str) -> Result<PathBuf, PhotoError> {
+    ensure_scaled(store_dir, sha256, "prints", PRINT_SIZE)
+}
+
+/// Caches under `store_dir/<folder>/` an upright JPEG of the original whose long side is at most
+/// `long_side`, and returns its path.
+fn ensure_scaled(
+    store_dir: &Path,
+    sha256: &str,
+    folder: &str,
+    long_side: u32,
+) -> Result<PathBuf, PhotoError> {
+    let scaled = store_dir.join(folder).join(format!("{sha256}.jpg"));
+    if scaled.exists() {
+        return Ok(scaled);
     }
     let original = original_path(store_dir, sha256)
         .ok_or_else(|| PhotoError::Io(format!("photo {sha256} is not in the store")))?;
     let bytes = std::fs::read(&original).map_err(|e| PhotoError::Io(e.to_string()))?;
-    let (format, _) = sniff(&bytes).ok_or(PhotoError::Unsupported)?;
+    let format = sniff(&bytes).ok_or(PhotoError::Unsupported)?;
     let upright = apply_orientation(
-        decode_for(&bytes, format, PREVIEW_SIZE)?,
-        read_exif(&bytes).orientation,
+        decode_for(&bytes, format, long_side)?,
+        orientation_to_apply(format, &read_exif(&bytes)),
     );
-    let img = if upright.width().max(upright.height()) > PREVIEW_SIZE {
-        upright.resize(
-            PREVIEW_SIZE,
-            PREVIEW_SIZE,
-            image::imageops::FilterType::Triangle,
-        )
+    let img = if upright.width().max(upright.height()) > long_side {
+        upright.resize(long_side, long_side, image::imageops::FilterType::Triangle)
     } else {
         upright
     };
-    write_atomic_cache(&preview, &encode_jpeg(&img)?).map_err(|e| PhotoError::Io(e.to_string()))?;
-    Ok(preview)
+    write_atomic_cache(&scaled, &encode_jpeg(&img)?).map_err(|e| PhotoError::Io(e.to_string()))?;
+    Ok(scaled)
 }
 
 /// Ingests one file.

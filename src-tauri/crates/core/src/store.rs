@@ -455,7 +455,7 @@ impl Store {
                 campaign_from_row,
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("campaign {id}")))
+            .ok_or_else(|| Error::NotFound(format!("đợt thẩm định {id}")))
     }
 
     /// A criteria set by id: a built-in one or one stored with a campaign (parsed once, cached).
@@ -520,7 +520,7 @@ impl Store {
     pub fn set_language(&self, language: &str) -> Result<()> {
         if !LANGUAGES.contains(&language) {
             return Err(Error::InvalidValue(format!(
-                "ngôn ngữ không hỗ trợ: {language} (vi, en)"
+                "ngôn ngữ không hỗ trợ: {language} (chỉ có vi hoặc en)"
             )));
         }
         self.set_setting(LANGUAGE, language)

@@ -471,7 +471,7 @@ impl Store {
                 unit_from_row,
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("unit {id}")))
+            .ok_or_else(|| Error::NotFound(format!("đơn vị {id}")))
     }
 
     /// Starts a visit of a unit. `date` is dd/mm/yyyy or yyyy-mm-dd.
@@ -536,7 +536,7 @@ impl Store {
                 visit_from_row,
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("visit {id}")))
+            .ok_or_else(|| Error::NotFound(format!("phiếu thẩm định {id}")))
     }
 
     /// Visits of one campaign, or of all campaigns, by unit code and date.
@@ -621,7 +621,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("visit {visit_id}")))?;
+            .ok_or_else(|| Error::NotFound(format!("phiếu thẩm định {visit_id}")))?;
         self.criteria_set(&set_id)
     }
 
@@ -887,7 +887,7 @@ impl Store {
         let conflicts = self.visit_conflicts(visit_id)?;
         if !conflicts.is_empty() {
             return Err(Error::InvalidValue(format!(
-                "chưa chốt được: còn xung đột với gói từng phần ở tiêu chí {} (thamdinh visit resolve)",
+                "chưa chốt được: còn xung đột với gói từng phần ở tiêu chí {} (giải quyết: thamdinh visit resolve)",
                 conflicts
                     .iter()
                     .map(|c| c.code.as_str())

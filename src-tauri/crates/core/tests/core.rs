@@ -447,7 +447,7 @@ fn a_database_from_a_newer_build_is_refused_and_left_alone() {
         ),
     );
     match Store::open(&path) {
-        Err(e @ Error::DatabaseTooNew { .. }) => assert!(e.to_string().contains("newer version")),
+        Err(e @ Error::DatabaseTooNew { .. }) => assert!(e.to_string().contains("phiên bản Thẩm Định mới hơn")),
         Err(other) => panic!("unexpected error {other}"),
         Ok(_) => panic!("a newer database must be refused"),
     }
@@ -481,4 +481,22 @@ fn a_byte_order_mark_is_accepted_and_a_duplicate_key_is_refused_by_name() {
         }
         other => panic!("a duplicate key must be refused: {other:?}"),
     }
+}
+
+/// The app and the CLI on one data folder: a write that waits past the busy timeout behind
+/// another process's open write transaction fails as `Busy`, in Vietnamese, and changes nothing;
+/// once the other finishes, the same write goes through.
+#[test]
+fn a_store_held_by_another_writer_says_it_is_busy_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_dir(dir.path()).unwrap();
+    let other = rusqlite::Connection::open(dir.path().join(thamdinh_core::store::DB_FILE)).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    let err = store.set_user_name("Nguyễn Văn An").unwrap_err();
+    assert!(matches!(err, Error::Busy), "{err:?}");
+    assert!(err.to_string().starts_with("dữ liệu đang bận"), "{err}");
+    other.execute_batch("ROLLBACK;").unwrap();
+    assert_ne!(store.user_name().unwrap(), "Nguyễn Văn An", "nothing changed");
+    store.set_user_name("Nguyễn Văn An").unwrap();
+    assert_eq!(store.user_name().unwrap(), "Nguyễn Văn An");
 }

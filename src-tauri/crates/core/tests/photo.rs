@@ -291,6 +291,80 @@ fn png_and_webp_are_accepted() {
     }
 }
 
+/// An iPhone-like HEIC (tests/fixtures/iphone-like.heic, 1,4 KB): 400×200 pixels, left half red,
+/// stored with an `irot` rotation of 90° clockwise *and* EXIF orientation 6, as iPhones write both;
+/// EXIF capture time, GPS and camera. Made once with libheif's encoder (`image_orientation` =
+/// rotate 90° CW, `heif_context_add_exif_metadata` with a block written by exiftool).
+/// The original is kept byte for byte, the EXIF read as exiftool reads it, and the thumbnail and
+/// preview are upright — turned once, not twice.
+#[test]
+fn iphone_heic_is_ingested_upright_with_its_exif() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iphone-like.heic");
+    let store = dir.path().join("store");
+    let meta = ingest_file(&store, &fixture).unwrap();
+    assert_eq!(meta.format, "heic");
+    assert!(meta.original.ends_with(".heic"), "{}", meta.original);
+    assert_eq!(
+        std::fs::read(&meta.original).unwrap(),
+        std::fs::read(&fixture).unwrap()
+    );
+    let reference: serde_json::Value =
+        serde_json::from_str(&exiftool(&["-n", "-j", fixture.to_str().unwrap()])).unwrap();
+    let r = &reference[0];
+    assert_eq!(r["Orientation"], 6, "the fixture carries EXIF orientation 6");
+    assert_eq!(meta.taken_at.as_deref(), Some("2026-01-12T08:45:10"));
+    assert_eq!(r["DateTimeOriginal"], "2026:01:12 08:45:10");
+    let gps = meta.gps.unwrap();
+    assert!((gps.latitude - r["GPSLatitude"].as_f64().unwrap()).abs() < 1e-6);
+    assert!((gps.longitude - r["GPSLongitude"].as_f64().unwrap()).abs() < 1e-6);
+    assert_eq!(meta.model.as_deref(), Some("iPhone 13"));
+    assert_eq!((meta.width, meta.height), (200, 400), "upright: portrait");
+    assert_eq!(meta.orientation, 1, "the decoder already turned it");
+
+    let check_upright = |file: &str, (w, h): (u32, u32)| {
+        let img = image::open(file).unwrap().to_rgb8();
+        assert_eq!(img.dimensions(), (w, h), "{file}");
+        assert!(is_red(img.get_pixel(w / 2, h / 4)), "red on top in {file}");
+        assert!(!is_red(img.get_pixel(w / 2, h * 3 / 4)), "blue below in {file}");
+    };
+    check_upright(&meta.thumbnail, (160, 320));
+    let preview = thamdinh_core::photo::ensure_preview(&store, &meta.sha256).unwrap();
+    check_upright(preview.to_str().unwrap(), (200, 400));
+}
+
+/// Not every ISO-BMFF file is a HEIC: an AVIF (same container, AV1 codec) and a truncated HEIC
+/// are refused by name, and leave nothing behind.
+#[test]
+fn avif_and_damaged_heic_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let heic = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iphone-like.heic"),
+    )
+    .unwrap();
+    // Major and compatible brands alike say AV1: nothing in the ftyp box says HEVC.
+    let mut avif = heic.clone();
+    let ftyp_len = u32::from_be_bytes([heic[0], heic[1], heic[2], heic[3]]) as usize;
+    avif[8..12].copy_from_slice(b"avif");
+    for brand in (16..ftyp_len).step_by(4) {
+        avif[brand..brand + 4].copy_from_slice(b"avif");
+    }
+    let store = dir.path().join("store");
+    assert_eq!(
+        thamdinh_core::photo::ingest_bytes(&store, &avif),
+        Err(PhotoError::Unsupported)
+    );
+    let truncated = &heic[..heic.len() / 2];
+    assert!(matches!(
+        thamdinh_core::photo::ingest_bytes(&store, truncated),
+        Err(PhotoError::Corrupt(_))
+    ));
+    assert!(
+        !store.join("originals").exists()
+            || std::fs::read_dir(store.join("originals")).unwrap().count() == 0
+    );
+}
+
 /// CMYK JPEGs (from scanners and print workflows) are decoded by the general decoder; the
 /// thumbnail keeps its colours.
 #[test]

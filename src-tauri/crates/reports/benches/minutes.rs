@@ -1,6 +1,6 @@
 //! `make bench`: the minutes of a ~100-leaf visit (the district set, 98 leaves) with 12 camera-size
 //! photos, against a baseline measured in the same run: copying those 12 photos' files. Goal:
-//! under 2 s in a release build; peak memory printed (bounded: photos go in as ~1600 px previews).
+//! under 2 s in a release build; peak memory printed (bounded: photos go in as ~1000 px print copies).
 use std::time::{Duration, Instant};
 
 use thamdinh_core::store::Store;
@@ -52,7 +52,7 @@ fn main() {
             .unwrap();
         originals.push(path);
     }
-    // The first run makes the previews (as the first print does); the rest reuse them.
+    // The first run makes the print copies (as the first print does); the rest reuse them.
     let first = Instant::now();
     let pdf = minutes_pdf(&store, &visit.id, &PhotoChoice::Linked).unwrap();
     let first = first.elapsed();
@@ -79,7 +79,7 @@ fn main() {
             .collect(),
     );
     println!(
-        "minutes  98 leaves + 12 photos: first {:.2} s (previews made), then {:.2} s; copying the 12 photos {:.3} s; ratio {:.1}; PDF {} KB; peak memory {:.0} MB",
+        "minutes  98 leaves + 12 photos: first {:.2} s (print copies made), then {:.2} s; copying the 12 photos {:.3} s; ratio {:.1}; PDF {} KB; peak memory {:.0} MB",
         first.as_secs_f64(),
         ours.as_secs_f64(),
         baseline.as_secs_f64(),

@@ -3,4 +3,4 @@
 /**
  * The codes the UI acts on; everything else is `internal` with its message.
  */
-export type ErrorCode = "database_too_new" | "not_found" | "invalid" | "visit_locked" | "rejected" | "cancelled" | "internal";
+export type ErrorCode = "database_too_new" | "not_found" | "invalid" | "visit_locked" | "rejected" | "cancelled" | "busy" | "internal";

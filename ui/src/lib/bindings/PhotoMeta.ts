@@ -6,7 +6,7 @@ import type { Gps } from "./Gps";
  */
 export type PhotoMeta = { sha256: string, 
 /**
- * jpeg, png or webp.
+ * jpeg, png, webp or heic.
  */
 format: string, size_bytes: bigint, 
 /**
@@ -14,7 +14,8 @@ format: string, size_bytes: bigint,
  */
 width: number, height: number, 
 /**
- * EXIF orientation 1–8 (1 when absent).
+ * EXIF orientation 1–8 applied to the decoded pixels (1 when absent, and for HEIC, whose
+ * decoder turns the pixels by the file's own rotation).
  */
 orientation: number, 
 /**

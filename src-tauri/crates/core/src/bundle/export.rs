@@ -331,7 +331,7 @@ pub fn write_bundle(
         .tempfile_in(&dir)
         .map_err(|e| {
             Error::InvalidValue(format!(
-                "không ghi được vào thư mục {} (cannot write there): {e}",
+                "không ghi được vào thư mục {}: {e}",
                 dir.display()
             ))
         })?;
@@ -382,7 +382,7 @@ pub fn write_bundle(
                 })?;
                 if copied != f.size {
                     return Err(Error::InvalidValue(format!(
-                        "{} đổi kích thước trong lúc xuất (changed while exporting)",
+                        "{} đổi kích thước trong lúc xuất",
                         f.source.display()
                     )));
                 }
@@ -539,7 +539,7 @@ fn check_stored_files(
         if hex(&h.finalize()) != f.sha256 {
             stop.store(true, Ordering::Relaxed);
             return Err(Error::InvalidValue(format!(
-                "tệp lưu trữ {} bị hỏng: SHA-256 không còn khớp tên (stored file damaged)",
+                "tệp lưu trữ {} bị hỏng: SHA-256 không còn khớp tên",
                 f.source.display()
             )));
         }

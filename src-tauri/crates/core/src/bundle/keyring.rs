@@ -59,7 +59,7 @@ impl Store {
     /// The encrypted secret key's text, for signing.
     pub fn signing_key_text(&self) -> Result<String> {
         std::fs::read_to_string(self.signing_key_path()?).map_err(|_| {
-            Error::NotFound("chưa có khóa ký trên máy này: hãy tạo khóa ký (no signing key)".into())
+            Error::NotFound("chưa có khóa ký trên máy này: hãy tạo khóa ký".into())
         })
     }
 
@@ -110,7 +110,7 @@ impl Store {
         self.trusted_keys()?
             .into_iter()
             .find(|k| k.key_id == key_id)
-            .ok_or_else(|| Error::NotFound(format!("trusted key {key_id}")))
+            .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {key_id}")))
     }
 
     pub fn remove_trusted_key(&self, key_id: &str) -> Result<()> {
@@ -156,7 +156,7 @@ mod tests {
         let entry = store.add_trusted_key(&other.pub_file, "Đoàn số 2").unwrap();
         assert_eq!(entry.key_id, other.key_id);
         store
-            .add_trusted_key(&other.public_key, "Đoàn số 2 (again)")
+            .add_trusted_key(&other.public_key, "Đoàn số 2 (lần hai)")
             .unwrap();
         assert_eq!(store.trusted_keys().unwrap().len(), 1);
         let ids: Vec<_> = store

@@ -39,7 +39,7 @@ pub const MIN_PASSPHRASE_CHARS: usize = 10;
 pub fn new_key(passphrase: &str, label: &str) -> Result<(String, KeyInfo)> {
     if passphrase.is_empty() {
         return Err(Error::InvalidValue(
-            "mật khẩu bảo vệ khóa không được để trống (empty passphrase)".into(),
+            "mật khẩu bảo vệ khóa không được để trống".into(),
         ));
     }
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
@@ -64,7 +64,7 @@ pub fn write_new_key(out: &Path, passphrase: &str, label: &str) -> Result<KeyInf
     for p in [out, pub_path.as_path()] {
         if p.exists() {
             return Err(Error::InvalidValue(format!(
-                "{} đã tồn tại, không ghi đè (already exists)",
+                "{} đã tồn tại, không ghi đè",
                 p.display()
             )));
         }
@@ -128,18 +128,18 @@ pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyIn
         });
     if !looks_like_key {
         return Err(Error::InvalidValue(
-            "tệp này không phải khóa bí mật minisign (not a minisign secret key): hãy chọn tệp khóa bí mật do `thamdinh key new` tạo".into(),
+            "tệp này không phải khóa bí mật minisign: hãy chọn tệp khóa bí mật do `thamdinh key new` tạo".into(),
         ));
     }
     let sk_box = SecretKeyBox::from_string(text).map_err(|e| {
         key_error(
-            "không phải tệp khóa bí mật minisign (not a minisign secret key)",
+            "không phải tệp khóa bí mật minisign",
             e,
         )
     })?;
     if SecretKey::from_unencrypted_box(sk_box.clone()).is_ok() {
         return Err(Error::InvalidValue(
-            "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu (unencrypted key refused)"
+            "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu"
                 .into(),
         ));
     }
@@ -158,7 +158,7 @@ pub struct WrongPassphrase;
 
 impl From<WrongPassphrase> for Error {
     fn from(_: WrongPassphrase) -> Self {
-        Error::InvalidValue("sai mật khẩu của khóa ký (wrong passphrase)".into())
+        Error::InvalidValue("sai mật khẩu của khóa ký".into())
     }
 }
 
@@ -168,7 +168,7 @@ pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
         Ok(pk) => pk,
         Err(_) => PublicKey::from_base64(text.trim()).map_err(|e| {
             key_error(
-                "không phải khóa công khai minisign (not a minisign public key)",
+                "không phải khóa công khai minisign",
                 e,
             )
         })?,

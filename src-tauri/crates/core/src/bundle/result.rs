@@ -282,7 +282,7 @@ impl Store {
         };
         if visit_ids.is_empty() {
             return Err(Error::InvalidValue(
-                "chưa chọn phiếu nào để xuất (no visit)".into(),
+                "chưa chọn phiếu nào để xuất".into(),
             ));
         }
         let mut visits = Vec::new();
@@ -301,7 +301,7 @@ impl Store {
             match &campaign_id {
                 Some(c) if *c != view.campaign.id => {
                     return Err(Error::InvalidValue(
-                        "một gói chỉ chứa phiếu của cùng một đợt thẩm định (visits of one campaign only)"
+                        "một gói chỉ chứa phiếu của cùng một đợt thẩm định"
                             .into(),
                     ));
                 }
@@ -390,7 +390,7 @@ impl Store {
                 let source =
                     crate::photo::original_path(&photos_dir, &m.sha256).ok_or_else(|| {
                         Error::NotFound(format!(
-                            "ảnh gốc {} không còn trong kho (photo original missing)",
+                            "ảnh gốc {} không còn trong kho",
                             m.sha256
                         ))
                     })?;

@@ -157,7 +157,7 @@ pub fn verify_contents(
             reject(
                 "missing-file",
                 path,
-                "thiếu tệp bắt buộc (required file missing)",
+                "thiếu tệp bắt buộc",
             )
         })?;
         read_bounded(
@@ -175,7 +175,7 @@ pub fn verify_contents(
         return Err(reject(
             "not-a-bag",
             "bagit.txt",
-            "không phải BagIt 1.0 UTF-8 (expected BagIt-Version: 1.0, UTF-8)",
+            "không phải BagIt 1.0 UTF-8 (cần BagIt-Version: 1.0, Tag-File-Character-Encoding: UTF-8)",
         ));
     }
     let info = parse_bag_info(&read("bag-info.txt")?)?;
@@ -184,7 +184,7 @@ pub fn verify_contents(
             reject(
                 "bad-bag-info",
                 "bag-info.txt",
-                format!("thiếu trường {name} (missing field)"),
+                format!("thiếu trường {name}"),
             )
         })
     };
@@ -192,7 +192,7 @@ pub fn verify_contents(
         reject(
             "bad-bag-info",
             "bag-info.txt",
-            "Bundle-Format không phải số (not a number)",
+            "Bundle-Format không phải số",
         )
     })?;
     if format > BUNDLE_FORMAT {
@@ -200,7 +200,7 @@ pub fn verify_contents(
             "newer-format",
             "bag-info.txt",
             format!(
-                "gói định dạng {format}, bản này chỉ đọc được đến {BUNDLE_FORMAT}: hãy cập nhật ứng dụng (newer format)"
+                "gói định dạng {format}, bản này chỉ đọc được đến {BUNDLE_FORMAT}: hãy cập nhật ứng dụng"
             ),
         ));
     }
@@ -232,7 +232,7 @@ pub fn verify_contents(
             return Err(reject(
                 "unexpected-file",
                 path,
-                "tệp không thuộc định dạng gói, không được chữ ký bảo vệ (not part of the format)",
+                "tệp không thuộc định dạng gói, không được chữ ký bảo vệ",
             ));
         }
     }
@@ -247,7 +247,7 @@ pub fn verify_contents(
         return Err(reject(
             "missing-signature",
             SIGNATURES_DIR,
-            "gói không có chữ ký (no signature)",
+            "gói không có chữ ký",
         ));
     }
     let mut signatures = Vec::new();
@@ -291,7 +291,7 @@ pub fn verify_contents(
             return Err(reject(
                 "hash-mismatch",
                 path,
-                "SHA-256 không khớp tagmanifest (hash mismatch)",
+                "SHA-256 không khớp tagmanifest",
             ));
         }
     }
@@ -310,7 +310,7 @@ pub fn verify_contents(
             return Err(reject(
                 "missing-payload",
                 path,
-                "có trong manifest nhưng thiếu trong gói (missing payload file)",
+                "có trong manifest nhưng thiếu trong gói",
             ));
         }
     }
@@ -323,7 +323,7 @@ pub fn verify_contents(
             return Err(reject(
                 "unlisted-payload",
                 &e.path,
-                "tệp không có trong manifest (unlisted payload file)",
+                "tệp không có trong manifest",
             ));
         }
     }
@@ -350,14 +350,14 @@ pub fn verify_contents(
         reject(
             "bad-result",
             RESULT_PATH,
-            format!("thiếu hoặc sai trường (bad field): {e}"),
+            format!("thiếu hoặc sai trường: {e}"),
         )
     })?;
     if result.format != RESULT_FORMAT {
         return Err(reject(
             "bad-result",
             RESULT_PATH,
-            format!("format {} lạ (unknown format)", result.format),
+            format!("format {} lạ", result.format),
         ));
     }
     let leader = signatures.iter().find(|s| s.key_id == result.signer.key_id);
@@ -365,7 +365,7 @@ pub fn verify_contents(
         return Err(reject(
             "bad-result",
             RESULT_PATH,
-            "bundle_id, revision hoặc signer không khớp bag-info và chữ ký (does not match the signed bag)",
+            "bundle_id, revision hoặc signer không khớp bag-info và chữ ký",
         ));
     }
     let criteria_bytes = read(CRITERIA_PATH)?;
@@ -375,7 +375,7 @@ pub fn verify_contents(
         return Err(reject(
             "hash-mismatch",
             CRITERIA_PATH,
-            "không phải bộ tiêu chí mà result.json nêu (criteria set id mismatch)",
+            "không phải bộ tiêu chí mà result.json nêu",
         ));
     }
     let set = crate::criteria::CriteriaSet::from_json(&criteria_bytes)
@@ -434,7 +434,7 @@ fn check_signature(
     let sig = std::str::from_utf8(text)
         .ok()
         .and_then(|t| SignatureBox::from_string(t).ok())
-        .ok_or_else(|| bad("không đọc được chữ ký minisign (unreadable signature)".into()))?;
+        .ok_or_else(|| bad("không đọc được chữ ký minisign".into()))?;
     let made_by = super::keys::key_id(sig.keynum());
     if made_by != key_id {
         return Err(bad(format!(
@@ -461,17 +461,17 @@ fn check_signature(
     )
     .map_err(|e| {
         bad(format!(
-            "chữ ký không hợp lệ (signature does not verify): {e}"
+            "chữ ký không hợp lệ: {e}"
         ))
     })?;
     let (c_id, c_rev, c_signer) = parsed.ok_or_else(|| {
         bad(format!(
-            "chú thích tin cậy lạ (unexpected trusted comment): {comment}"
+            "chú thích tin cậy lạ: {comment}"
         ))
     })?;
     if c_id != bundle_id || c_rev != revision {
         return Err(bad(format!(
-            "chữ ký dành cho gói {c_id} bản {c_rev}, không phải gói này (signature is for another bundle)"
+            "chữ ký dành cho gói {c_id} bản {c_rev}, không phải gói này"
         )));
     }
     Ok(Signature {
@@ -487,9 +487,9 @@ fn untrusted_signer(trusted: &[TrustedKey], key_ids: &str) -> Rejection {
         "untrusted-signer",
         format!("signatures/{key_ids}.minisig"),
         if trusted.is_empty() {
-            "chưa có khóa công khai tin cậy nào (no trusted key given: --trust KEY.pub)".to_string()
+            "chưa có khóa công khai tin cậy nào (thêm bằng --trust KHÓA.pub)".to_string()
         } else {
-            format!("người ký {key_ids} không nằm trong danh sách tin cậy (untrusted signer)")
+            format!("người ký {key_ids} không nằm trong danh sách tin cậy")
         },
     )
 }
@@ -514,13 +514,13 @@ fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
             reject(
                 "duplicate-name",
                 &name,
-                format!("tên mục trùng nhau (duplicate entry names): {msg}"),
+                format!("tên mục trùng nhau: {msg}"),
             )
         } else {
             reject(
                 "damaged-archive",
                 &name,
-                format!("tệp zip hỏng hoặc bị cắt cụt (damaged or truncated archive): {msg}"),
+                format!("tệp zip hỏng hoặc bị cắt cụt: {msg}"),
             )
         }
     })
@@ -536,7 +536,7 @@ fn list_entries(
             "too-many-entries",
             "",
             format!(
-                "{} mục, tối đa {} (too many entries)",
+                "{} mục, tối đa {}",
                 archive.len(),
                 limits.max_entries
             ),
@@ -547,7 +547,7 @@ fn list_entries(
         return Err(reject(
             "duplicate-name",
             "",
-            "hai mục cùng tên: trình giải nén nào giữ mục nào? (duplicate entry names)",
+            "hai mục cùng tên: trình giải nén nào giữ mục nào?",
         ));
     }
     let mut root: Option<String> = None;
@@ -564,7 +564,7 @@ fn list_entries(
                 reject(
                     "bad-name",
                     format!("#{index}"),
-                    "tên mục không phải UTF-8 (name is not UTF-8)",
+                    "tên mục không phải UTF-8",
                 )
             })?
             .to_string();
@@ -573,7 +573,7 @@ fn list_entries(
             return Err(reject(
                 "encrypted-entry",
                 &name,
-                "mục được mã hóa (encrypted entry)",
+                "mục được mã hóa",
             ));
         }
         if !matches!(
@@ -590,14 +590,14 @@ fn list_entries(
             return Err(reject(
                 "symlink",
                 &name,
-                "mục là liên kết tượng trưng (symlink entry)",
+                "mục là liên kết tượng trưng",
             ));
         }
         if !exact.insert(name.clone()) {
             return Err(reject(
                 "duplicate-name",
                 &name,
-                "tên mục xuất hiện hai lần (duplicate entry)",
+                "tên mục xuất hiện hai lần",
             ));
         }
         let key: String = name
@@ -610,7 +610,7 @@ fn list_entries(
             return Err(reject(
                 "name-collision",
                 &name,
-                format!("trùng với «{other}» khi chuẩn hóa Unicode/chữ hoa-thường (names collide)"),
+                format!("trùng với «{other}» khi chuẩn hóa Unicode/chữ hoa-thường"),
             ));
         }
         let (top, rest) = name.split_once('/').unwrap_or((name.as_str(), ""));
@@ -620,7 +620,7 @@ fn list_entries(
                 return Err(reject(
                     "bad-layout",
                     &name,
-                    format!("ngoài thư mục gốc «{r}/» (more than one top-level folder)"),
+                    format!("ngoài thư mục gốc «{r}/»"),
                 ));
             }
             _ => {}
@@ -632,14 +632,14 @@ fn list_entries(
             return Err(reject(
                 "bad-layout",
                 &name,
-                "tệp nằm ngoài thư mục gốc của túi (file outside the bag folder)",
+                "tệp nằm ngoài thư mục gốc của túi",
             ));
         }
         if f.compression() == zip::CompressionMethod::Stored && f.compressed_size() != f.size() {
             return Err(reject(
                 "damaged-archive",
                 &name,
-                "mục lưu không nén có hai kích thước khác nhau (inconsistent sizes)",
+                "mục lưu không nén có hai kích thước khác nhau",
             ));
         }
         if f.size() > limits.max_entry_bytes {
@@ -659,7 +659,7 @@ fn list_entries(
                 "total-too-large",
                 &name,
                 format!(
-                    "tổng vượt {} byte (archive too large)",
+                    "tổng vượt {} byte",
                     limits.max_total_bytes
                 ),
             ));
@@ -674,7 +674,7 @@ fn list_entries(
         );
     }
     if out.is_empty() {
-        return Err(reject("not-a-bag", "", "gói rỗng (empty archive)"));
+        return Err(reject("not-a-bag", "", "gói rỗng"));
     }
     Ok(out)
 }
@@ -683,29 +683,29 @@ fn list_entries(
 pub fn check_name(name: &str) -> Reject<()> {
     let bad = |code: &str, why: &str| Err(reject(code, name, why));
     if name.contains('\\') {
-        return bad("backslash", "tên có dấu \\ (backslash in name)");
+        return bad("backslash", "tên có dấu \\");
     }
     if name.starts_with('/') {
-        return bad("absolute-path", "đường dẫn tuyệt đối (absolute path)");
+        return bad("absolute-path", "đường dẫn tuyệt đối");
     }
     let b = name.as_bytes();
     if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
-        return bad("absolute-path", "đường dẫn có ổ đĩa (drive letter)");
+        return bad("absolute-path", "đường dẫn có ổ đĩa");
     }
     if name.chars().any(|c| c.is_control()) {
-        return bad("bad-name", "tên có ký tự điều khiển (control character)");
+        return bad("bad-name", "tên có ký tự điều khiển");
     }
     let trimmed = name.strip_suffix('/').unwrap_or(name);
     for part in trimmed.split('/') {
         match part {
-            ".." => return bad("path-traversal", "thành phần «..» (path traversal)"),
+            ".." => return bad("path-traversal", "thành phần «..»"),
             "." | "" => {
                 return bad(
                     "bad-name",
-                    "thành phần rỗng hoặc «.» (empty or '.' component)",
+                    "thành phần rỗng hoặc «.»",
                 );
             }
-            _ if part.contains(':') => return bad("bad-name", "tên có dấu «:» (colon)"),
+            _ if part.contains(':') => return bad("bad-name", "tên có dấu «:»"),
             _ => {}
         }
     }
@@ -738,21 +738,21 @@ fn read_bounded(
         return Err(reject(
             "entry-too-large",
             &e.path,
-            "dài hơn khai báo (longer than declared)",
+            "dài hơn khai báo",
         ));
     }
     read.map_err(|err| {
         reject(
             "damaged-archive",
             &e.path,
-            format!("không đọc được (cannot read): {err}"),
+            format!("không đọc được: {err}"),
         )
     })?;
     if (buf.len() as u64) < e.size {
         return Err(reject(
             "damaged-archive",
             &e.path,
-            "ngắn hơn khai báo (shorter than declared)",
+            "ngắn hơn khai báo",
         ));
     }
     Ok(buf)
@@ -764,7 +764,7 @@ fn count(inflated: &AtomicU64, n: u64, path: &str, limits: &Limits) -> Reject<()
             "total-too-large",
             path,
             format!(
-                "tổng vượt {} byte (archive too large)",
+                "tổng vượt {} byte",
                 limits.max_total_bytes
             ),
         ));
@@ -830,7 +830,7 @@ fn parse_manifest(bytes: &[u8], name: &str) -> Reject<BTreeMap<String, String>> 
         }
         check_name(&path)?;
         if out.insert(path.clone(), sha.to_ascii_lowercase()).is_some() {
-            return Err(bad(format!("{path} được liệt kê hai lần (listed twice)")));
+            return Err(bad(format!("{path} được liệt kê hai lần")));
         }
     }
     Ok(out)
@@ -845,12 +845,12 @@ fn canonical(bytes: &[u8], path: &str) -> Reject<serde_json::Value> {
         JsonProblem::DuplicateKey(k) => reject(
             "duplicate-key",
             path,
-            format!("khóa JSON {k} lặp lại (duplicate key)"),
+            format!("khóa JSON {k} lặp lại"),
         ),
         JsonProblem::NonCanonical => reject(
             "non-canonical-json",
             path,
-            "JSON không ở dạng chuẩn RFC 8785 (not canonical)",
+            "JSON không ở dạng chuẩn RFC 8785",
         ),
         JsonProblem::Invalid(m) => reject("bad-json", path, format!("JSON không hợp lệ: {m}")),
     })
@@ -890,7 +890,7 @@ fn hash_payload(
                         let mut n_total = 0u64;
                         loop {
                             if cancel.load(Ordering::Relaxed) {
-                                return Err(reject("cancelled", &e.path, "đã hủy (cancelled)"));
+                                return Err(reject("cancelled", &e.path, "đã hủy"));
                             }
                             if failed.load(Ordering::Relaxed) {
                                 return Ok(());
@@ -900,10 +900,10 @@ fn hash_payload(
                                     reject(
                                         "hash-mismatch",
                                         &e.path,
-                                        format!("CRC không khớp (checksum mismatch): {err}"),
+                                        format!("CRC không khớp: {err}"),
                                     )
                                 } else {
-                                    damaged(format!("không đọc được (cannot read): {err}"))
+                                    damaged(format!("không đọc được: {err}"))
                                 }
                             })?;
                             if n == 0 {
@@ -914,7 +914,7 @@ fn hash_payload(
                                 return Err(reject(
                                     "entry-too-large",
                                     &e.path,
-                                    "dài hơn khai báo (longer than declared)",
+                                    "dài hơn khai báo",
                                 ));
                             }
                             count(inflated, n as u64, &e.path, limits)?;
@@ -926,7 +926,7 @@ fn hash_payload(
                         }
                         if n_total != e.size {
                             return Err(damaged(
-                                "ngắn hơn khai báo (shorter than declared)".into(),
+                                "ngắn hơn khai báo".into(),
                             ));
                         }
                         if manifest
@@ -936,7 +936,7 @@ fn hash_payload(
                             return Err(reject(
                                 "hash-mismatch",
                                 &e.path,
-                                "SHA-256 không khớp manifest (hash mismatch)",
+                                "SHA-256 không khớp manifest",
                             ));
                         }
                     }
@@ -1057,7 +1057,7 @@ fn check_references(result: &ResultDoc, manifest: &BTreeMap<String, String>) -> 
             return Err(reject(
                 "unreferenced-payload",
                 path,
-                "tệp không được result.json nêu (payload file not referenced)",
+                "tệp không được result.json nêu",
             ));
         }
     }
