@@ -21,7 +21,7 @@ use thamdinh_core::photo;
 use thamdinh_core::scoring::{self, Scores, SetTotals};
 use thamdinh_core::store::{self, Campaign, NewCampaign, Store};
 use thamdinh_core::visit::{
-    self, LeafField, Member, NewUnit, Participant, Unit, VisitSummary, VisitView,
+    self, LeafField, LeafUpdate, Member, NewUnit, Participant, Unit, VisitSummary, VisitView,
 };
 use ts_rs::TS;
 
@@ -292,10 +292,10 @@ fn set_field(
     code: String,
     field: LeafField,
     text: String,
-) -> ApiResult<VisitView> {
+) -> ApiResult<LeafUpdate> {
     state.with_store(|s| {
         s.set_field(&visit_id, &code, field, &text)?;
-        s.visit_view(&visit_id)
+        s.leaf_update(&visit_id, &code)
     })
 }
 

@@ -57,10 +57,19 @@ describe("the unit's drawn acknowledgement", () => {
     assert.match(await el("conclusion-error").getText(), /9\.9\.9/);
     await suite.browser.saveScreenshot(join(shotsDir, "conclusions.png"));
 
-    // "In biên bản" first offers the photos to put in (the save dialog itself is the system's).
+    // "In biên bản" first offers the photos to put in and shows the first page as the PDF will
+    // have it (the save dialog itself is the system's).
     await el("print-minutes").click();
     await el("minutes-panel").waitForDisplayed({ timeout: 5000 });
     assert.equal(await el("minutes-save").isDisplayed(), true);
+    await el("minutes-preview").waitForDisplayed({ timeout: 20000 });
+    const drawn = await suite.browser.execute(() => {
+      const img = document.querySelector('[data-testid="minutes-preview"]');
+      return { complete: img.complete, width: img.naturalWidth, height: img.naturalHeight };
+    });
+    assert.ok(drawn.complete && drawn.width > 0, `the preview image loads: ${JSON.stringify(drawn)}`);
+    assert.ok(Math.abs(drawn.height / drawn.width - Math.SQRT2) < 0.01, "an A4 page");
+    await suite.browser.saveScreenshot(join(shotsDir, "minutes-preview.png"));
     await el("print-minutes").click();
     await el("minutes-panel").waitForDisplayed({ reverse: true, timeout: 5000 });
 

@@ -10,6 +10,7 @@ import type { CampaignView } from "./bindings/CampaignView";
 import type { IngestReport } from "./bindings/IngestReport";
 import type { Photo } from "./bindings/Photo";
 import type { LeafField } from "./bindings/LeafField";
+import type { LeafUpdate } from "./bindings/LeafUpdate";
 import type { NewEvidence } from "./bindings/NewEvidence";
 import type { NewUnit } from "./bindings/NewUnit";
 import type { Participant } from "./bindings/Participant";
@@ -75,7 +76,7 @@ export const api = {
   visitView: (id: string) => call<VisitView>("visit_view", { id }),
   deleteVisit: (visitId: string) => call<null>("delete_visit", { visitId }),
   setField: (visitId: string, code: string, field: LeafField, text: string) =>
-    call<VisitView>("set_field", { visitId, code, field, text }),
+    call<LeafUpdate>("set_field", { visitId, code, field, text }),
   undo: (visitId: string) => call<VisitView>("undo", { visitId }),
   lockVisit: (visitId: string) => call<VisitView>("lock_visit", { visitId }),
   unlockVisit: (visitId: string, reason: string) => call<VisitView>("unlock_visit", { visitId, reason }),

@@ -1,5 +1,7 @@
 // Pure helpers of the visit screen: which leaves a filter shows, what a key press means.
 import type { LeafRecord } from "./bindings/LeafRecord";
+import type { LeafUpdate } from "./bindings/LeafUpdate";
+import type { VisitView } from "./bindings/VisitView";
 
 export type Filter = "all" | "unscored" | "deducted" | "flagged";
 
@@ -35,7 +37,7 @@ export function tierShortcut(e: KeyboardEvent): number | null {
 
 /** The same value, keeping `old`'s objects wherever the new ones are equal, so that the screen's
  * keyed rows see unchanged items as unchanged and only the edited leaf, its ancestors and the
- * totals are redrawn (every edit returns the whole visit). Arrays keep old items by position. */
+ * totals are redrawn (undo and lock return the whole visit). Arrays keep old items by position. */
 export function reuseUnchanged<T>(old: T, next: T): T {
   if (old === next || old === null || next === null || typeof old !== "object" || typeof next !== "object") {
     return old === next ? old : next;
@@ -63,4 +65,22 @@ export function reuseUnchanged<T>(old: T, next: T): T {
     if (Object.keys(prev).length !== Object.keys(nextObj).length) same = false;
   }
   return same ? old : (out as T);
+}
+
+/** The view after one edit: the edited leaf, its node's and ancestors' totals and the column
+ * totals replaced; every other leaf and node kept as the same object, so only those rows redraw. */
+export function applyLeafUpdate(view: VisitView, update: LeafUpdate): VisitView {
+  const changed = new Map(update.nodes.map((n) => [n.code, n]));
+  const next: VisitView = {
+    ...view,
+    leaves: view.leaves.map((l) => (l.code === update.leaf.code ? update.leaf : l)),
+    totals: {
+      ...view.totals,
+      self_assessed: update.self_assessed,
+      appraised: update.appraised,
+      nodes: view.totals.nodes.map((n) => changed.get(n.code) ?? n),
+    },
+    can_undo: update.can_undo,
+  };
+  return reuseUnchanged(view, next);
 }

@@ -132,6 +132,37 @@ fn flags_and_totals_follow_the_values() {
     );
 }
 
+/// What an edit sends back to the scoring table: the leaf as `visit_view` has it, the totals of
+/// its node and ancestors (nearest first) and the column totals — the same figures as the whole
+/// view, in a fraction of it; a bonus leaf has no ancestors among the areas.
+#[test]
+fn an_edit_answers_with_the_leaf_its_ancestors_and_the_column_totals() {
+    let (_d, mut store, v) = setup();
+    store
+        .set_field(&v, "1.1.1", LeafField::Appraised, "0,5")
+        .unwrap();
+    let update = store.leaf_update(&v, "1.1.1").unwrap();
+    let view = store.visit_view(&v).unwrap();
+    assert_eq!(update.leaf, record(&store, &v, "1.1.1"));
+    let codes: Vec<&str> = update.nodes.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["1.1.1", "1.1", "1"]);
+    for node in &update.nodes {
+        assert_eq!(Some(node), view.totals.node(&node.code));
+    }
+    assert_eq!(update.appraised, view.totals.appraised);
+    assert_eq!(update.self_assessed, view.totals.self_assessed);
+    assert_eq!(update.appraised.tham_dinh.points, "0.5".parse().unwrap());
+    assert!(update.can_undo);
+    let whole = serde_json::to_string(&view).unwrap().len();
+    let part = serde_json::to_string(&update).unwrap().len();
+    assert!(part * 10 < whole, "{part} bytes against {whole}");
+
+    store.set_field(&v, "9.1", LeafField::Appraised, "0").unwrap();
+    let bonus = store.leaf_update(&v, "9.1").unwrap();
+    let codes: Vec<&str> = bonus.nodes.iter().map(|n| n.code.as_str()).collect();
+    assert_eq!(codes, ["9.1"]);
+}
+
 #[test]
 fn na_needs_a_reason_and_reduces_the_max() {
     let (_d, mut store, v) = setup();
