@@ -9,7 +9,7 @@ mod teamwork;
 
 use serde::{Deserialize, Serialize};
 use tauri::Manager;
-use thamdinh_core::audit::AuditEntry;
+use thamdinh_core::audit::{AuditEntry, LeafHistory};
 use thamdinh_core::builtin::{self, SetSummary};
 use thamdinh_core::bundle::export::ExportCheck;
 use thamdinh_core::bundle::keyring::TrustedKeyEntry;
@@ -352,6 +352,17 @@ fn link_evidence(
     })
 }
 
+/// The newest entries beside a leaf (the whole log is the audit tab's).
+#[tauri::command(async)]
+fn leaf_history(
+    state: State<'_>,
+    visit_id: String,
+    code: String,
+    limit: usize,
+) -> ApiResult<LeafHistory> {
+    state.with_store(|s| s.leaf_history(&visit_id, &code, limit))
+}
+
 #[tauri::command(async)]
 fn audit_log(
     state: State<'_>,
@@ -554,9 +565,9 @@ fn create_signing_key(state: State<'_>, passphrase: String) -> ApiResult<KeyInfo
 #[tauri::command(async)]
 fn save_public_key(state: State<'_>, path: String) -> ApiResult<String> {
     state.with_store(|s| {
-        let key = s.signing_key()?.ok_or_else(|| {
-            thamdinh_core::Error::NotFound("chưa có khóa ký trên máy này".into())
-        })?;
+        let key = s
+            .signing_key()?
+            .ok_or_else(|| thamdinh_core::Error::NotFound("chưa có khóa ký trên máy này".into()))?;
         let path = std::path::PathBuf::from(&path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
@@ -810,6 +821,7 @@ pub fn run() {
             add_evidence,
             link_evidence,
             audit_log,
+            leaf_history,
             ingest_photos,
             cancel_ingest,
             photos,

@@ -159,14 +159,32 @@ fn grey_page(file: &Path, pdf_page: Option<u32>) -> image::GrayImage {
             let page = page.to_string();
             let stem = png.with_extension("");
             let status = Command::new("pdftoppm")
-                .args(["-png", "-gray", "-r", "72", "-singlefile", "-f", &page, "-l", &page])
+                .args([
+                    "-png",
+                    "-gray",
+                    "-r",
+                    "72",
+                    "-singlefile",
+                    "-f",
+                    &page,
+                    "-l",
+                    &page,
+                ])
                 .arg(file)
                 .arg(&stem)
                 .status();
             status.expect("pdftoppm (apt install poppler-utils; `make test` installs it)")
         }
         None => Command::new("rsvg-convert")
-            .args(["--dpi-x", "72", "--dpi-y", "72", "--background-color", "white", "-o"])
+            .args([
+                "--dpi-x",
+                "72",
+                "--dpi-y",
+                "72",
+                "--background-color",
+                "white",
+                "-o",
+            ])
             .arg(&png)
             .arg(file)
             .status()
@@ -181,7 +199,10 @@ fn grey_page(file: &Path, pdf_page: Option<u32>) -> image::GrayImage {
 /// (poppler widens thin rules), which shifts the ink but not where it lies; another page moves it.
 fn likeness(a: &image::GrayImage, b: &image::GrayImage) -> f64 {
     let (w, h) = (a.width().min(b.width()), a.height().min(b.height()));
-    assert!(w > 590 && h > 835, "an A4 page at 72 dpi is 595 × 842 px: {w} × {h}");
+    assert!(
+        w > 590 && h > 835,
+        "an A4 page at 72 dpi is 595 × 842 px: {w} × {h}"
+    );
     let (cols, rows) = (12, 17);
     let ink = |img: &image::GrayImage| -> Vec<f64> {
         let mut out = Vec::new();
@@ -222,7 +243,9 @@ fn the_preview_in_the_app_is_the_first_page_of_the_pdf() {
     let preview = grey_page(&svg_file, None);
     let (page1, page2) = (grey_page(&pdf, Some(1)), grey_page(&pdf, Some(2)));
     let (w, h) = (i64::from(preview.width()), i64::from(preview.height()));
-    assert!((w - i64::from(page1.width())).abs() <= 1 && (h - i64::from(page1.height())).abs() <= 1);
+    assert!(
+        (w - i64::from(page1.width())).abs() <= 1 && (h - i64::from(page1.height())).abs() <= 1
+    );
     let to_page1 = likeness(&preview, &page1);
     let to_page2 = likeness(&preview, &page2);
     assert!(

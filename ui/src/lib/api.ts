@@ -10,6 +10,7 @@ import type { CampaignView } from "./bindings/CampaignView";
 import type { IngestReport } from "./bindings/IngestReport";
 import type { Photo } from "./bindings/Photo";
 import type { LeafField } from "./bindings/LeafField";
+import type { LeafHistory } from "./bindings/LeafHistory";
 import type { LeafUpdate } from "./bindings/LeafUpdate";
 import type { NewEvidence } from "./bindings/NewEvidence";
 import type { NewUnit } from "./bindings/NewUnit";
@@ -43,6 +44,7 @@ import type { UnitDetail } from "./bindings/UnitDetail";
 export type { IngestReport, Photo };
 export type { Conflict, HqBundle, ImportOutcome, UnitDetail, UnitResult, WeakCriterion };
 export type { CosignSummary, ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
+export type { LeafHistory };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
@@ -85,6 +87,7 @@ export const api = {
   linkEvidence: (visitId: string, evidenceId: string, code: string, linked: boolean) =>
     call<VisitView>("link_evidence", { visitId, evidenceId, code, linked }),
   auditLog: (visitId: string, code: string | null) => call<AuditEntry[]>("audit_log", { visitId, code }),
+  leafHistory: (visitId: string, code: string, limit: number) => call<LeafHistory>("leaf_history", { visitId, code, limit }),
   userName: () => call<string>("user_name"),
   setUserName: (name: string) => call<null>("set_user_name", { name }),
   language: () => call<string | null>("language"),

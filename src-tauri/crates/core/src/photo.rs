@@ -385,8 +385,7 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     // made on first view (`ensure_preview`), so ingest decodes at 1/8 scale only.
     if !(original.exists() && thumbnail.exists()) {
         let decoded = decode_for(bytes, format, THUMB_SIZE)?;
-        let thumb_img =
-            apply_orientation(decoded, orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
+        let thumb_img = apply_orientation(decoded, orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
         let thumb_bytes = encode_jpeg(&thumb_img)?;
         let io = |e: crate::Error| PhotoError::Io(e.to_string());
         write_atomic(&original, bytes).map_err(io)?;

@@ -218,7 +218,7 @@ pub struct VisitView {
 }
 
 /// What one edit changed on the working screen: the leaf, the totals of its node and its
-/// ancestors, the column totals and whether undo is possible. The scoring table patches these
+/// ancestors, the column totals, whether undo is possible and the leaf's latest history. The scoring table patches these
 /// into the view it holds instead of receiving the whole visit again (the frame budget: an edit
 /// of a 98-leaf set answers in a few hundred bytes, not tens of kilobytes).
 #[derive(Debug, Clone, Serialize, TS)]
@@ -230,7 +230,12 @@ pub struct LeafUpdate {
     pub self_assessed: scoring::ColumnTotals,
     pub appraised: scoring::ColumnTotals,
     pub can_undo: bool,
+    /// The leaf's newest audit entries, for the history beside it (no second call per edit).
+    pub history: crate::audit::LeafHistory,
 }
+
+/// How many entries [`LeafUpdate::history`] carries.
+pub const LEAF_HISTORY_SHOWN: usize = 12;
 
 /// Entered values by leaf, as the scoring code takes them.
 fn scores_of(leaves: &[LeafRecord]) -> Scores {
@@ -802,6 +807,7 @@ impl Store {
             self_assessed: totals.self_assessed,
             appraised: totals.appraised,
             can_undo: undo_target(&self.audit(visit_id, None)?).is_some(),
+            history: self.leaf_history(visit_id, code, LEAF_HISTORY_SHOWN)?,
         })
     }
 

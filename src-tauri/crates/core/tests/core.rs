@@ -447,7 +447,9 @@ fn a_database_from_a_newer_build_is_refused_and_left_alone() {
         ),
     );
     match Store::open(&path) {
-        Err(e @ Error::DatabaseTooNew { .. }) => assert!(e.to_string().contains("phiên bản Thẩm Định mới hơn")),
+        Err(e @ Error::DatabaseTooNew { .. }) => {
+            assert!(e.to_string().contains("phiên bản Thẩm Định mới hơn"))
+        }
         Err(other) => panic!("unexpected error {other}"),
         Ok(_) => panic!("a newer database must be refused"),
     }
@@ -496,7 +498,11 @@ fn a_store_held_by_another_writer_says_it_is_busy_and_changes_nothing() {
     assert!(matches!(err, Error::Busy), "{err:?}");
     assert!(err.to_string().starts_with("dữ liệu đang bận"), "{err}");
     other.execute_batch("ROLLBACK;").unwrap();
-    assert_ne!(store.user_name().unwrap(), "Nguyễn Văn An", "nothing changed");
+    assert_ne!(
+        store.user_name().unwrap(),
+        "Nguyễn Văn An",
+        "nothing changed"
+    );
     store.set_user_name("Nguyễn Văn An").unwrap();
     assert_eq!(store.user_name().unwrap(), "Nguyễn Văn An");
 }

@@ -312,7 +312,10 @@ fn iphone_heic_is_ingested_upright_with_its_exif() {
     let reference: serde_json::Value =
         serde_json::from_str(&exiftool(&["-n", "-j", fixture.to_str().unwrap()])).unwrap();
     let r = &reference[0];
-    assert_eq!(r["Orientation"], 6, "the fixture carries EXIF orientation 6");
+    assert_eq!(
+        r["Orientation"], 6,
+        "the fixture carries EXIF orientation 6"
+    );
     assert_eq!(meta.taken_at.as_deref(), Some("2026-01-12T08:45:10"));
     assert_eq!(r["DateTimeOriginal"], "2026:01:12 08:45:10");
     let gps = meta.gps.unwrap();
@@ -326,7 +329,10 @@ fn iphone_heic_is_ingested_upright_with_its_exif() {
         let img = image::open(file).unwrap().to_rgb8();
         assert_eq!(img.dimensions(), (w, h), "{file}");
         assert!(is_red(img.get_pixel(w / 2, h / 4)), "red on top in {file}");
-        assert!(!is_red(img.get_pixel(w / 2, h * 3 / 4)), "blue below in {file}");
+        assert!(
+            !is_red(img.get_pixel(w / 2, h * 3 / 4)),
+            "blue below in {file}"
+        );
     };
     check_upright(&meta.thumbnail, (160, 320));
     let preview = thamdinh_core::photo::ensure_preview(&store, &meta.sha256).unwrap();

@@ -157,10 +157,33 @@ fn an_edit_answers_with_the_leaf_its_ancestors_and_the_column_totals() {
     let part = serde_json::to_string(&update).unwrap().len();
     assert!(part * 10 < whole, "{part} bytes against {whole}");
 
-    store.set_field(&v, "9.1", LeafField::Appraised, "0").unwrap();
+    store
+        .set_field(&v, "9.1", LeafField::Appraised, "0")
+        .unwrap();
     let bonus = store.leaf_update(&v, "9.1").unwrap();
     let codes: Vec<&str> = bonus.nodes.iter().map(|n| n.code.as_str()).collect();
     assert_eq!(codes, ["9.1"]);
+}
+
+/// The history beside a leaf: its newest entries, oldest first, and how many there are in all;
+/// other leaves' entries are not counted.
+#[test]
+fn a_leaf_history_is_its_newest_entries_and_their_count() {
+    let (_d, mut store, v) = setup();
+    for i in 0..15 {
+        let text = if i % 2 == 0 { "0" } else { "0,5" };
+        store
+            .set_field(&v, "1.1.1", LeafField::Appraised, text)
+            .unwrap();
+    }
+    store
+        .set_field(&v, "1.1.2", LeafField::Appraised, "0")
+        .unwrap();
+    let all = store.audit(&v, Some("1.1.1")).unwrap();
+    let history = store.leaf_history(&v, "1.1.1", 12).unwrap();
+    assert_eq!(history.total, 15);
+    assert_eq!(history.entries, all[3..]);
+    assert_eq!(store.leaf_history(&v, "1.1.2", 12).unwrap().total, 1);
 }
 
 #[test]

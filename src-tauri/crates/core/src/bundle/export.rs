@@ -330,10 +330,7 @@ pub fn write_bundle(
         .suffix(".part")
         .tempfile_in(&dir)
         .map_err(|e| {
-            Error::InvalidValue(format!(
-                "không ghi được vào thư mục {}: {e}",
-                dir.display()
-            ))
+            Error::InvalidValue(format!("không ghi được vào thư mục {}: {e}", dir.display()))
         })?;
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);

@@ -58,9 +58,8 @@ impl Store {
 
     /// The encrypted secret key's text, for signing.
     pub fn signing_key_text(&self) -> Result<String> {
-        std::fs::read_to_string(self.signing_key_path()?).map_err(|_| {
-            Error::NotFound("chưa có khóa ký trên máy này: hãy tạo khóa ký".into())
-        })
+        std::fs::read_to_string(self.signing_key_path()?)
+            .map_err(|_| Error::NotFound("chưa có khóa ký trên máy này: hãy tạo khóa ký".into()))
     }
 
     /// The trust list, revoked keys included (oldest first).

@@ -131,16 +131,11 @@ pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyIn
             "tệp này không phải khóa bí mật minisign: hãy chọn tệp khóa bí mật do `thamdinh key new` tạo".into(),
         ));
     }
-    let sk_box = SecretKeyBox::from_string(text).map_err(|e| {
-        key_error(
-            "không phải tệp khóa bí mật minisign",
-            e,
-        )
-    })?;
+    let sk_box = SecretKeyBox::from_string(text)
+        .map_err(|e| key_error("không phải tệp khóa bí mật minisign", e))?;
     if SecretKey::from_unencrypted_box(sk_box.clone()).is_ok() {
         return Err(Error::InvalidValue(
-            "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu"
-                .into(),
+            "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu".into(),
         ));
     }
     let sk =
@@ -166,12 +161,8 @@ impl From<WrongPassphrase> for Error {
 pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
     let pk = match PublicKeyBox::from_string(text).and_then(|b| b.into_public_key()) {
         Ok(pk) => pk,
-        Err(_) => PublicKey::from_base64(text.trim()).map_err(|e| {
-            key_error(
-                "không phải khóa công khai minisign",
-                e,
-            )
-        })?,
+        Err(_) => PublicKey::from_base64(text.trim())
+            .map_err(|e| key_error("không phải khóa công khai minisign", e))?,
     };
     let id = key_id(pk.keynum());
     Ok((pk, id))

@@ -281,9 +281,7 @@ impl Store {
             None => None,
         };
         if visit_ids.is_empty() {
-            return Err(Error::InvalidValue(
-                "chưa chọn phiếu nào để xuất".into(),
-            ));
+            return Err(Error::InvalidValue("chưa chọn phiếu nào để xuất".into()));
         }
         let mut visits = Vec::new();
         let mut audit_jsonl = Vec::new();
@@ -301,8 +299,7 @@ impl Store {
             match &campaign_id {
                 Some(c) if *c != view.campaign.id => {
                     return Err(Error::InvalidValue(
-                        "một gói chỉ chứa phiếu của cùng một đợt thẩm định"
-                            .into(),
+                        "một gói chỉ chứa phiếu của cùng một đợt thẩm định".into(),
                     ));
                 }
                 _ => campaign_id = Some(view.campaign.id.clone()),
@@ -389,10 +386,7 @@ impl Store {
                 let m = &p.meta;
                 let source =
                     crate::photo::original_path(&photos_dir, &m.sha256).ok_or_else(|| {
-                        Error::NotFound(format!(
-                            "ảnh gốc {} không còn trong kho",
-                            m.sha256
-                        ))
+                        Error::NotFound(format!("ảnh gốc {} không còn trong kho", m.sha256))
                     })?;
                 let name = source
                     .file_name()

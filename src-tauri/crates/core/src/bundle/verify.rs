@@ -153,13 +153,9 @@ pub fn verify_contents(
     let entries = list_entries(&mut archive, limits)?;
     let inflated = AtomicU64::new(0);
     let mut read = |path: &str| -> Reject<Vec<u8>> {
-        let e = entries.get(path).ok_or_else(|| {
-            reject(
-                "missing-file",
-                path,
-                "thiếu tệp bắt buộc",
-            )
-        })?;
+        let e = entries
+            .get(path)
+            .ok_or_else(|| reject("missing-file", path, "thiếu tệp bắt buộc"))?;
         read_bounded(
             &mut archive,
             e,
@@ -459,16 +455,9 @@ fn check_signature(
         false,
         false,
     )
-    .map_err(|e| {
-        bad(format!(
-            "chữ ký không hợp lệ: {e}"
-        ))
-    })?;
-    let (c_id, c_rev, c_signer) = parsed.ok_or_else(|| {
-        bad(format!(
-            "chú thích tin cậy lạ: {comment}"
-        ))
-    })?;
+    .map_err(|e| bad(format!("chữ ký không hợp lệ: {e}")))?;
+    let (c_id, c_rev, c_signer) =
+        parsed.ok_or_else(|| bad(format!("chú thích tin cậy lạ: {comment}")))?;
     if c_id != bundle_id || c_rev != revision {
         return Err(bad(format!(
             "chữ ký dành cho gói {c_id} bản {c_rev}, không phải gói này"
@@ -535,11 +524,7 @@ fn list_entries(
         return Err(reject(
             "too-many-entries",
             "",
-            format!(
-                "{} mục, tối đa {}",
-                archive.len(),
-                limits.max_entries
-            ),
+            format!("{} mục, tối đa {}", archive.len(), limits.max_entries),
         ));
     }
     // The zip crate keeps one entry per name; a second entry of the same name is only visible here.
@@ -560,21 +545,11 @@ fn list_entries(
             .by_index_raw(index)
             .map_err(|e| reject("damaged-archive", format!("#{index}"), e.to_string()))?;
         let name = std::str::from_utf8(f.name_raw())
-            .map_err(|_| {
-                reject(
-                    "bad-name",
-                    format!("#{index}"),
-                    "tên mục không phải UTF-8",
-                )
-            })?
+            .map_err(|_| reject("bad-name", format!("#{index}"), "tên mục không phải UTF-8"))?
             .to_string();
         check_name(&name)?;
         if f.encrypted() {
-            return Err(reject(
-                "encrypted-entry",
-                &name,
-                "mục được mã hóa",
-            ));
+            return Err(reject("encrypted-entry", &name, "mục được mã hóa"));
         }
         if !matches!(
             f.compression(),
@@ -587,18 +562,10 @@ fn list_entries(
             ));
         }
         if f.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) || f.is_symlink() {
-            return Err(reject(
-                "symlink",
-                &name,
-                "mục là liên kết tượng trưng",
-            ));
+            return Err(reject("symlink", &name, "mục là liên kết tượng trưng"));
         }
         if !exact.insert(name.clone()) {
-            return Err(reject(
-                "duplicate-name",
-                &name,
-                "tên mục xuất hiện hai lần",
-            ));
+            return Err(reject("duplicate-name", &name, "tên mục xuất hiện hai lần"));
         }
         let key: String = name
             .nfc()
@@ -658,10 +625,7 @@ fn list_entries(
             return Err(reject(
                 "total-too-large",
                 &name,
-                format!(
-                    "tổng vượt {} byte",
-                    limits.max_total_bytes
-                ),
+                format!("tổng vượt {} byte", limits.max_total_bytes),
             ));
         }
         out.insert(
@@ -700,10 +664,7 @@ pub fn check_name(name: &str) -> Reject<()> {
         match part {
             ".." => return bad("path-traversal", "thành phần «..»"),
             "." | "" => {
-                return bad(
-                    "bad-name",
-                    "thành phần rỗng hoặc «.»",
-                );
+                return bad("bad-name", "thành phần rỗng hoặc «.»");
             }
             _ if part.contains(':') => return bad("bad-name", "tên có dấu «:»"),
             _ => {}
@@ -735,25 +696,11 @@ fn read_bounded(
     let read = f.take(e.size + 1).read_to_end(&mut buf);
     count(inflated, buf.len() as u64, &e.path, limits)?;
     if buf.len() as u64 > e.size {
-        return Err(reject(
-            "entry-too-large",
-            &e.path,
-            "dài hơn khai báo",
-        ));
+        return Err(reject("entry-too-large", &e.path, "dài hơn khai báo"));
     }
-    read.map_err(|err| {
-        reject(
-            "damaged-archive",
-            &e.path,
-            format!("không đọc được: {err}"),
-        )
-    })?;
+    read.map_err(|err| reject("damaged-archive", &e.path, format!("không đọc được: {err}")))?;
     if (buf.len() as u64) < e.size {
-        return Err(reject(
-            "damaged-archive",
-            &e.path,
-            "ngắn hơn khai báo",
-        ));
+        return Err(reject("damaged-archive", &e.path, "ngắn hơn khai báo"));
     }
     Ok(buf)
 }
@@ -763,10 +710,7 @@ fn count(inflated: &AtomicU64, n: u64, path: &str, limits: &Limits) -> Reject<()
         return Err(reject(
             "total-too-large",
             path,
-            format!(
-                "tổng vượt {} byte",
-                limits.max_total_bytes
-            ),
+            format!("tổng vượt {} byte", limits.max_total_bytes),
         ));
     }
     Ok(())
@@ -842,11 +786,9 @@ fn normalise_newlines(bytes: &[u8]) -> Vec<u8> {
 
 fn canonical(bytes: &[u8], path: &str) -> Reject<serde_json::Value> {
     parse_canonical(bytes).map_err(|p| match p {
-        JsonProblem::DuplicateKey(k) => reject(
-            "duplicate-key",
-            path,
-            format!("khóa JSON {k} lặp lại"),
-        ),
+        JsonProblem::DuplicateKey(k) => {
+            reject("duplicate-key", path, format!("khóa JSON {k} lặp lại"))
+        }
         JsonProblem::NonCanonical => reject(
             "non-canonical-json",
             path,
@@ -911,11 +853,7 @@ fn hash_payload(
                             }
                             n_total += n as u64;
                             if n_total > e.size.min(limits.max_entry_bytes) {
-                                return Err(reject(
-                                    "entry-too-large",
-                                    &e.path,
-                                    "dài hơn khai báo",
-                                ));
+                                return Err(reject("entry-too-large", &e.path, "dài hơn khai báo"));
                             }
                             count(inflated, n as u64, &e.path, limits)?;
                             h.update(&buf[..n]);
@@ -925,9 +863,7 @@ fn hash_payload(
                             );
                         }
                         if n_total != e.size {
-                            return Err(damaged(
-                                "ngắn hơn khai báo".into(),
-                            ));
+                            return Err(damaged("ngắn hơn khai báo".into()));
                         }
                         if manifest
                             .get(&e.path)
