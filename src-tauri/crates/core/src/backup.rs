@@ -75,7 +75,6 @@ const CACHE_DIRS: [&str; 2] = ["previews", "prints"];
 
 /// Files of the data folder that belong in a backup: everything but the live database files
 /// (the database goes in through the backup API), half-written temp files and caches.
-
 fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
     let mut stack = vec![data_dir.to_path_buf()];

@@ -491,7 +491,7 @@ fn a_byte_order_mark_is_accepted_and_a_duplicate_key_is_refused_by_name() {
 #[test]
 fn a_store_held_by_another_writer_says_it_is_busy_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_dir(dir.path()).unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
     let other = rusqlite::Connection::open(dir.path().join(thamdinh_core::store::DB_FILE)).unwrap();
     other.execute_batch("BEGIN IMMEDIATE;").unwrap();
     let err = store.set_user_name("Nguyễn Văn An").unwrap_err();
