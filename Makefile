@@ -134,3 +134,4 @@ bench: app tauri-driver validators
 	bash src-tauri/crates/core/benches/photos.sh
 	bash src-tauri/crates/core/benches/bundles.sh
 	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-scoring.mjs
+	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-startup.mjs

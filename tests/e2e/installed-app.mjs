@@ -16,6 +16,12 @@ try {
   const empty = app.browser.$('[data-testid="no-campaigns"]');
   await empty.waitForDisplayed({ timeout: 20000 });
   assert.match(await empty.getText(), /\S/);
+  // The built-in criteria sets and the icon come from inside the installed binary.
+  await app.browser.$('[data-testid="set-card-xa-2025"]').waitForDisplayed({ timeout: 20000 });
+  await app.browser.waitUntil(() => app.browser.execute(() => [...document.images].every((i) => i.complete && i.naturalWidth > 0)), {
+    timeout: 10000,
+    timeoutMsg: "an image of the Home screen did not load",
+  });
   const shot = join(shotsDir, "installed-home.png");
   await app.browser.saveScreenshot(shot);
   console.log(`installed app: Home screen shown (${shot}); ${cli} on PATH`);

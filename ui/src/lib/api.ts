@@ -63,6 +63,7 @@ export function toApiError(e: unknown): ApiError {
 
 export const api = {
   builtinSets: () => call<SetSummary[]>("builtin_sets"),
+  startupPainted: () => call<void>("startup_painted"),
   criteriaSet: (key: string) => call<SetView>("criteria_set", { key }),
   campaigns: () => call<Campaign[]>("campaigns"),
   createCampaign: (input: CampaignInput) => call<Campaign>("create_campaign", { input }),
