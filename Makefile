@@ -76,10 +76,11 @@ test-rust: validators
 	@# A short fuzzing pass over every parser of outside input (deterministic seed); `make fuzz` runs longer.
 	cargo run --locked -q -p thamdinh-tests --bin fuzz -- 3 1
 
-# Mutation fuzzing of every parser of outside input, FUZZ_SECONDS each (findings in target/fuzz/).
+# Mutation fuzzing of every parser of outside input, FUZZ_SECONDS each (findings in target/fuzz/);
+# FUZZ_ONLY=photo,plan limits it to those parsers.
 FUZZ_SECONDS ?= 600
 fuzz: deps
-	cargo run --locked --release -p thamdinh-tests --bin fuzz -- $(FUZZ_SECONDS) $$RANDOM
+	cargo run --locked --release -p thamdinh-tests --bin fuzz -- $(FUZZ_SECONDS) $$RANDOM $(FUZZ_ONLY)
 
 # Rewrites the hostile-bundle fixtures of tests/bundles/ (then review and commit them).
 fixtures:

@@ -101,6 +101,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let seconds: u64 = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(10);
     let seed: u64 = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(1);
+    // Optional: only these parsers (comma-separated names), e.g. to spread a long run over cores.
+    let only: Option<Vec<String>> = args
+        .get(3)
+        .map(|a| a.split(',').map(str::to_string).collect());
     let root = bundles_dir()
         .parent()
         .unwrap()
@@ -244,6 +248,9 @@ fn main() {
     std::panic::set_hook(Box::new(|_| {}));
     let mut findings = 0;
     for (name, corpus, parse) in &targets {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
         assert!(!corpus.is_empty(), "{name}: no seed");
         let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
         let deadline = Instant::now() + Duration::from_secs(seconds);
