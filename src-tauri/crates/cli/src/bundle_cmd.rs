@@ -113,7 +113,13 @@ pub fn run_key(command: KeyCommand) -> Result<ExitCode> {
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    std::fs::read_to_string(path).map_err(|e| {
+        anyhow::anyhow!(
+            "không đọc được {}: {}",
+            path.display(),
+            thamdinh_core::error::io_text(&e)
+        )
+    })
 }
 
 pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {

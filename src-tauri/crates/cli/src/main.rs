@@ -284,7 +284,7 @@ fn main() -> ExitCode {
     match run(cli.command, &data_dir) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("lỗi: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -329,7 +329,7 @@ fn exit_code(ok: bool) -> ExitCode {
 
 pub(crate) fn open_store(data_dir: &Path) -> Result<Store> {
     Store::open_dir(data_dir)
-        .with_context(|| format!("cannot open the store in {}", data_dir.display()))
+        .with_context(|| format!("không mở được kho dữ liệu ở {}", data_dir.display()))
 }
 
 fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
@@ -623,7 +623,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             value,
         }) => {
             let field =
-                LeafField::parse(&field).with_context(|| format!("unknown field {field:?}"))?;
+                LeafField::parse(&field).with_context(|| format!("không có trường {field:?}"))?;
             let mut store = open_store(data_dir)?;
             store.set_field(&visit, &code, field, &value)?;
             let view = store.visit_view(&visit)?;
@@ -694,7 +694,13 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
 }
 
 pub(crate) fn read(file: &Path) -> Result<Vec<u8>> {
-    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+    std::fs::read(file).map_err(|e| {
+        anyhow::anyhow!(
+            "không đọc được {}: {}",
+            file.display(),
+            thamdinh_core::error::io_text(&e)
+        )
+    })
 }
 
 fn load_set(file: &Path) -> Result<CriteriaSet> {
@@ -703,7 +709,7 @@ fn load_set(file: &Path) -> Result<CriteriaSet> {
         Err(Error::InvalidCriteria(problems)) => {
             let list: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
             anyhow::bail!(
-                "{} is not a valid criteria set ({} problem(s)); run `thamdinh criteria validate` for details:\n{}",
+                "{} không phải bộ tiêu chí hợp lệ ({} lỗi); xem chi tiết bằng `thamdinh criteria validate`:\n{}",
                 file.display(),
                 problems.len(),
                 list.join("\n")

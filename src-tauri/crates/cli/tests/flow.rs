@@ -259,7 +259,7 @@ fn field_to_hq_through_the_cli() {
     let bad = file("bad.csv", "code,self,appraised\n1.1.1,50,60\n2.1,20,abc\n");
     let (ok, _, err) = thamdinh(&field, &["visit", "score", "--visit", &visit, &bad]);
     assert!(
-        !ok && err.contains("line 2") && err.contains("line 3"),
+        !ok && err.contains("dòng 2") && err.contains("dòng 3"),
         "{err}"
     );
     let scores = file(
@@ -466,7 +466,7 @@ fn semicolon_score_sheets_are_read_and_unclosed_quotes_refused() {
         ],
     );
     assert!(
-        !ok && err.contains("line 3") && err.contains("không được đóng"),
+        !ok && err.contains("dòng 3") && err.contains("không được đóng"),
         "{err}"
     );
 }
@@ -662,4 +662,141 @@ fn members_partial_bundles_merge_into_the_leaders_visit() {
     );
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["visits"], 1);
+}
+
+/// English words that give a sentence away (hyphenated rejection codes such as `not-a-bag` are
+/// codes, not words, and are allowed).
+const ENGLISH: [&str; 22] = [
+    "the",
+    "is",
+    "are",
+    "not",
+    "cannot",
+    "must",
+    "unknown",
+    "invalid",
+    "error",
+    "found",
+    "missing",
+    "empty",
+    "line",
+    "please",
+    "should",
+    "needs",
+    "no",
+    "such",
+    "file",
+    "directory",
+    "already",
+    "reason",
+];
+
+/// The English words of what a person reads: plain lines as they are, JSON lines (machine output
+/// whose keys are field names) by their string values.
+fn english_words(text: &str) -> Vec<String> {
+    fn strings(value: &serde_json::Value, out: &mut String) {
+        match value {
+            serde_json::Value::String(s) => out.push_str(&format!("{s}\n")),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+            _ => {}
+        }
+    }
+    let mut prose = String::new();
+    for line in text.lines() {
+        match serde_json::from_str::<serde_json::Value>(line) {
+            Ok(value) if value.is_object() => strings(&value, &mut prose),
+            _ => prose.push_str(&format!("{line}\n")),
+        }
+    }
+    prose
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .map(str::to_lowercase)
+        .filter(|w| ENGLISH.contains(&w.as_str()))
+        .collect()
+}
+
+/// Issue: "a test walks the error paths and finds no English sentence". Each wrong step a person
+/// can take on the command line fails with a message in Vietnamese only.
+#[test]
+fn error_paths_speak_vietnamese_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let (ok, out, _) = thamdinh(dir.path(), &["demo"]);
+    assert!(ok);
+    let visit = out.lines().last().unwrap().trim().to_string();
+    let (_, list, _) = thamdinh(dir.path(), &["visit", "list", "--json"]);
+    let visits: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let campaign = visits[0]["campaign_id"].as_str().unwrap().to_string();
+    let write = |name: &str, bytes: &[u8]| {
+        let p = files.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let bad_units = write(
+        "don-vi.csv",
+        b"code,name,type,latitude,longitude\nX1,A,xa,abc,105\nXA001,B,xa,,\n",
+    );
+    let bad_scores = write("diem.csv", b"code,self,appraised\n1.1.1,,abc\n");
+    let garbage = write("rac.zip", b"not a zip at all");
+    let text = write("anh.jpg", b"plain text, not a photo");
+    let missing = files
+        .path()
+        .join("khong-co.json")
+        .to_str()
+        .unwrap()
+        .to_string();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["visit", "show", "--visit", "khong-co-phieu-nay"],
+        vec![
+            "visit", "set", "--visit", &visit, "--code", "1.1.1", "--value", "abc",
+        ],
+        vec![
+            "visit", "set", "--visit", &visit, "--code", "1.1.1", "--value", "-0,5",
+        ],
+        vec![
+            "visit", "set", "--visit", &visit, "--code", "9.9.9", "--value", "1",
+        ],
+        vec![
+            "visit", "set", "--visit", &visit, "--code", "1.1.1", "--field", "diem", "--value", "1",
+        ],
+        vec!["visit", "unlock", "--visit", &visit, "--reason", "sửa lại"],
+        vec![
+            "visit",
+            "new",
+            "--campaign",
+            &campaign,
+            "--unit",
+            "XA001",
+            "--date",
+            "31/02/2025",
+        ],
+        vec![
+            "visit",
+            "new",
+            "--campaign",
+            &campaign,
+            "--unit",
+            "KHONGCO",
+            "--date",
+            "01/02/2025",
+        ],
+        vec!["visit", "score", "--visit", &visit, &bad_scores],
+        vec!["unit", "import", "--campaign", &campaign, &bad_units],
+        vec!["criteria", "validate", &missing],
+        vec!["bundle", "verify", &garbage],
+        vec!["photos", "add", "--visit", &visit, &text],
+        vec!["restore", &garbage],
+    ];
+    for args in cases {
+        let (ok, stdout, stderr) = thamdinh(dir.path(), &args);
+        let said = format!("{stdout}{stderr}");
+        assert!(!ok, "{args:?} should fail: {said}");
+        assert!(!said.trim().is_empty(), "{args:?} says why");
+        let english = english_words(&said);
+        assert!(
+            english.is_empty(),
+            "{args:?} speaks English ({english:?}):\n{said}"
+        );
+    }
 }

@@ -54,10 +54,9 @@ impl Store {
                 img.height()
             )));
         }
-        let dir = self
-            .files_dir
-            .clone()
-            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
+        let dir = self.files_dir.clone().ok_or_else(|| {
+            Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
+        })?;
         let (sha, _) = crate::evidence::store_blob(&dir, png, "png")?;
         let ack = Acknowledgement {
             name: name.trim().to_string(),

@@ -272,17 +272,22 @@ pub struct BackupReminder {
 fn zip_error(e: zip::result::ZipError) -> Error {
     match e {
         zip::result::ZipError::Io(e) => Error::Io(e),
-        other => Error::InvalidValue(format!("zip: {other}")),
+        other => Error::InvalidValue(format!("lỗi tệp zip: {other}")),
     }
 }
 
 /// Restores a backup into `data_dir` (see the module documentation). No store may be open on
 /// `data_dir` meanwhile.
 pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<RestoreSummary> {
-    let file = std::fs::File::open(backup)
-        .map_err(|e| Error::InvalidValue(format!("không đọc được {}: {e}", backup.display())))?;
+    let file = std::fs::File::open(backup).map_err(|e| {
+        Error::InvalidValue(format!(
+            "không đọc được {}: {}",
+            backup.display(),
+            crate::error::io_text(&e)
+        ))
+    })?;
     let mut archive = ZipArchive::new(BufReader::new(file))
-        .map_err(|e| backup_error(format!("không phải tệp zip hoặc bị cắt cụt ({e})")))?;
+        .map_err(|_| backup_error("không phải tệp zip hoặc bị cắt cụt".into()))?;
     let manifest: BackupManifest = {
         let mut text = Vec::new();
         archive

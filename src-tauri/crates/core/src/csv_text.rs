@@ -35,7 +35,7 @@ pub fn check_quotes(bytes: &[u8]) -> Result<(), String> {
     }
     if open {
         return Err(format!(
-            "line {opened_at}: dấu ngoặc kép mở ở dòng này không được đóng"
+            "dòng {opened_at}: dấu ngoặc kép mở ở dòng này không được đóng"
         ));
     }
     Ok(())
@@ -54,6 +54,6 @@ mod tests {
         assert_eq!(rows, [["1.1.1", "1,5"]]);
         assert!(check_quotes(b"a,b\n\"x, y\",1\n\"he said \"\"hi\"\"\",2\n").is_ok());
         let err = check_quotes(b"a,b\nok,1\n\"never closed,2\nx,3\n").unwrap_err();
-        assert!(err.starts_with("line 3"), "{err}");
+        assert!(err.starts_with("dòng 3"), "{err}");
     }
 }

@@ -36,8 +36,24 @@ pub enum Error {
     Cancelled,
     #[error("lỗi cơ sở dữ liệu: {0}")]
     Sqlite(rusqlite::Error),
-    #[error("lỗi đọc/ghi tệp: {0}")]
+    #[error("lỗi đọc/ghi tệp: {}", io_text(.0))]
     Io(#[from] std::io::Error),
+}
+
+/// An I/O error as a person reads it: the common cases in Vietnamese (a full disk, a missing
+/// file, no permission), the rare ones as the system words them.
+pub fn io_text(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "không có tệp hay thư mục này".into(),
+        K::PermissionDenied => "không có quyền truy cập".into(),
+        K::AlreadyExists => "tệp đã có".into(),
+        K::StorageFull => "ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại".into(),
+        K::ReadOnlyFilesystem => "ổ đĩa chỉ cho đọc".into(),
+        K::IsADirectory => "đây là thư mục, không phải tệp".into(),
+        K::NotADirectory => "không phải thư mục".into(),
+        _ => e.to_string(),
+    }
 }
 
 impl From<rusqlite::Error> for Error {

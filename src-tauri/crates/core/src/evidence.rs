@@ -92,7 +92,7 @@ pub fn clean_stale_temp_files(dir: &Path) -> usize {
 fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = path
         .parent()
-        .ok_or_else(|| Error::InvalidValue(format!("{} has no folder", path.display())))?;
+        .ok_or_else(|| Error::InvalidValue(format!("{} không có thư mục chứa", path.display())))?;
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
@@ -197,7 +197,9 @@ impl Store {
             d => Some(
                 parse_date(d)
                     .ok_or_else(|| {
-                        Error::InvalidValue(format!("{d:?} is not a date; write it as dd/mm/yyyy"))
+                        Error::InvalidValue(format!(
+                            "{d:?} không phải ngày; hãy viết dạng dd/mm/yyyy"
+                        ))
                     })?
                     .format("%Y-%m-%d")
                     .to_string(),
@@ -217,12 +219,11 @@ impl Store {
         let (file_sha256, file_name) = match file {
             Some((name, bytes)) => {
                 if bytes.is_empty() {
-                    return Err(Error::InvalidValue(format!("the file {name} is empty")));
+                    return Err(Error::InvalidValue(format!("tệp {name} rỗng")));
                 }
-                let dir = self
-                    .files_dir
-                    .clone()
-                    .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
+                let dir = self.files_dir.clone().ok_or_else(|| {
+                    Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
+                })?;
                 let (sha, _) = store_blob(&dir, bytes, file_ext(name))?;
                 (Some(sha), Some(name.to_string()))
             }

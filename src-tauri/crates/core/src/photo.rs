@@ -445,7 +445,7 @@ fn ensure_scaled(
         return Ok(scaled);
     }
     let original = original_path(store_dir, sha256)
-        .ok_or_else(|| PhotoError::Io(format!("photo {sha256} is not in the store")))?;
+        .ok_or_else(|| PhotoError::Io(format!("ảnh {sha256} không có trong kho")))?;
     let bytes = std::fs::read(&original).map_err(|e| PhotoError::Io(e.to_string()))?;
     let format = sniff(&bytes).ok_or(PhotoError::Unsupported)?;
     let upright = apply_orientation(

@@ -36,7 +36,7 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
     let mut reader = crate::csv_text::reader(bytes, true);
     let headers = reader
         .headers()
-        .map_err(|e| vec![format!("line 1: cannot read the header: {e}")])?
+        .map_err(|e| vec![format!("dòng 1: không đọc được dòng tiêu đề: {e}")])?
         .clone();
     let column = |name: &str| {
         headers
@@ -47,7 +47,7 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
         (column("code"), column("self"), column("appraised"))
     else {
         return Err(vec![format!(
-            "line 1: the header must name the columns code,self,appraised (found {:?})",
+            "dòng 1: dòng tiêu đề phải có các cột code,self,appraised (đang có {:?})",
             headers.iter().collect::<Vec<_>>()
         )]);
     };
@@ -69,17 +69,17 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
             continue;
         }
         let Some(node) = set.find(code) else {
-            errors.push(format!("line {line}: không có mã {code} trong bộ tiêu chí"));
+            errors.push(format!("dòng {line}: không có mã {code} trong bộ tiêu chí"));
             continue;
         };
         if node.leaf.is_none() {
             errors.push(format!(
-                "line {line}: {code} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần"
+                "dòng {line}: {code} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần"
             ));
             continue;
         }
         if let Some(previous) = first_line.insert(code.to_string(), line) {
-            errors.push(format!("line {line}: mã {code} đã có ở dòng {previous}"));
+            errors.push(format!("dòng {line}: mã {code} đã có ở dòng {previous}"));
             continue;
         }
         let mut row = ScoreRow {
@@ -100,14 +100,14 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
             let entry = match Entry::parse(text) {
                 Ok(entry) => entry,
                 Err(msg) => {
-                    errors.push(format!("line {line}: {code}: {msg}"));
+                    errors.push(format!("dòng {line}: {code}: {msg}"));
                     continue;
                 }
             };
             if let Some(entry) = entry
                 && let Err(msg) = scoring::check_entry(set, node, column, entry)
             {
-                errors.push(format!("line {line}: {msg}"));
+                errors.push(format!("dòng {line}: {msg}"));
                 continue;
             }
             match column {

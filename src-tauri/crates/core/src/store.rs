@@ -382,7 +382,9 @@ impl Store {
             .as_ref()
             .and_then(|f| f.parent())
             .map(|d| d.to_path_buf())
-            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))
+            .ok_or_else(|| {
+                Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
+            })
     }
 
     pub fn schema_version(&self) -> Result<i64> {
@@ -396,7 +398,7 @@ impl Store {
         let set = crate::criteria::CriteriaSet::from_json(new.criteria_set_json.as_bytes())?;
         if new.name.trim().is_empty() {
             return Err(Error::InvalidValue(
-                "campaign name must not be empty".into(),
+                "tên đợt thẩm định không được để trống".into(),
             ));
         }
         let campaign = Campaign {

@@ -172,10 +172,9 @@ impl Store {
 
         // Files first (content-addressed, harmless if the merge then fails).
         let files = read_payload_files(file, theirs)?;
-        let files_dir = self
-            .files_dir
-            .clone()
-            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
+        let files_dir = self.files_dir.clone().ok_or_else(|| {
+            Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
+        })?;
         for e in &theirs.evidence {
             if let (Some(path), Some(name)) = (&e.file, &e.file_name) {
                 crate::evidence::store_blob(

@@ -348,7 +348,7 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
             Err(Error::InvalidValue(format!(
-                "unit code {} is already in this campaign",
+                "mã đơn vị {} đã có trong đợt thẩm định này",
                 unit.code
             )))
         }
@@ -368,14 +368,14 @@ fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, String> {
     let code = new.code.trim();
     let name = new.name.trim();
     if code.is_empty() {
-        return Err("the unit code (mã đơn vị) is empty".into());
+        return Err("mã đơn vị không được để trống".into());
     }
     if name.is_empty() {
-        return Err(format!("unit {code}: the name (tên đơn vị) is empty"));
+        return Err(format!("đơn vị {code}: tên đơn vị không được để trống"));
     }
     let Some(kind) = unit_type(&new.unit_type) else {
         return Err(format!(
-            "unit {code}: unknown type {:?}; use sở, xã, phường, đặc khu or huyện",
+            "đơn vị {code}: loại {:?} không có; dùng sở, xã, phường, đặc khu hoặc huyện",
             new.unit_type
         ));
     };
@@ -385,12 +385,12 @@ fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, String> {
             .is_some_and(|v| !(-180.0..=180.0).contains(&v))
     {
         return Err(format!(
-            "unit {code}: latitude must be within −90..90 and longitude within −180..180"
+            "đơn vị {code}: vĩ độ phải trong khoảng −90..90 và kinh độ trong khoảng −180..180"
         ));
     }
     if new.latitude.is_some() != new.longitude.is_some() {
         return Err(format!(
-            "unit {code}: give both latitude and longitude, or neither"
+            "đơn vị {code}: ghi cả vĩ độ và kinh độ, hoặc bỏ trống cả hai"
         ));
     }
     Ok(NewUnit {
@@ -425,11 +425,13 @@ impl Store {
         role: &str,
     ) -> Result<Member> {
         if name.trim().is_empty() {
-            return Err(Error::InvalidValue("the member's name is empty".into()));
+            return Err(Error::InvalidValue(
+                "tên thành viên không được để trống".into(),
+            ));
         }
         if !["leader", "member", "secretary"].contains(&role) {
             return Err(Error::InvalidValue(format!(
-                "unknown role {role:?}: use leader, member or secretary"
+                "vai trò {role:?} không có: dùng leader (trưởng đoàn), member (thành viên) hoặc secretary (thư ký)"
             )));
         }
         let m = Member {
@@ -488,14 +490,14 @@ impl Store {
         let mut good = Vec::new();
         for (line, row) in rows {
             match check_unit(row) {
-                Err(msg) => errors.push(format!("line {line}: {msg}")),
+                Err(msg) => errors.push(format!("dòng {line}: {msg}")),
                 Ok(unit) if existing.contains(&unit.code) => errors.push(format!(
-                    "line {line}: unit code {} is already in this campaign",
+                    "dòng {line}: mã đơn vị {} đã có trong đợt thẩm định này",
                     unit.code
                 )),
                 Ok(unit) => match seen.insert(unit.code.clone(), *line) {
                     Some(first) => errors.push(format!(
-                        "line {line}: unit code {} repeats line {first}",
+                        "dòng {line}: mã đơn vị {} trùng với dòng {first}",
                         unit.code
                     )),
                     None => good.push(unit),
@@ -544,7 +546,9 @@ impl Store {
     ) -> Result<Visit> {
         self.unit(unit_id)?;
         let date = parse_date(date).ok_or_else(|| {
-            Error::InvalidValue(format!("{date:?} is not a date; write it as dd/mm/yyyy"))
+            Error::InvalidValue(format!(
+                "{date:?} không phải ngày; hãy viết dạng dd/mm/yyyy"
+            ))
         })?;
         let visit = Visit {
             id: uuid::Uuid::new_v4().to_string(),
@@ -918,7 +922,7 @@ impl Store {
             return Ok(None);
         };
         let field = LeafField::parse(&target.field).ok_or_else(|| {
-            Error::InvalidValue(format!("audit entry {} has an unknown field", target.seq))
+            Error::InvalidValue(format!("mục nhật ký {} có trường không rõ", target.seq))
         })?;
         let reason = format!("hoàn tác #{}", target.seq);
         self.write_field(
@@ -947,7 +951,7 @@ impl Store {
             .collect();
         if !missing.is_empty() {
             return Err(Error::InvalidValue(format!(
-                "cannot lock: these leaves need a deduction or N/A reason first: {}",
+                "chưa chốt được: các tiêu chí sau cần lý do trừ điểm hoặc lý do không áp dụng trước: {}",
                 missing.join(", ")
             )));
         }
@@ -968,11 +972,11 @@ impl Store {
     /// Unlocks a locked visit; the reason is required and recorded.
     pub fn unlock_visit(&mut self, visit_id: &str, reason: &str) -> Result<()> {
         if self.visit(visit_id)?.status != VisitStatus::Locked {
-            return Err(Error::InvalidValue("the visit is not locked".into()));
+            return Err(Error::InvalidValue("phiếu chưa chốt".into()));
         }
         if reason.trim().is_empty() {
             return Err(Error::InvalidValue(
-                "unlocking needs a reason (lý do mở khóa)".into(),
+                "mở khóa cần có lý do (ghi lý do mở khóa)".into(),
             ));
         }
         self.set_status(visit_id, VisitStatus::Draft, "unlock", reason.trim())
@@ -1099,7 +1103,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
     };
     let mut rows = table.into_iter();
     let Some((_, header)) = rows.next() else {
-        return Err(vec!["the list is empty".into()]);
+        return Err(vec!["danh sách rỗng".into()]);
     };
     let find = |names: &[&str]| {
         header.iter().position(|h| {
@@ -1117,7 +1121,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
         find(&["type", "loại", "loai"]),
     ) else {
         return Err(vec![format!(
-            "line 1: the header must name the columns code, name, type (mã, tên, loại); found {header:?}"
+            "dòng 1: dòng tiêu đề phải có các cột mã, tên, loại (code, name, type); đang có {header:?}"
         )]);
     };
     let (lat, lon) = (
@@ -1146,14 +1150,14 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
             {
                 Some(v) => Some(v),
                 None => {
-                    errors.push(format!("line {line}: {what} {text:?} is not a number"));
+                    errors.push(format!("dòng {line}: {what} {text:?} không phải là số"));
                     None
                 }
             }
         };
         let before = errors.len();
-        let latitude = coordinate(lat, "latitude", &mut errors);
-        let longitude = coordinate(lon, "longitude", &mut errors);
+        let latitude = coordinate(lat, "vĩ độ", &mut errors);
+        let longitude = coordinate(lon, "kinh độ", &mut errors);
         let coordinates_ok = errors.len() == before;
         let unit = NewUnit {
             code: cell(Some(code)),
@@ -1165,7 +1169,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
         };
         // Every problem of every line at once, not the first only (a bad coordinate is one).
         if coordinates_ok && let Err(msg) = check_unit(&unit) {
-            errors.push(format!("line {line}: {msg}"));
+            errors.push(format!("dòng {line}: {msg}"));
         }
         out.push((line, unit));
     }
@@ -1196,7 +1200,7 @@ pub(crate) fn csv_rows(
     let mut reader = crate::csv_text::reader(bytes, false);
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| vec![format!("cannot read the CSV: {e}")])?;
+        let record = record.map_err(|e| vec![format!("không đọc được tệp CSV: {e}")])?;
         let line = csv_record_line(bytes, &record);
         rows.push((line, record.iter().map(String::from).collect()));
     }

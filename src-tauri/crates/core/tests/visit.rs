@@ -241,7 +241,7 @@ fn locked_visits_are_read_only_until_unlocked_with_a_reason() {
         ),
         Err(Error::VisitLocked)
     ));
-    assert!(invalid(store.unlock_visit(&v, "  ")).contains("reason"));
+    assert!(invalid(store.unlock_visit(&v, "  ")).contains("lý do"));
     store.unlock_visit(&v, "Đơn vị bổ sung tài liệu").unwrap();
     store
         .set_field(&v, "1.1.1", LeafField::Appraised, "0,5")
@@ -425,12 +425,12 @@ fn unit_import_is_all_or_nothing_and_names_bad_lines() {
     let errors = store.import_units(&campaign, &rows).unwrap_err();
     assert_eq!(errors.len(), 4, "{errors:?}");
     assert!(
-        errors[0].starts_with("line 3:") && errors[0].contains("repeats line 2"),
+        errors[0].starts_with("dòng 3:") && errors[0].contains("trùng với dòng 2"),
         "{errors:?}"
     );
-    assert!(errors[1].starts_with("line 4:"));
-    assert!(errors[2].starts_with("line 5:"));
-    assert!(errors[3].starts_with("line 6:") && errors[3].contains("tỉnh"));
+    assert!(errors[1].starts_with("dòng 4:"));
+    assert!(errors[2].starts_with("dòng 5:"));
+    assert!(errors[3].starts_with("dòng 6:") && errors[3].contains("tỉnh"));
     assert_eq!(store.units(&campaign).unwrap().len(), 1, "nothing imported");
     let ok = store
         .import_units(
@@ -486,9 +486,9 @@ fn unit_lists_are_read_from_csv_and_xlsx_with_line_numbers() {
     let bad = parse_unit_list("code,name,type,latitude\nX1,A,xã,north\n".as_bytes()).unwrap_err();
     assert_eq!(
         bad,
-        vec!["line 2: latitude \"north\" is not a number".to_string()]
+        vec!["dòng 2: vĩ độ \"north\" không phải là số".to_string()]
     );
-    assert!(parse_unit_list(b"ma,ten\nX1,A\n").unwrap_err()[0].starts_with("line 1:"));
+    assert!(parse_unit_list(b"ma,ten\nX1,A\n").unwrap_err()[0].starts_with("dòng 1:"));
 
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
@@ -591,12 +591,12 @@ fn a_unit_list_reports_every_bad_line_at_once() {
     let errors = thamdinh_core::visit::parse_unit_list(list.as_bytes()).unwrap_err();
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(
-        errors[0].starts_with("line 2") && errors[0].contains("abc"),
+        errors[0].starts_with("dòng 2") && errors[0].contains("abc"),
         "{errors:?}"
     );
-    assert!(errors[1].starts_with("line 3"), "{errors:?}");
+    assert!(errors[1].starts_with("dòng 3"), "{errors:?}");
     assert!(
-        errors[2].starts_with("line 4") && errors[2].contains("làng"),
+        errors[2].starts_with("dòng 4") && errors[2].contains("làng"),
         "{errors:?}"
     );
 }

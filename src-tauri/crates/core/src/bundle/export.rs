@@ -442,7 +442,9 @@ pub fn write_bundle(
                     damaged.get_or_insert(e);
                 }
                 Err(_) => {
-                    damaged.get_or_insert(Error::InvalidValue("hash worker panicked".into()));
+                    damaged.get_or_insert(Error::InvalidValue(
+                        "lỗi nội bộ khi tính SHA-256 (luồng băm dừng đột ngột)".into(),
+                    ));
                 }
             }
         }
@@ -511,7 +513,7 @@ pub fn sign_tag_manifest(
         Some(&super::trusted_comment(bundle_id, revision, &signer.name)),
         Some(&format!("signature from Thẩm Định key {}", signer.key_id)),
     )
-    .map_err(|e| Error::InvalidValue(format!("cannot sign: {e}")))?
+    .map_err(|e| Error::InvalidValue(format!("không ký được: {e}")))?
     .into_string())
 }
 
@@ -564,7 +566,7 @@ pub(super) fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions
 pub(super) fn zip_error(e: zip::result::ZipError) -> Error {
     match e {
         zip::result::ZipError::Io(e) => Error::Io(e),
-        other => Error::InvalidValue(format!("zip: {other}")),
+        other => Error::InvalidValue(format!("lỗi tệp zip: {other}")),
     }
 }
 

@@ -289,10 +289,9 @@ impl Store {
         let mut files = Vec::new();
         let mut seen_files = BTreeSet::new();
         let mut campaign_id: Option<String> = None;
-        let files_dir = self
-            .files_dir
-            .clone()
-            .ok_or_else(|| Error::InvalidValue("this store keeps no files".into()))?;
+        let files_dir = self.files_dir.clone().ok_or_else(|| {
+            Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
+        })?;
         let photos_dir = self.photos_dir()?;
         for visit_id in visit_ids {
             let view = self.visit_view(visit_id)?;
@@ -541,7 +540,7 @@ fn stored_file(bag_path: &str, source: PathBuf, sha256: &str) -> Result<StoredFi
 
 /// RFC 8785 canonical JSON bytes.
 pub fn canonical_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_jcs::to_vec(value).map_err(|e| Error::InvalidValue(format!("cannot serialise JSON: {e}")))
+    serde_jcs::to_vec(value).map_err(|e| Error::InvalidValue(format!("không ghi được JSON: {e}")))
 }
 
 /// Why a JSON document was refused.

@@ -496,21 +496,13 @@ fn relabel(r: Rejection, from: &str, to: &str) -> Rejection {
 
 fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
     let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| reject("io", &name, e.to_string()))?;
+    let file = File::open(path).map_err(|e| reject("io", &name, crate::error::io_text(&e)))?;
+    // The zip library's own words (English) stay out of the message: the code says which case.
     ZipArchive::new(BufReader::new(file)).map_err(|e| {
-        let msg = e.to_string();
-        if msg.to_lowercase().contains("duplicate") {
-            reject(
-                "duplicate-name",
-                &name,
-                format!("tên mục trùng nhau: {msg}"),
-            )
+        if e.to_string().to_lowercase().contains("duplicate") {
+            reject("duplicate-name", &name, "tên mục trùng nhau")
         } else {
-            reject(
-                "damaged-archive",
-                &name,
-                format!("tệp zip hỏng hoặc bị cắt cụt: {msg}"),
-            )
+            reject("damaged-archive", &name, "tệp zip hỏng hoặc bị cắt cụt")
         }
     })
 }
@@ -698,7 +690,7 @@ fn read_bounded(
     if buf.len() as u64 > e.size {
         return Err(reject("entry-too-large", &e.path, "dài hơn khai báo"));
     }
-    read.map_err(|err| reject("damaged-archive", &e.path, format!("không đọc được: {err}")))?;
+    read.map_err(|_| reject("damaged-archive", &e.path, "không đọc được mục này"))?;
     if (buf.len() as u64) < e.size {
         return Err(reject("damaged-archive", &e.path, "ngắn hơn khai báo"));
     }
@@ -827,7 +819,7 @@ fn hash_payload(
                         let damaged = |err: String| reject("damaged-archive", &e.path, err);
                         let mut f = archive
                             .by_index(e.index)
-                            .map_err(|err| damaged(err.to_string()))?;
+                            .map_err(|_| damaged("không mở được mục này".into()))?;
                         let mut h = Sha256::new();
                         let mut n_total = 0u64;
                         loop {
@@ -839,13 +831,9 @@ fn hash_payload(
                             }
                             let n = f.read(&mut buf).map_err(|err| {
                                 if err.to_string().to_lowercase().contains("checksum") {
-                                    reject(
-                                        "hash-mismatch",
-                                        &e.path,
-                                        format!("CRC không khớp: {err}"),
-                                    )
+                                    reject("hash-mismatch", &e.path, "CRC không khớp")
                                 } else {
-                                    damaged(format!("không đọc được: {err}"))
+                                    damaged("không đọc được mục này (dữ liệu nén hỏng)".into())
                                 }
                             })?;
                             if n == 0 {
