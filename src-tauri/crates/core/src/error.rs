@@ -57,15 +57,43 @@ pub fn io_text(e: &std::io::Error) -> String {
 }
 
 impl From<rusqlite::Error> for Error {
-    /// A store still locked by another process after the busy timeout is `Busy`, not a fault.
+    /// A store still locked by another process after the busy timeout is `Busy`, a full disk an
+    /// I/O error the person can act on; the rest are faults.
     fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode as C;
         match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-                Error::Busy
-            }
+            Some(C::DatabaseBusy | C::DatabaseLocked) => Error::Busy,
+            Some(C::DiskFull) => Error::Io(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            // "disk I/O error": on a laptop most often a full disk (the WAL index cannot grow).
+            Some(C::SystemIoFailure) => Error::Io(std::io::Error::other(
+                "ổ đĩa không đọc/ghi được (thường do ổ đĩa đã đầy)",
+            )),
             _ => Error::Sqlite(e),
         }
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: std::ffi::c_int) -> Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None).into()
+    }
+
+    #[test]
+    fn sqlite_failures_a_person_can_act_on_are_said_so() {
+        assert!(matches!(sqlite(rusqlite::ffi::SQLITE_BUSY), Error::Busy));
+        let full = sqlite(rusqlite::ffi::SQLITE_FULL).to_string();
+        assert!(full.contains("ổ đĩa đã đầy"), "{full}");
+        // 4874: SQLITE_IOERR_SHMSIZE, what a full disk gave in the hostile test.
+        let io = sqlite(4874).to_string();
+        assert!(io.contains("ổ đĩa đã đầy"), "{io}");
+        assert!(matches!(
+            sqlite(rusqlite::ffi::SQLITE_CORRUPT),
+            Error::Sqlite(_)
+        ));
+    }
+}
