@@ -476,21 +476,7 @@ fn photos(state: State<'_>, visit_id: String) -> ApiResult<Vec<Photo>> {
 #[tauri::command(async)]
 fn photo_image(state: State<'_>, sha256: String, preview: bool) -> ApiResult<tauri::ipc::Response> {
     let dir = state.with_store(|s| s.photos_dir())?;
-    if !sha256.chars().all(|c| c.is_ascii_hexdigit()) || sha256.len() != 64 {
-        return Err(ApiError {
-            code: ErrorCode::Invalid,
-            message: format!("{sha256:?} is not a SHA-256"),
-        });
-    }
-    let path = if preview {
-        photo::ensure_preview(&dir, &sha256).map_err(|e| ApiError {
-            code: ErrorCode::Internal,
-            message: e.to_string(),
-        })?
-    } else {
-        dir.join("thumbs").join(format!("{sha256}.jpg"))
-    };
-    let bytes = std::fs::read(&path).map_err(|e| ApiError {
+    let bytes = photo::image_bytes(&dir, &sha256, preview).map_err(|e| ApiError {
         code: ErrorCode::NotFound,
         message: e.to_string(),
     })?;

@@ -379,7 +379,7 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
     let original = store_dir
         .join("originals")
         .join(format!("{sha256}.{}", format.ext()));
-    let thumbnail = store_dir.join("thumbs").join(format!("{sha256}.jpg"));
+    let thumbnail = thumbnail_path(store_dir, &sha256);
     let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
     // The same photo twice is one copy: only decode when something is missing. The preview is
     // made on first view (`ensure_preview`), so ingest decodes at 1/8 scale only.
@@ -411,6 +411,27 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
         thumbnail: thumbnail.display().to_string(),
         preview: preview.display().to_string(),
     })
+}
+
+/// Where the thumbnail of a stored photo is (made at ingest).
+pub fn thumbnail_path(store_dir: &Path, sha256: &str) -> PathBuf {
+    store_dir.join("thumbs").join(format!("{sha256}.jpg"))
+}
+
+/// The JPEG bytes of a stored photo's thumbnail, or of its preview (made on first view). The
+/// name must be a SHA-256, so no other file of the disk can be asked for.
+pub fn image_bytes(store_dir: &Path, sha256: &str, preview: bool) -> Result<Vec<u8>, PhotoError> {
+    if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(PhotoError::Io(format!(
+            "{sha256:?} không phải mã SHA-256 của một ảnh"
+        )));
+    }
+    let path = if preview {
+        ensure_preview(store_dir, sha256)?
+    } else {
+        thumbnail_path(store_dir, sha256)
+    };
+    std::fs::read(&path).map_err(|e| PhotoError::Io(crate::error::io_text(&e)))
 }
 
 /// Where the original of a stored photo is (`originals/<sha256>.<ext>`), if it is there.

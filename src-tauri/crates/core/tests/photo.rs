@@ -628,3 +628,24 @@ fn only_regular_files_of_a_sane_size_are_read_and_never_whole_before_sniffing() 
         thamdinh_core::photo::PhotoError::Unsupported
     );
 }
+
+/// The app asks for a photo's image by SHA-256 only: the thumbnail's bytes, the preview made on
+/// demand, and nothing else of the disk (a path or a short name is refused).
+#[test]
+fn images_are_served_by_sha256_only() {
+    use thamdinh_core::photo::image_bytes;
+    let dir = tempfile::tempdir().unwrap();
+    let path = photo_with_exif(dir.path(), "a.jpg", &["-Orientation#=1"]);
+    let store = dir.path().join("store");
+    let meta = ingest_file(&store, &path).unwrap();
+    assert_eq!(
+        image_bytes(&store, &meta.sha256, false).unwrap(),
+        std::fs::read(&meta.thumbnail).unwrap()
+    );
+    let preview =
+        image::load_from_memory(&image_bytes(&store, &meta.sha256, true).unwrap()).unwrap();
+    assert_eq!((preview.width(), preview.height()), (400, 200));
+    for bad in ["../../etc/passwd", "abc", &"g".repeat(64)] {
+        assert!(image_bytes(&store, bad, false).is_err(), "{bad}");
+    }
+}
