@@ -33,7 +33,18 @@ fn every_fixture_gives_its_expected_outcome() {
     let cases: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(bundles_dir().join("cases.json")).unwrap())
             .unwrap();
-    assert!(cases.len() >= 25, "the fixture set shrank");
+    // Exactly the fixtures present: none without a case, no case without its file.
+    let listed: std::collections::BTreeSet<String> = cases
+        .iter()
+        .map(|c| c["file"].as_str().unwrap().to_string())
+        .collect();
+    let present: std::collections::BTreeSet<String> = std::fs::read_dir(bundles_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".zip"))
+        .collect();
+    assert_eq!(listed, present, "cases.json and the fixture files differ");
+    assert_eq!(listed.len(), cases.len(), "a fixture is listed twice");
     let mut failures = Vec::new();
     for case in &cases {
         let file = case["file"].as_str().unwrap();

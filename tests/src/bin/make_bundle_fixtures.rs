@@ -342,6 +342,38 @@ fn main() {
         Value::Null,
     );
     add(
+        "bag-info-missing-field.zip",
+        &edit_text("bag-info.txt", |t| {
+            t.lines()
+                .filter(|l| !l.starts_with("Bundle-Id:"))
+                .map(|l| format!("{l}\n"))
+                .collect()
+        }),
+        "bad-bag-info",
+        "bag-info.txt without its Bundle-Id, signed",
+        Value::Null,
+    );
+    add(
+        "not-a-bag.zip",
+        &with(&|e| {
+            let i = at(e, "bagit.txt");
+            e[i].data = b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n".to_vec();
+        }),
+        "not-a-bag",
+        "bagit.txt declares BagIt 0.97, not 1.0",
+        Value::Null,
+    );
+    add(
+        "no-bag-info.zip",
+        &with(&|e| {
+            let i = at(e, "bag-info.txt");
+            e.remove(i);
+        }),
+        "missing-file",
+        "bag-info.txt left out",
+        Value::Null,
+    );
+    add(
         "non-canonical-json.zip",
         &edit_text("data/result.json", |t| {
             serde_json::to_string_pretty(&serde_json::from_str::<Value>(&t).unwrap()).unwrap()
