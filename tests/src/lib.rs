@@ -63,6 +63,10 @@ pub struct RawEntry {
     pub unix_mode: u32,
     /// Overrides the uncompressed size written in the headers (to lie about it).
     pub declared_size: Option<u32>,
+    /// Overrides the compression method written in the headers (e.g. 12, bzip2), data unchanged.
+    pub method: Option<u16>,
+    /// Bits added to the general-purpose flags (bit 0: encrypted).
+    pub extra_flags: u16,
 }
 
 impl RawEntry {
@@ -73,6 +77,8 @@ impl RawEntry {
             deflate: false,
             unix_mode: 0o100644,
             declared_size: None,
+            method: None,
+            extra_flags: 0,
         }
     }
 }
@@ -94,10 +100,11 @@ pub fn write_zip(entries: &[RawEntry]) -> Vec<u8> {
             e.data.clone()
         };
         let usize_ = e.declared_size.unwrap_or(e.data.len() as u32);
-        let method: u16 = if e.deflate { 8 } else { 0 };
+        let method: u16 = e.method.unwrap_or(if e.deflate { 8 } else { 0 });
+        let flags: u16 = 0x0800 | e.extra_flags; // UTF-8 names
         let offset = out.len() as u32;
         let common = |v: &mut Vec<u8>| {
-            v.extend(0x0800u16.to_le_bytes()); // flags: UTF-8 names
+            v.extend(flags.to_le_bytes());
             v.extend(method.to_le_bytes());
             v.extend(0u16.to_le_bytes()); // time
             v.extend(0x5b56u16.to_le_bytes()); // date 2025-10-22
@@ -149,7 +156,7 @@ pub fn read_zip(bytes: &[u8]) -> Vec<RawEntry> {
                 deflate: f.compression() == zip::CompressionMethod::Deflated,
                 data,
                 unix_mode: f.unix_mode().unwrap_or(0o100644),
-                declared_size: None,
+                ..RawEntry::new("", &[])
             }
         })
         .collect()
@@ -209,6 +216,22 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
     );
     let m = get(entries, "manifest-sha256.txt").unwrap();
     entries[m].data = manifest_text(&payload).into_bytes();
+    retag_and_sign(entries, secret_key_text, &bundle_id, revision);
+}
+
+/// Rewrites the tag manifest from the tag files as they are, then signs it.
+pub fn retag_and_sign(
+    entries: &mut Vec<RawEntry>,
+    secret_key_text: &str,
+    bundle_id: &str,
+    revision: u32,
+) {
+    let root = root_of(entries);
+    let get = |entries: &Vec<RawEntry>, p: &str| {
+        entries
+            .iter()
+            .position(|e| e.name == format!("{root}{p}").as_bytes())
+    };
     let tags: Vec<(String, String)> = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"]
         .iter()
         .map(|t| {
@@ -220,11 +243,26 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
         .collect();
     let tm = get(entries, "tagmanifest-sha256.txt").unwrap();
     entries[tm].data = manifest_text(&tags).into_bytes();
+    sign_bag(entries, secret_key_text, bundle_id, revision);
+}
+
+/// Signs the tag manifest as it is (replacing every signature).
+pub fn sign_bag(
+    entries: &mut Vec<RawEntry>,
+    secret_key_text: &str,
+    bundle_id: &str,
+    revision: u32,
+) {
+    let root = root_of(entries);
+    let tm = entries
+        .iter()
+        .position(|e| e.name == format!("{root}tagmanifest-sha256.txt").as_bytes())
+        .unwrap();
     let (sk, info) = bundle::open_secret_key(secret_key_text, TEST_PASSPHRASE).unwrap();
     let sig = sign_tag_manifest(
         &sk,
         &entries[tm].data,
-        &bundle_id,
+        bundle_id,
         revision,
         &SignerDoc {
             key_id: info.key_id.clone(),

@@ -71,6 +71,54 @@ fn every_fixture_gives_its_expected_outcome() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// Every rejection code the verifier can give is produced somewhere: by a fixture, here (`io`,
+/// `cancelled`), or at Sở Nội vụ (`partial-bundle`: tests/tests/teamwork.rs). A new code without a
+/// case, or a fixture expecting a code the table does not list, fails this test.
+#[test]
+fn every_rejection_code_has_a_case() {
+    use std::collections::BTreeSet;
+    let cases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(bundles_dir().join("cases.json")).unwrap())
+            .unwrap();
+    let mut produced: BTreeSet<String> = cases
+        .iter()
+        .map(|c| c["expect"].as_str().unwrap().to_string())
+        .filter(|c| c != "ok")
+        .collect();
+    let absent = verify(
+        &bundles_dir().join("no-such-bundle.zip"),
+        &Limits::default(),
+    )
+    .unwrap_err();
+    assert_eq!(absent.code, "io", "{absent}");
+    produced.insert(absent.code);
+    let cancelled = bundle::verify_bundle(
+        &bundles_dir().join("valid.zip"),
+        &trusted("delegation"),
+        &Limits::default(),
+        &|_, _| {},
+        &AtomicBool::new(true),
+    )
+    .unwrap_err();
+    assert_eq!(cancelled.code, "cancelled", "{cancelled}");
+    produced.insert(cancelled.code);
+    produced.insert("partial-bundle".into());
+    let table: BTreeSet<String> = thamdinh_core::bundle::codes::REJECTION_CODES
+        .iter()
+        .map(|(code, _, _)| code.to_string())
+        .collect();
+    let without_case: Vec<_> = table.difference(&produced).collect();
+    assert!(
+        without_case.is_empty(),
+        "codes without a case: {without_case:?}"
+    );
+    let unlisted: Vec<_> = produced.difference(&table).collect();
+    assert!(
+        unlisted.is_empty(),
+        "codes missing from the table: {unlisted:?}"
+    );
+}
+
 #[test]
 fn rejections_name_the_entry() {
     let r = verify(&bundles_dir().join("hash-mismatch.zip"), &Limits::default()).unwrap_err();

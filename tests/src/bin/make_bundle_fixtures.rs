@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use serde_json::{Value, json};
 use thamdinh_core::bundle;
 use thamdinh_tests::{
-    RawEntry, TEST_PASSPHRASE, bundles_dir, drawn_signature, read_zip, resign, root_of,
-    sample_store, test_key, write_zip,
+    RawEntry, TEST_PASSPHRASE, bundles_dir, drawn_signature, read_zip, resign, retag_and_sign,
+    root_of, sample_store, sign_bag, test_key, write_zip,
 };
 
 fn main() {
@@ -423,6 +423,195 @@ fn main() {
         }),
         "inconsistent-result",
         "a leaf of 999 on a leaf whose max is far lower, signed by the trusted key",
+        Value::Null,
+    );
+    add(
+        "result-not-json.zip",
+        &edit_text("data/result.json", |t| t[..t.len() / 2].to_string()),
+        "bad-json",
+        "result.json cut in the middle (not JSON), signed",
+        Value::Null,
+    );
+    add(
+        "result-missing-field.zip",
+        &edit_result(|v| {
+            v.as_object_mut().unwrap().remove("visits");
+        }),
+        "bad-result",
+        "result.json without its visits, signed",
+        Value::Null,
+    );
+    add(
+        "criteria-edited.zip",
+        &edit_text("data/criteria.json", |t| t.replacen("CCHC", "CCHX", 1)),
+        "hash-mismatch",
+        "criteria.json edited after export (no longer the set result.json names), signed",
+        Value::Null,
+    );
+    add(
+        "criteria-invalid.zip",
+        &resigned(&|e| {
+            // A set without areas, named by result.json with its own hash: consistent, invalid.
+            let i = at(e, "data/criteria.json");
+            let mut set: Value = serde_json::from_slice(&e[i].data).unwrap();
+            set.as_object_mut().unwrap().remove("areas");
+            e[i].data = bundle::result::canonical_bytes(&set).unwrap();
+            let sha = thamdinh_core::digest::sha256_hex(&e[i].data);
+            let r = at(e, "data/result.json");
+            let mut result: Value = serde_json::from_slice(&e[r].data).unwrap();
+            result["criteria_set"]["id"] = sha.clone().into();
+            result["criteria_set"]["sha256"] = sha.into();
+            e[r].data = bundle::result::canonical_bytes(&result).unwrap();
+        }),
+        "bad-criteria",
+        "a criteria set without areas, which result.json names by its hash, signed",
+        Value::Null,
+    );
+    add(
+        "audit-not-json.zip",
+        &edit_text("data/audit.jsonl", |t| format!("{{not json\n{t}")),
+        "bad-json",
+        "audit.jsonl with a line that is not JSON, signed",
+        Value::Null,
+    );
+    add(
+        "audit-not-an-entry.zip",
+        &edit_text("data/audit.jsonl", |t| format!("{{\"x\":1}}\n{t}")),
+        "bad-audit",
+        "audit.jsonl with a JSON line that is no audit entry, signed",
+        Value::Null,
+    );
+    add(
+        "unreferenced-payload.zip",
+        &resigned(&|e| {
+            e.push(RawEntry::new(
+                &format!("{root}data/extra.txt"),
+                b"not named by result.json",
+            ))
+        }),
+        "unreferenced-payload",
+        "a payload file listed in the manifest and signed, but named by nothing in result.json",
+        Value::Null,
+    );
+    add(
+        "second-top-folder.zip",
+        &with(&|e| e.push(RawEntry::new("other/evil.txt", b"x"))),
+        "bad-layout",
+        "an entry beside the bag folder instead of inside it",
+        Value::Null,
+    );
+    add(
+        "name-not-utf8.zip",
+        &with(&|e| {
+            let mut entry = RawEntry::new(&format!("{root}data/x"), b"x");
+            entry.name.extend_from_slice(&[0xff, 0xfe]);
+            e.push(entry);
+        }),
+        "bad-name",
+        "an entry name that is not UTF-8",
+        Value::Null,
+    );
+    add(
+        "encrypted-entry.zip",
+        &with(&|e| {
+            let i = at(e, &photo_rel);
+            e[i].extra_flags = 1;
+        }),
+        "encrypted-entry",
+        "a photo entry flagged as encrypted",
+        Value::Null,
+    );
+    add(
+        "bzip2-entry.zip",
+        &with(&|e| {
+            let i = at(e, &photo_rel);
+            e[i].method = Some(12);
+        }),
+        "bad-compression",
+        "a photo entry said to be bzip2-compressed (only stored and deflate are read)",
+        Value::Null,
+    );
+    // Manifests that are signed but wrong: edited after `resign`, then signed again as they are.
+    let bag_id = |e: &[RawEntry]| -> (String, u32) {
+        let info = String::from_utf8(find(e, &root, "bag-info.txt").data.clone()).unwrap();
+        let field = |k: &str| {
+            info.lines()
+                .find_map(|l| l.strip_prefix(k))
+                .unwrap()
+                .trim()
+                .to_string()
+        };
+        (
+            field("Bundle-Id:"),
+            field("Bundle-Revision:").parse().unwrap(),
+        )
+    };
+    let signed_after = |edit: &dyn Fn(&mut Vec<RawEntry>), retag: bool| {
+        let mut e = base.clone();
+        resign(&mut e, &delegation);
+        edit(&mut e);
+        let (id, revision) = bag_id(&e);
+        if retag {
+            retag_and_sign(&mut e, &delegation, &id, revision);
+        } else {
+            sign_bag(&mut e, &delegation, &id, revision);
+        }
+        write_zip(&e)
+    };
+    add(
+        "manifest-bad-line.zip",
+        &signed_after(
+            &|e| {
+                let i = at(e, "manifest-sha256.txt");
+                e[i].data.extend_from_slice(b"not a manifest line\n");
+            },
+            true,
+        ),
+        "bad-manifest",
+        "manifest-sha256.txt with a line that is not `<sha256>  <path>`, signed",
+        Value::Null,
+    );
+    add(
+        "oxum-mismatch.zip",
+        &signed_after(
+            &|e| {
+                let i = at(e, "bag-info.txt");
+                let info = String::from_utf8(e[i].data.clone()).unwrap();
+                e[i].data = info
+                    .lines()
+                    .map(|l| {
+                        if l.starts_with("Payload-Oxum:") {
+                            "Payload-Oxum: 1.1\n".to_string()
+                        } else {
+                            format!("{l}\n")
+                        }
+                    })
+                    .collect::<String>()
+                    .into_bytes();
+            },
+            true,
+        ),
+        "oxum-mismatch",
+        "bag-info.txt says 1 byte in 1 file, signed",
+        Value::Null,
+    );
+    add(
+        "unlisted-tag-file.zip",
+        &signed_after(
+            &|e| {
+                let i = at(e, "tagmanifest-sha256.txt");
+                let text = String::from_utf8(e[i].data.clone()).unwrap();
+                e[i].data = text
+                    .lines()
+                    .filter(|l| !l.ends_with("bagit.txt"))
+                    .map(|l| format!("{l}\n"))
+                    .collect::<String>()
+                    .into_bytes();
+            },
+            false,
+        ),
+        "unlisted-tag-file",
+        "bagit.txt left out of the signed tag manifest",
         Value::Null,
     );
     add(
