@@ -506,3 +506,28 @@ fn a_store_held_by_another_writer_says_it_is_busy_and_changes_nothing() {
     store.set_user_name("Nguyễn Văn An").unwrap();
     assert_eq!(store.user_name().unwrap(), "Nguyễn Văn An");
 }
+
+/// The demo's totals, worked out by hand from `demo.rs` and the xã 2025 set (not blessed from a
+/// run): of the first 24 appraised leaves one (max 1) is N/A and leaves the denominator (100 → 99);
+/// the other 23 are self-assessed at their max, 24 points; four of them are appraised one tier
+/// lower, 2,5 points less (21,5); the first four survey leaves get 80 % of their max, 7,2 points,
+/// counted in both columns. Self-assessed 24 + 7,2 = 31,2 / 99 = 31,52 %; appraised
+/// 21,5 + 7,2 = 28,7 / 99 = 28,99 % (half-up).
+#[test]
+fn the_demo_totals_are_the_hand_computed_ones() {
+    let mut store = Store::open_in_memory().unwrap();
+    let visit = thamdinh_core::demo::create_demo(&mut store, "xa-2025").unwrap();
+    let totals = store.visit_view(&visit.id).unwrap().totals;
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    let (s, a) = (&totals.self_assessed, &totals.appraised);
+    assert_eq!((s.tham_dinh.points, s.survey.points), (d("24"), d("7.2")));
+    assert_eq!((a.tham_dinh.points, a.survey.points), (d("21.5"), d("7.2")));
+    assert_eq!(
+        (s.total.points, s.total.max, s.total.index),
+        (d("31.2"), d("99"), Some(d("31.52")))
+    );
+    assert_eq!(
+        (a.total.points, a.total.max, a.total.index),
+        (d("28.7"), d("99"), Some(d("28.99")))
+    );
+}
