@@ -65,7 +65,7 @@ pub fn report_minutes_preview(
 pub fn report_visit_xlsx(state: State<'_>, visit_id: String, out: String) -> ApiResult<String> {
     state.with_store(|s| {
         let bytes = thamdinh_reports::visit_xlsx::visit_workbook(s, &visit_id)?;
-        thamdinh_core::evidence::write_atomic(Path::new(&out), &bytes)
+        thamdinh_core::files::write_atomic(Path::new(&out), &bytes)
     })?;
     Ok(out)
 }

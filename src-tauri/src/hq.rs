@@ -103,7 +103,7 @@ pub fn hq_weakest(state: State<'_>, campaign_id: String) -> ApiResult<Vec<WeakCr
 pub fn hq_save_workbook(state: State<'_>, campaign_id: String, out: String) -> ApiResult<String> {
     state.with_store(|s| {
         let bytes = s.hq_workbook(&campaign_id)?;
-        thamdinh_core::evidence::write_atomic(std::path::Path::new(&out), &bytes)?;
+        thamdinh_core::files::write_atomic(std::path::Path::new(&out), &bytes)?;
         Ok(out)
     })
 }

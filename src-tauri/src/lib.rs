@@ -567,7 +567,7 @@ fn save_public_key(state: State<'_>, path: String) -> ApiResult<String> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        thamdinh_core::evidence::write_atomic(&path, key.pub_file.as_bytes())?;
+        thamdinh_core::files::write_atomic(&path, key.pub_file.as_bytes())?;
         Ok(path.display().to_string())
     })
 }

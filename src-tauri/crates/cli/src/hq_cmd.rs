@@ -203,7 +203,7 @@ fn percent(decimal: Option<&str>) -> Option<String> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    thamdinh_core::evidence::write_atomic(path, bytes)
+    thamdinh_core::files::write_atomic(path, bytes)
         .with_context(|| format!("không ghi được {}", path.display()))
 }
 

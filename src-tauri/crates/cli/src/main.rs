@@ -654,7 +654,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             thamdinh_core::bundle::export::check_target(&out, force, &[])?;
             match thamdinh_core::criteria_xlsx::import_xlsx(&read(&file)?) {
                 Ok(imported) => {
-                    thamdinh_core::evidence::write_atomic(&out, imported.json.as_bytes())
+                    thamdinh_core::files::write_atomic(&out, imported.json.as_bytes())
                         .with_context(|| format!("không ghi được {}", out.display()))?;
                     println!(
                         "Đã đọc bộ tiêu chí «{}»: {} lĩnh vực, {} tiêu chí thành phần, tối đa {} điểm, mã {} → {}",
@@ -685,7 +685,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         Command::Criteria(CriteriaCommand::ExportXlsx { file, out, force }) => {
             thamdinh_core::bundle::export::check_target(&out, force, &[])?;
             let bytes = thamdinh_core::criteria_xlsx::export_xlsx(&read(&file)?)?;
-            thamdinh_core::evidence::write_atomic(&out, &bytes)
+            thamdinh_core::files::write_atomic(&out, &bytes)
                 .with_context(|| format!("không ghi được {}", out.display()))?;
             println!("Đã ghi mẫu Excel của bộ tiêu chí → {}", out.display());
             Ok(ExitCode::SUCCESS)

@@ -67,7 +67,7 @@ pub fn run(command: ReportCommand, data_dir: &Path) -> Result<ExitCode> {
         ReportCommand::VisitXlsx { visit, out, force } => {
             thamdinh_core::bundle::export::check_target(&out, force, &[])?;
             let bytes = thamdinh_reports::visit_xlsx::visit_workbook(&store, &visit)?;
-            thamdinh_core::evidence::write_atomic(&out, &bytes)?;
+            thamdinh_core::files::write_atomic(&out, &bytes)?;
             println!("Đã ghi bảng điểm của phiếu → {}", out.display());
         }
     }

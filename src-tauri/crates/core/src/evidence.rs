@@ -1,7 +1,6 @@
 //! The evidence register (tài liệu kiểm chứng) of a visit, and attached files stored once by
-//! SHA-256, written to a temporary file, fsynced and renamed into place.
+//! SHA-256 (written atomically, see [`crate::files`]).
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{TransactionBehavior, params};
@@ -43,69 +42,6 @@ pub struct NewEvidence {
     pub leaves: Vec<String>,
 }
 
-/// Writes `bytes` to `path` atomically and durably: a temp file in the same folder, fsynced,
-/// renamed into place, and the folder synced so the rename itself is durable. A crash leaves the
-/// old state or the whole new file, never half of it.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_via_temp(path, bytes, true)
-}
-
-/// Like [`write_atomic`] but without fsync, for derived files that can be made again
-/// (thumbnails, previews): still never half-written, but a power cut may lose them.
-pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_via_temp(path, bytes, false)
-}
-
-/// Removes the temp files this app left in `dir` (by their name pattern) when a kill stopped a
-/// write half-way: only those older than an hour, so a write still running in another process
-/// (the CLI beside the app) is never touched. Returns how many were removed.
-pub fn clean_stale_temp_files(dir: &Path) -> usize {
-    const PATTERNS: [(&str, &str); 3] = [
-        (".tmp", ""),
-        (".thamdinh-export-", ".part"),
-        (".thamdinh-import-", ".part"),
-    ];
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return 0;
-    };
-    let old = |e: &std::fs::DirEntry| {
-        e.metadata()
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > std::time::Duration::from_secs(3600))
-    };
-    entries
-        .flatten()
-        .filter(|e| {
-            let name = e.file_name().to_string_lossy().to_string();
-            PATTERNS
-                .iter()
-                .any(|(prefix, suffix)| name.starts_with(prefix) && name.ends_with(suffix))
-                && e.file_type().is_ok_and(|t| t.is_file())
-                && old(e)
-        })
-        .filter(|e| std::fs::remove_file(e.path()).is_ok())
-        .count()
-}
-
-fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::InvalidValue(format!("{} không có thư mục chứa", path.display())))?;
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    if durable {
-        tmp.as_file().sync_all()?;
-    }
-    tmp.persist(path).map_err(|e| Error::Io(e.error))?;
-    if durable && let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
-
 /// The stored name of a blob: `<sha256>.<ext>`, the extension reduced to a few safe characters.
 pub fn blob_file_name(sha256: &str, ext: &str) -> String {
     let ext: String = ext
@@ -134,7 +70,7 @@ pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBu
     let sha = crate::digest::sha256_hex(bytes);
     let path = dir.join(blob_file_name(&sha, ext));
     if !path.exists() {
-        write_atomic(&path, bytes)?;
+        crate::files::write_atomic(&path, bytes)?;
     }
     Ok((sha, path))
 }

@@ -10,6 +10,7 @@
 //! - [`store`]: the SQLite store: pragmas, migrations, campaigns, settings.
 //! - [`visit`]: members, units, visits, per-leaf values, lock/unlock, undo.
 //! - [`evidence`]: the evidence register and attached files stored by SHA-256.
+//! - [`files`]: atomic file writes (temp file, fsync, rename) and stale temp-file clean-up.
 //! - [`audit`]: the hash-chained, append-only audit log of each visit.
 //! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
 //! - [`gallery`]: a visit's photos: captions, links to leaves, time/place flags.
@@ -38,6 +39,7 @@ pub mod demo;
 pub mod digest;
 pub mod error;
 pub mod evidence;
+pub mod files;
 pub mod gallery;
 pub mod hq;
 pub mod number;

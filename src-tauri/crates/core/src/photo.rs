@@ -13,7 +13,7 @@ use image::{DynamicImage, ImageFormat, RgbImage};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::evidence::{write_atomic, write_atomic_cache};
+use crate::files::{write_atomic, write_atomic_cache};
 
 /// Long side of the thumbnail, the preview and the printed copy, in pixels.
 pub const THUMB_SIZE: u32 = 320;

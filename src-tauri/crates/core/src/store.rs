@@ -334,7 +334,7 @@ impl Store {
         let mut store = Self::open(&data_dir.join(DB_FILE))?;
         // What a kill -9 in the middle of a write left behind.
         for dir in ["files", "photos/originals", "hq/bundles"] {
-            crate::evidence::clean_stale_temp_files(&data_dir.join(dir));
+            crate::files::clean_stale_temp_files(&data_dir.join(dir));
         }
         store.files_dir = Some(data_dir.join("files"));
         Ok(store)

@@ -493,6 +493,6 @@ pub fn write_minutes(
     out: &Path,
 ) -> Result<usize> {
     let pdf = minutes_pdf(store, visit_id, choice)?;
-    thamdinh_core::evidence::write_atomic(out, &pdf)?;
+    thamdinh_core::files::write_atomic(out, &pdf)?;
     Ok(pdf.len())
 }

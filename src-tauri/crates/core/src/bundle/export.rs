@@ -324,7 +324,7 @@ pub fn write_bundle(
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    crate::evidence::clean_stale_temp_files(&dir);
+    crate::files::clean_stale_temp_files(&dir);
     let tmp = tempfile::Builder::new()
         .prefix(".thamdinh-export-")
         .suffix(".part")

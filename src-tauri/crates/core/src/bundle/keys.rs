@@ -70,9 +70,9 @@ pub fn write_new_key(out: &Path, passphrase: &str, label: &str) -> Result<KeyInf
         }
     }
     let (sk_text, info) = new_key(passphrase, label)?;
-    crate::evidence::write_atomic(out, sk_text.as_bytes())?;
+    crate::files::write_atomic(out, sk_text.as_bytes())?;
     set_mode(out, 0o600)?;
-    crate::evidence::write_atomic(&pub_path, info.pub_file.as_bytes())?;
+    crate::files::write_atomic(&pub_path, info.pub_file.as_bytes())?;
     set_mode(&pub_path, 0o644)?;
     Ok(info)
 }
