@@ -92,12 +92,18 @@ fn every_rejection_code_has_a_case() {
     .unwrap_err();
     assert_eq!(absent.code, "io", "{absent}");
     produced.insert(absent.code);
+    // Cancelled mid-way: the stop is pressed at the first progress report, after work began.
+    let cancel = AtomicBool::new(false);
     let cancelled = bundle::verify_bundle(
         &bundles_dir().join("valid.zip"),
         &trusted("delegation"),
         &Limits::default(),
-        &|_, _| {},
-        &AtomicBool::new(true),
+        &|done, _| {
+            if done > 0 {
+                cancel.store(true, Ordering::SeqCst);
+            }
+        },
+        &cancel,
     )
     .unwrap_err();
     assert_eq!(cancelled.code, "cancelled", "{cancelled}");
@@ -500,4 +506,50 @@ proptest! {
         let raw: Vec<RawEntry> = entries.iter().map(|(n, d, deflate)| RawEntry { deflate: *deflate, ..RawEntry::new(n, d) }).collect();
         prop_assert!(verify_bytes(&write_zip(&raw)).is_err());
     }
+}
+
+/// An export stopped mid-way (at its first progress report, files already being written) leaves
+/// no bundle, no half-written temp file and no recorded revision: the next export is revision 1.
+#[test]
+fn an_export_cancelled_mid_way_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, visit) = sample_store(&dir.path().join("store"));
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let out = out_dir.join("b.zip");
+    let cancel = AtomicBool::new(false);
+    let reports = std::sync::atomic::AtomicUsize::new(0);
+    let result = bundle::export_bundle(
+        &store,
+        std::slice::from_ref(&visit),
+        &test_key("delegation"),
+        TEST_PASSPHRASE,
+        &out,
+        &|_, _| {
+            reports.fetch_add(1, Ordering::SeqCst);
+            cancel.store(true, Ordering::SeqCst);
+        },
+        &cancel,
+    );
+    assert!(
+        matches!(result, Err(thamdinh_core::Error::Cancelled)),
+        "{result:?}"
+    );
+    assert!(reports.load(Ordering::SeqCst) > 0, "the export had started");
+    assert_eq!(
+        std::fs::read_dir(&out_dir).unwrap().count(),
+        0,
+        "nothing left in the folder"
+    );
+    let summary = bundle::export_bundle(
+        &store,
+        std::slice::from_ref(&visit),
+        &test_key("delegation"),
+        TEST_PASSPHRASE,
+        &out,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(summary.revision, 1, "a cancelled export takes no revision");
 }

@@ -473,6 +473,33 @@ fn cancelling_stops_before_the_next_file() {
     assert!(!dir.path().join("store").join("originals").exists());
 }
 
+/// Stop pressed while files are being read: the files done stay done, every later one is
+/// reported cancelled, and nothing of a cancelled file is stored.
+#[test]
+fn cancelling_mid_way_keeps_what_was_done_and_stores_nothing_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> = (0..6)
+        .map(|i| photo_with_exif(dir.path(), &format!("p{i}.jpg"), &[&format!("-Make=M{i}")]))
+        .collect();
+    let store = dir.path().join("store");
+    let cancel = AtomicBool::new(false);
+    // One worker, so "after the second file" is a precise moment.
+    let results = ingest_all(&store, &files, 1, &cancel, &|done, _| {
+        if done == 2 {
+            cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    assert!(results[..2].iter().all(Result::is_ok), "{results:?}");
+    assert!(
+        results[2..]
+            .iter()
+            .all(|r| matches!(r, Err(PhotoError::Cancelled))),
+        "{results:?}"
+    );
+    let stored = std::fs::read_dir(store.join("originals")).unwrap().count();
+    assert_eq!(stored, 2, "only the two files done are stored");
+}
+
 #[test]
 fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
     use thamdinh_core::store::{NewCampaign, Store};
