@@ -4,13 +4,11 @@
 // Prints median and p95 of both and their ratio, and the edit's IPC round trip alone. Goal (issue):
 // edit p95 ≤ baseline p95 + 4 ms.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { root, startApp } from "./harness.mjs";
+import { root, startApp, tempDir } from "./harness.mjs";
 
 const EDITS = 200;
-const dataDir = mkdtempSync(join(tmpdir(), "thamdinh-bench-"));
+const dataDir = tempDir("thamdinh-bench-");
 execFileSync(join(root, "target/debug/thamdinh"), ["--data-dir", dataDir, "demo", "--set", "huyen-2024"]);
 const visits = JSON.parse(execFileSync(join(root, "target/debug/thamdinh"), ["--data-dir", dataDir, "visit", "list", "--json"], { encoding: "utf8" }));
 const visitId = visits[0].visit?.id ?? visits[0].id;

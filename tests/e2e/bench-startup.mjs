@@ -4,14 +4,12 @@
 // the next launches on the same folder. Baseline, same run: launching the CLI (`thamdinh
 // --version`), the floor of starting any process of ours. Goal (issue): warm < 1 s.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { application, root } from "./harness.mjs";
+import { application, root, tempDir } from "./harness.mjs";
 
 const WARM_RUNS = 5;
 const cli = join(root, "target/debug/thamdinh");
-const dataDir = mkdtempSync(join(tmpdir(), "thamdinh-bench-start-"));
+const dataDir = tempDir("thamdinh-bench-start-");
 execFileSync(cli, ["--data-dir", dataDir, "demo"]);
 
 function launch() {

@@ -3,7 +3,7 @@
 // `npx tauri build --debug --no-bundle` (the Makefile's `e2e` target does both).
 import { after, before } from "node:test";
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import net from "node:net";
@@ -12,6 +12,19 @@ import { remote } from "webdriverio";
 export const root = resolve(import.meta.dirname, "../..");
 export const application = process.env.THAMDINH_APP ?? join(root, "target/debug/thamdinh-app");
 export const shotsDir = join(root, "target/e2e");
+
+const madeDirs = [];
+// Each test file runs in its own process: its temp folders go when it ends.
+process.on("exit", () => {
+  for (const dir of madeDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temp folder, removed when this test file's process exits. */
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
 
 function waitForPort(port, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -45,7 +58,7 @@ function freePort() {
  * `appRenderer: true` leaves the choice to the app, as the scoring benchmark does. */
 export async function startApp({ dataDir, appRenderer = false } = {}) {
   if (!process.env.DISPLAY) throw new Error("DISPLAY is not set: run the end-to-end tests under xvfb-run");
-  dataDir ??= mkdtempSync(join(tmpdir(), "thamdinh-e2e-"));
+  dataDir ??= tempDir("thamdinh-e2e-");
   mkdirSync(shotsDir, { recursive: true });
   const port = await freePort();
   const nativePort = await freePort();

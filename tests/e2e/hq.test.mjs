@@ -4,10 +4,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { root, shotsDir, startApp } from "./harness.mjs";
+import { root, shotsDir, startApp, tempDir } from "./harness.mjs";
 
 const cli = join(root, "target/debug/thamdinh");
 const set = join(root, "src-tauri/crates/cli/tests/cmd/data/sample.json");
@@ -47,7 +46,7 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
   let workbook;
 
   before(async () => {
-    const work = mkdtempSync(join(tmpdir(), "thamdinh-hq-"));
+    const work = tempDir("thamdinh-hq-");
     writeFileSync(join(work, "units.csv"), "code,name,type\nX1,Xã Thạch Lạc,xã\nX2,Xã Đồng Tiến,xã\nX3,Xã Cẩm Bình,xã\n");
     const full = "1.1.1,50,50\n1.1.2,2,2\n1.1.3,8,8\n2.1,20,20\n2.2,,20\n";
     const d1 = delegation(work, "doan-1", {
@@ -55,7 +54,7 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
       X2: full.replace("1.1.1,50,50", "1.1.1,50,40,thiếu kế hoạch"),
     });
     const d2 = delegation(work, "doan-2", { X1: full.replace("2.1,20,20", "2.1,20,15,chậm hai kỳ") });
-    const hqDir = mkdtempSync(join(tmpdir(), "thamdinh-e2e-hq-"));
+    const hqDir = tempDir("thamdinh-e2e-hq-");
     campaign(hqDir, work);
     thamdinh(hqDir, ["hq", "trust", "add", d1.pub, "--name", "Đoàn 1"]);
     thamdinh(hqDir, ["hq", "trust", "add", d2.pub, "--name", "Đoàn 2"]);

@@ -4,10 +4,8 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { application, startApp } from "./harness.mjs";
+import { application, startApp, tempDir } from "./harness.mjs";
 
 /** A session bus of our own, so the test neither needs nor disturbs the machine's. */
 function startBus() {
@@ -75,7 +73,7 @@ describe("one instance per data folder", () => {
   });
 
   it("lets a launch on another data folder run beside it", async () => {
-    const other = launch(mkdtempSync(join(tmpdir(), "thamdinh-e2e-other-")), bus.address);
+    const other = launch(tempDir("thamdinh-e2e-other-"), bus.address);
     try {
       await waitFor(() => appNames(bus.address).length === 2 || other.exitCode !== null, "a second name on the bus");
       assert.equal(other.exitCode, null, "the other data folder's app is running");

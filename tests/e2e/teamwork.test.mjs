@@ -6,10 +6,9 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { root, shotsDir, startApp } from "./harness.mjs";
+import { root, shotsDir, startApp, tempDir } from "./harness.mjs";
 
 const cli = join(root, "target/debug/thamdinh");
 const set = join(root, "src-tauri/crates/cli/tests/cmd/data/sample.json");
@@ -25,7 +24,7 @@ describe("a visit split across members' laptops", () => {
   let parts;
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), "thamdinh-team-"));
+    work = tempDir("thamdinh-team-");
     dataDir = join(work, "leader");
     const campaign = run(dataDir, ["campaign", "new", "--name", "CCHC 2025", "--year", "2025", "--province", "Hà Tĩnh", "--group", "Xã", "--set", set]);
     writeFileSync(join(work, "units.csv"), "code,name,type\nX1,Xã Thạch Lạc,xã\n");

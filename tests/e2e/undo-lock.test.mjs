@@ -6,12 +6,10 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { appForSuite, root, shotsDir } from "./harness.mjs";
+import { appForSuite, root, shotsDir, tempDir } from "./harness.mjs";
 
 const cli = join(root, "target/debug/thamdinh");
-const dataDir = mkdtempSync(join(tmpdir(), "thamdinh-e2e-undo-"));
+const dataDir = tempDir("thamdinh-e2e-undo-");
 execFileSync(cli, ["--data-dir", dataDir, "demo"]);
 
 describe("undo and lock", () => {
