@@ -83,6 +83,20 @@ impl RawEntry {
     }
 }
 
+/// Exports one visit signed with test key `key` (not cancelled, no progress shown).
+pub fn export_signed(store: &Store, visit: &str, key: &str, out: &Path) -> bundle::ExportSummary {
+    bundle::export_bundle(
+        store,
+        &[visit.to_string()],
+        &test_key(key),
+        TEST_PASSPHRASE,
+        out,
+        &|_, _| {},
+        &std::sync::atomic::AtomicBool::new(false),
+    )
+    .unwrap()
+}
+
 /// Writes a zip archive byte by byte (local headers, central directory, end record), with no
 /// checks at all: the point is to write hostile archives.
 pub fn write_zip(entries: &[RawEntry]) -> Vec<u8> {

@@ -9,7 +9,8 @@ use proptest::prelude::*;
 use serde_json::Value;
 use thamdinh_core::bundle::{self, Limits, TrustedKey};
 use thamdinh_tests::{
-    RawEntry, TEST_PASSPHRASE, bundles_dir, read_zip, sample_store, test_key, write_zip,
+    RawEntry, TEST_PASSPHRASE, bundles_dir, export_signed, read_zip, sample_store, test_key,
+    write_zip,
 };
 
 fn trusted(name: &str) -> Vec<TrustedKey> {
@@ -541,15 +542,6 @@ fn an_export_cancelled_mid_way_leaves_nothing() {
         0,
         "nothing left in the folder"
     );
-    let summary = bundle::export_bundle(
-        &store,
-        std::slice::from_ref(&visit),
-        &test_key("delegation"),
-        TEST_PASSPHRASE,
-        &out,
-        &|_, _| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    let summary = export_signed(&store, &visit, "delegation", &out);
     assert_eq!(summary.revision, 1, "a cancelled export takes no revision");
 }

@@ -3,10 +3,9 @@
 //! signed bundle's SHA-256 in the footer), and the visit workbook read back by a real reader.
 use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::AtomicBool;
 
 use thamdinh_reports::minutes::{PhotoChoice, first_page_svg, write_minutes};
-use thamdinh_tests::{TEST_PASSPHRASE, sample_store, test_key};
+use thamdinh_tests::{export_signed, sample_store};
 use unicode_normalization::UnicodeNormalization;
 
 fn pdftotext(pdf: &Path, pages: Option<(u32, u32)>) -> String {
@@ -113,16 +112,7 @@ fn the_minutes_speak_vietnamese_exactly_embed_their_font_and_repeat_the_table_he
 
     // Once the visit is exported, the paper names the signed file.
     let bundle = dir.path().join("b.zip");
-    thamdinh_core::bundle::export_bundle(
-        &store,
-        std::slice::from_ref(&visit),
-        &test_key("delegation"),
-        TEST_PASSPHRASE,
-        &bundle,
-        &|_, _| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    export_signed(&store, &visit, "delegation", &bundle);
     let signature = {
         let img = image::RgbaImage::from_fn(240, 80, |x, y| {
             image::Rgba(if (x as i32 - 3 * y as i32).abs() < 3 {

@@ -6,7 +6,9 @@ use std::process::Command;
 use std::sync::atomic::AtomicBool;
 
 use thamdinh_core::bundle::{self, Limits, TrustedKey};
-use thamdinh_tests::{RawEntry, TEST_PASSPHRASE, bundles_dir, read_zip, sample_store, test_key};
+use thamdinh_tests::{
+    RawEntry, TEST_PASSPHRASE, bundles_dir, export_signed, read_zip, sample_store, test_key,
+};
 
 fn key_pub(name: &str) -> PathBuf {
     bundles_dir().join("keys").join(format!("{name}.key.pub"))
@@ -611,16 +613,7 @@ fn the_units_drawn_acknowledgement_travels_in_the_bundle_and_cannot_be_swapped()
     );
 
     let out = dir.path().join("b.zip");
-    bundle::export_bundle(
-        &store,
-        std::slice::from_ref(&visit),
-        &test_key("delegation"),
-        TEST_PASSPHRASE,
-        &out,
-        &|_, _| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    export_signed(&store, &visit, "delegation", &out);
     let v = verify(&out, &["delegation"]).unwrap();
     let doc = v.result.unwrap().visits[0].acknowledgement.clone().unwrap();
     assert_eq!(

@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use serde_json::{Value, json};
 use thamdinh_core::bundle;
 use thamdinh_tests::{
-    RawEntry, TEST_PASSPHRASE, bundles_dir, drawn_signature, read_zip, resign, retag_and_sign,
-    root_of, sample_store, sign_bag, test_key, write_zip,
+    RawEntry, TEST_PASSPHRASE, bundles_dir, drawn_signature, export_signed, read_zip, resign,
+    retag_and_sign, root_of, sample_store, sign_bag, test_key, write_zip,
 };
 
 fn main() {
@@ -24,16 +24,7 @@ fn main() {
     let tmp = tempfile::tempdir().unwrap();
     let (store, visit) = sample_store(&tmp.path().join("store"));
     let valid_path = tmp.path().join("valid.zip");
-    bundle::export_bundle(
-        &store,
-        std::slice::from_ref(&visit),
-        &test_key("delegation"),
-        TEST_PASSPHRASE,
-        &valid_path,
-        &|_, _| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    export_signed(&store, &visit, "delegation", &valid_path);
     let valid = std::fs::read(&valid_path).unwrap();
     let base = read_zip(&valid);
     let root = root_of(&base);
