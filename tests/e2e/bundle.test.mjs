@@ -17,6 +17,7 @@ describe("signed result bundles", () => {
   let dataDir;
   let bundleFile;
   let pubFile;
+  let exportedFiles;
 
   before(async () => {
     app = await startApp();
@@ -83,6 +84,7 @@ describe("signed result bundles", () => {
     await el("export-done").waitForDisplayed({ timeout: 20000 });
     assert.equal(await el("export-file").getText(), bundleFile);
     assert.equal(await el("export-revision").getText(), "1");
+    exportedFiles = await el("export-files").getText();
     await browser.saveScreenshot(join(shotsDir, "export.png"));
     // The CLI (same core, other process) agrees the file is valid and signed by this key.
     const out = execFileSync(cli, ["bundle", "verify", bundleFile, "--trust", pubFile, "--json"], { encoding: "utf8" });
@@ -100,6 +102,8 @@ describe("signed result bundles", () => {
     await el("verify-submit").click();
     await el("verify-valid").waitForDisplayed({ timeout: 10000 });
     assert.match(await el("verify-valid").getText(), /Đoàn thẩm định số 1/);
+    // One file, one size: the export and the check of the same bundle say the same.
+    assert.equal(await el("verify-files").getText(), exportedFiles);
 
     await el("verify-path").setValue(join(fixtures, "hash-mismatch.zip"));
     await el("verify-submit").click();
