@@ -17,6 +17,8 @@ export PATH := $(CARGO_BIN):$(HOME)/.local/bin:$(PATH)
 
 help:
 	@echo "make run    build and start the app (built-in demo data)"
+	@echo "           (the first build compiles ~400 crates: about 20 minutes and several GB in target/ on"
+	@echo "           2 cores; later builds take seconds. make app builds the app as the tests drive it)"
 	@echo "make test   every test: Rust, UI, end-to-end (real app under Xvfb)"
 	@echo "make lint   rustfmt, clippy -D warnings, eslint, svelte-check, bindings drift"
 	@echo "make bench  benchmarks, as ratios against a baseline measured in the same run"
