@@ -175,13 +175,22 @@ fn decode_heic(bytes: &[u8]) -> Result<DynamicImage, PhotoError> {
         .interleaved
         .ok_or_else(|| PhotoError::Corrupt("HEIC không có lớp ảnh RGB".into()))?;
     let (w, h, stride) = (plane.width, plane.height, plane.stride);
-    let mut pixels = Vec::with_capacity(w as usize * h as usize * 3);
-    for row in plane.data.chunks(stride).take(h as usize) {
-        pixels.extend_from_slice(&row[..w as usize * 3]);
+    let short = || PhotoError::Corrupt("HEIC: lớp ảnh ngắn hơn kích thước khai báo".into());
+    let row_bytes = w as usize * 3;
+    if stride < row_bytes {
+        return Err(short());
+    }
+    let mut pixels = Vec::with_capacity(row_bytes * h as usize);
+    for y in 0..h as usize {
+        let row = plane
+            .data
+            .get(y * stride..y * stride + row_bytes)
+            .ok_or_else(short)?;
+        pixels.extend_from_slice(row);
     }
     RgbImage::from_raw(w, h, pixels)
         .map(DynamicImage::ImageRgb8)
-        .ok_or_else(|| PhotoError::Corrupt("HEIC: lớp ảnh ngắn hơn kích thước khai báo".into()))
+        .ok_or_else(short)
 }
 
 /// EXIF fields read from the container (JPEG, PNG, WebP and HEIC all may carry them).
