@@ -804,3 +804,71 @@ fn error_paths_speak_vietnamese_only() {
         );
     }
 }
+
+/// Two programs on one data folder at once (#10's concurrency suite): two writers, each its own
+/// `thamdinh` process per edit, edit different leaves of the same visit at the same time. No
+/// edit is lost or refused (the store waits for the other writer), every edit has its audit
+/// entry, and the chain stays whole.
+#[test]
+fn two_writers_at_once_lose_no_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, _) = thamdinh(dir.path(), &["demo"]);
+    assert!(ok);
+    let visit = out.lines().last().unwrap().trim().to_string();
+    let entries = |dir: &std::path::Path| -> i64 {
+        let conn = rusqlite::Connection::open(dir.join("thamdinh.sqlite3")).unwrap();
+        conn.query_row("SELECT count(*) FROM audit", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = entries(dir.path());
+    const EDITS: usize = 15;
+    let writers: Vec<_> = ["1.1.1", "1.1.2"]
+        .into_iter()
+        .map(|code| {
+            let (data, visit) = (dir.path().to_path_buf(), visit.clone());
+            std::thread::spawn(move || {
+                for i in 0..EDITS {
+                    let text = format!("ghi chú {code} lần {i}");
+                    let (ok, _, err) = thamdinh(
+                        &data,
+                        &[
+                            "visit",
+                            "set",
+                            "--visit",
+                            &visit,
+                            "--code",
+                            code,
+                            "--field",
+                            "explanation_request",
+                            "--value",
+                            &text,
+                        ],
+                    );
+                    assert!(ok, "{code} edit {i} refused: {err}");
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    assert_eq!(
+        entries(dir.path()) - before,
+        2 * EDITS as i64,
+        "one audit entry per edit"
+    );
+    let (_, json, _) = thamdinh(dir.path(), &["visit", "show", "--visit", &visit, "--json"]);
+    for code in ["1.1.1", "1.1.2"] {
+        let conn = rusqlite::Connection::open(dir.path().join("thamdinh.sqlite3")).unwrap();
+        let last: String = conn
+            .query_row(
+                "SELECT value FROM leaf_value WHERE code = ?1 AND field = 'explanation_request'",
+                [code],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(last, format!("ghi chú {code} lần {}", EDITS - 1), "{json}");
+    }
+    let (ok, verified, err) = thamdinh(dir.path(), &["visit", "verify-audit", "--visit", &visit]);
+    assert!(ok, "{verified}{err}");
+}
