@@ -352,6 +352,12 @@ fn link_evidence(
     })
 }
 
+/// Every refusal code with its words in Vietnamese and English (written once, in the core).
+#[tauri::command]
+fn rejection_words() -> Vec<bundle::codes::RejectionWords> {
+    bundle::codes::rejection_words()
+}
+
 /// Called by the Home screen once its campaigns are painted. `make bench` starts the app with
 /// THAMDINH_STARTUP_PROBE set and times the launch to this line on stderr.
 #[tauri::command]
@@ -818,6 +824,7 @@ pub fn run() {
             audit_log,
             leaf_history,
             startup_painted,
+            rejection_words,
             ingest_photos,
             cancel_ingest,
             photos,

@@ -119,6 +119,14 @@ describe("signed result bundles", () => {
     assert.match(await el("verify-entry").getText(), /^data\/photos\/[0-9a-f]{64}\.jpg$/);
     assert.match(await el("verify-reason").getText(), /SHA-256 không khớp/);
     await browser.saveScreenshot(join(shotsDir, "verify-rejected.png"));
+    // In English the refusal is worded in English (the code's meaning), then back to Vietnamese.
+    await el("lang-toggle").click();
+    await browser.waitUntil(async () => (await el("verify-reason").getText()) === "content changed after signing", {
+      timeout: 5000,
+      timeoutMsg: `English reason, got ${await el("verify-reason").getText()}`,
+    });
+    await el("lang-toggle").click();
+    await browser.waitUntil(async () => /SHA-256 không khớp/.test(await el("verify-reason").getText()), { timeout: 5000 });
 
     await el("verify-path").setValue(join(fixtures, "valid.zip"));
     await el("verify-submit").click();

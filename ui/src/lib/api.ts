@@ -13,6 +13,7 @@ import type { IngestReport } from "./bindings/IngestReport";
 import type { Photo } from "./bindings/Photo";
 import type { LeafField } from "./bindings/LeafField";
 import type { LeafHistory } from "./bindings/LeafHistory";
+import type { RejectionWords } from "./bindings/RejectionWords";
 import type { LeafUpdate } from "./bindings/LeafUpdate";
 import type { NewEvidence } from "./bindings/NewEvidence";
 import type { NewUnit } from "./bindings/NewUnit";
@@ -66,6 +67,7 @@ export function toApiError(e: unknown): ApiError {
 export const api = {
   builtinSets: () => call<SetSummary[]>("builtin_sets"),
   startupPainted: () => call<void>("startup_painted"),
+  rejectionWords: () => call<RejectionWords[]>("rejection_words"),
   criteriaSet: (key: string) => call<SetView>("criteria_set", { key }),
   campaigns: () => call<Campaign[]>("campaigns"),
   createCampaign: (input: CampaignInput) => call<Campaign>("create_campaign", { input }),

@@ -1,4 +1,5 @@
 import type { ApiError } from "./bindings/ApiError";
+import type { RejectionWords } from "./bindings/RejectionWords";
 // UI strings in Vietnamese (default) and English, following the glossary in the design notes.
 export type Lang = "vi" | "en";
 
@@ -736,6 +737,19 @@ const errorKeys: Partial<Record<ApiError["code"], Key>> = {
 export function errorText(error: ApiError): string {
   const key = errorKeys[error.code];
   return key ? t(key) : error.message;
+}
+
+/** What each bundle refusal code means in English (from the core's table, loaded at start). */
+const rejectionEnglish = $state<{ byCode: Record<string, string> }>({ byCode: {} });
+
+export function setRejectionWords(words: RejectionWords[]) {
+  rejectionEnglish.byCode = Object.fromEntries(words.map((w) => [w.code, w.en]));
+}
+
+/** A bundle's refusal as the person reads it: the core's detailed message in Vietnamese, the
+ * code's meaning in English. */
+export function rejectionText(code: string, message: string): string {
+  return locale.lang === "en" ? (rejectionEnglish.byCode[code] ?? message) : message;
 }
 
 export function unitTypeLabel(unitType: string): string {

@@ -169,6 +169,27 @@ pub const REJECTION_CODES: &[(&str, &str, &str)] = &[
     ("cancelled", "đã hủy", "cancelled"),
 ];
 
+/// A refusal code with what it means in each UI language.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct RejectionWords {
+    pub code: String,
+    pub vi: String,
+    pub en: String,
+}
+
+/// The whole table, for the screens that word a refusal in the UI's language.
+pub fn rejection_words() -> Vec<RejectionWords> {
+    REJECTION_CODES
+        .iter()
+        .map(|(code, vi, en)| RejectionWords {
+            code: code.to_string(),
+            vi: vi.to_string(),
+            en: en.to_string(),
+        })
+        .collect()
+}
+
 /// What a refusal code means, in Vietnamese (the code itself when unknown).
 pub fn rejection_vi(code: &str) -> &str {
     REJECTION_CODES
