@@ -186,11 +186,6 @@ pub fn root_of(entries: &[RawEntry]) -> String {
 /// bag-info, as a dishonest but key-holding signer would: only the content checks can catch it.
 pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
     let root = root_of(entries);
-    let get = |entries: &Vec<RawEntry>, p: &str| {
-        entries
-            .iter()
-            .position(|e| e.name == format!("{root}{p}").as_bytes())
-    };
     let payload: Vec<(String, String)> = entries
         .iter()
         .filter_map(|e| {
@@ -205,7 +200,7 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
         .filter(|e| e.name.starts_with(format!("{root}data/").as_bytes()))
         .map(|e| e.data.len())
         .sum();
-    let i = get(entries, "bag-info.txt").unwrap();
+    let i = tag_index(entries, "bag-info.txt");
     let info: String = String::from_utf8(entries[i].data.clone())
         .unwrap()
         .lines()
@@ -228,9 +223,18 @@ pub fn resign(entries: &mut Vec<RawEntry>, secret_key_text: &str) {
         id(&info, "Bundle-Id:"),
         id(&info, "Bundle-Revision:").parse().unwrap_or(1),
     );
-    let m = get(entries, "manifest-sha256.txt").unwrap();
+    let m = tag_index(entries, "manifest-sha256.txt");
     entries[m].data = manifest_text(&payload).into_bytes();
     retag_and_sign(entries, secret_key_text, &bundle_id, revision);
+}
+
+/// The index of the entry at `path` inside the bag folder (it must be there).
+fn tag_index(entries: &[RawEntry], path: &str) -> usize {
+    let name = format!("{}{path}", root_of(entries));
+    entries
+        .iter()
+        .position(|e| e.name == name.as_bytes())
+        .unwrap_or_else(|| panic!("{name} is not in the bag"))
 }
 
 /// Rewrites the tag manifest from the tag files as they are, then signs it.
@@ -240,22 +244,16 @@ pub fn retag_and_sign(
     bundle_id: &str,
     revision: u32,
 ) {
-    let root = root_of(entries);
-    let get = |entries: &Vec<RawEntry>, p: &str| {
-        entries
-            .iter()
-            .position(|e| e.name == format!("{root}{p}").as_bytes())
-    };
     let tags: Vec<(String, String)> = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"]
         .iter()
         .map(|t| {
             (
                 t.to_string(),
-                sha256_hex(&entries[get(entries, t).unwrap()].data),
+                sha256_hex(&entries[tag_index(entries, t)].data),
             )
         })
         .collect();
-    let tm = get(entries, "tagmanifest-sha256.txt").unwrap();
+    let tm = tag_index(entries, "tagmanifest-sha256.txt");
     entries[tm].data = manifest_text(&tags).into_bytes();
     sign_bag(entries, secret_key_text, bundle_id, revision);
 }
@@ -268,10 +266,7 @@ pub fn sign_bag(
     revision: u32,
 ) {
     let root = root_of(entries);
-    let tm = entries
-        .iter()
-        .position(|e| e.name == format!("{root}tagmanifest-sha256.txt").as_bytes())
-        .unwrap();
+    let tm = tag_index(entries, "tagmanifest-sha256.txt");
     let (sk, info) = bundle::open_secret_key(secret_key_text, TEST_PASSPHRASE).unwrap();
     let sig = sign_tag_manifest(
         &sk,

@@ -5,6 +5,14 @@ fn thamdinh(data_dir: &std::path::Path, args: &[&str]) -> (bool, String, String)
     thamdinh_env(data_dir, args, "")
 }
 
+/// SQLite's own check of the store in `data_dir`.
+fn integrity_check(data_dir: &std::path::Path) -> String {
+    rusqlite::Connection::open(data_dir.join("thamdinh.sqlite3"))
+        .unwrap()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap()
+}
+
 /// Runs the CLI with `THAMDINH_PASSPHRASE` set.
 fn thamdinh_env(
     data_dir: &std::path::Path,
@@ -112,11 +120,8 @@ fn kill_9_during_edits_loses_at_most_the_edit_in_flight() {
         }
     }
     assert!(killed > 0, "no writer was killed: the test checked nothing");
+    assert_eq!(integrity_check(dir.path()), "ok");
     let conn = rusqlite::Connection::open(dir.path().join("thamdinh.sqlite3")).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
     let reason: String = conn
         .query_row(
             "SELECT value FROM leaf_value WHERE code = '1.1.1' AND field = 'na_reason'",
@@ -925,16 +930,11 @@ fn a_full_disk_is_said_and_nothing_is_lost() {
         .collect();
     let list_file = std::env::temp_dir().join(format!("don-vi-{}.csv", std::process::id()));
     std::fs::write(&list_file, units).unwrap();
-    let (ok, _, err) = thamdinh(
-        &data,
-        &[
-            "unit",
-            "import",
-            "--campaign",
-            &campaign,
-            list_file.to_str().unwrap(),
-        ],
-    );
+    let import = || {
+        let list = list_file.to_str().unwrap();
+        thamdinh(&data, &["unit", "import", "--campaign", &campaign, list])
+    };
+    let (ok, _, err) = import();
     assert!(!ok, "a full disk cannot take 4 000 units");
     assert!(err.contains("ổ đĩa"), "says the disk is the problem: {err}");
     assert!(english_words(&err).is_empty(), "in Vietnamese: {err}");
@@ -947,24 +947,10 @@ fn a_full_disk_is_said_and_nothing_is_lost() {
     );
 
     std::fs::remove_file(&filler).unwrap();
-    let conn = rusqlite::Connection::open(data.join("thamdinh.sqlite3")).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok", "the store is whole");
-    drop(conn);
+    assert_eq!(integrity_check(&data), "ok", "the store is whole");
     let (ok, after, _) = thamdinh(&data, &["visit", "show", "--visit", &visit, "--json"]);
     assert!(ok && after == before, "and holds what it held");
-    let (ok, _, err) = thamdinh(
-        &data,
-        &[
-            "unit",
-            "import",
-            "--campaign",
-            &campaign,
-            list_file.to_str().unwrap(),
-        ],
-    );
+    let (ok, _, err) = import();
     let _ = std::fs::remove_file(&list_file);
     assert!(ok, "with space again the same import goes through: {err}");
 }
