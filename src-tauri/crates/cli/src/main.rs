@@ -524,7 +524,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             let mut store = open_store(data_dir)?;
             if if_empty && !store.campaigns()?.is_empty() {
                 println!(
-                    "The store in {} already has campaigns; no demo added.",
+                    "Kho dữ liệu ở {} đã có đợt thẩm định; không thêm dữ liệu mẫu.",
                     data_dir.display()
                 );
                 return Ok(ExitCode::SUCCESS);
@@ -633,7 +633,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         Command::Visit(VisitCommand::VerifyAudit { visit }) => {
             let store = open_store(data_dir)?;
             let n = store.verify_audit(&visit)?;
-            println!("OK: {n} audit entries, chain intact");
+            println!("Hợp lệ: {n} mục nhật ký, chuỗi băm nguyên vẹn");
             Ok(ExitCode::SUCCESS)
         }
         Command::Criteria(CriteriaCommand::Validate { file }) => validate(&file),
@@ -882,7 +882,7 @@ fn score(file: &Path, scores_file: &Path, json: bool) -> Result<ExitCode> {
     let scores = match read_scores(&set, scores_file) {
         Ok(rows) => thamdinh_core::score_sheet::to_scores(&rows),
         Err(errors) => {
-            eprintln!("{}: {} bad row(s)", scores_file.display(), errors.len());
+            eprintln!("{}: {} dòng sai", scores_file.display(), errors.len());
             for e in errors {
                 eprintln!("  {e}");
             }
