@@ -633,7 +633,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         Command::Visit(VisitCommand::VerifyAudit { visit }) => {
             let store = open_store(data_dir)?;
             let n = store.verify_audit(&visit)?;
-            println!("Hợp lệ: {n} mục nhật ký, chuỗi băm nguyên vẹn");
+            println!("OK: {n} mục nhật ký, chuỗi băm nguyên vẹn");
             Ok(ExitCode::SUCCESS)
         }
         Command::Criteria(CriteriaCommand::Validate { file }) => validate(&file),
