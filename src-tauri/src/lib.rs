@@ -9,6 +9,7 @@ mod teamwork;
 
 use serde::{Deserialize, Serialize};
 use tauri::Manager;
+use thamdinh_core::ErrorCode;
 use thamdinh_core::audit::{AuditEntry, LeafHistory};
 use thamdinh_core::builtin::{self, SetSummary};
 use thamdinh_core::bundle::export::ExportCheck;
@@ -16,64 +17,43 @@ use thamdinh_core::bundle::keyring::TrustedKeyEntry;
 use thamdinh_core::bundle::{self, ExportSummary, KeyInfo, Rejection, VerifiedBundle};
 use thamdinh_core::criteria::CriteriaSet;
 use thamdinh_core::evidence::NewEvidence;
-use thamdinh_core::gallery::Photo;
+use thamdinh_core::gallery::{self, Photo};
 use thamdinh_core::photo;
 use thamdinh_core::scoring::{self, Scores, SetTotals};
 use thamdinh_core::store::{self, Campaign, NewCampaign, Store};
-use thamdinh_core::visit::{
-    self, LeafField, LeafUpdate, Member, NewUnit, Participant, Unit, VisitSummary, VisitView,
-};
+use thamdinh_core::units::{self, Member, NewUnit, Unit};
+use thamdinh_core::visit::{LeafField, LeafUpdate, Participant, VisitSummary, VisitView};
 use ts_rs::TS;
 
-/// The codes the UI acts on; everything else is `internal` with its message.
-#[derive(Debug, Clone, Copy, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum ErrorCode {
-    DatabaseTooNew,
-    NotFound,
-    Invalid,
-    VisitLocked,
-    /// A bundle failed verification; the message names the entry and the reason.
-    Rejected,
-    Cancelled,
-    /// The store stayed locked by another process (the CLI beside the app) past the busy timeout.
-    Busy,
-    Internal,
-}
-
+/// An error as the UI receives it: the code it words in its language, whether it is a fault (a
+/// banner) rather than a mistake (shown beside what the person did), and the core's Vietnamese
+/// message with the details.
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct ApiError {
     pub code: ErrorCode,
+    pub fault: bool,
     pub message: String,
 }
 
 impl From<thamdinh_core::Error> for ApiError {
     fn from(e: thamdinh_core::Error) -> Self {
-        use thamdinh_core::Error as E;
-        let code = match &e {
-            E::DatabaseTooNew { .. } => ErrorCode::DatabaseTooNew,
-            E::UnknownCriteriaSet(_) | E::NotFound(_) => ErrorCode::NotFound,
-            E::InvalidCriteria(_) | E::InvalidValue(_) => ErrorCode::Invalid,
-            E::VisitLocked => ErrorCode::VisitLocked,
-            E::BundleRejected(_) => ErrorCode::Rejected,
-            E::Cancelled => ErrorCode::Cancelled,
-            E::Busy => ErrorCode::Busy,
-            E::AuditBroken { .. } | E::Sqlite(_) | E::Io(_) => ErrorCode::Internal,
-        };
+        ApiError::new(e.code(), e.to_string())
+    }
+}
+
+impl ApiError {
+    fn new(code: ErrorCode, message: String) -> Self {
         ApiError {
             code,
-            message: e.to_string(),
+            fault: code.is_fault(),
+            message,
         }
     }
 }
 
 pub(crate) fn invalid(lines: Vec<String>) -> ApiError {
-    ApiError {
-        code: ErrorCode::Invalid,
-        message: lines.join("\n"),
-    }
+    ApiError::new(ErrorCode::Invalid, lines.join("\n"))
 }
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
@@ -261,7 +241,7 @@ fn add_unit(state: State<'_>, campaign_id: String, unit: NewUnit) -> ApiResult<U
 /// Imports a CSV or XLSX unit list; all or nothing, bad rows named by line.
 #[tauri::command(async)]
 fn import_units(state: State<'_>, campaign_id: String, bytes: Vec<u8>) -> ApiResult<Vec<Unit>> {
-    let rows = visit::parse_unit_list(&bytes).map_err(invalid)?;
+    let rows = units::parse_unit_list(&bytes).map_err(invalid)?;
     let store = state.store.as_ref().map_err(Clone::clone)?;
     let mut guard = store
         .lock()
@@ -395,75 +375,32 @@ pub struct IngestProgress {
     pub total: usize,
 }
 
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct IngestFailure {
-    pub file: String,
-    pub error: String,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[ts(export)]
-pub struct IngestReport {
-    pub added: usize,
-    /// Photos that were already in the visit (the same bytes): nothing to add.
-    pub already: usize,
-    pub failures: Vec<IngestFailure>,
-    pub cancelled: bool,
-}
-
 /// Ingests photos (files or folders, as dropped on the window) into a visit, off the UI thread,
-/// reporting progress; the store is locked only to record the results.
+/// reporting progress; the store is held only to check the visit and to record the results.
 #[tauri::command(async)]
 fn ingest_photos(
     app: tauri::AppHandle,
     state: State<'_>,
     visit_id: String,
     paths: Vec<String>,
-) -> ApiResult<IngestReport> {
-    use std::sync::atomic::Ordering;
+) -> ApiResult<gallery::IngestReport> {
     use tauri::Emitter;
-    let dir = state.with_store(|s| {
-        s.visit(&visit_id)?;
-        s.photos_dir()
-    })?;
-    let files = photo::expand_paths(
-        &paths
-            .iter()
-            .map(std::path::PathBuf::from)
-            .collect::<Vec<_>>(),
-    );
-    state.cancel_ingest.store(false, Ordering::Relaxed);
+    let dir = state.with_store(|s| s.photo_folder_for(&visit_id))?;
+    let paths: Vec<std::path::PathBuf> = paths.iter().map(std::path::PathBuf::from).collect();
+    state
+        .cancel_ingest
+        .store(false, std::sync::atomic::Ordering::Relaxed);
     let progress = |done, total| {
         let _ = app.emit("photo-progress", IngestProgress { done, total });
     };
-    let results = photo::ingest_all(
+    let ingested = photo::ingest_paths(
         &dir,
-        &files,
+        &paths,
         photo::default_workers(),
         &state.cancel_ingest,
         &progress,
     );
-    let cancelled = state.cancel_ingest.load(Ordering::Relaxed);
-    let mut metas = Vec::new();
-    let mut failures = Vec::new();
-    for (file, result) in files.iter().zip(results) {
-        match result {
-            Ok(meta) => metas.push(meta),
-            Err(photo::PhotoError::Cancelled) => {}
-            Err(e) => failures.push(IngestFailure {
-                file: file.display().to_string(),
-                error: e.to_string(),
-            }),
-        }
-    }
-    let added = state.with_store(|s| s.add_photos(&visit_id, &metas))?;
-    Ok(IngestReport {
-        added,
-        already: metas.len().saturating_sub(added),
-        failures,
-        cancelled,
-    })
+    state.with_store(|s| s.record_ingested(&visit_id, &ingested))
 }
 
 #[tauri::command(async)]
@@ -482,10 +419,8 @@ fn photos(state: State<'_>, visit_id: String) -> ApiResult<Vec<Photo>> {
 #[tauri::command(async)]
 fn photo_image(state: State<'_>, sha256: String, preview: bool) -> ApiResult<tauri::ipc::Response> {
     let dir = state.with_store(|s| s.photos_dir())?;
-    let bytes = photo::image_bytes(&dir, &sha256, preview).map_err(|e| ApiError {
-        code: ErrorCode::NotFound,
-        message: e.to_string(),
-    })?;
+    let bytes = photo::image_bytes(&dir, &sha256, preview)
+        .map_err(|e| ApiError::new(ErrorCode::NotFound, e.to_string()))?;
     Ok(tauri::ipc::Response::new(bytes))
 }
 
@@ -746,8 +681,10 @@ fn add_trusted_key(
     label: String,
 ) -> ApiResult<Vec<TrustedKeyEntry>> {
     state.with_store(|s| {
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| thamdinh_core::Error::NotFound(format!("không đọc được {path}: {e}")))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            let why = thamdinh_core::error::io_text(&e);
+            thamdinh_core::Error::NotFound(format!("không đọc được {path}: {why}"))
+        })?;
         // At Sở Nội vụ, bundles this key signed that wait in quarantine are counted now.
         s.hq_trust_add(&text, &label)?;
         s.trusted_keys()

@@ -212,6 +212,6 @@ fn a_workbook_that_makes_the_reader_panic_is_refused_as_damaged() {
     let p = problems(&bytes);
     assert_eq!(p[0].code, "not-a-workbook", "{p:?}");
     assert!(p[0].message.contains("hỏng"), "{p:?}");
-    let units = thamdinh_core::visit::parse_unit_list(&bytes).unwrap_err();
+    let units = thamdinh_core::units::parse_unit_list(&bytes).unwrap_err();
     assert!(units[0].contains("hỏng"), "{units:?}");
 }

@@ -26,7 +26,7 @@ fn new_campaign(store: &mut Store, province: &str) -> String {
             ..Default::default()
         })
         .unwrap();
-    let rows = thamdinh_core::visit::parse_unit_list(UNITS.as_bytes()).unwrap();
+    let rows = thamdinh_core::units::parse_unit_list(UNITS.as_bytes()).unwrap();
     store.import_units(&c.id, &rows).unwrap();
     c.id
 }
@@ -529,7 +529,7 @@ fn bundles_for_another_set_or_unit_or_reusing_an_id_are_refused_by_name() {
         .store
         .add_unit(
             &field.campaign,
-            &thamdinh_core::visit::NewUnit {
+            &thamdinh_core::units::NewUnit {
                 code: "X9".into(),
                 name: "Xã lạ".into(),
                 unit_type: "xã".into(),

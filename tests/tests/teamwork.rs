@@ -292,7 +292,7 @@ fn leader_and_plan(dir: &Path) -> (Store, String, PathBuf) {
             ..Default::default()
         })
         .unwrap();
-    let rows = thamdinh_core::visit::parse_unit_list(
+    let rows = thamdinh_core::units::parse_unit_list(
         "code,name,type\nX1,Xã A,xã\nX2,Xã B,xã\n".as_bytes(),
     )
     .unwrap();

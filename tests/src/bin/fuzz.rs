@@ -158,7 +158,7 @@ fn main() {
                 ..Default::default()
             })
             .unwrap();
-        let rows = thamdinh_core::visit::parse_unit_list(b"code,name,type\nX1,A,xa\n").unwrap();
+        let rows = thamdinh_core::units::parse_unit_list(b"code,name,type\nX1,A,xa\n").unwrap();
         store.import_units(&c.id, &rows).unwrap();
         let p = tmp.path().join("seed-plan.zip");
         thamdinh_core::hq::plan::export_plan(
@@ -194,7 +194,7 @@ fn main() {
                 "mã;tên;loại\nX1;Xã \"A\";xã\n".as_bytes().to_vec(),
             ],
             Box::new(|b| {
-                let _ = thamdinh_core::visit::parse_unit_list(b);
+                let _ = thamdinh_core::units::parse_unit_list(b);
             }),
         ),
         (

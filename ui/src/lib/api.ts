@@ -5,6 +5,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import * as dialog from "@tauri-apps/plugin-dialog";
 import type { ApiError } from "./bindings/ApiError";
+import { faults } from "./faults.svelte";
 import type { AuditEntry } from "./bindings/AuditEntry";
 import type { Campaign } from "./bindings/Campaign";
 import type { CampaignInput } from "./bindings/CampaignInput";
@@ -54,14 +55,16 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (e) {
-    throw toApiError(e);
+    const error = toApiError(e);
+    if (error.fault) faults.last = error;
+    throw error;
   }
 }
 
 /** Whatever the backend threw, as `{code, message}`. */
 export function toApiError(e: unknown): ApiError {
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) return e as ApiError;
-  return { code: "internal", message: String(e) };
+  return { code: "internal", fault: true, message: String(e) };
 }
 
 export const api = {

@@ -121,6 +121,16 @@ const vi = {
   visitLocked: "Buổi thẩm định đã chốt; mở khóa (có lý do) để sửa.",
   storeBusy: "Dữ liệu đang bận: một chương trình Thẩm Định khác (ứng dụng hoặc dòng lệnh) đang ghi vào cùng thư mục dữ liệu. Chưa có gì bị thay đổi; hãy thử lại sau giây lát.",
   cancelledNote: "Đã hủy.",
+  wrongPassphrase: "Sai mật khẩu của khóa ký.",
+  notASecretKey: "Tệp này không phải khóa bí mật: hãy chọn tệp khóa bí mật (không phải tệp .pub).",
+  targetExists: "Tệp đã tồn tại: chọn tên khác.",
+  diskFull: "Ổ đĩa đã đầy: hãy giải phóng chỗ trống rồi thử lại. Dữ liệu đã lưu vẫn nguyên vẹn.",
+  ioFault: "Lỗi đọc/ghi ổ đĩa.",
+  databaseFault: "Lỗi cơ sở dữ liệu.",
+  auditBroken: "Nhật ký thay đổi của buổi thẩm định bị hỏng.",
+  internalFault: "Lỗi nội bộ của Thẩm Định.",
+  faultTitle: "Sự cố",
+  dismiss: "Đóng",
   tabScores: "Chấm điểm",
   tabEvidence: "Tài liệu kiểm chứng",
   tabAudit: "Nhật ký",
@@ -477,6 +487,16 @@ const en: typeof vi = {
   visitLocked: "The visit is locked; unlock it (with a reason) to edit.",
   storeBusy: "The data is busy: another Thẩm Định program (the app or the command line) is writing to the same data folder. Nothing was changed; try again in a moment.",
   cancelledNote: "Cancelled.",
+  wrongPassphrase: "Wrong passphrase for the signing key.",
+  notASecretKey: "This file is not a secret key: choose the secret key file (not the .pub file).",
+  targetExists: "The file already exists: choose another name.",
+  diskFull: "The disk is full: free some space and try again. What was saved is intact.",
+  ioFault: "A file could not be read or written on the disk.",
+  databaseFault: "A database error occurred.",
+  auditBroken: "The visit's change log is damaged.",
+  internalFault: "An internal error of Thẩm Định.",
+  faultTitle: "Problem",
+  dismiss: "Close",
   tabScores: "Scoring",
   tabEvidence: "Evidence",
   tabAudit: "Audit log",
@@ -725,18 +745,31 @@ export function t(key: Key): string {
   return dictionaries[locale.lang][key];
 }
 
-/** The errors whose code says it all, worded in the UI's language; others keep the core's message. */
+/** The words of each error code. In Vietnamese the core's own message (with the details: which
+ * file, which leaf) is shown unless the UI's phrase is better; in English the code's words. */
 const errorKeys: Partial<Record<ApiError["code"], Key>> = {
   database_too_new: "dbTooNew",
   visit_locked: "visitLocked",
   busy: "storeBusy",
   cancelled: "cancelledNote",
+  wrong_passphrase: "wrongPassphrase",
+  not_a_secret_key: "notASecretKey",
+  target_exists: "targetExists",
+  disk_full: "diskFull",
+  io: "ioFault",
+  database: "databaseFault",
+  audit_broken: "auditBroken",
+  internal: "internalFault",
 };
+
+/** Where the core's Vietnamese message says more than the code's words (a path, a detail). */
+const detailedInVietnamese = new Set<ApiError["code"]>(["target_exists", "not_a_secret_key", "io", "database", "audit_broken", "internal"]);
 
 /** An error as the person reads it. */
 export function errorText(error: ApiError): string {
   const key = errorKeys[error.code];
-  return key ? t(key) : error.message;
+  if (!key || (locale.lang === "vi" && detailedInVietnamese.has(error.code))) return error.message;
+  return t(key);
 }
 
 /** What each bundle refusal code means in English (from the core's table, loaded at start). */

@@ -162,7 +162,7 @@ pub fn run_unit(command: UnitCommand, data_dir: &Path) -> Result<ExitCode> {
             let mut store = open_store(data_dir)?;
             store.campaign(&campaign)?;
             let bytes = crate::read(&file)?;
-            let result = thamdinh_core::visit::parse_unit_list(&bytes)
+            let result = thamdinh_core::units::parse_unit_list(&bytes)
                 .and_then(|rows| store.import_units(&campaign, &rows));
             match result {
                 Ok(units) => {

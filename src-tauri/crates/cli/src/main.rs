@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 mod bundle_cmd;
 mod campaign_cmd;
+mod evidence_cmd;
 mod hq_cmd;
 mod report_cmd;
 
@@ -71,6 +72,9 @@ enum Command {
     /// Documents to file and sign: the appraisal minutes (PDF), the visit's workbook.
     #[command(subcommand)]
     Report(report_cmd::ReportCommand),
+    /// Evidence documents (tài liệu kiểm chứng) of a visit.
+    #[command(subcommand)]
+    Evidence(evidence_cmd::EvidenceCommand),
     /// Backs up the data folder (database by SQLite's backup API, photos, files, keys) to one
     /// file with a manifest of SHA-256 hashes.
     Backup {
@@ -284,29 +288,29 @@ fn main() -> ExitCode {
     match run(cli.command, &data_dir) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("lỗi: {e:#}");
+            // The core's errors carry a stable code for scripts (`[mã: wrong_passphrase]`).
+            match e
+                .chain()
+                .find_map(|c| c.downcast_ref::<thamdinh_core::Error>())
+            {
+                Some(core) => eprintln!("lỗi: {e:#} [mã: {}]", core.code()),
+                None => eprintln!("lỗi: {e:#}"),
+            }
             ExitCode::FAILURE
         }
     }
 }
 
-/// Runs the photo pipeline into `dir`; returns the photos stored, one JSON line per file (to
-/// print once what they report is true) and whether any file failed.
-fn ingest_lines(
-    dir: &Path,
-    files: &[PathBuf],
-    workers: usize,
-) -> Result<(Vec<thamdinh_core::photo::PhotoMeta>, Vec<String>, bool)> {
-    let files = thamdinh_core::photo::expand_paths(files);
-    let cancel = std::sync::atomic::AtomicBool::new(false);
-    let results = thamdinh_core::photo::ingest_all(dir, &files, workers, &cancel, &|_, _| {});
-    let (mut metas, mut lines, mut failed) = (Vec::new(), Vec::new(), false);
-    for (file, result) in files.iter().zip(results) {
+/// One JSON line per file of an import: the photo's record with the file it came from, or the
+/// file and why it was refused. Returns the lines and whether any file failed.
+fn ingest_lines(ingested: &thamdinh_core::photo::Ingested) -> Result<(Vec<String>, bool)> {
+    let mut failed = false;
+    let mut lines = Vec::new();
+    for (file, result) in &ingested.files {
         let line = match result {
             Ok(meta) => {
-                let mut v = serde_json::to_value(&meta)?;
+                let mut v = serde_json::to_value(meta)?;
                 v["file"] = file.display().to_string().into();
-                metas.push(meta);
                 v
             }
             Err(e) => {
@@ -316,7 +320,12 @@ fn ingest_lines(
         };
         lines.push(line.to_string());
     }
-    Ok((metas, lines, failed))
+    Ok((lines, failed))
+}
+
+fn ingest(dir: &Path, files: &[PathBuf], workers: usize) -> thamdinh_core::photo::Ingested {
+    let never = std::sync::atomic::AtomicBool::new(false);
+    thamdinh_core::photo::ingest_paths(dir, files, workers, &never, &|_, _| {})
 }
 
 fn exit_code(ok: bool) -> ExitCode {
@@ -491,6 +500,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         }
         Command::Bundle(c) => bundle_cmd::run_bundle(c, data_dir),
         Command::Report(c) => report_cmd::run(c, data_dir),
+        Command::Evidence(c) => evidence_cmd::run(c, data_dir),
         Command::Backup { out, force } => {
             let store = open_store(data_dir)?;
             let key = store.signing_key_path()?;
@@ -522,14 +532,18 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         }
         Command::Demo { set, if_empty } => {
             let mut store = open_store(data_dir)?;
-            if if_empty && !store.campaigns()?.is_empty() {
+            let visit = if if_empty {
+                thamdinh_core::demo::create_demo_if_empty(&mut store, &set)?
+            } else {
+                Some(thamdinh_core::demo::create_demo(&mut store, &set)?)
+            };
+            let Some(visit) = visit else {
                 println!(
                     "Kho dữ liệu ở {} đã có đợt thẩm định; không thêm dữ liệu mẫu.",
                     data_dir.display()
                 );
                 return Ok(ExitCode::SUCCESS);
-            }
-            let visit = thamdinh_core::demo::create_demo(&mut store, &set)?;
+            };
             let view = store.visit_view(&visit.id)?;
             println!(
                 "Đợt thẩm định mẫu: {} ({})",
@@ -546,17 +560,17 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         }
         Command::Photos(PhotosCommand::Ingest { store, jobs, files }) => {
             let workers = jobs.unwrap_or_else(thamdinh_core::photo::default_workers);
-            let (_, lines, failed) = ingest_lines(&store, &files, workers)?;
+            let (lines, failed) = ingest_lines(&ingest(&store, &files, workers))?;
             lines.iter().for_each(|l| println!("{l}"));
             Ok(exit_code(!failed))
         }
         Command::Photos(PhotosCommand::Add { visit, files }) => {
             let mut store = open_store(data_dir)?;
-            store.ensure_draft(&visit)?;
-            let workers = thamdinh_core::photo::default_workers();
-            let (metas, lines, failed) = ingest_lines(&store.photos_dir()?, &files, workers)?;
+            let dir = store.photo_folder_for(&visit)?;
+            let ingested = ingest(&dir, &files, thamdinh_core::photo::default_workers());
+            let (lines, failed) = ingest_lines(&ingested)?;
             // Success is said only once the photos are committed to the visit.
-            store.add_photos(&visit, &metas)?;
+            store.record_ingested(&visit, &ingested)?;
             lines.iter().for_each(|l| println!("{l}"));
             Ok(exit_code(!failed))
         }

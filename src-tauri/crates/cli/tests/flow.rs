@@ -712,6 +712,12 @@ fn english_words(text: &str) -> Vec<String> {
         }
     }
     let mut prose = String::new();
+    // The error's code for scripts (`[mã: not_found]`) is an identifier, not prose.
+    let mut text = text.to_string();
+    while let Some(at) = text.find(" [mã: ") {
+        let end = text[at..].find(']').map_or(text.len(), |e| at + e + 1);
+        text.replace_range(at..end, "");
+    }
     for line in text.lines() {
         match serde_json::from_str::<serde_json::Value>(line) {
             Ok(value) if value.is_object() => strings(&value, &mut prose),

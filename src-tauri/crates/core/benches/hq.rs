@@ -44,7 +44,7 @@ fn campaign(store: &mut Store, units: usize) -> String {
     let list: String = std::iter::once("code,name,type\n".to_string())
         .chain((0..units).map(|i| format!("U{i:05},Đơn vị {i},huyện\n")))
         .collect();
-    let rows = thamdinh_core::visit::parse_unit_list(list.as_bytes()).unwrap();
+    let rows = thamdinh_core::units::parse_unit_list(list.as_bytes()).unwrap();
     store.import_units(&c.id, &rows).unwrap();
     c.id
 }

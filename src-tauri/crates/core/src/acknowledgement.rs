@@ -3,7 +3,7 @@
 //! drawn on screen. The drawing is a PNG stored by SHA-256 and carried in the bundle, covered by
 //! its manifests and named by the visit's audit log — it is a drawn acknowledgement, not a
 //! digital signature, and every screen and document says so.
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -65,9 +65,7 @@ impl Store {
             image_sha256: sha,
         };
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO visit_acknowledgement (visit_id, name, title, at, image_sha256)
              VALUES (?1, ?2, ?3, ?4, ?5)

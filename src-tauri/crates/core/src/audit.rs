@@ -3,7 +3,7 @@
 //! [`Store::verify_audit`]. SQLite triggers refuse UPDATE and DELETE on the table as well.
 use std::collections::HashMap;
 
-use rusqlite::{Transaction, params};
+use rusqlite::params;
 use serde::Serialize;
 use serde_json::json;
 use ts_rs::TS;
@@ -98,7 +98,7 @@ impl Log {
 
 /// Appends one entry inside the caller's transaction, so the change and its record commit together.
 pub(crate) fn append(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     visit_id: &str,
     actor: &str,
     change: &Change<'_>,
@@ -108,7 +108,7 @@ pub(crate) fn append(
 
 /// Appends one entry to the chain `chain_id` of `log`, inside the caller's transaction.
 pub(crate) fn append_to(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     log: Log,
     chain_id: &str,
     actor: &str,

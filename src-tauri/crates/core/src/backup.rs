@@ -96,7 +96,7 @@ fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             }
             let relative = path
                 .strip_prefix(data_dir)
-                .map_err(|e| Error::InvalidValue(e.to_string()))?
+                .map_err(Error::internal)?
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().to_string())
                 .collect::<Vec<_>>()
@@ -199,10 +199,7 @@ impl Store {
         }
         zip.start_file(MANIFEST, SimpleFileOptions::default())
             .map_err(zip_error)?;
-        zip.write_all(
-            &serde_json::to_vec_pretty(&manifest)
-                .map_err(|e| Error::InvalidValue(e.to_string()))?,
-        )?;
+        zip.write_all(&serde_json::to_vec_pretty(&manifest).map_err(Error::internal)?)?;
         let file = zip
             .finish()
             .map_err(zip_error)?
@@ -272,7 +269,7 @@ pub struct BackupReminder {
 fn zip_error(e: zip::result::ZipError) -> Error {
     match e {
         zip::result::ZipError::Io(e) => Error::Io(e),
-        other => Error::InvalidValue(format!("lỗi tệp zip: {other}")),
+        other => Error::internal(format!("lỗi tệp zip: {other}")),
     }
 }
 

@@ -2,7 +2,7 @@
 //! shortcomings (tồn tại, hạn chế; each optionally tied to criteria) and recommendations (kiến
 //! nghị) with a remediation deadline. Audited like every edit, printed in the minutes, carried
 //! in the bundle, and listed across units at Sở Nội vụ so common shortcomings show.
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -100,9 +100,7 @@ impl Store {
             deadline,
         };
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO visit_conclusion (id, visit_id, kind, text, leaves, deadline, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -142,9 +140,7 @@ impl Store {
             .find(|c| c.id == id)
             .ok_or_else(|| Error::NotFound(format!("kết luận {id} của phiếu này")))?;
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute("DELETE FROM visit_conclusion WHERE id = ?1", [id])?;
         audit::append(
             &tx,

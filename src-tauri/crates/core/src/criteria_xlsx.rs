@@ -890,9 +890,8 @@ fn render_na(obj: &Map<String, Value>) -> String {
 pub fn export_xlsx(json: &[u8]) -> crate::Result<Vec<u8>> {
     use rust_xlsxwriter::{Format, FormatAlign, Workbook};
     let set = CriteriaSet::from_json(json)?;
-    let value: Value =
-        serde_json::from_slice(json).map_err(|e| crate::Error::InvalidValue(e.to_string()))?;
-    let xlsx = |e: rust_xlsxwriter::XlsxError| crate::Error::InvalidValue(format!("xlsx: {e}"));
+    let value: Value = serde_json::from_slice(json).map_err(crate::Error::internal)?;
+    let xlsx = |e: rust_xlsxwriter::XlsxError| crate::Error::internal(format!("xlsx: {e}"));
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);

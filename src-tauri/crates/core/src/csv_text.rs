@@ -41,6 +41,33 @@ pub fn check_quotes(bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
+/// The 1-based line of the file where a CSV record starts. Counted from the byte offset, past
+/// the blank lines the csv crate skips (its own line count and offset point before them).
+pub fn csv_record_line(bytes: &[u8], record: &csv::StringRecord) -> usize {
+    let mut at = record
+        .position()
+        .map_or(0, |p| p.byte() as usize)
+        .min(bytes.len());
+    while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
+        at += 1;
+    }
+    bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+pub(crate) fn csv_rows(
+    bytes: &[u8],
+) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
+    crate::csv_text::check_quotes(bytes).map_err(|e| vec![e])?;
+    let mut reader = crate::csv_text::reader(bytes, false);
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| vec![format!("không đọc được tệp CSV: {e}")])?;
+        let line = csv_record_line(bytes, &record);
+        rows.push((line, record.iter().map(String::from).collect()));
+    }
+    Ok(rows)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,8 @@ use crate::Result;
 use crate::criteria::{Method, NotApplicable};
 use crate::evidence::NewEvidence;
 use crate::store::{NewCampaign, Store};
-use crate::visit::{LeafField, NewUnit, Participant, Visit};
+use crate::units::NewUnit;
+use crate::visit::{LeafField, Participant, Visit};
 
 pub const DEMO_CAMPAIGN_NAME: &str =
     "Thẩm định Chỉ số CCHC năm 2025 — khối xã, phường (dữ liệu mẫu)";
@@ -13,7 +14,24 @@ pub const DEMO_CAMPAIGN_NAME: &str =
 pub const DEMO_SET: &str = "xa-2025";
 
 /// Creates the demo campaign on a built-in set (slug or id) and returns its partly scored visit.
+/// One transaction: a demo killed half-way leaves nothing.
 pub fn create_demo(store: &mut Store, set: &str) -> Result<Visit> {
+    store.in_one_transaction(|s| build_demo(s, set))
+}
+
+/// The demo, unless the store already has a campaign (then `None`). Checked inside the demo's
+/// own transaction, so two of these started at once make one demo.
+pub fn create_demo_if_empty(store: &mut Store, set: &str) -> Result<Option<Visit>> {
+    store.in_one_transaction(|s| {
+        if s.campaigns()?.is_empty() {
+            build_demo(s, set).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+}
+
+fn build_demo(store: &mut Store, set: &str) -> Result<Visit> {
     let json = crate::builtin::json(set)?;
     let campaign = store.create_campaign(&NewCampaign {
         name: DEMO_CAMPAIGN_NAME,

@@ -1,5 +1,10 @@
-//! Errors of the core, said in Vietnamese (the CLI prints them as they are). The shell maps them
-//! to `{code, message}` for the UI, which words the codes it knows in the UI's language.
+//! Errors of the core, said in Vietnamese (the CLI prints them with their code). Each has a
+//! stable [`Error::code`]; the shell hands `{code, message}` to the UI, which words the codes in
+//! the UI's language. Two kinds: a person's mistake (a value, a passphrase, a file they chose),
+//! shown next to what they did, and a fault (the disk, the database, the program itself), shown
+//! as a banner — [`Error::is_fault`].
+use std::path::PathBuf;
+
 use crate::criteria::Problem;
 
 #[derive(Debug, thiserror::Error)]
@@ -8,8 +13,19 @@ pub enum Error {
     InvalidCriteria(Vec<Problem>),
     #[error("không có bộ tiêu chí {0}")]
     UnknownCriteriaSet(String),
+    /// A value typed or chosen is not allowed; the message says what is.
     #[error("{0}")]
     InvalidValue(String),
+    /// The passphrase does not open the signing key.
+    #[error("sai mật khẩu của khóa ký")]
+    WrongPassphrase,
+    /// The file given as the secret key is not one (a `.pub`, another file, an unencrypted key).
+    #[error("{0}")]
+    NotASecretKey(String),
+    /// The chosen output file exists: nothing was written (`--force` in the CLI, the save
+    /// dialog's own question in the app).
+    #[error("{} đã tồn tại: chọn tên khác, hoặc dùng --force để ghi đè", .0.display())]
+    TargetExists(PathBuf),
     #[error("không tìm thấy: {0}")]
     NotFound(String),
     #[error("phiếu đã chốt: mở khóa (kèm lý do) rồi mới sửa được")]
@@ -38,6 +54,45 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     #[error("lỗi đọc/ghi tệp: {}", io_text(.0))]
     Io(#[from] std::io::Error),
+    /// A fault of the program, not of anything the person gave (a serializer, the zip writer,
+    /// the signer failing): worth a bug report, never their doing.
+    #[error("lỗi nội bộ của Thẩm Định: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// The stable code of the situation, for the UI's words and for scripts.
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
+        match self {
+            Error::InvalidCriteria(_) => C::InvalidCriteria,
+            Error::UnknownCriteriaSet(_) | Error::NotFound(_) => C::NotFound,
+            Error::InvalidValue(_) => C::Invalid,
+            Error::WrongPassphrase => C::WrongPassphrase,
+            Error::NotASecretKey(_) => C::NotASecretKey,
+            Error::TargetExists(_) => C::TargetExists,
+            Error::VisitLocked => C::VisitLocked,
+            Error::AuditBroken { .. } => C::AuditBroken,
+            Error::DatabaseTooNew { .. } => C::DatabaseTooNew,
+            Error::Busy => C::Busy,
+            Error::BundleRejected(_) => C::Rejected,
+            Error::Cancelled => C::Cancelled,
+            Error::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => C::DiskFull,
+            Error::Io(_) => C::Io,
+            Error::Sqlite(_) => C::Database,
+            Error::Internal(_) => C::Internal,
+        }
+    }
+
+    /// A fault of the disk, the database or the program rather than a mistake of the person.
+    pub fn is_fault(&self) -> bool {
+        self.code().is_fault()
+    }
+
+    /// For what a serializer or writer library refuses: never the person's input.
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Error::Internal(e.to_string())
+    }
 }
 
 /// An I/O error as a person reads it: the common cases in Vietnamese (a full disk, a missing
@@ -69,6 +124,53 @@ impl From<rusqlite::Error> for Error {
                 "ổ đĩa không đọc/ghi được (thường do ổ đĩa đã đầy)",
             )),
             _ => Error::Sqlite(e),
+        }
+    }
+}
+
+/// What kind of situation an [`Error`] is: the UI words each in its language, the CLI prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    InvalidCriteria,
+    NotFound,
+    /// A value typed or chosen is not allowed; the message says what is.
+    Invalid,
+    WrongPassphrase,
+    NotASecretKey,
+    TargetExists,
+    VisitLocked,
+    /// A bundle failed verification; the message names the entry and the reason.
+    Rejected,
+    Cancelled,
+    /// The store stayed locked by another process (the CLI beside the app) past the busy timeout.
+    Busy,
+    DatabaseTooNew,
+    DiskFull,
+    /// Faults: the disk, the database, the audit chain, the program.
+    Io,
+    Database,
+    AuditBroken,
+    Internal,
+}
+
+impl ErrorCode {
+    pub fn is_fault(self) -> bool {
+        use ErrorCode as C;
+        matches!(
+            self,
+            C::DiskFull | C::Io | C::Database | C::AuditBroken | C::Internal
+        )
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    /// The code as it is serialized (`wrong_passphrase`), written once by serde.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::String(s)) => f.write_str(&s),
+            _ => write!(f, "{self:?}"),
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -78,7 +78,7 @@ pub fn store_blob(dir: &Path, bytes: &[u8], ext: &str) -> Result<(String, PathBu
 /// Records an evidence item (its file already stored) with its links and audit entry, inside
 /// the caller's transaction; an item whose id is already there is left as it is (false).
 pub(crate) fn insert_evidence(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     visit_id: &str,
     actor: &str,
     ev: &Evidence,
@@ -125,7 +125,7 @@ impl Store {
         self.ensure_draft(visit_id)?;
         if new.summary.trim().is_empty() {
             return Err(Error::InvalidValue(
-                "the summary (trích yếu) of an evidence item is empty".into(),
+                "trích yếu của tài liệu kiểm chứng đang trống".into(),
             ));
         }
         let issued_on = match new.issued_on.trim() {
@@ -177,9 +177,7 @@ impl Store {
             leaves,
         };
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         insert_evidence(&tx, visit_id, &actor, &ev, "")?;
         tx.commit()?;
         Ok(ev)
@@ -196,9 +194,7 @@ impl Store {
         self.ensure_draft(visit_id)?;
         self.visit_set(visit_id)?.leaf(code)?;
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let owner: Option<String> = tx
             .query_row(
                 "SELECT visit_id FROM evidence WHERE id = ?1",

@@ -1,11 +1,11 @@
 //! The photos of a visit: metadata recorded after ingest, captions, links to leaves, and the flags
 //! a reviewer wants (taken on another day than the visit, or far from the unit).
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use serde::Serialize;
 use ts_rs::TS;
 
 use crate::audit::{self, Change};
-use crate::photo::PhotoMeta;
+use crate::photo::{IngestFailure, Ingested, PhotoMeta};
 use crate::store::{Store, now};
 use crate::{Error, Result};
 
@@ -29,6 +29,17 @@ pub struct Photo {
     pub far: bool,
 }
 
+/// What an import of photos into a visit did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct IngestReport {
+    pub added: usize,
+    /// Photos that were already in the visit (the same bytes): nothing to add.
+    pub already: usize,
+    pub failures: Vec<IngestFailure>,
+    pub cancelled: bool,
+}
+
 /// Great-circle distance in km.
 pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
     let (la1, lo1, la2, lo2) = (
@@ -48,17 +59,34 @@ impl Store {
         Ok(self.data_dir()?.join("photos"))
     }
 
+    /// The photo store folder of a visit that may still take photos (a draft): the first thing
+    /// an import checks, before any file is copied.
+    pub fn photo_folder_for(&self, visit_id: &str) -> Result<std::path::PathBuf> {
+        self.ensure_draft(visit_id)?;
+        self.photos_dir()
+    }
+
+    /// The second step of adding photos to a visit: records what [`crate::photo::ingest_paths`]
+    /// stored, in one transaction, and says what became of the import.
+    pub fn record_ingested(&mut self, visit_id: &str, ingested: &Ingested) -> Result<IngestReport> {
+        let stored = ingested.stored();
+        let added = self.add_photos(visit_id, &stored)?;
+        Ok(IngestReport {
+            added,
+            already: stored.len().saturating_sub(added),
+            failures: ingested.failures(),
+            cancelled: ingested.cancelled,
+        })
+    }
+
     /// Records ingested photos in a visit (the same photo twice is recorded once).
     pub fn add_photos(&mut self, visit_id: &str, metas: &[PhotoMeta]) -> Result<usize> {
         self.ensure_draft(visit_id)?;
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let mut added = 0;
         for meta in metas {
-            let json =
-                serde_json::to_string(meta).map_err(|e| Error::InvalidValue(e.to_string()))?;
+            let json = serde_json::to_string(meta).map_err(Error::internal)?;
             let n = tx.execute(
                 "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![visit_id, meta.sha256, json, meta.taken_at, now()],
@@ -114,8 +142,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (json, caption) = row?;
-            let meta: PhotoMeta =
-                serde_json::from_str(&json).map_err(|e| Error::InvalidValue(e.to_string()))?;
+            let meta: PhotoMeta = serde_json::from_str(&json).map_err(Error::internal)?;
             let other_day = meta
                 .taken_at
                 .as_deref()
@@ -191,9 +218,7 @@ impl Store {
     ) -> Result<()> {
         self.ensure_draft(visit_id)?;
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let known: bool = tx.query_row(
             "SELECT EXISTS (SELECT 1 FROM photo WHERE visit_id = ?1 AND sha256 = ?2)",
             params![visit_id, sha256],

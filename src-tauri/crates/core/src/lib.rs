@@ -49,6 +49,7 @@ pub mod scoring;
 pub mod sheet;
 pub mod store;
 pub mod teamwork;
+pub mod units;
 pub mod visit;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorCode, Result};

@@ -49,6 +49,9 @@ pub struct PhotoMeta {
     pub gps: Option<Gps>,
     pub make: Option<String>,
     pub model: Option<String>,
+    /// Where the files are, relative to the photo store folder (`originals/<sha256>.<ext>`,
+    /// `thumbs/…`, `previews/…`): the store can move (a restore on another laptop) without
+    /// its records pointing to the old place.
     pub original: String,
     pub thumbnail: String,
     pub preview: String,
@@ -389,7 +392,6 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
         .join("originals")
         .join(format!("{sha256}.{}", format.ext()));
     let thumbnail = thumbnail_path(store_dir, &sha256);
-    let preview = store_dir.join("previews").join(format!("{sha256}.jpg"));
     // The same photo twice is one copy: only decode when something is missing. The preview is
     // made on first view (`ensure_preview`), so ingest decodes at 1/8 scale only.
     if !(original.exists() && thumbnail.exists()) {
@@ -406,7 +408,6 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
         (w, h)
     };
     Ok(PhotoMeta {
-        sha256,
         format: format.name().into(),
         size_bytes: bytes.len() as u64,
         width,
@@ -416,9 +417,10 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
         gps: exif.gps,
         make: exif.make,
         model: exif.model,
-        original: original.display().to_string(),
-        thumbnail: thumbnail.display().to_string(),
-        preview: preview.display().to_string(),
+        original: format!("originals/{sha256}.{}", format.ext()),
+        thumbnail: format!("thumbs/{sha256}.jpg"),
+        preview: format!("previews/{sha256}.jpg"),
+        sha256,
     })
 }
 
@@ -597,6 +599,62 @@ pub fn ingest_all(
                 .unwrap_or(Err(PhotoError::Cancelled))
         })
         .collect()
+}
+
+/// What became of each file of one import: the photos stored (in the photo folder, not yet
+/// recorded in a visit), the files refused with why, and whether the user stopped it.
+#[derive(Debug)]
+pub struct Ingested {
+    pub files: Vec<(PathBuf, Result<PhotoMeta, PhotoError>)>,
+    pub cancelled: bool,
+}
+
+impl Ingested {
+    pub fn stored(&self) -> Vec<PhotoMeta> {
+        self.files
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok().cloned())
+            .collect()
+    }
+
+    /// The files refused, with the reason (files skipped by a stop are not failures).
+    pub fn failures(&self) -> Vec<IngestFailure> {
+        self.files
+            .iter()
+            .filter_map(|(file, r)| match r {
+                Err(PhotoError::Cancelled) | Ok(_) => None,
+                Err(e) => Some(IngestFailure {
+                    file: file.display().to_string(),
+                    error: e.to_string(),
+                }),
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct IngestFailure {
+    pub file: String,
+    pub error: String,
+}
+
+/// Files or folders (as given on the command line or dropped on the window) into the photo store
+/// folder `store_dir`: the first step of adding photos to a visit, done without holding the store
+/// (it is long); [`crate::store::Store::record_ingested`] is the second.
+pub fn ingest_paths(
+    store_dir: &Path,
+    paths: &[PathBuf],
+    workers: usize,
+    cancel: &AtomicBool,
+    on_done: &(dyn Fn(usize, usize) + Sync),
+) -> Ingested {
+    let files = expand_paths(paths);
+    let results = ingest_all(store_dir, &files, workers, cancel, on_done);
+    Ingested {
+        files: files.into_iter().zip(results).collect(),
+        cancelled: cancel.load(Ordering::Relaxed),
+    }
 }
 
 /// One worker per core.

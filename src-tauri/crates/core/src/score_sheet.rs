@@ -63,7 +63,7 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
                 continue;
             }
         };
-        let line = crate::visit::csv_record_line(bytes, &record);
+        let line = crate::csv_text::csv_record_line(bytes, &record);
         let code = record.get(code_at).unwrap_or_default();
         if code.is_empty() && record.iter().all(str::is_empty) {
             continue;

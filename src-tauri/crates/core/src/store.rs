@@ -271,6 +271,13 @@ pub const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     );
     CREATE INDEX visit_conclusion_visit ON visit_conclusion (visit_id);",
+    // v12: a photo's file places relative to the photo folder, not the laptop's absolute paths
+    // (a restored or moved store kept pointing to the old folder).
+    "UPDATE photo SET meta = json_set(meta,
+        '$.original', 'originals/' || sha256 || '.' ||
+            CASE json_extract(meta, '$.format') WHEN 'jpeg' THEN 'jpg' ELSE json_extract(meta, '$.format') END,
+        '$.thumbnail', 'thumbs/' || sha256 || '.jpg',
+        '$.preview', 'previews/' || sha256 || '.jpg');",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).
@@ -284,6 +291,33 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Name of the database file inside the data dir.
 pub const DB_FILE: &str = "thamdinh.sqlite3";
+
+/// One write to the store: its own `BEGIN IMMEDIATE` transaction (the write lock at once, so two
+/// processes never deadlock upgrading a read), or, inside [`Store::in_one_transaction`], a
+/// savepoint of the transaction already open, so a series of writes commits whole or not at all.
+pub(crate) enum WriteTx<'a> {
+    Own(rusqlite::Transaction<'a>),
+    Nested(rusqlite::Savepoint<'a>),
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        match self {
+            WriteTx::Own(tx) => tx,
+            WriteTx::Nested(sp) => sp,
+        }
+    }
+}
+
+impl WriteTx<'_> {
+    pub(crate) fn commit(self) -> rusqlite::Result<()> {
+        match self {
+            WriteTx::Own(tx) => tx.commit(),
+            WriteTx::Nested(sp) => sp.commit(),
+        }
+    }
+}
 
 pub struct Store {
     pub(crate) conn: Connection,
@@ -328,12 +362,56 @@ pub struct NewCampaign<'a> {
 }
 
 impl Store {
+    /// Starts one write (see [`WriteTx`]).
+    pub(crate) fn write_tx(&mut self) -> rusqlite::Result<WriteTx<'_>> {
+        if self.conn.is_autocommit() {
+            self.conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map(WriteTx::Own)
+        } else {
+            self.conn.savepoint().map(WriteTx::Nested)
+        }
+    }
+
+    /// Runs `work` as one transaction: every write it makes through the store's methods commits
+    /// together, or none does (an error, a kill). The write lock is taken first, so what `work`
+    /// reads (is the store empty?) still holds when it writes.
+    pub fn in_one_transaction<T>(
+        &mut self,
+        work: impl FnOnce(&mut Store) -> Result<T>,
+    ) -> Result<T> {
+        // Inside another one (the demo inside a caller's transaction): a savepoint of it.
+        let (begin, commit, undo) = if self.conn.is_autocommit() {
+            ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+        } else {
+            (
+                "SAVEPOINT one",
+                "RELEASE one",
+                "ROLLBACK TO one; RELEASE one",
+            )
+        };
+        self.conn.execute_batch(begin)?;
+        let out = work(self).and_then(|v| Ok(self.conn.execute_batch(commit).map(|()| v)?));
+        if out.is_err() && !self.conn.is_autocommit() {
+            // An error may already have ended it (SQLite rolls back on some), hence the check.
+            let _ = self.conn.execute_batch(undo);
+        }
+        out
+    }
+
     /// Opens (creating if needed) the store in `data_dir`.
     pub fn open_dir(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let mut store = Self::open(&data_dir.join(DB_FILE))?;
         // What a kill -9 in the middle of a write left behind.
-        for dir in ["files", "photos/originals", "hq/bundles"] {
+        for dir in [
+            "files",
+            "photos/originals",
+            "photos/thumbs",
+            "photos/previews",
+            "photos/prints",
+            "hq/bundles",
+        ] {
             crate::files::clean_stale_temp_files(&data_dir.join(dir));
         }
         store.files_dir = Some(data_dir.join("files"));
@@ -415,7 +493,7 @@ impl Store {
             plan_key_id: None,
             required_cosignatures: 0,
         };
-        let tx = self.conn.transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
             params![set.id, new.criteria_set_json, campaign.created_at],

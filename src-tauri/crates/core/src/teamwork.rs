@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -196,9 +196,7 @@ impl Store {
         let actor = format!("{author} (khóa {})", verified.signer_key_id);
         let leader = self.actor()?;
         let reason = format!("gói từng phần {}", result.bundle_id);
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         for leaf in &theirs.leaves {
             let ours = |f: LeafField| {
                 current
@@ -251,8 +249,7 @@ impl Store {
             }
         }
         for (p, meta) in theirs.photos.iter().zip(&metas) {
-            let json =
-                serde_json::to_string(meta).map_err(|e| Error::InvalidValue(e.to_string()))?;
+            let json = serde_json::to_string(meta).map_err(Error::internal)?;
             let added = tx.execute(
                 "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, caption, added_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -357,9 +354,7 @@ impl Store {
         };
         let actor = self.actor()?;
         let why = format!("giải quyết xung đột: {}", reason.trim());
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         write_field_in(
             &tx,
             &actor,
@@ -400,12 +395,12 @@ fn read_payload_files(file: &Path, visit: &VisitDoc) -> Result<HashMap<String, V
         .chain(visit.photos.iter().map(|p| &p.file))
         .collect();
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(std::fs::File::open(file)?))
-        .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+        .map_err(|e| Error::internal(format!("zip: {e}")))?;
     let mut out = HashMap::new();
     for i in 0..archive.len() {
         let mut entry = archive
             .by_index(i)
-            .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+            .map_err(|e| Error::internal(format!("zip: {e}")))?;
         let name = entry.name().unwrap_or_default().to_string();
         let Some((_, inside)) = name.split_once('/') else {
             continue;

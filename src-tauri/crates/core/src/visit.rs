@@ -2,7 +2,7 @@
 //! Every edit is one transaction holding the change and its audit entry, committed at once.
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -13,78 +13,8 @@ use crate::evidence::Evidence;
 use crate::number::parse_date;
 use crate::scoring::{self, Column, Entry, LeafScore, Scores, SetTotals, check_entry};
 use crate::store::{Campaign, Store, now};
+use crate::units::Unit;
 use crate::{Error, Result};
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Member {
-    pub id: String,
-    pub campaign_id: String,
-    pub name: String,
-    pub title: String,
-    /// leader, member or secretary.
-    pub role: String,
-}
-
-/// Unit types (loại đơn vị) and the labels people write for them in imported lists.
-pub const UNIT_TYPES: &[(&str, &[&str])] = &[
-    (
-        "so_ban_nganh",
-        &["so", "sở", "so_ban_nganh", "sở, ban, ngành", "ban", "ngành"],
-    ),
-    ("xa", &["xa", "xã"]),
-    ("phuong", &["phuong", "phường"]),
-    ("dac_khu", &["dac_khu", "đặc khu"]),
-    ("huyen", &["huyen", "huyện"]),
-];
-
-/// The canonical unit type for what a person wrote (`"Xã"` → `xa`), if any.
-pub fn unit_type(text: &str) -> Option<&'static str> {
-    let t = text.trim().to_lowercase();
-    UNIT_TYPES
-        .iter()
-        .find(|(_, names)| names.contains(&t.as_str()))
-        .map(|(k, _)| *k)
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct Unit {
-    pub id: String,
-    pub campaign_id: String,
-    pub code: String,
-    pub name: String,
-    pub unit_type: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    /// The ranking group (nhóm) the plan puts the unit in; empty: by its type (see [`unit_group`]).
-    pub group: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, TS)]
-#[ts(export)]
-pub struct NewUnit {
-    pub code: String,
-    pub name: String,
-    pub unit_type: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-    #[serde(default)]
-    #[ts(optional)]
-    pub group: Option<String>,
-}
-
-/// The group a unit is ranked in: the one the plan gave it, else by type — sở; phường; xã with
-/// đặc khu (as provinces rank them); huyện.
-pub fn unit_group(unit: &Unit) -> String {
-    if !unit.group.trim().is_empty() {
-        return unit.group.trim().to_string();
-    }
-    match unit.unit_type.as_str() {
-        "dac_khu" => "xa".into(),
-        other => other.into(),
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -295,19 +225,6 @@ pub struct VisitSummary {
     pub is_empty: bool,
 }
 
-fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
-    Ok(Unit {
-        id: r.get(0)?,
-        campaign_id: r.get(1)?,
-        code: r.get(2)?,
-        name: r.get(3)?,
-        unit_type: r.get(4)?,
-        latitude: r.get(5)?,
-        longitude: r.get(6)?,
-        group: r.get(7)?,
-    })
-}
-
 fn visit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
     let participants: String = r.get(4)?;
     let status: String = r.get(5)?;
@@ -326,87 +243,7 @@ fn visit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Visit> {
     })
 }
 
-/// Inserts a checked unit (on a connection or inside a transaction); a code already in the
-/// campaign is an error naming it.
-fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
-    let unit = Unit {
-        id: uuid::Uuid::new_v4().to_string(),
-        campaign_id: campaign_id.into(),
-        code: new.code.clone(),
-        name: new.name.clone(),
-        unit_type: new.unit_type.clone(),
-        latitude: new.latitude,
-        longitude: new.longitude,
-        group: new.group.clone().unwrap_or_default(),
-    };
-    let result = conn.execute(
-        "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude, unit_group) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![unit.id, unit.campaign_id, unit.code, unit.name, unit.unit_type, unit.latitude, unit.longitude, unit.group],
-    );
-    match result {
-        Err(rusqlite::Error::SqliteFailure(e, _))
-            if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-        {
-            Err(Error::InvalidValue(format!(
-                "mã đơn vị {} đã có trong đợt thẩm định này",
-                unit.code
-            )))
-        }
-        other => {
-            other?;
-            Ok(unit)
-        }
-    }
-}
-
-const UNIT_COLUMNS: &str =
-    "id, campaign_id, code, name, unit_type, latitude, longitude, unit_group";
 const VISIT_COLUMNS: &str = "id, unit_id, visit_date, place, participants, status, created_at";
-
-/// Checks a unit before it is written; the message names the field.
-fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, String> {
-    let code = new.code.trim();
-    let name = new.name.trim();
-    if code.is_empty() {
-        return Err("mã đơn vị không được để trống".into());
-    }
-    if name.is_empty() {
-        return Err(format!("đơn vị {code}: tên đơn vị không được để trống"));
-    }
-    let Some(kind) = unit_type(&new.unit_type) else {
-        return Err(format!(
-            "đơn vị {code}: loại {:?} không có; dùng sở, xã, phường, đặc khu hoặc huyện",
-            new.unit_type
-        ));
-    };
-    if new.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v))
-        || new
-            .longitude
-            .is_some_and(|v| !(-180.0..=180.0).contains(&v))
-    {
-        return Err(format!(
-            "đơn vị {code}: vĩ độ phải trong khoảng −90..90 và kinh độ trong khoảng −180..180"
-        ));
-    }
-    if new.latitude.is_some() != new.longitude.is_some() {
-        return Err(format!(
-            "đơn vị {code}: ghi cả vĩ độ và kinh độ, hoặc bỏ trống cả hai"
-        ));
-    }
-    Ok(NewUnit {
-        code: code.into(),
-        name: name.into(),
-        unit_type: kind.into(),
-        latitude: new.latitude,
-        longitude: new.longitude,
-        group: new
-            .group
-            .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-            .map(String::from),
-    })
-}
 
 impl Store {
     /// Who is using this laptop: the name recorded in every audit entry.
@@ -415,125 +252,6 @@ impl Store {
             .setting(crate::store::USER_NAME)?
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| "(chưa đặt tên)".into()))
-    }
-
-    pub fn add_member(
-        &self,
-        campaign_id: &str,
-        name: &str,
-        title: &str,
-        role: &str,
-    ) -> Result<Member> {
-        if name.trim().is_empty() {
-            return Err(Error::InvalidValue(
-                "tên thành viên không được để trống".into(),
-            ));
-        }
-        if !["leader", "member", "secretary"].contains(&role) {
-            return Err(Error::InvalidValue(format!(
-                "vai trò {role:?} không có: dùng leader (trưởng đoàn), member (thành viên) hoặc secretary (thư ký)"
-            )));
-        }
-        let m = Member {
-            id: uuid::Uuid::new_v4().to_string(),
-            campaign_id: campaign_id.into(),
-            name: name.trim().into(),
-            title: title.trim().into(),
-            role: role.into(),
-        };
-        self.conn.execute(
-            "INSERT INTO member (id, campaign_id, name, title, role) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![m.id, m.campaign_id, m.name, m.title, m.role],
-        )?;
-        Ok(m)
-    }
-
-    pub fn members(&self, campaign_id: &str) -> Result<Vec<Member>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, campaign_id, name, title, role FROM member WHERE campaign_id = ?1
-             ORDER BY CASE role WHEN 'leader' THEN 0 ELSE 1 END, rowid",
-        )?;
-        let rows = stmt.query_map([campaign_id], |r| {
-            Ok(Member {
-                id: r.get(0)?,
-                campaign_id: r.get(1)?,
-                name: r.get(2)?,
-                title: r.get(3)?,
-                role: r.get(4)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub fn add_unit(&self, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
-        self.campaign(campaign_id)?;
-        let new = check_unit(new).map_err(Error::InvalidValue)?;
-        insert_unit(&self.conn, campaign_id, &new)
-    }
-
-    /// Imports units from a list (rows of code, name, type, optional latitude, longitude).
-    /// All or nothing: when any row is bad, nothing is written and every bad row is reported by
-    /// its line number.
-    pub fn import_units(
-        &mut self,
-        campaign_id: &str,
-        rows: &[(usize, NewUnit)],
-    ) -> Result<Vec<Unit>, Vec<String>> {
-        let existing: std::collections::HashSet<String> = self
-            .units(campaign_id)
-            .map_err(|e| vec![e.to_string()])?
-            .into_iter()
-            .map(|u| u.code)
-            .collect();
-        let mut seen = HashMap::new();
-        let mut errors = Vec::new();
-        let mut good = Vec::new();
-        for (line, row) in rows {
-            match check_unit(row) {
-                Err(msg) => errors.push(format!("dòng {line}: {msg}")),
-                Ok(unit) if existing.contains(&unit.code) => errors.push(format!(
-                    "dòng {line}: mã đơn vị {} đã có trong đợt thẩm định này",
-                    unit.code
-                )),
-                Ok(unit) => match seen.insert(unit.code.clone(), *line) {
-                    Some(first) => errors.push(format!(
-                        "dòng {line}: mã đơn vị {} trùng với dòng {first}",
-                        unit.code
-                    )),
-                    None => good.push(unit),
-                },
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let tx = self.conn.transaction().map_err(|e| vec![e.to_string()])?;
-        let out = good
-            .iter()
-            .map(|unit| insert_unit(&tx, campaign_id, unit))
-            .collect::<Result<Vec<_>>>()
-            .map_err(|e| vec![e.to_string()])?;
-        tx.commit().map_err(|e| vec![e.to_string()])?;
-        Ok(out)
-    }
-
-    pub fn units(&self, campaign_id: &str) -> Result<Vec<Unit>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {UNIT_COLUMNS} FROM unit WHERE campaign_id = ?1 ORDER BY code"
-        ))?;
-        let rows = stmt.query_map([campaign_id], unit_from_row)?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    pub fn unit(&self, id: &str) -> Result<Unit> {
-        self.conn
-            .query_row(
-                &format!("SELECT {UNIT_COLUMNS} FROM unit WHERE id = ?1"),
-                [id],
-                unit_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("đơn vị {id}")))
     }
 
     /// Starts a visit of a unit. `date` is dd/mm/yyyy or yyyy-mm-dd.
@@ -564,9 +282,7 @@ impl Store {
             created_at: now(),
         };
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO visit (id, unit_id, visit_date, place, participants, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'draft', ?6)",
             params![
@@ -654,9 +370,7 @@ impl Store {
             ));
         }
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE visit SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL",
             params![visit_id, now()],
@@ -860,9 +574,7 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         write_field_in(&tx, &actor, visit_id, code, field, value, action, reason)?;
         tx.commit()?;
         Ok(())
@@ -879,9 +591,7 @@ impl Store {
     ) -> Result<usize> {
         self.ensure_draft(visit_id)?;
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let mut changed = 0;
         for row in rows {
             let reason_field = if row.appraised == Some(Entry::NotApplicable) {
@@ -994,9 +704,7 @@ impl Store {
             VisitStatus::Draft => "draft",
             VisitStatus::Locked => "locked",
         };
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE visit SET status = ?2 WHERE id = ?1",
             params![visit_id, text],
@@ -1021,7 +729,7 @@ impl Store {
 /// says whether it changed.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn write_field_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     actor: &str,
     visit_id: &str,
     code: &str,
@@ -1090,124 +798,4 @@ fn undo_target(entries: &[audit::AuditEntry]) -> Option<&audit::AuditEntry> {
         }
     }
     stack.pop()
-}
-
-/// Reads a unit list from CSV or XLSX bytes (by content: XLSX files are zip archives). The first
-/// row names the columns: `code`/`mã`, `name`/`tên`, `type`/`loại`, optional `latitude`/`vĩ độ`,
-/// `longitude`/`kinh độ`. Returns rows with their line numbers, or every problem found.
-pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)>, Vec<String>> {
-    let table = if bytes.starts_with(b"PK\x03\x04") {
-        xlsx_rows(bytes)?
-    } else {
-        csv_rows(bytes)?
-    };
-    let mut rows = table.into_iter();
-    let Some((_, header)) = rows.next() else {
-        return Err(vec!["danh sách rỗng".into()]);
-    };
-    let find = |names: &[&str]| {
-        header.iter().position(|h| {
-            names.contains(
-                &h.trim()
-                    .trim_start_matches('\u{feff}')
-                    .to_lowercase()
-                    .as_str(),
-            )
-        })
-    };
-    let (Some(code), Some(name), Some(kind)) = (
-        find(&["code", "mã", "ma"]),
-        find(&["name", "tên", "ten"]),
-        find(&["type", "loại", "loai"]),
-    ) else {
-        return Err(vec![format!(
-            "dòng 1: dòng tiêu đề phải có các cột mã, tên, loại (code, name, type); đang có {header:?}"
-        )]);
-    };
-    let (lat, lon) = (
-        find(&["latitude", "vĩ độ", "vi do"]),
-        find(&["longitude", "kinh độ", "kinh do"]),
-    );
-    let group = find(&["group", "nhóm", "nhom"]);
-    let mut out = Vec::new();
-    let mut errors = Vec::new();
-    for (line, row) in rows {
-        let cell = |i: Option<usize>| {
-            i.and_then(|i| row.get(i))
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default()
-        };
-        if row.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let coordinate = |i: Option<usize>, what: &str, errors: &mut Vec<String>| {
-            let text = cell(i);
-            if text.is_empty() {
-                return None;
-            }
-            match crate::number::parse_decimal(&text)
-                .and_then(|d| d.to_string().parse::<f64>().ok())
-            {
-                Some(v) => Some(v),
-                None => {
-                    errors.push(format!("dòng {line}: {what} {text:?} không phải là số"));
-                    None
-                }
-            }
-        };
-        let before = errors.len();
-        let latitude = coordinate(lat, "vĩ độ", &mut errors);
-        let longitude = coordinate(lon, "kinh độ", &mut errors);
-        let coordinates_ok = errors.len() == before;
-        let unit = NewUnit {
-            code: cell(Some(code)),
-            name: cell(Some(name)),
-            unit_type: cell(Some(kind)),
-            latitude,
-            longitude,
-            group: group.map(|g| cell(Some(g))).filter(|g| !g.is_empty()),
-        };
-        // Every problem of every line at once, not the first only (a bad coordinate is one).
-        if coordinates_ok && let Err(msg) = check_unit(&unit) {
-            errors.push(format!("dòng {line}: {msg}"));
-        }
-        out.push((line, unit));
-    }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
-}
-
-/// The 1-based line of the file where a CSV record starts. Counted from the byte offset, past
-/// the blank lines the csv crate skips (its own line count and offset point before them).
-pub fn csv_record_line(bytes: &[u8], record: &csv::StringRecord) -> usize {
-    let mut at = record
-        .position()
-        .map_or(0, |p| p.byte() as usize)
-        .min(bytes.len());
-    while at < bytes.len() && matches!(bytes[at], b'\n' | b'\r') {
-        at += 1;
-    }
-    bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
-}
-
-pub(crate) fn csv_rows(
-    bytes: &[u8],
-) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
-    crate::csv_text::check_quotes(bytes).map_err(|e| vec![e])?;
-    let mut reader = crate::csv_text::reader(bytes, false);
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| vec![format!("không đọc được tệp CSV: {e}")])?;
-        let line = csv_record_line(bytes, &record);
-        rows.push((line, record.iter().map(String::from).collect()));
-    }
-    Ok(rows)
-}
-
-fn xlsx_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
-    let mut sheets = crate::sheet::read_sheets(bytes).map_err(|e| vec![e])?;
-    Ok(sheets.remove(0).1)
 }

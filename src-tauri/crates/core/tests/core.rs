@@ -531,3 +531,31 @@ fn the_demo_totals_are_the_hand_computed_ones() {
         (d("28.7"), d("99"), Some(d("28.99")))
     );
 }
+
+#[test]
+fn writes_in_one_transaction_commit_whole_or_not_at_all() {
+    let mut store = Store::open_in_memory().unwrap();
+    let failed = store.in_one_transaction(|s| {
+        thamdinh_core::demo::create_demo(s, "xa-2025")?;
+        assert_eq!(s.campaigns()?.len(), 1, "the demo is visible inside");
+        Err::<(), _>(thamdinh_core::Error::Cancelled)
+    });
+    assert!(matches!(failed, Err(thamdinh_core::Error::Cancelled)));
+    assert!(
+        store.campaigns().unwrap().is_empty(),
+        "nothing of it is left"
+    );
+    // The same work succeeding commits everything, and the store takes writes again after.
+    assert!(
+        thamdinh_core::demo::create_demo_if_empty(&mut store, "xa-2025")
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        thamdinh_core::demo::create_demo_if_empty(&mut store, "xa-2025")
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.campaigns().unwrap().len(), 1);
+    assert_eq!(store.visits(None).unwrap().len(), 1);
+}

@@ -172,7 +172,7 @@ fn thumbnails_are_upright_for_all_eight_orientations() {
             image::open(thamdinh_core::photo::ensure_preview(&store, &meta.sha256).unwrap())
                 .unwrap()
                 .to_rgb8();
-        let thumb = image::open(&meta.thumbnail).unwrap().to_rgb8();
+        let thumb = image::open(store.join(&meta.thumbnail)).unwrap().to_rgb8();
         let turned = orientation >= 5;
         assert_eq!(
             (meta.width, meta.height),
@@ -216,7 +216,7 @@ fn originals_are_kept_byte_for_byte_and_stored_once() {
     let m2 = ingest_file(&store, &b).unwrap();
     assert_eq!(m1.sha256, m2.sha256);
     assert_eq!(
-        std::fs::read(&m1.original).unwrap(),
+        std::fs::read(store.join(&m1.original)).unwrap(),
         std::fs::read(&a).unwrap()
     );
     assert_eq!(
@@ -352,7 +352,7 @@ fn iphone_heic_is_ingested_upright_with_its_exif() {
     assert_eq!(meta.format, "heic");
     assert!(meta.original.ends_with(".heic"), "{}", meta.original);
     assert_eq!(
-        std::fs::read(&meta.original).unwrap(),
+        std::fs::read(store.join(&meta.original)).unwrap(),
         std::fs::read(&fixture).unwrap()
     );
     let reference: serde_json::Value =
@@ -380,7 +380,7 @@ fn iphone_heic_is_ingested_upright_with_its_exif() {
             "blue below in {file}"
         );
     };
-    check_upright(&meta.thumbnail, (160, 320));
+    check_upright(store.join(&meta.thumbnail).to_str().unwrap(), (160, 320));
     let preview = thamdinh_core::photo::ensure_preview(&store, &meta.sha256).unwrap();
     check_upright(preview.to_str().unwrap(), (200, 400));
 }
@@ -449,12 +449,13 @@ fn cmyk_jpegs_are_accepted() {
         turbojpeg::read_header(&jpeg).unwrap().colorspace,
         turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK
     ));
-    let meta = ingest_file(&dir.path().join("store"), &path).unwrap();
+    let store = dir.path().join("store");
+    let meta = ingest_file(&store, &path).unwrap();
     assert_eq!(
         (meta.format.as_str(), meta.width, meta.height),
         ("jpeg", 64, 32)
     );
-    let thumb = image::open(&meta.thumbnail).unwrap().to_rgb8();
+    let thumb = image::open(store.join(&meta.thumbnail)).unwrap().to_rgb8();
     let (tw, th) = thumb.dimensions();
     assert_eq!(tw, th * 2, "aspect kept");
     let left = thumb.get_pixel(tw / 8, th / 2);
@@ -503,7 +504,7 @@ fn cancelling_mid_way_keeps_what_was_done_and_stores_nothing_more() {
 #[test]
 fn gallery_sorts_by_capture_time_and_flags_day_and_distance() {
     use thamdinh_core::store::{NewCampaign, Store};
-    use thamdinh_core::visit::NewUnit;
+    use thamdinh_core::units::NewUnit;
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_dir(&dir.path().join("data")).unwrap();
     let c = store
@@ -713,7 +714,7 @@ fn images_are_served_by_sha256_only() {
     let meta = ingest_file(&store, &path).unwrap();
     assert_eq!(
         image_bytes(&store, &meta.sha256, false).unwrap(),
-        std::fs::read(&meta.thumbnail).unwrap()
+        std::fs::read(store.join(&meta.thumbnail)).unwrap()
     );
     let preview =
         image::load_from_memory(&image_bytes(&store, &meta.sha256, true).unwrap()).unwrap();
@@ -721,4 +722,43 @@ fn images_are_served_by_sha256_only() {
     for bad in ["../../etc/passwd", "abc", &"g".repeat(64)] {
         assert!(image_bytes(&store, bad, false).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn photo_records_name_places_in_the_photo_folder_and_old_absolute_ones_migrate() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let mut store = thamdinh_core::store::Store::open_dir(&data).unwrap();
+    let visit = thamdinh_core::demo::create_demo(&mut store, "xa-2025").unwrap();
+    let jpeg = dir.path().join("a.jpg");
+    write_base_jpeg(&jpeg);
+    let folder = store.photo_folder_for(&visit.id).unwrap();
+    let never = AtomicBool::new(false);
+    let ingested = thamdinh_core::photo::ingest_paths(&folder, &[jpeg], 1, &never, &|_, _| {});
+    let report = store.record_ingested(&visit.id, &ingested).unwrap();
+    assert_eq!(
+        (report.added, report.already, report.failures.len()),
+        (1, 0, 0)
+    );
+    let meta = store.photos(&visit.id).unwrap()[0].meta.clone();
+    let sha = &meta.sha256;
+    assert_eq!(meta.original, format!("originals/{sha}.jpg"));
+    assert_eq!(meta.thumbnail, format!("thumbs/{sha}.jpg"));
+    assert!(folder.join(&meta.original).is_file() && folder.join(&meta.thumbnail).is_file());
+    // A store written before v12 held the laptop's absolute paths: the migration rewrites them.
+    drop(store);
+    let conn = rusqlite::Connection::open(data.join("thamdinh.sqlite3")).unwrap();
+    let absolute = format!("/home/an/.local/share/thamdinh/photos/originals/{sha}.jpg");
+    conn.execute(
+        "UPDATE photo SET meta = json_set(meta, '$.original', ?1, '$.thumbnail', '/x/thumbs/t.jpg')",
+        [&absolute],
+    )
+    .unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    conn.pragma_update(None, "user_version", v - 1).unwrap();
+    drop(conn);
+    let store = thamdinh_core::store::Store::open_dir(&data).unwrap();
+    assert_eq!(store.photos(&visit.id).unwrap()[0].meta, meta);
 }

@@ -3,7 +3,8 @@ use thamdinh_core::demo::create_demo;
 use thamdinh_core::evidence::NewEvidence;
 use thamdinh_core::scoring::Entry;
 use thamdinh_core::store::{NewCampaign, Store};
-use thamdinh_core::visit::{Flag, LeafField, NewUnit, VisitStatus};
+use thamdinh_core::units::NewUnit;
+use thamdinh_core::visit::{Flag, LeafField, VisitStatus};
 use thamdinh_core::{Error, builtin};
 
 /// A store in a temp dir with one campaign on the sở 2025 set, one unit and one visit.
@@ -471,7 +472,7 @@ fn demo_is_partly_scored_with_evidence_and_a_valid_chain() {
 
 #[test]
 fn unit_lists_are_read_from_csv_and_xlsx_with_line_numbers() {
-    use thamdinh_core::visit::parse_unit_list;
+    use thamdinh_core::units::parse_unit_list;
     let csv = "mã,tên,loại,vĩ độ,kinh độ\nX1,Xã Thạch Lạc,xã,\"18,3583\",105.8877\n\nP1,Phường Thành Sen,phường,,\n";
     let rows = parse_unit_list(csv.as_bytes()).unwrap();
     assert_eq!(rows.len(), 2);
@@ -588,7 +589,7 @@ fn only_an_empty_draft_visit_can_be_deleted_and_the_deletion_is_audited() {
 #[test]
 fn a_unit_list_reports_every_bad_line_at_once() {
     let list = "code,name,type,latitude,longitude\nX1,Xã A,xã,abc,105\nX2,,xã,,\nX3,Xã C,làng,,\nX4,Xã D,xã,,\n";
-    let errors = thamdinh_core::visit::parse_unit_list(list.as_bytes()).unwrap_err();
+    let errors = thamdinh_core::units::parse_unit_list(list.as_bytes()).unwrap_err();
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(
         errors[0].starts_with("dòng 2") && errors[0].contains("abc"),

@@ -111,7 +111,7 @@ pub struct VisitReport {
     pub view: VisitView,
     pub rows: Vec<Row>,
     pub set_title: String,
-    pub members: Vec<thamdinh_core::visit::Member>,
+    pub members: Vec<thamdinh_core::units::Member>,
 }
 
 pub fn visit_report(store: &Store, visit_id: &str) -> Result<VisitReport> {

@@ -21,4 +21,10 @@ orientation: number,
 /**
  * DateTimeOriginal as ISO 8601, with the offset when the camera recorded one.
  */
-taken_at: string | null, gps: Gps | null, make: string | null, model: string | null, original: string, thumbnail: string, preview: string, };
+taken_at: string | null, gps: Gps | null, make: string | null, model: string | null, 
+/**
+ * Where the files are, relative to the photo store folder (`originals/<sha256>.<ext>`,
+ * `thumbs/…`, `previews/…`): the store can move (a restore on another laptop) without
+ * its records pointing to the old place.
+ */
+original: string, thumbnail: string, preview: string, };

@@ -286,10 +286,7 @@ pub fn check_target(out: &Path, force: bool, key_files: &[&Path]) -> Result<()> 
         )));
     }
     if !force {
-        return Err(Error::InvalidValue(format!(
-            "{} đã tồn tại: chọn tên khác, hoặc dùng --force để ghi đè",
-            out.display()
-        )));
+        return Err(Error::TargetExists(out.to_path_buf()));
     }
     Ok(())
 }
@@ -442,9 +439,8 @@ pub fn write_bundle(
                     damaged.get_or_insert(e);
                 }
                 Err(_) => {
-                    damaged.get_or_insert(Error::InvalidValue(
-                        "lỗi nội bộ khi tính SHA-256 (luồng băm dừng đột ngột)".into(),
-                    ));
+                    damaged
+                        .get_or_insert(Error::Internal("luồng tính SHA-256 dừng đột ngột".into()));
                 }
             }
         }
@@ -513,7 +509,7 @@ pub fn sign_tag_manifest(
         Some(&super::trusted_comment(bundle_id, revision, &signer.name)),
         Some(&format!("signature from Thẩm Định key {}", signer.key_id)),
     )
-    .map_err(|e| Error::InvalidValue(format!("không ký được: {e}")))?
+    .map_err(|e| Error::internal(format!("không ký được: {e}")))?
     .into_string())
 }
 
@@ -566,7 +562,7 @@ pub(super) fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions
 pub(super) fn zip_error(e: zip::result::ZipError) -> Error {
     match e {
         zip::result::ZipError::Io(e) => Error::Io(e),
-        other => Error::InvalidValue(format!("lỗi tệp zip: {other}")),
+        other => Error::internal(format!("lỗi tệp zip: {other}")),
     }
 }
 

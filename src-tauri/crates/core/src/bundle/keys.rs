@@ -27,8 +27,9 @@ pub fn key_id(keynum: &[u8]) -> String {
     format!("{:016X}", u64::from_le_bytes(bytes))
 }
 
+/// What minisign refuses when making or encoding a key: a fault, never the person's doing.
 fn key_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::InvalidValue(format!("{what}: {e}"))
+    Error::internal(format!("{what}: {e}"))
 }
 
 /// The shortest passphrase a new signing key accepts: the secret key file may be copied with the
@@ -63,10 +64,7 @@ pub fn write_new_key(out: &Path, passphrase: &str, label: &str) -> Result<KeyInf
     let pub_path = pub_path(out);
     for p in [out, pub_path.as_path()] {
         if p.exists() {
-            return Err(Error::InvalidValue(format!(
-                "{} đã tồn tại, không ghi đè",
-                p.display()
-            )));
+            return Err(Error::TargetExists(p.to_path_buf()));
         }
     }
     let (sk_text, info) = new_key(passphrase, label)?;
@@ -111,7 +109,7 @@ fn info(pk: &PublicKey) -> Result<KeyInfo> {
 /// Opens an encrypted secret key with its passphrase.
 pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyInfo)> {
     if parse_public_key(text).is_ok() {
-        return Err(Error::InvalidValue(
+        return Err(Error::NotASecretKey(
             "đây là khóa công khai (.pub), không phải khóa bí mật: hãy chọn tệp khóa bí mật".into(),
         ));
     }
@@ -127,14 +125,14 @@ pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyIn
                     .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
         });
     if !looks_like_key {
-        return Err(Error::InvalidValue(
+        return Err(Error::NotASecretKey(
             "tệp này không phải khóa bí mật minisign: hãy chọn tệp khóa bí mật do `thamdinh key new` tạo".into(),
         ));
     }
     let sk_box = SecretKeyBox::from_string(text)
-        .map_err(|e| key_error("không phải tệp khóa bí mật minisign", e))?;
+        .map_err(|e| Error::NotASecretKey(format!("không phải tệp khóa bí mật minisign: {e}")))?;
     if SecretKey::from_unencrypted_box(sk_box.clone()).is_ok() {
-        return Err(Error::InvalidValue(
+        return Err(Error::NotASecretKey(
             "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu".into(),
         ));
     }
@@ -153,7 +151,7 @@ pub struct WrongPassphrase;
 
 impl From<WrongPassphrase> for Error {
     fn from(_: WrongPassphrase) -> Self {
-        Error::InvalidValue("sai mật khẩu của khóa ký".into())
+        Error::WrongPassphrase
     }
 }
 

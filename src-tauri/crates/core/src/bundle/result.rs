@@ -471,8 +471,8 @@ impl Store {
         }
         let campaign = self.campaign(campaign_id.as_deref().unwrap_or_default())?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
-        let set_value: Value = serde_json::from_str(&self.criteria_set_json(&set.id)?)
-            .map_err(|e| Error::InvalidValue(e.to_string()))?;
+        let set_value: Value =
+            serde_json::from_str(&self.criteria_set_json(&set.id)?).map_err(Error::internal)?;
         let criteria_json = canonical_bytes(&set_value)?;
         let members = self
             .members(&campaign.id)?
@@ -540,7 +540,7 @@ fn stored_file(bag_path: &str, source: PathBuf, sha256: &str) -> Result<StoredFi
 
 /// RFC 8785 canonical JSON bytes.
 pub fn canonical_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    serde_jcs::to_vec(value).map_err(|e| Error::InvalidValue(format!("không ghi được JSON: {e}")))
+    serde_jcs::to_vec(value).map_err(|e| Error::internal(format!("không ghi được JSON: {e}")))
 }
 
 /// Why a JSON document was refused.

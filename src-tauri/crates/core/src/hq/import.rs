@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
@@ -330,14 +330,14 @@ fn same_result(store: &Store, result: &ResultDoc) -> Result<bool> {
         [&result.bundle_id],
         |r| r.get(0),
     )?;
-    let json = serde_json::to_string(result).map_err(|e| Error::InvalidValue(e.to_string()))?;
+    let json = serde_json::to_string(result).map_err(Error::internal)?;
     Ok(stored == json)
 }
 
 /// The co-signatures of a verified bundle (all but the leader's), as stored.
 pub(super) fn cosignatures_json(verified: &crate::bundle::VerifiedBundle) -> Result<String> {
     let others: Vec<_> = verified.signatures.iter().filter(|s| !s.leader).collect();
-    serde_json::to_string(&others).map_err(|e| Error::InvalidValue(e.to_string()))
+    serde_json::to_string(&others).map_err(Error::internal)
 }
 
 /// The stored co-signatures of a bundle joined with those of another copy, if the copy adds any
@@ -370,7 +370,7 @@ fn added_cosignatures(
     added
         .then(|| serde_json::to_string(&all))
         .transpose()
-        .map_err(|e| Error::InvalidValue(e.to_string()))
+        .map_err(Error::internal)
 }
 
 /// A copy of a stored bundle with more co-signatures replaces the stored file and its list of
@@ -384,9 +384,7 @@ fn update_signatures(
     stored: &str,
 ) -> Result<()> {
     let actor = store.actor()?;
-    let tx = store
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = store.write_tx()?;
     tx.execute(
         "UPDATE hq_bundle SET file_sha256 = ?2, stored_file = ?3, cosignatures = ?4 WHERE id = ?1",
         params![result.bundle_id, sha, stored, cosignatures],
@@ -422,11 +420,8 @@ fn record(
     visit_ids.sort();
     let chain = visit_ids.join(",");
     let actor = store.actor()?;
-    let result_json =
-        serde_json::to_string(result).map_err(|e| Error::InvalidValue(e.to_string()))?;
-    let tx = store
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let result_json = serde_json::to_string(result).map_err(Error::internal)?;
+    let tx = store.write_tx()?;
     tx.execute(
         "INSERT INTO hq_bundle (id, file_sha256, campaign_id, chain, revision, supersedes, signer_key_id,
                                 signer_name, trusted, stored_file, result_json, imported_at,

@@ -10,7 +10,7 @@
 //!   recorded in the HQ decision log). Never last-writer-wins.
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -336,9 +336,7 @@ impl Store {
         }
         require_reason(reason)?;
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         super::log_decision(
             &tx,
             &campaign_id,
@@ -503,9 +501,7 @@ impl Store {
         let old = conflict.resolution.as_ref().map(|r| r.value.clone());
         let actor = self.actor()?;
         let at = now();
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO hq_resolution (campaign_id, unit_code, code, value, reason, actor, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)

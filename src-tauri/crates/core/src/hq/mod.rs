@@ -75,7 +75,7 @@ impl Store {
 
 /// Records an HQ decision inside the caller's transaction.
 pub(crate) fn log_decision(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &rusqlite::Connection,
     campaign_id: &str,
     actor: &str,
     change: &Change<'_>,
@@ -87,7 +87,7 @@ pub(crate) fn log_decision(
 pub(crate) fn unit_codes(
     store: &Store,
     campaign_id: &str,
-) -> Result<std::collections::BTreeMap<String, crate::visit::Unit>> {
+) -> Result<std::collections::BTreeMap<String, crate::units::Unit>> {
     Ok(store
         .units(campaign_id)?
         .into_iter()

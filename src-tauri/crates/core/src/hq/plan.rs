@@ -6,7 +6,7 @@
 //! arrive with the same ids, so bundles from the delegation match HQ's campaign exactly.
 use std::path::Path;
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::keys;
@@ -180,9 +180,7 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
     }
     let delegation = plan.delegations.first();
     let key = store.add_trusted_key(&hq_pub, &format!("Sở Nội vụ — {}", plan.campaign.name))?;
-    let tx = store
-        .conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = store.write_tx()?;
     insert_campaign(
         &tx,
         &CampaignRows {
@@ -228,10 +226,7 @@ pub(crate) struct CampaignRows<'a> {
 }
 
 /// Writes the set, the campaign and its units inside the caller's transaction.
-pub(crate) fn insert_campaign(
-    tx: &rusqlite::Transaction<'_>,
-    rows: &CampaignRows<'_>,
-) -> Result<()> {
+pub(crate) fn insert_campaign(tx: &rusqlite::Connection, rows: &CampaignRows<'_>) -> Result<()> {
     let at = now();
     let c = rows.campaign;
     tx.execute(
@@ -277,7 +272,7 @@ pub(crate) fn canonical_set(store: &Store, set_id: &str) -> Result<Vec<u8>> {
 }
 
 /// A campaign's units as the signed HQ files carry them.
-pub(crate) fn plan_units(units: Vec<crate::visit::Unit>) -> Vec<PlanUnit> {
+pub(crate) fn plan_units(units: Vec<crate::units::Unit>) -> Vec<PlanUnit> {
     units
         .into_iter()
         .map(|u| PlanUnit {
@@ -312,9 +307,7 @@ impl Store {
             return Ok(());
         }
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE campaign SET required_cosignatures = ?2 WHERE id = ?1",
             params![campaign_id, count],

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use ts_rs::TS;
@@ -195,7 +195,7 @@ pub fn publish_results(
 }
 
 fn json_error(e: serde_json::Error) -> Error {
-    Error::InvalidValue(e.to_string())
+    Error::internal(e)
 }
 
 /// Every bundle of the campaign in the order it was imported.
@@ -367,9 +367,7 @@ pub fn recompute(
     let mut store = Store::open_dir(&tmp.path().join("store"))?;
     let campaign_id = published.campaign.id.clone();
     {
-        let tx = store
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = store.write_tx()?;
         insert_campaign(
             &tx,
             &CampaignRows {
@@ -465,9 +463,7 @@ fn apply_decisions(
 ) -> Result<()> {
     let stored = store.hq_bundles(campaign_id)?;
     {
-        let tx = store
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = store.write_tx()?;
         for s in sources {
             let Some(b) = stored.iter().find(|b| b.id == s.bundle_id) else {
                 continue;

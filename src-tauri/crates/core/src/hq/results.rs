@@ -12,7 +12,7 @@ use crate::Result;
 use crate::criteria::Method;
 use crate::scoring::{self, Entry, LeafScore, Scores};
 use crate::store::Store;
-use crate::visit::unit_group;
+use crate::units::unit_group;
 
 /// Where a unit stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
@@ -95,9 +95,7 @@ impl Store {
             .collect::<Vec<_>>()
             .join(", ");
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             rusqlite::params![format!("hq_bands:{campaign_id}"), canonical],

@@ -73,7 +73,7 @@ pub fn write(
         Some(&content.trusted_comment),
         Some(&content.untrusted_comment),
     )
-    .map_err(|e| Error::InvalidValue(format!("không ký được: {e}")))?
+    .map_err(|e| Error::internal(format!("không ký được: {e}")))?
     .into_string();
     let sig_path = format!("signatures/{}.minisig", key.key_id);
     let dir = match out.parent() {
@@ -93,11 +93,11 @@ pub fn write(
         (sig_path.as_str(), signature.as_bytes()),
     ]) {
         zip.start_file(format!("{}/{path}", content.root), options)
-            .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+            .map_err(|e| Error::internal(format!("zip: {e}")))?;
         zip.write_all(bytes)?;
     }
     zip.finish()
-        .map_err(|e| Error::InvalidValue(format!("zip: {e}")))?;
+        .map_err(|e| Error::internal(format!("zip: {e}")))?;
     tmp.as_file().sync_all()?;
     tmp.persist(out).map_err(|e| Error::Io(e.error))?;
     Ok(())

@@ -4,7 +4,7 @@
 //! column; all or nothing; a new sheet replaces the previous one, recorded in the decision log.
 use std::collections::{BTreeMap, HashMap};
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 use rust_decimal::Decimal;
 
 use crate::Result;
@@ -23,7 +23,7 @@ fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<String>> {
         let mut sheets = crate::sheet::read_sheets(bytes).map_err(|e| vec![e])?;
         Ok(sheets.remove(0))
     } else {
-        Ok(("CSV".into(), crate::visit::csv_rows(bytes)?))
+        Ok(("CSV".into(), crate::csv_text::csv_rows(bytes)?))
     }
 }
 
@@ -185,9 +185,7 @@ impl Store {
             return Ok(Err(problems));
         }
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         let old: i64 = tx.query_row(
             "SELECT count(*) FROM hq_survey WHERE campaign_id = ?1",
             [campaign_id],

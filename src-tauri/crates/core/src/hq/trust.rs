@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use rusqlite::{TransactionBehavior, params};
+use rusqlite::params;
 
 use super::import::{ImportOutcome, ImportStatus, classify};
 use crate::audit::Change;
@@ -46,9 +46,7 @@ impl Store {
                 &|_, _| {},
                 &AtomicBool::new(false),
             );
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let tx = self.write_tx()?;
             match &checked {
                 Ok(v) => {
                     tx.execute(
@@ -125,9 +123,7 @@ impl Store {
             reason.trim()
         );
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE trusted_key SET revoked_at = ?2, revoke_reason = ?3 WHERE key_id = ?1",
             params![key_id, at, reason.trim()],
@@ -169,9 +165,7 @@ impl Store {
             )
             .map_err(|_| Error::NotFound(format!("gói {bundle_id} không chờ xem xét")))?;
         let actor = self.actor()?;
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self.write_tx()?;
         if keep {
             tx.execute(
                 "UPDATE hq_bundle SET review_reason = '' WHERE id = ?1",

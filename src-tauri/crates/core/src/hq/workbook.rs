@@ -13,7 +13,7 @@ use crate::store::Store;
 use crate::{Error, Result};
 
 fn xlsx(e: XlsxError) -> Error {
-    Error::InvalidValue(format!("không tạo được tệp Excel: {e}"))
+    Error::internal(format!("không tạo được tệp Excel: {e}"))
 }
 
 fn number(text: &str) -> Option<f64> {
