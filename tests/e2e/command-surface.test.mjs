@@ -12,15 +12,18 @@ const cli = join(root, "target/debug/thamdinh");
 
 /** Calls a backend command from inside the page, as any script in the webview could. */
 async function invoke(browser, command, args) {
-  return browser.execute(
-    (command, args) =>
-      window.__TAURI_INTERNALS__.invoke(command, args).then(
-        (value) => ({ ok: true, value }),
-        (error) => ({ ok: false, error: typeof error === "string" ? { message: error } : error }),
-      ),
+  const text = await browser.executeAsync(
+    async (command, args, done) => {
+      try {
+        done(JSON.stringify({ ok: true, value: await window.__TAURI_INTERNALS__.invoke(command, args) }));
+      } catch (error) {
+        done(JSON.stringify({ ok: false, error: typeof error === "string" ? { message: error } : error }));
+      }
+    },
     command,
     args,
   );
+  return JSON.parse(text);
 }
 
 /** A setting as stored, read with Python's sqlite3 (no sqlite3 shell on a fresh machine). */

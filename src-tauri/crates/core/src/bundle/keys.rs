@@ -160,7 +160,7 @@ pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
     let pk = match PublicKeyBox::from_string(text).and_then(|b| b.into_public_key()) {
         Ok(pk) => pk,
         Err(_) => PublicKey::from_base64(text.trim())
-            .map_err(|e| key_error("không phải khóa công khai minisign", e))?,
+            .map_err(|e| Error::InvalidValue(format!("không phải khóa công khai minisign: {e}")))?,
     };
     let id = key_id(pk.keynum());
     Ok((pk, id))
