@@ -63,20 +63,27 @@ deps: check-tools apt npm
 run: deps
 	@[ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || { echo "No display: start it from a desktop session (or: xvfb-run -a make run)."; exit 1; }
 	@# A newcomer sees something real at once: the demo campaign, added only to an empty store.
-	cargo run -q --locked -p thamdinh-cli -- demo --if-empty
+	@# The whole workspace, as every build here (see `app`): its CLI adds the demo.
+	cargo build --workspace --locked --bins
+	target/debug/thamdinh demo --if-empty
 	npx tauri dev
 
-# The app with the UI built into the binary, as the end-to-end tests drive it.
+# The app with the UI built into the binary, as the end-to-end tests drive it, and the CLI beside
+# it. Every cargo build here selects the whole workspace, as `cargo test --workspace` does: a build
+# of one package (-p thamdinh-cli) unifies dependency features differently and compiled 155
+# crates a second time (7 minutes on 2 cores). `cargo test --no-run` builds target/debug/thamdinh
+# with those shared features; the app (tauri's own build) comes after it, so nothing overwrites it.
 app: deps
+	cargo test --workspace --locked --no-run
 	npx tauri build --debug --no-bundle
-	cargo build --locked -p thamdinh-cli
 
 test: deps test-rust test-ui e2e
 
 test-rust: validators
 	cargo test --workspace --locked
-	@# A short fuzzing pass over every parser of outside input (deterministic seed); `make fuzz` runs longer.
-	cargo run --locked -q -p thamdinh-tests --bin fuzz -- 3 1
+	@# A short fuzzing pass over every parser of outside input (deterministic seed); `make fuzz` runs
+	@# longer. The binary `cargo test` just built: `cargo run -p` would rebuild ~150 crates.
+	target/debug/fuzz 3 1
 
 # Mutation fuzzing of every parser of outside input, FUZZ_SECONDS each (findings in target/fuzz/);
 # FUZZ_ONLY=photo,plan limits it to those parsers.
@@ -86,7 +93,8 @@ fuzz: deps
 
 # Rewrites the hostile-bundle fixtures of tests/bundles/ (then review and commit them).
 fixtures:
-	cargo run --locked -p thamdinh-tests --bin make-bundle-fixtures
+	cargo build --workspace --locked --bins
+	target/debug/make-bundle-fixtures
 
 # The .deb a delegation installs: the app, the thamdinh CLI in /usr/bin, a desktop entry and icon.
 # A release build (~25 min cold on 2 cores), so it is not part of `make test`.

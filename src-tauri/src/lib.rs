@@ -34,11 +34,17 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub fault: bool,
     pub message: String,
+    /// The person's mistakes as keys with parameters, for the UI to word in its language
+    /// (empty for faults and for the few mistakes still said only in Vietnamese).
+    pub mistakes: Vec<thamdinh_core::Mistake>,
 }
 
 impl From<thamdinh_core::Error> for ApiError {
     fn from(e: thamdinh_core::Error) -> Self {
-        ApiError::new(e.code(), e.to_string())
+        ApiError {
+            mistakes: e.mistakes(),
+            ..ApiError::new(e.code(), e.to_string())
+        }
     }
 }
 
@@ -48,10 +54,12 @@ impl ApiError {
             code,
             fault: code.is_fault(),
             message,
+            mistakes: Vec::new(),
         }
     }
 }
 
+/// Every problem of a sheet the person gave, one per line (survey sheets).
 pub(crate) fn invalid(lines: Vec<String>) -> ApiError {
     ApiError::new(ErrorCode::Invalid, lines.join("\n"))
 }
@@ -241,12 +249,12 @@ fn add_unit(state: State<'_>, campaign_id: String, unit: NewUnit) -> ApiResult<U
 /// Imports a CSV or XLSX unit list; all or nothing, bad rows named by line.
 #[tauri::command(async)]
 fn import_units(state: State<'_>, campaign_id: String, bytes: Vec<u8>) -> ApiResult<Vec<Unit>> {
-    let rows = units::parse_unit_list(&bytes).map_err(invalid)?;
+    let rows = units::parse_unit_list(&bytes).map_err(thamdinh_core::Error::Mistakes)?;
     let store = state.store.as_ref().map_err(Clone::clone)?;
     let mut guard = store
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    guard.import_units(&campaign_id, &rows).map_err(invalid)
+    Ok(guard.import_units(&campaign_id, &rows)?)
 }
 
 #[tauri::command(async)]

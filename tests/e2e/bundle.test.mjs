@@ -77,7 +77,7 @@ describe("signed result bundles", () => {
     await el("export-passphrase").setValue("sai rồi");
     await el("export-submit").click();
     await el("export-error").waitForDisplayed({ timeout: 10000 });
-    assert.match(await el("export-error").getText(), /sai mật khẩu/);
+    assert.match(await el("export-error").getText(), /sai mật khẩu/i);
     assert.equal(existsSync(bundleFile), false);
     await el("export-passphrase").setValue("mật khẩu đoàn 1");
     await el("export-submit").click();

@@ -115,6 +115,16 @@ describe("field appraisal", () => {
       await browser.keys(["Escape"]);
       assert.equal(await browser.$(`[data-testid="appraised-${first.code}"]`).getText(), max, "the stored value is unchanged");
     }
+    // With the UI in English, the core's refusal is worded in English (its key and parameters).
+    await browser.$('[data-testid="lang-toggle"]').click();
+    await browser.$(`tr[data-code="${first.code}"] td.code`).click();
+    await typeKeys(browser, "-0,5");
+    await browser.keys(["Enter"]);
+    const english = browser.$('[data-testid="field-error"]');
+    await english.waitForDisplayed({ timeout: 5000 });
+    assert.match(await english.getText(), new RegExp(`^${first.code}: -0,5 — the score must be between 0 and ${max}$`));
+    await browser.keys(["Escape"]);
+    await browser.$('[data-testid="lang-toggle"]').click();
     // Esc cancelled the edit; more Esc never leaves the visit.
     await browser.keys(["Escape"]);
     await browser.keys(["Escape"]);

@@ -64,7 +64,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 /** Whatever the backend threw, as `{code, message}`. */
 export function toApiError(e: unknown): ApiError {
   if (typeof e === "object" && e !== null && "code" in e && "message" in e) return e as ApiError;
-  return { code: "internal", fault: true, message: String(e) };
+  return { code: "internal", fault: true, message: String(e), mistakes: [] };
 }
 
 export const api = {

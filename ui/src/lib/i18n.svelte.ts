@@ -1,5 +1,6 @@
 import type { ApiError } from "./bindings/ApiError";
 import type { RejectionWords } from "./bindings/RejectionWords";
+import { mistakeInEnglish } from "./mistakes";
 // UI strings in Vietnamese (default) and English, following the glossary in the design notes.
 export type Lang = "vi" | "en";
 
@@ -765,8 +766,10 @@ const errorKeys: Partial<Record<ApiError["code"], Key>> = {
 /** Where the core's Vietnamese message says more than the code's words (a path, a detail). */
 const detailedInVietnamese = new Set<ApiError["code"]>(["target_exists", "not_a_secret_key", "io", "database", "audit_broken", "internal"]);
 
-/** An error as the person reads it. */
+/** An error as the person reads it. A mistake the core sent with its key is worded in English
+ * from `mistakes.ts`; in Vietnamese the core's message is already the words. */
 export function errorText(error: ApiError): string {
+  if (locale.lang === "en" && error.mistakes?.length) return error.mistakes.map(mistakeInEnglish).join("\n");
   const key = errorKeys[error.code];
   if (!key || (locale.lang === "vi" && detailedInVietnamese.has(error.code))) return error.message;
   return t(key);

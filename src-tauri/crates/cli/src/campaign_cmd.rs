@@ -163,23 +163,25 @@ pub fn run_unit(command: UnitCommand, data_dir: &Path) -> Result<ExitCode> {
             store.campaign(&campaign)?;
             let bytes = crate::read(&file)?;
             let result = thamdinh_core::units::parse_unit_list(&bytes)
+                .map_err(thamdinh_core::Error::Mistakes)
                 .and_then(|rows| store.import_units(&campaign, &rows));
             match result {
                 Ok(units) => {
                     println!("Đã thêm {} đơn vị", units.len());
                     Ok(ExitCode::SUCCESS)
                 }
-                Err(errors) => {
+                Err(thamdinh_core::Error::Mistakes(mistakes)) => {
                     eprintln!(
                         "{}: {} lỗi, không thêm đơn vị nào",
                         file.display(),
-                        errors.len()
+                        mistakes.len()
                     );
-                    for e in errors {
-                        eprintln!("  {e}");
+                    for m in mistakes {
+                        eprintln!("  {m}");
                     }
                     Ok(ExitCode::FAILURE)
                 }
+                Err(fault) => Err(fault.into()),
             }
         }
     }

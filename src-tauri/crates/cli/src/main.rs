@@ -853,6 +853,7 @@ fn read_scores(
 ) -> Result<Vec<thamdinh_core::score_sheet::ScoreRow>, Vec<String>> {
     let bytes = read(file).map_err(|e| vec![format!("{e:#}")])?;
     thamdinh_core::score_sheet::parse(set, &bytes)
+        .map_err(|mistakes| mistakes.iter().map(ToString::to_string).collect())
 }
 
 #[derive(Serialize)]

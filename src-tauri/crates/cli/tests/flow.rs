@@ -921,6 +921,29 @@ fn a_full_disk_is_said_and_nothing_is_lost() {
         .unwrap()
         .to_string();
     let (_, before, _) = thamdinh(&data, &["visit", "show", "--visit", &visit, "--json"]);
+    // A signing key and a photo, both off the small disk: what fails below is the store's side.
+    let outside = tempfile::tempdir().unwrap();
+    let key = outside.path().join("an.key");
+    let key_s = key.to_str().unwrap();
+    assert!(thamdinh_env(&data, &["key", "new", "--out", key_s], "mật khẩu của An").0);
+    let photo = outside.path().join("IMG_0001.jpg");
+    image::RgbImage::from_fn(1600, 1200, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, ((x * y) % 251) as u8])
+    })
+    .save(&photo)
+    .unwrap();
+    let photo_s = photo.to_str().unwrap();
+    let bundle = dir.path().join("ket-qua.zip");
+    let bundle_s = bundle.to_str().unwrap();
+    let export = || {
+        thamdinh_env(
+            &data,
+            &[
+                "bundle", "export", "--visit", &visit, "--key", key_s, "--out", bundle_s,
+            ],
+            "mật khẩu của An",
+        )
+    };
     // Fill what is left, then ask for more: 4 000 units need far more than a free page.
     let filler = dir.path().join("filler");
     {
@@ -952,6 +975,29 @@ fn a_full_disk_is_said_and_nothing_is_lost() {
         "{err}"
     );
 
+    // A photo import: refused whole, saying the disk is full; no photo row, no file left behind.
+    let (ok, out, err) = thamdinh(&data, &["photos", "add", "--visit", &visit, photo_s]);
+    let said = format!("{out}{err}");
+    assert!(!ok && said.contains("ổ đĩa"), "{said}");
+    assert!(english_words(&said).is_empty(), "in Vietnamese: {said}");
+    assert!(
+        out.lines().all(|l| l.contains("\"error\"")),
+        "no photo said stored: {out}"
+    );
+    // An export onto the full disk: refused, saying so, and nothing at (or beside) the target.
+    let (ok, out, err) = export();
+    assert!(!ok && err.contains("ổ đĩa"), "{out}{err}");
+    assert!(english_words(&err).is_empty(), "in Vietnamese: {err}");
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "data" && n != "filler")
+        .collect();
+    assert!(
+        beside.is_empty(),
+        "no bundle nor part file left: {beside:?}"
+    );
+
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(integrity_check(&data), "ok", "the store is whole");
     let (ok, after, _) = thamdinh(&data, &["visit", "show", "--visit", &visit, "--json"]);
@@ -959,4 +1005,33 @@ fn a_full_disk_is_said_and_nothing_is_lost() {
     let (ok, _, err) = import();
     let _ = std::fs::remove_file(&list_file);
     assert!(ok, "with space again the same import goes through: {err}");
+    let (ok, out, err) = thamdinh(&data, &["photos", "add", "--visit", &visit, photo_s]);
+    assert!(
+        ok && out.lines().count() == 1,
+        "and the same photo: {out}{err}"
+    );
+    let line: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(
+        line["sha256"].is_string() && line.get("error").is_none(),
+        "{out}"
+    );
+    // And the export: a bundle that verifies and carries the photo added once space was back.
+    let (ok, out, err) = export();
+    assert!(ok && bundle.exists(), "and the export: {out}{err}");
+    let pub_s = format!("{key_s}.pub");
+    let (ok, out, err) = thamdinh(
+        &data,
+        &["bundle", "verify", bundle_s, "--trust", &pub_s, "--json"],
+    );
+    assert!(ok, "{out}{err}");
+    let verified: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(verified["revision"].as_u64().is_some(), "{out}");
+    let zip = std::fs::File::open(&bundle).unwrap();
+    let names: Vec<String> = zip::ZipArchive::new(zip)
+        .unwrap()
+        .file_names()
+        .filter_map(|n| n.ok().map(|n| n.to_string()))
+        .collect();
+    let sha = line["sha256"].as_str().unwrap();
+    assert!(names.iter().any(|n| n.contains(sha)), "{names:?}");
 }

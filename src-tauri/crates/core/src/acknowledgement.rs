@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::audit::{self, Change};
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Mistake, Result};
 
 /// A drawing is small: anything bigger is not a signature pad's output.
 const MAX_PNG_BYTES: usize = 2 << 20;
@@ -36,27 +36,21 @@ impl Store {
     ) -> Result<Acknowledgement> {
         self.visit(visit_id)?;
         if name.trim().is_empty() {
-            return Err(Error::InvalidValue(
-                "cần ghi họ tên người đại diện đơn vị xác nhận".into(),
-            ));
+            return Err(Mistake::AcknowledgerNameEmpty.into());
         }
         if png.len() > MAX_PNG_BYTES || !png.starts_with(b"\x89PNG\r\n\x1a\n") {
-            return Err(Error::InvalidValue(
-                "chữ ký vẽ phải là ảnh PNG (tối đa 2 MB)".into(),
-            ));
+            return Err(Mistake::SignatureNotPng.into());
         }
         let img = image::load_from_memory_with_format(png, image::ImageFormat::Png)
-            .map_err(|e| Error::InvalidValue(format!("ảnh chữ ký hỏng: {e}")))?;
+            .map_err(|_| Mistake::SignatureUnreadable)?;
         if img.width() < 20 || img.height() < 10 || img.width() > 4000 || img.height() > 4000 {
-            return Err(Error::InvalidValue(format!(
-                "ảnh chữ ký {}×{} điểm ảnh: kích thước bất thường",
-                img.width(),
-                img.height()
-            )));
+            return Err(Mistake::SignatureSize {
+                width: img.width(),
+                height: img.height(),
+            }
+            .into());
         }
-        let dir = self.files_dir.clone().ok_or_else(|| {
-            Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
-        })?;
+        let dir = self.files_dir()?;
         let (sha, _) = crate::evidence::store_blob(&dir, png, "png")?;
         let ack = Acknowledgement {
             name: name.trim().to_string(),

@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::audit::{self, Change};
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -69,7 +69,7 @@ impl Store {
     ) -> Result<Conclusion> {
         self.ensure_draft(visit_id)?;
         if text.trim().is_empty() {
-            return Err(Error::InvalidValue("nội dung kết luận đang trống".into()));
+            return Err(Mistake::ConclusionEmpty.into());
         }
         let set = self.visit_set(visit_id)?;
         let mut codes: Vec<String> = leaves
@@ -84,9 +84,7 @@ impl Store {
         let deadline = match deadline.map(str::trim).filter(|d| !d.is_empty()) {
             Some(d) => Some(
                 crate::number::parse_date(d)
-                    .ok_or_else(|| {
-                        Error::InvalidValue(format!("«{d}» không phải ngày (viết dd/mm/yyyy)"))
-                    })?
+                    .ok_or_else(|| Mistake::NotADate { text: d.into() })?
                     .format("%Y-%m-%d")
                     .to_string(),
             ),

@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use ts_rs::TS;
 
 use crate::number::parse_decimal;
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// The format tag this build writes and reads. A set may omit it (the drafts do); a different tag
 /// is refused.
@@ -186,11 +186,9 @@ impl CriteriaSet {
 
     /// The leaf (tiêu chí thành phần) with this code, or an error naming the code.
     pub fn leaf(&self, code: &str) -> Result<&Node> {
-        self.find(code).filter(|n| n.leaf.is_some()).ok_or_else(|| {
-            Error::InvalidValue(format!(
-                "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
-            ))
-        })
+        self.find(code)
+            .filter(|n| n.leaf.is_some())
+            .ok_or_else(|| Mistake::UnknownLeaf { code: code.into() }.into())
     }
 
     /// The leaf codes under the areas named (a member's share of a visit), in document order;
@@ -202,16 +200,14 @@ impl CriteriaSet {
                 .areas
                 .iter()
                 .find(|a| a.code == code.trim())
-                .ok_or_else(|| {
-                    Error::InvalidValue(format!(
-                        "bộ tiêu chí không có lĩnh vực mã «{}» (có: {})",
-                        code.trim(),
-                        self.areas
-                            .iter()
-                            .map(|a| a.code.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
+                .ok_or_else(|| Mistake::UnknownArea {
+                    code: code.trim().into(),
+                    known: self
+                        .areas
+                        .iter()
+                        .map(|a| a.code.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 })?;
             let mut leaves = Vec::new();
             collect_leaves(area, &mut leaves);

@@ -19,7 +19,7 @@ pub fn reader(bytes: &[u8], has_headers: bool) -> csv::Reader<&[u8]> {
 
 /// An opening quote that never closes makes the rest of the file one cell, silently: refuse it,
 /// naming the line where it opens.
-pub fn check_quotes(bytes: &[u8]) -> Result<(), String> {
+pub fn check_quotes(bytes: &[u8]) -> Result<(), crate::Mistake> {
     let (mut open, mut line, mut opened_at) = (false, 1, 0);
     for b in bytes {
         match b {
@@ -34,9 +34,7 @@ pub fn check_quotes(bytes: &[u8]) -> Result<(), String> {
         }
     }
     if open {
-        return Err(format!(
-            "dòng {opened_at}: dấu ngoặc kép mở ở dòng này không được đóng"
-        ));
+        return Err(crate::Mistake::UnclosedQuote.at_line(opened_at));
     }
     Ok(())
 }
@@ -56,12 +54,12 @@ pub fn csv_record_line(bytes: &[u8], record: &csv::StringRecord) -> usize {
 
 pub(crate) fn csv_rows(
     bytes: &[u8],
-) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
+) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<crate::Mistake>> {
     crate::csv_text::check_quotes(bytes).map_err(|e| vec![e])?;
     let mut reader = crate::csv_text::reader(bytes, false);
     let mut rows = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| vec![format!("không đọc được tệp CSV: {e}")])?;
+        let record = record.map_err(|_| vec![crate::Mistake::UnreadableCsv])?;
         let line = csv_record_line(bytes, &record);
         rows.push((line, record.iter().map(String::from).collect()));
     }
@@ -81,6 +79,6 @@ mod tests {
         assert_eq!(rows, [["1.1.1", "1,5"]]);
         assert!(check_quotes(b"a,b\n\"x, y\",1\n\"he said \"\"hi\"\"\",2\n").is_ok());
         let err = check_quotes(b"a,b\nok,1\n\"never closed,2\nx,3\n").unwrap_err();
-        assert!(err.starts_with("dòng 3"), "{err}");
+        assert_eq!(err, crate::Mistake::UnclosedQuote.at_line(3));
     }
 }

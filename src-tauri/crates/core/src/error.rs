@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use crate::criteria::Problem;
+use crate::mistake::Mistake;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -16,6 +17,12 @@ pub enum Error {
     /// A value typed or chosen is not allowed; the message says what is.
     #[error("{0}")]
     InvalidValue(String),
+    /// A person's mistake the UI words in its language (see [`Mistake`]).
+    #[error("{0}")]
+    Mistake(#[from] Mistake),
+    /// Every mistake of a list (a unit list), all at once.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Mistakes(Vec<Mistake>),
     /// The passphrase does not open the signing key.
     #[error("sai mật khẩu của khóa ký")]
     WrongPassphrase,
@@ -67,7 +74,7 @@ impl Error {
         match self {
             Error::InvalidCriteria(_) => C::InvalidCriteria,
             Error::UnknownCriteriaSet(_) | Error::NotFound(_) => C::NotFound,
-            Error::InvalidValue(_) => C::Invalid,
+            Error::InvalidValue(_) | Error::Mistake(_) | Error::Mistakes(_) => C::Invalid,
             Error::WrongPassphrase => C::WrongPassphrase,
             Error::NotASecretKey(_) => C::NotASecretKey,
             Error::TargetExists(_) => C::TargetExists,
@@ -87,6 +94,15 @@ impl Error {
     /// A fault of the disk, the database or the program rather than a mistake of the person.
     pub fn is_fault(&self) -> bool {
         self.code().is_fault()
+    }
+
+    /// The mistakes this error carries, for the UI to word in its language (none for the rest).
+    pub fn mistakes(&self) -> Vec<Mistake> {
+        match self {
+            Error::Mistake(m) => vec![m.clone()],
+            Error::Mistakes(ms) => ms.clone(),
+            _ => Vec::new(),
+        }
     }
 
     /// For what a serializer or writer library refuses: never the person's input.

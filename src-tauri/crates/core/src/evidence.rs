@@ -10,7 +10,7 @@ use ts_rs::TS;
 use crate::audit::{self, Change};
 use crate::number::parse_date;
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -124,19 +124,13 @@ impl Store {
     ) -> Result<Evidence> {
         self.ensure_draft(visit_id)?;
         if new.summary.trim().is_empty() {
-            return Err(Error::InvalidValue(
-                "trích yếu của tài liệu kiểm chứng đang trống".into(),
-            ));
+            return Err(Mistake::EvidenceSummaryEmpty.into());
         }
         let issued_on = match new.issued_on.trim() {
             "" => None,
             d => Some(
                 parse_date(d)
-                    .ok_or_else(|| {
-                        Error::InvalidValue(format!(
-                            "{d:?} không phải ngày; hãy viết dạng dd/mm/yyyy"
-                        ))
-                    })?
+                    .ok_or_else(|| Mistake::NotADate { text: d.into() })?
                     .format("%Y-%m-%d")
                     .to_string(),
             ),
@@ -155,11 +149,9 @@ impl Store {
         let (file_sha256, file_name) = match file {
             Some((name, bytes)) => {
                 if bytes.is_empty() {
-                    return Err(Error::InvalidValue(format!("tệp {name} rỗng")));
+                    return Err(Mistake::EmptyFile { name: name.into() }.into());
                 }
-                let dir = self.files_dir.clone().ok_or_else(|| {
-                    Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
-                })?;
+                let dir = self.files_dir()?;
                 let (sha, _) = store_blob(&dir, bytes, file_ext(name))?;
                 (Some(sha), Some(name.to_string()))
             }

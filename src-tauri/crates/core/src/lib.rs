@@ -1,6 +1,7 @@
 //! Domain core of Thẩm Định. The GUI shell, the `thamdinh` CLI and the tests all call these
 //! functions; nothing here knows about Tauri.
 //!
+//! - [`mistake`]: a person's mistakes as keys with parameters (Vietnamese here, the UI words them).
 //! - [`number`]: exact decimals as people write them (`86,33`), parsing and formatting.
 //! - [`criteria`]: the criteria-set format, its validation and its identity (SHA-256).
 //! - [`criteria_xlsx`]: criteria sets from and to Excel (the provinces' appendices).
@@ -42,6 +43,7 @@ pub mod evidence;
 pub mod files;
 pub mod gallery;
 pub mod hq;
+pub mod mistake;
 pub mod number;
 pub mod photo;
 pub mod score_sheet;
@@ -53,3 +55,4 @@ pub mod units;
 pub mod visit;
 
 pub use error::{Error, ErrorCode, Result};
+pub use mistake::Mistake;

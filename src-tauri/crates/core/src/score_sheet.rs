@@ -1,6 +1,7 @@
 //! Score sheets: a CSV with the columns `code,self,appraised[,reason]`, as `thamdinh criteria
 //! score` and `thamdinh visit score` read it. Every bad row is reported with the file's line.
 use crate::criteria::CriteriaSet;
+use crate::mistake::Mistake;
 use crate::scoring::{self, Column, Entry, LeafScore, Scores};
 
 /// One row of a score sheet, checked against the set.
@@ -31,12 +32,12 @@ pub fn to_scores(rows: &[ScoreRow]) -> Scores {
 
 /// Reads `code,self,appraised[,reason]` rows; all or nothing: every bad row is reported with its
 /// line number.
-pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<String>> {
+pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Mistake>> {
     crate::csv_text::check_quotes(bytes).map_err(|e| vec![e])?;
     let mut reader = crate::csv_text::reader(bytes, true);
     let headers = reader
         .headers()
-        .map_err(|e| vec![format!("dòng 1: không đọc được dòng tiêu đề: {e}")])?
+        .map_err(|_| vec![Mistake::UnreadableCsv.at_line(1)])?
         .clone();
     let column = |name: &str| {
         headers
@@ -46,10 +47,12 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
     let (Some(code_at), Some(self_at), Some(appraised_at)) =
         (column("code"), column("self"), column("appraised"))
     else {
-        return Err(vec![format!(
-            "dòng 1: dòng tiêu đề phải có các cột code,self,appraised (đang có {:?})",
-            headers.iter().collect::<Vec<_>>()
-        )]);
+        return Err(vec![
+            Mistake::ScoreSheetHeader {
+                found: headers.iter().collect::<Vec<_>>().join(", "),
+            }
+            .at_line(1),
+        ]);
     };
     let reason_at = column("reason");
     let mut rows = Vec::new();
@@ -59,7 +62,8 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                errors.push(format!("{e}"));
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                errors.push(Mistake::UnreadableCsv.at_line(line));
                 continue;
             }
         };
@@ -69,17 +73,21 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
             continue;
         }
         let Some(node) = set.find(code) else {
-            errors.push(format!("dòng {line}: không có mã {code} trong bộ tiêu chí"));
+            errors.push(Mistake::UnknownCode { code: code.into() }.at_line(line));
             continue;
         };
         if node.leaf.is_none() {
-            errors.push(format!(
-                "dòng {line}: {code} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần"
-            ));
+            errors.push(Mistake::NotALeaf { code: code.into() }.at_line(line));
             continue;
         }
-        if let Some(previous) = first_line.insert(code.to_string(), line) {
-            errors.push(format!("dòng {line}: mã {code} đã có ở dòng {previous}"));
+        if let Some(first_line) = first_line.insert(code.to_string(), line) {
+            errors.push(
+                Mistake::CodeRepeated {
+                    code: code.into(),
+                    first_line,
+                }
+                .at_line(line),
+            );
             continue;
         }
         let mut row = ScoreRow {
@@ -99,15 +107,15 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Strin
             let text = record.get(at).unwrap_or_default();
             let entry = match Entry::parse(text) {
                 Ok(entry) => entry,
-                Err(msg) => {
-                    errors.push(format!("dòng {line}: {code}: {msg}"));
+                Err(mistake) => {
+                    errors.push(mistake.at_line(line));
                     continue;
                 }
             };
             if let Some(entry) = entry
-                && let Err(msg) = scoring::check_entry(set, node, column, entry)
+                && let Err(mistake) = scoring::check_entry(set, node, column, entry)
             {
-                errors.push(format!("dòng {line}: {msg}"));
+                errors.push(mistake.at_line(line));
                 continue;
             }
             match column {

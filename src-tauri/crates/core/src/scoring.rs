@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::criteria::{CriteriaSet, Method, Node, NotApplicable, is_multiple};
+use crate::mistake::Mistake;
 use crate::number::{format_vi, parse_decimal, round_half_up};
 
 /// What was entered for one leaf in one column.
@@ -22,7 +23,7 @@ pub enum Entry {
 impl Entry {
     /// Parses what a person types: a decimal (dot or comma) or `NA` (case-insensitive).
     /// Empty text means "not scored" and gives `Ok(None)`.
-    pub fn parse(text: &str) -> Result<Option<Entry>, String> {
+    pub fn parse(text: &str) -> Result<Option<Entry>, Mistake> {
         let t = text.trim();
         if t.is_empty() {
             return Ok(None);
@@ -32,7 +33,7 @@ impl Entry {
         }
         parse_decimal(t)
             .map(|d| Some(Entry::Points(d)))
-            .ok_or_else(|| format!("\"{t}\" không phải là số (viết 1,5 hoặc 1.5) hay NA"))
+            .ok_or_else(|| Mistake::NotANumber { text: t.into() })
     }
 }
 
@@ -64,37 +65,31 @@ pub fn check_entry(
     node: &Node,
     column: Column,
     entry: Entry,
-) -> Result<(), String> {
+) -> Result<(), Mistake> {
+    let code = || node.code.clone();
     let Some(leaf) = &node.leaf else {
-        return Err(format!(
-            "{} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần",
-            node.code
-        ));
+        return Err(Mistake::NotALeaf { code: code() });
     };
     if column == Column::SelfAssessed && leaf.method == Method::DieuTraXhh {
-        return Err(format!(
-            "{} là tiêu chí điều tra XHH: đơn vị không tự chấm; ghi điểm điều tra ở cột thẩm định",
-            node.code
-        ));
+        return Err(Mistake::SurveyLeafHasNoSelfScore { code: code() });
     }
     match entry {
-        Entry::NotApplicable if leaf.not_applicable == NotApplicable::NotAllowed => Err(format!(
-            "{} không được đánh dấu không áp dụng (NA)",
-            node.code
-        )),
+        Entry::NotApplicable if leaf.not_applicable == NotApplicable::NotAllowed => {
+            Err(Mistake::NotApplicableNotAllowed { code: code() })
+        }
         Entry::NotApplicable => Ok(()),
-        Entry::Points(p) if p < Decimal::ZERO || p > node.max_points => Err(format!(
-            "{}: {} — điểm phải từ 0 đến {}",
-            node.code,
-            format_vi(p),
-            format_vi(node.max_points)
-        )),
-        Entry::Points(p) if !is_multiple(p, set.step) => Err(format!(
-            "{}: {} — điểm phải là bội số của {}",
-            node.code,
-            format_vi(p),
-            format_vi(set.step)
-        )),
+        Entry::Points(p) if p < Decimal::ZERO || p > node.max_points => {
+            Err(Mistake::ScoreOutOfRange {
+                code: code(),
+                value: format_vi(p),
+                max: format_vi(node.max_points),
+            })
+        }
+        Entry::Points(p) if !is_multiple(p, set.step) => Err(Mistake::ScoreOffStep {
+            code: code(),
+            value: format_vi(p),
+            step: format_vi(set.step),
+        }),
         Entry::Points(_) => Ok(()),
     }
 }

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// Append-only. Entry *i* brings the schema from version *i* to *i + 1* (public so tests can
 /// build a store of an older schema).
@@ -453,16 +453,21 @@ impl Store {
         })
     }
 
-    /// The data folder of a store on disk (files, photos and keys live beside the database).
-    /// The data folder of a store opened with [`Store::open_dir`].
+    /// The data folder of a store opened with [`Store::open_dir`] (files, photos and keys live
+    /// beside the database).
     pub fn data_dir(&self) -> Result<std::path::PathBuf> {
-        self.files_dir
-            .as_ref()
-            .and_then(|f| f.parent())
+        self.files_dir()?
+            .parent()
             .map(|d| d.to_path_buf())
-            .ok_or_else(|| {
-                Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
-            })
+            .ok_or_else(|| Error::internal("thư mục tệp không có thư mục chứa"))
+    }
+
+    /// Where attached files are stored by SHA-256. An in-memory store (tests) has none: asking
+    /// for it is the program's fault, never the person's.
+    pub(crate) fn files_dir(&self) -> Result<std::path::PathBuf> {
+        self.files_dir
+            .clone()
+            .ok_or_else(|| Error::internal("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)"))
     }
 
     pub fn schema_version(&self) -> Result<i64> {
@@ -475,9 +480,7 @@ impl Store {
     pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<Campaign> {
         let set = crate::criteria::CriteriaSet::from_json(new.criteria_set_json.as_bytes())?;
         if new.name.trim().is_empty() {
-            return Err(Error::InvalidValue(
-                "tên đợt thẩm định không được để trống".into(),
-            ));
+            return Err(Mistake::CampaignNameEmpty.into());
         }
         let campaign = Campaign {
             id: uuid::Uuid::new_v4().to_string(),
@@ -582,10 +585,9 @@ impl Store {
     /// characters.
     pub fn set_user_name(&self, name: &str) -> Result<()> {
         let name = crate::bundle::keys::one_line(name);
-        if name.chars().count() > 120 {
-            return Err(Error::InvalidValue(
-                "tên người dùng quá dài (tối đa 120 ký tự)".into(),
-            ));
+        const MAX: usize = 120;
+        if name.chars().count() > MAX {
+            return Err(Mistake::UserNameTooLong { max: MAX }.into());
         }
         self.set_setting(USER_NAME, name.trim())
     }
@@ -599,9 +601,10 @@ impl Store {
 
     pub fn set_language(&self, language: &str) -> Result<()> {
         if !LANGUAGES.contains(&language) {
-            return Err(Error::InvalidValue(format!(
-                "ngôn ngữ không hỗ trợ: {language} (chỉ có vi hoặc en)"
-            )));
+            return Err(Mistake::UnknownLanguage {
+                language: language.into(),
+            }
+            .into());
         }
         self.set_setting(LANGUAGE, language)
     }

@@ -19,7 +19,7 @@ use crate::bundle::{Limits, Signers, TrustedKey, verify_contents};
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::{Store, now};
 use crate::visit::{LeafField, entry_text, write_field_in};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// A leaf a member's partial bundle appraised differently from the visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -172,9 +172,7 @@ impl Store {
 
         // Files first (content-addressed, harmless if the merge then fails).
         let files = read_payload_files(file, theirs)?;
-        let files_dir = self.files_dir.clone().ok_or_else(|| {
-            Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
-        })?;
+        let files_dir = self.files_dir()?;
         for e in &theirs.evidence {
             if let (Some(path), Some(name)) = (&e.file, &e.file_name) {
                 crate::evidence::store_blob(
@@ -322,9 +320,7 @@ impl Store {
     ) -> Result<()> {
         self.ensure_draft(visit_id)?;
         if reason.trim().is_empty() {
-            return Err(Error::InvalidValue(
-                "cần ghi lý do giải quyết xung đột".into(),
-            ));
+            return Err(Mistake::ReasonNeeded.into());
         }
         if !self
             .visit_conflicts(visit_id)?
@@ -337,10 +333,8 @@ impl Store {
         }
         let set = self.visit_set(visit_id)?;
         let node = set.leaf(code)?;
-        let entry = Entry::parse(value)
-            .map_err(Error::InvalidValue)?
-            .ok_or_else(|| Error::InvalidValue("chưa nhập giá trị".into()))?;
-        check_entry(&set, node, Column::Appraised, entry).map_err(Error::InvalidValue)?;
+        let entry = Entry::parse(value)?.ok_or(Mistake::NoValueGiven)?;
+        check_entry(&set, node, Column::Appraised, entry)?;
         let current = self.current_values(visit_id)?;
         let has = |f: LeafField| {
             current

@@ -8,7 +8,7 @@ use ts_rs::TS;
 
 use crate::csv_text::csv_rows;
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -115,10 +115,10 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
-            Err(Error::InvalidValue(format!(
-                "mã đơn vị {} đã có trong đợt thẩm định này",
-                unit.code
-            )))
+            Err(Mistake::UnitCodeTaken {
+                code: unit.code.clone(),
+            }
+            .into())
         }
         other => {
             other?;
@@ -127,35 +127,32 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
     }
 }
 
-/// Checks a unit before it is written; the message names the field.
-fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, String> {
+/// Checks a unit before it is written; the mistake names the field.
+fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, Mistake> {
     let code = new.code.trim();
     let name = new.name.trim();
     if code.is_empty() {
-        return Err("mã đơn vị không được để trống".into());
+        return Err(Mistake::UnitCodeEmpty);
     }
+    let code_ = || code.to_string();
     if name.is_empty() {
-        return Err(format!("đơn vị {code}: tên đơn vị không được để trống"));
+        return Err(Mistake::UnitNameEmpty { code: code_() });
     }
     let Some(kind) = unit_type(&new.unit_type) else {
-        return Err(format!(
-            "đơn vị {code}: loại {:?} không có; dùng sở, xã, phường, đặc khu hoặc huyện",
-            new.unit_type
-        ));
+        return Err(Mistake::UnknownUnitType {
+            code: code_(),
+            unit_type: new.unit_type.clone(),
+        });
     };
     if new.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v))
         || new
             .longitude
             .is_some_and(|v| !(-180.0..=180.0).contains(&v))
     {
-        return Err(format!(
-            "đơn vị {code}: vĩ độ phải trong khoảng −90..90 và kinh độ trong khoảng −180..180"
-        ));
+        return Err(Mistake::CoordinatesOutOfRange { code: code_() });
     }
     if new.latitude.is_some() != new.longitude.is_some() {
-        return Err(format!(
-            "đơn vị {code}: ghi cả vĩ độ và kinh độ, hoặc bỏ trống cả hai"
-        ));
+        return Err(Mistake::CoordinatesHalf { code: code_() });
     }
     Ok(NewUnit {
         code: code.into(),
@@ -175,7 +172,7 @@ fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, String> {
 /// Reads a unit list from CSV or XLSX bytes (by content: XLSX files are zip archives). The first
 /// row names the columns: `code`/`mã`, `name`/`tên`, `type`/`loại`, optional `latitude`/`vĩ độ`,
 /// `longitude`/`kinh độ`. Returns rows with their line numbers, or every problem found.
-pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)>, Vec<String>> {
+pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)>, Vec<Mistake>> {
     let table = if bytes.starts_with(b"PK\x03\x04") {
         xlsx_rows(bytes)?
     } else {
@@ -183,7 +180,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
     };
     let mut rows = table.into_iter();
     let Some((_, header)) = rows.next() else {
-        return Err(vec!["danh sách rỗng".into()]);
+        return Err(vec![Mistake::UnitListEmpty]);
     };
     let find = |names: &[&str]| {
         header.iter().position(|h| {
@@ -200,9 +197,12 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
         find(&["name", "tên", "ten"]),
         find(&["type", "loại", "loai"]),
     ) else {
-        return Err(vec![format!(
-            "dòng 1: dòng tiêu đề phải có các cột mã, tên, loại (code, name, type); đang có {header:?}"
-        )]);
+        return Err(vec![
+            Mistake::UnitListHeader {
+                found: header.join(", "),
+            }
+            .at_line(1),
+        ]);
     };
     let (lat, lon) = (
         find(&["latitude", "vĩ độ", "vi do"]),
@@ -220,7 +220,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
         if row.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let coordinate = |i: Option<usize>, what: &str, errors: &mut Vec<String>| {
+        let coordinate = |i: Option<usize>, latitude: bool, errors: &mut Vec<Mistake>| {
             let text = cell(i);
             if text.is_empty() {
                 return None;
@@ -230,14 +230,14 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
             {
                 Some(v) => Some(v),
                 None => {
-                    errors.push(format!("dòng {line}: {what} {text:?} không phải là số"));
+                    errors.push(Mistake::CoordinateNotANumber { latitude, text }.at_line(line));
                     None
                 }
             }
         };
         let before = errors.len();
-        let latitude = coordinate(lat, "vĩ độ", &mut errors);
-        let longitude = coordinate(lon, "kinh độ", &mut errors);
+        let latitude = coordinate(lat, true, &mut errors);
+        let longitude = coordinate(lon, false, &mut errors);
         let coordinates_ok = errors.len() == before;
         let unit = NewUnit {
             code: cell(Some(code)),
@@ -248,8 +248,8 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
             group: group.map(|g| cell(Some(g))).filter(|g| !g.is_empty()),
         };
         // Every problem of every line at once, not the first only (a bad coordinate is one).
-        if coordinates_ok && let Err(msg) = check_unit(&unit) {
-            errors.push(format!("dòng {line}: {msg}"));
+        if coordinates_ok && let Err(mistake) = check_unit(&unit) {
+            errors.push(mistake.at_line(line));
         }
         out.push((line, unit));
     }
@@ -260,8 +260,9 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
     }
 }
 
-fn xlsx_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<String>> {
-    let mut sheets = crate::sheet::read_sheets(bytes).map_err(|e| vec![e])?;
+fn xlsx_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<Mistake>> {
+    let mut sheets =
+        crate::sheet::read_sheets(bytes).map_err(|_| vec![Mistake::UnreadableSpreadsheet])?;
     Ok(sheets.remove(0).1)
 }
 
@@ -277,14 +278,10 @@ impl Store {
         role: &str,
     ) -> Result<Member> {
         if name.trim().is_empty() {
-            return Err(Error::InvalidValue(
-                "tên thành viên không được để trống".into(),
-            ));
+            return Err(Mistake::MemberNameEmpty.into());
         }
         if !["leader", "member", "secretary"].contains(&role) {
-            return Err(Error::InvalidValue(format!(
-                "vai trò {role:?} không có: dùng leader (trưởng đoàn), member (thành viên) hoặc secretary (thư ký)"
-            )));
+            return Err(Mistake::UnknownRole { role: role.into() }.into());
         }
         let m = Member {
             id: uuid::Uuid::new_v4().to_string(),
@@ -319,7 +316,7 @@ impl Store {
 
     pub fn add_unit(&self, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
         self.campaign(campaign_id)?;
-        let new = check_unit(new).map_err(Error::InvalidValue)?;
+        let new = check_unit(new)?;
         insert_unit(&self.conn, campaign_id, &new)
     }
 
@@ -330,42 +327,42 @@ impl Store {
         &mut self,
         campaign_id: &str,
         rows: &[(usize, NewUnit)],
-    ) -> Result<Vec<Unit>, Vec<String>> {
+    ) -> Result<Vec<Unit>> {
         let existing: std::collections::HashSet<String> = self
-            .units(campaign_id)
-            .map_err(|e| vec![e.to_string()])?
+            .units(campaign_id)?
             .into_iter()
             .map(|u| u.code)
             .collect();
         let mut seen = HashMap::new();
-        let mut errors = Vec::new();
+        let mut mistakes = Vec::new();
         let mut good = Vec::new();
         for (line, row) in rows {
             match check_unit(row) {
-                Err(msg) => errors.push(format!("dòng {line}: {msg}")),
-                Ok(unit) if existing.contains(&unit.code) => errors.push(format!(
-                    "dòng {line}: mã đơn vị {} đã có trong đợt thẩm định này",
-                    unit.code
-                )),
+                Err(mistake) => mistakes.push(mistake.at_line(*line)),
+                Ok(unit) if existing.contains(&unit.code) => {
+                    mistakes.push(Mistake::UnitCodeTaken { code: unit.code }.at_line(*line))
+                }
                 Ok(unit) => match seen.insert(unit.code.clone(), *line) {
-                    Some(first) => errors.push(format!(
-                        "dòng {line}: mã đơn vị {} trùng với dòng {first}",
-                        unit.code
-                    )),
+                    Some(first_line) => mistakes.push(
+                        Mistake::UnitCodeRepeated {
+                            code: unit.code,
+                            first_line,
+                        }
+                        .at_line(*line),
+                    ),
                     None => good.push(unit),
                 },
             }
         }
-        if !errors.is_empty() {
-            return Err(errors);
+        if !mistakes.is_empty() {
+            return Err(Error::Mistakes(mistakes));
         }
-        let tx = self.write_tx().map_err(|e| vec![e.to_string()])?;
+        let tx = self.write_tx()?;
         let out = good
             .iter()
             .map(|unit| insert_unit(&tx, campaign_id, unit))
-            .collect::<Result<Vec<_>>>()
-            .map_err(|e| vec![e.to_string()])?;
-        tx.commit().map_err(|e| vec![e.to_string()])?;
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
         Ok(out)
     }
 

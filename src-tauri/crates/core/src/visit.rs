@@ -14,7 +14,7 @@ use crate::number::parse_date;
 use crate::scoring::{self, Column, Entry, LeafScore, Scores, SetTotals, check_entry};
 use crate::store::{Campaign, Store, now};
 use crate::units::Unit;
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -263,11 +263,7 @@ impl Store {
         participants: &[Participant],
     ) -> Result<Visit> {
         self.unit(unit_id)?;
-        let date = parse_date(date).ok_or_else(|| {
-            Error::InvalidValue(format!(
-                "{date:?} không phải ngày; hãy viết dạng dd/mm/yyyy"
-            ))
-        })?;
+        let date = parse_date(date).ok_or_else(|| Mistake::NotADate { text: date.into() })?;
         let visit = Visit {
             id: uuid::Uuid::new_v4().to_string(),
             unit_id: unit_id.into(),
@@ -365,9 +361,7 @@ impl Store {
     pub fn delete_visit(&mut self, visit_id: &str) -> Result<()> {
         self.ensure_draft(visit_id)?;
         if !self.visit_is_empty(visit_id)? {
-            return Err(Error::InvalidValue(
-                "buổi thẩm định đã có điểm, tài liệu hoặc ảnh: không thể xóa".into(),
-            ));
+            return Err(Mistake::VisitNotEmpty.into());
         }
         let actor = self.actor()?;
         let tx = self.write_tx()?;
@@ -551,9 +545,9 @@ impl Store {
         let set = self.visit_set(visit_id)?;
         let node = set.leaf(code)?;
         let value = match field.column() {
-            Some(column) => match Entry::parse(text).map_err(Error::InvalidValue)? {
+            Some(column) => match Entry::parse(text)? {
                 Some(entry) => {
-                    check_entry(&set, node, column, entry).map_err(Error::InvalidValue)?;
+                    check_entry(&set, node, column, entry)?;
                     Some(entry_text(entry))
                 }
                 None => None,
@@ -631,8 +625,10 @@ impl Store {
         let Some(target) = undo_target(&entries) else {
             return Ok(None);
         };
-        let field = LeafField::parse(&target.field).ok_or_else(|| {
-            Error::InvalidValue(format!("mục nhật ký {} có trường không rõ", target.seq))
+        let field = LeafField::parse(&target.field).ok_or_else(|| Error::AuditBroken {
+            visit: visit_id.into(),
+            seq: target.seq,
+            why: format!("trường «{}» không rõ", target.field),
         })?;
         let reason = format!("hoàn tác #{}", target.seq);
         self.write_field(
@@ -660,21 +656,21 @@ impl Store {
             .map(|r| r.code)
             .collect();
         if !missing.is_empty() {
-            return Err(Error::InvalidValue(format!(
-                "chưa chốt được: các tiêu chí sau cần lý do trừ điểm hoặc lý do không áp dụng trước: {}",
-                missing.join(", ")
-            )));
+            return Err(Mistake::LockNeedsReasons {
+                leaves: missing.join(", "),
+            }
+            .into());
         }
         let conflicts = self.visit_conflicts(visit_id)?;
         if !conflicts.is_empty() {
-            return Err(Error::InvalidValue(format!(
-                "chưa chốt được: còn xung đột với gói từng phần ở tiêu chí {} (giải quyết: thamdinh visit resolve)",
-                conflicts
+            return Err(Mistake::LockWithOpenConflicts {
+                leaves: conflicts
                     .iter()
                     .map(|c| c.code.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+                    .join(", "),
+            }
+            .into());
         }
         self.set_status(visit_id, VisitStatus::Locked, "lock", "")
     }
@@ -682,12 +678,10 @@ impl Store {
     /// Unlocks a locked visit; the reason is required and recorded.
     pub fn unlock_visit(&mut self, visit_id: &str, reason: &str) -> Result<()> {
         if self.visit(visit_id)?.status != VisitStatus::Locked {
-            return Err(Error::InvalidValue("phiếu chưa chốt".into()));
+            return Err(Mistake::NotLocked.into());
         }
         if reason.trim().is_empty() {
-            return Err(Error::InvalidValue(
-                "mở khóa cần có lý do (ghi lý do mở khóa)".into(),
-            ));
+            return Err(Mistake::UnlockNeedsReason.into());
         }
         self.set_status(visit_id, VisitStatus::Draft, "unlock", reason.trim())
     }

@@ -271,7 +271,8 @@ fn entries_are_checked_against_range_step_and_na_policy() {
         Column::Appraised,
         Entry::Points(d("50.01")),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(too_high.contains("từ 0 đến 50"), "{too_high}");
     assert!(
         check_entry(
@@ -288,7 +289,8 @@ fn entries_are_checked_against_range_step_and_na_policy() {
         Column::Appraised,
         Entry::Points(d("1.005")),
     )
-    .unwrap_err();
+    .unwrap_err()
+    .to_string();
     assert!(off_step.contains("bội số của 0,01"), "{off_step}");
     assert!(check_entry(&set, node("1.1.1"), Column::Appraised, Entry::NotApplicable).is_err());
     assert!(

@@ -423,7 +423,10 @@ fn unit_import_is_all_or_nothing_and_names_bad_lines() {
         (5, unit("X3", "", "xã")),
         (6, unit("X4", "Xã D", "tỉnh")),
     ];
-    let errors = store.import_units(&campaign, &rows).unwrap_err();
+    let errors: Vec<String> = match store.import_units(&campaign, &rows).unwrap_err() {
+        thamdinh_core::Error::Mistakes(m) => m.iter().map(ToString::to_string).collect(),
+        other => panic!("every bad line, not {other:?}"),
+    };
     assert_eq!(errors.len(), 4, "{errors:?}");
     assert!(
         errors[0].starts_with("dòng 3:") && errors[0].contains("trùng với dòng 2"),
@@ -487,9 +490,18 @@ fn unit_lists_are_read_from_csv_and_xlsx_with_line_numbers() {
     let bad = parse_unit_list("code,name,type,latitude\nX1,A,xã,north\n".as_bytes()).unwrap_err();
     assert_eq!(
         bad,
-        vec!["dòng 2: vĩ độ \"north\" không phải là số".to_string()]
+        [thamdinh_core::Mistake::CoordinateNotANumber {
+            latitude: true,
+            text: "north".into()
+        }
+        .at_line(2)]
     );
-    assert!(parse_unit_list(b"ma,ten\nX1,A\n").unwrap_err()[0].starts_with("dòng 1:"));
+    assert_eq!(bad[0].to_string(), "dòng 2: vĩ độ «north» không phải là số");
+    assert!(
+        parse_unit_list(b"ma,ten\nX1,A\n").unwrap_err()[0]
+            .to_string()
+            .starts_with("dòng 1:")
+    );
 
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();
@@ -589,7 +601,11 @@ fn only_an_empty_draft_visit_can_be_deleted_and_the_deletion_is_audited() {
 #[test]
 fn a_unit_list_reports_every_bad_line_at_once() {
     let list = "code,name,type,latitude,longitude\nX1,Xã A,xã,abc,105\nX2,,xã,,\nX3,Xã C,làng,,\nX4,Xã D,xã,,\n";
-    let errors = thamdinh_core::units::parse_unit_list(list.as_bytes()).unwrap_err();
+    let errors: Vec<String> = thamdinh_core::units::parse_unit_list(list.as_bytes())
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(errors.len(), 3, "{errors:?}");
     assert!(
         errors[0].starts_with("dòng 2") && errors[0].contains("abc"),

@@ -383,7 +383,7 @@ fn conclusions(store: &Store, visit_id: &str, kind: ConclusionKind) -> Result<Ve
 pub fn minutes_pdf(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<Vec<u8>> {
     let doc = lay_out(store, visit_id, choice)?;
     typst_pdf::pdf(&doc, &typst_pdf::PdfOptions::default())
-        .map_err(|e| Error::InvalidValue(format!("không ghi được PDF: {e:?}")))
+        .map_err(|e| Error::internal(format!("không ghi được PDF: {e:?}")))
 }
 
 /// The first page of the minutes as SVG, laid out exactly as the PDF's first page, for the app to
@@ -393,7 +393,7 @@ pub fn first_page_svg(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Re
     let page = doc
         .pages
         .first()
-        .ok_or_else(|| Error::InvalidValue("biên bản không có trang nào".into()))?;
+        .ok_or_else(|| Error::internal("biên bản không có trang nào"))?;
     Ok(typst_svg::svg(page))
 }
 
@@ -425,7 +425,7 @@ fn lay_out(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<PagedD
     for file in print_copies(&photos_dir, &photos)? {
         images.push(Bytes::new(std::fs::read(file)?).into_value());
     }
-    let json = serde_json::to_string(&doc).map_err(|e| Error::InvalidValue(e.to_string()))?;
+    let json = serde_json::to_string(&doc).map_err(Error::internal)?;
     let mut inputs = Dict::new();
     inputs.insert(Str::from("data"), Str::from(json).into_value());
     inputs.insert(Str::from("photos"), images.into_value());
@@ -449,7 +449,7 @@ fn lay_out(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<PagedD
     engine
         .compile_with_input(inputs)
         .output
-        .map_err(|e| Error::InvalidValue(format!("không dàn trang được biên bản: {e:?}")))
+        .map_err(|e| Error::internal(format!("không dàn trang được biên bản: {e:?}")))
 }
 
 /// The printed copy of each photo, in order; those not made yet are made on every core at once
@@ -477,9 +477,11 @@ fn print_copies(
             .collect();
         let mut out = Vec::with_capacity(photos.len());
         for handle in handles {
-            out.extend(handle.join().map_err(|_| {
-                Error::InvalidValue("không chuẩn bị được ảnh để in (lỗi nội bộ)".into())
-            })??);
+            out.extend(
+                handle
+                    .join()
+                    .map_err(|_| Error::internal("không chuẩn bị được ảnh để in"))??,
+            );
         }
         Ok(out)
     })

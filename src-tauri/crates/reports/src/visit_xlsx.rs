@@ -21,7 +21,7 @@ pub const HEADERS: [&str; 8] = [
 ];
 
 fn xlsx(e: XlsxError) -> Error {
-    Error::InvalidValue(format!("xlsx: {e}"))
+    Error::internal(format!("xlsx: {e}"))
 }
 
 fn number(d: Decimal) -> f64 {

@@ -130,7 +130,7 @@ fn leaf_scores(set: &CriteriaSet, visit: &VisitDoc) -> Result<Scores, Rejection>
                     )
                 })?;
             scoring::check_entry(set, node, column, entry)
-                .map_err(|msg| inconsistent(visit, msg))?;
+                .map_err(|msg| inconsistent(visit, msg.to_string()))?;
         }
         score.self_assessed = leaf
             .self_assessed

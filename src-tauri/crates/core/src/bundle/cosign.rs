@@ -52,7 +52,8 @@ pub fn cosign_bundle(
         &|_, _| {},
         &AtomicBool::new(false),
     )
-    .map_err(|r| Error::InvalidValue(format!("không đồng ký gói không hợp lệ: {r}")))?;
+    // A member never signs a damaged bundle: the refusal says why, with its code.
+    .map_err(Error::BundleRejected)?;
     let mut summary = CosignSummary {
         bundle_id: verified.bundle_id.clone(),
         revision: verified.revision,

@@ -21,7 +21,7 @@ use super::result::{
 use super::{BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, TAG_MANIFEST, manifest_text};
 use crate::digest::{hex, sha256_hex};
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// What is shown once a bundle is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -87,14 +87,15 @@ pub fn prepare_scoped_export(
     for v in visit_ids {
         let open = store.visit_conflicts(v)?;
         if !open.is_empty() {
-            return Err(Error::InvalidValue(format!(
-                "phiếu còn {} xung đột chưa giải quyết ({}): giải quyết trước khi xuất (thamdinh visit resolve)",
-                open.len(),
-                open.iter()
+            return Err(Mistake::ExportWithOpenConflicts {
+                count: open.len(),
+                leaves: open
+                    .iter()
                     .map(|c| c.code.as_str())
                     .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+                    .join(", "),
+            }
+            .into());
         }
     }
     let visit_key = match areas {
@@ -274,16 +275,16 @@ pub fn check_target(out: &Path, force: bool, key_files: &[&Path]) -> Result<()> 
         .unwrap_or(0);
     let looks_like_key = head[..n].starts_with(b"untrusted comment:");
     if key_files.iter().any(same) || looks_like_key {
-        return Err(Error::InvalidValue(format!(
-            "{} là tệp khóa: không bao giờ ghi đè lên khóa",
-            out.display()
-        )));
+        return Err(Mistake::TargetIsAKey {
+            path: out.display().to_string(),
+        }
+        .into());
     }
     if !meta.is_file() {
-        return Err(Error::InvalidValue(format!(
-            "{} không phải tệp thường",
-            out.display()
-        )));
+        return Err(Mistake::TargetNotAFile {
+            path: out.display().to_string(),
+        }
+        .into());
     }
     if !force {
         return Err(Error::TargetExists(out.to_path_buf()));
@@ -326,8 +327,13 @@ pub fn write_bundle(
         .prefix(".thamdinh-export-")
         .suffix(".part")
         .tempfile_in(&dir)
-        .map_err(|e| {
-            Error::InvalidValue(format!("không ghi được vào thư mục {}: {e}", dir.display()))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::StorageFull => Error::Io(e),
+            _ => Error::InvalidValue(format!(
+                "không ghi được vào thư mục {}: {}",
+                dir.display(),
+                crate::error::io_text(&e)
+            )),
         })?;
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);

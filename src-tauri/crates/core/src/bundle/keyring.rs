@@ -8,7 +8,7 @@ use ts_rs::TS;
 use super::keys::{self, KeyInfo};
 use super::verify::TrustedKey;
 use crate::store::Store;
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// A public key on the trust list (e.g. each delegation's key, at Sở Nội vụ).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -90,11 +90,11 @@ impl Store {
             .into_iter()
             .find(|k| k.key_id == key_id && k.revoked_at.is_some())
         {
-            return Err(Error::InvalidValue(format!(
-                "khóa {} đã bị thu hồi ngày {}: không thể tin cậy lại",
-                k.key_id,
-                k.revoked_at.unwrap_or_default()
-            )));
+            return Err(Mistake::RevokedKeyTrustedAgain {
+                key_id: k.key_id,
+                revoked_at: k.revoked_at.unwrap_or_default(),
+            }
+            .into());
         }
         self.conn.execute(
             "INSERT INTO trusted_key (key_id, public_key, label, added_at) VALUES (?1, ?2, ?3, ?4)

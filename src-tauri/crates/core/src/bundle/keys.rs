@@ -6,7 +6,7 @@ use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// What people are shown of a key, and what Sở Nội vụ receives as the `.pub` file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -39,14 +39,13 @@ pub const MIN_PASSPHRASE_CHARS: usize = 10;
 /// Creates a key pair; returns the encrypted secret-key file text and the public key.
 pub fn new_key(passphrase: &str, label: &str) -> Result<(String, KeyInfo)> {
     if passphrase.is_empty() {
-        return Err(Error::InvalidValue(
-            "mật khẩu bảo vệ khóa không được để trống".into(),
-        ));
+        return Err(Mistake::PassphraseEmpty.into());
     }
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
-        return Err(Error::InvalidValue(format!(
-            "mật khẩu bảo vệ khóa phải có ít nhất {MIN_PASSPHRASE_CHARS} ký tự; một câu dễ nhớ là tốt nhất, ví dụ «đoàn số 1 thẩm định 2025»"
-        )));
+        return Err(Mistake::PassphraseTooShort {
+            min: MIN_PASSPHRASE_CHARS,
+        }
+        .into());
     }
     let KeyPair { pk, sk } = KeyPair::generate_encrypted_keypair(Some(passphrase.to_string()))
         .map_err(|e| key_error("cannot create key", e))?;
@@ -159,8 +158,7 @@ impl From<WrongPassphrase> for Error {
 pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
     let pk = match PublicKeyBox::from_string(text).and_then(|b| b.into_public_key()) {
         Ok(pk) => pk,
-        Err(_) => PublicKey::from_base64(text.trim())
-            .map_err(|e| Error::InvalidValue(format!("không phải khóa công khai minisign: {e}")))?,
+        Err(_) => PublicKey::from_base64(text.trim()).map_err(|_| Mistake::NotAPublicKey)?,
     };
     let id = key_id(pk.keynum());
     Ok((pk, id))

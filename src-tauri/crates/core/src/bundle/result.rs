@@ -12,7 +12,7 @@ use crate::photo::Gps;
 use crate::scoring::{ColumnTotals, Entry};
 use crate::store::Store;
 use crate::visit::{Participant, entry_text};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// The `format` of `result.json` in bundle format 1.
 pub const RESULT_FORMAT: &str = "thamdinh-result/1";
@@ -281,7 +281,7 @@ impl Store {
             None => None,
         };
         if visit_ids.is_empty() {
-            return Err(Error::InvalidValue("chưa chọn phiếu nào để xuất".into()));
+            return Err(Mistake::NoVisitChosen.into());
         }
         let mut visits = Vec::new();
         let mut audit_jsonl = Vec::new();
@@ -289,17 +289,13 @@ impl Store {
         let mut files = Vec::new();
         let mut seen_files = BTreeSet::new();
         let mut campaign_id: Option<String> = None;
-        let files_dir = self.files_dir.clone().ok_or_else(|| {
-            Error::InvalidValue("kho dữ liệu này không lưu tệp (kho trong bộ nhớ)".into())
-        })?;
+        let files_dir = self.files_dir()?;
         let photos_dir = self.photos_dir()?;
         for visit_id in visit_ids {
             let view = self.visit_view(visit_id)?;
             match &campaign_id {
                 Some(c) if *c != view.campaign.id => {
-                    return Err(Error::InvalidValue(
-                        "một gói chỉ chứa phiếu của cùng một đợt thẩm định".into(),
-                    ));
+                    return Err(Mistake::VisitsOfDifferentCampaigns.into());
                 }
                 _ => campaign_id = Some(view.campaign.id.clone()),
             }

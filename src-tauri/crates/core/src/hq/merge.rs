@@ -18,7 +18,7 @@ use crate::audit::Change;
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::{Store, now};
 use crate::visit::entry_text;
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// A bundle received at HQ, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -484,10 +484,8 @@ impl Store {
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let node = set.leaf(code)?;
-        let entry = Entry::parse(value)
-            .map_err(Error::InvalidValue)?
-            .ok_or_else(|| Error::InvalidValue("chưa nhập giá trị".into()))?;
-        check_entry(&set, node, Column::Appraised, entry).map_err(Error::InvalidValue)?;
+        let entry = Entry::parse(value)?.ok_or(Mistake::NoValueGiven)?;
+        check_entry(&set, node, Column::Appraised, entry)?;
         let value = entry_text(entry);
         let conflicts = self.hq_conflicts(campaign_id)?;
         let Some(conflict) = conflicts
@@ -538,7 +536,7 @@ impl Store {
 
 pub(crate) fn require_reason(reason: &str) -> Result<()> {
     if reason.trim().is_empty() {
-        return Err(Error::InvalidValue("cần ghi lý do".into()));
+        return Err(Mistake::ReasonNeeded.into());
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ pub mod workbook;
 
 use crate::audit::{self, Change, Log};
 use crate::store::{Campaign, Store};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 impl Store {
     /// The campaign an HQ command works on: the one given, else the only campaign that has
@@ -48,14 +48,15 @@ impl Store {
             [] => Err(Error::NotFound(
                 "chưa có đợt thẩm định nào: tạo bằng `thamdinh campaign new`".into(),
             )),
-            _ => Err(Error::InvalidValue(format!(
-                "có {} đợt thẩm định: chọn một bằng --campaign ID ({})",
-                all.len(),
-                all.iter()
+            _ => Err(Mistake::ChooseACampaign {
+                count: all.len(),
+                campaigns: all
+                    .iter()
                     .map(|c| format!("{} {}", c.id, c.name))
                     .collect::<Vec<_>>()
-                    .join("; ")
-            ))),
+                    .join("; "),
+            }
+            .into()),
         }
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bundle::keys;
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 pub const PLAN_FORMAT: &str = "thamdinh-plan/1";
 const PLAN_PATH: &str = "data/plan.json";
@@ -173,10 +173,10 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
     let (plan, criteria, hq_pub) = read_plan(path)?;
     crate::criteria::CriteriaSet::from_json(criteria.as_bytes())?;
     if store.campaign(&plan.campaign.id).is_ok() {
-        return Err(Error::InvalidValue(format!(
-            "đợt thẩm định «{}» đã có trên máy này",
-            plan.campaign.name
-        )));
+        return Err(Mistake::CampaignAlreadyHere {
+            name: plan.campaign.name,
+        }
+        .into());
     }
     let delegation = plan.delegations.first();
     let key = store.add_trusted_key(&hq_pub, &format!("Sở Nội vụ — {}", plan.campaign.name))?;

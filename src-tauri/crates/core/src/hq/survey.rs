@@ -23,7 +23,9 @@ fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<String>> {
         let mut sheets = crate::sheet::read_sheets(bytes).map_err(|e| vec![e])?;
         Ok(sheets.remove(0))
     } else {
-        Ok(("CSV".into(), crate::csv_text::csv_rows(bytes)?))
+        let rows = crate::csv_text::csv_rows(bytes)
+            .map_err(|ms| ms.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        Ok(("CSV".into(), rows))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::audit::Change;
 use crate::bundle::keyring::TrustedKeyEntry;
 use crate::bundle::{Limits, Signers, verify_contents};
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 impl Store {
     /// Adds a key to the trust list and counts the bundles it signed that were waiting in
@@ -110,9 +110,10 @@ impl Store {
                 )));
             }
             Some(k) if k.revoked_at.is_some() => {
-                return Err(Error::InvalidValue(format!(
-                    "khóa {key_id} đã bị thu hồi trước đó"
-                )));
+                return Err(Mistake::KeyRevokedBefore {
+                    key_id: key_id.into(),
+                }
+                .into());
             }
             Some(_) => {}
         }
@@ -201,8 +202,9 @@ impl Store {
 pub fn read_public_key(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {
         Error::InvalidValue(format!(
-            "không đọc được khóa công khai {}: {e}",
-            path.display()
+            "không đọc được khóa công khai {}: {}",
+            path.display(),
+            crate::error::io_text(&e)
         ))
     })
 }

@@ -1,0 +1,362 @@
+//! A person's mistakes — a value typed, a file chosen, a step taken too early — as a key with its
+//! parameters. The core says each in Vietnamese ([`std::fmt::Display`], what the CLI prints);
+//! the UI receives `{key, params}` and words it in its own language (`ui/src/lib/mistakes.ts`,
+//! checked against these variants by TypeScript, so no key lacks its English).
+use serde::Serialize;
+use ts_rs::TS;
+
+/// One mistake. Parameters are already written as people read them (`1,5`, `15/01/2026`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "key", content = "params", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Mistake {
+    /// Where a list (a unit list, a score sheet) has the mistake.
+    AtLine {
+        line: usize,
+        mistake: Box<Mistake>,
+    },
+    // Scoring.
+    NotANumber {
+        text: String,
+    },
+    NotALeaf {
+        code: String,
+    },
+    SurveyLeafHasNoSelfScore {
+        code: String,
+    },
+    NotApplicableNotAllowed {
+        code: String,
+    },
+    ScoreOutOfRange {
+        code: String,
+        value: String,
+        max: String,
+    },
+    ScoreOffStep {
+        code: String,
+        value: String,
+        step: String,
+    },
+    UnknownLeaf {
+        code: String,
+    },
+    UnknownArea {
+        code: String,
+        known: String,
+    },
+    UnknownCode {
+        code: String,
+    },
+    CodeRepeated {
+        code: String,
+        first_line: usize,
+    },
+    ScoreSheetHeader {
+        found: String,
+    },
+    NoValueGiven,
+    ReasonNeeded,
+    // Dates and names.
+    NotADate {
+        text: String,
+    },
+    CampaignNameEmpty,
+    UserNameTooLong {
+        max: usize,
+    },
+    UnknownLanguage {
+        language: String,
+    },
+    // Units and members.
+    UnitCodeEmpty,
+    UnitNameEmpty {
+        code: String,
+    },
+    UnknownUnitType {
+        code: String,
+        unit_type: String,
+    },
+    CoordinatesOutOfRange {
+        code: String,
+    },
+    CoordinatesHalf {
+        code: String,
+    },
+    CoordinateNotANumber {
+        latitude: bool,
+        text: String,
+    },
+    UnitCodeTaken {
+        code: String,
+    },
+    UnitCodeRepeated {
+        code: String,
+        first_line: usize,
+    },
+    UnitListEmpty,
+    UnclosedQuote,
+    UnreadableCsv,
+    UnreadableSpreadsheet,
+    UnitListHeader {
+        found: String,
+    },
+    MemberNameEmpty,
+    UnknownRole {
+        role: String,
+    },
+    // Visits.
+    VisitNotEmpty,
+    LockNeedsReasons {
+        leaves: String,
+    },
+    LockWithOpenConflicts {
+        leaves: String,
+    },
+    NotLocked,
+    UnlockNeedsReason,
+    // Evidence, conclusions, acknowledgement.
+    EvidenceSummaryEmpty,
+    EmptyFile {
+        name: String,
+    },
+    ConclusionEmpty,
+    AcknowledgerNameEmpty,
+    SignatureNotPng,
+    SignatureUnreadable,
+    SignatureSize {
+        width: u32,
+        height: u32,
+    },
+    // Keys and bundles.
+    PassphraseEmpty,
+    PassphraseTooShort {
+        min: usize,
+    },
+    NotAPublicKey,
+    KeyRevokedBefore {
+        key_id: String,
+    },
+    RevokedKeyTrustedAgain {
+        key_id: String,
+        revoked_at: String,
+    },
+    // Sở Nội vụ.
+    ChooseACampaign {
+        count: usize,
+        campaigns: String,
+    },
+    CampaignAlreadyHere {
+        name: String,
+    },
+    TargetIsAKey {
+        path: String,
+    },
+    TargetNotAFile {
+        path: String,
+    },
+    ExportWithOpenConflicts {
+        count: usize,
+        leaves: String,
+    },
+    NoVisitChosen,
+    VisitsOfDifferentCampaigns,
+}
+
+impl std::fmt::Display for Mistake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use Mistake as M;
+        match self {
+            M::AtLine { line, mistake } => write!(f, "dòng {line}: {mistake}"),
+            M::NotANumber { text } => {
+                write!(f, "«{text}» không phải là số (viết 1,5 hoặc 1.5) hay NA")
+            }
+            M::NotALeaf { code } => write!(
+                f,
+                "{code} không phải tiêu chí thành phần; chỉ chấm điểm tiêu chí thành phần"
+            ),
+            M::SurveyLeafHasNoSelfScore { code } => write!(
+                f,
+                "{code} là tiêu chí điều tra XHH: đơn vị không tự chấm; ghi điểm điều tra ở cột thẩm định"
+            ),
+            M::NotApplicableNotAllowed { code } => {
+                write!(f, "{code} không được đánh dấu không áp dụng (NA)")
+            }
+            M::ScoreOutOfRange { code, value, max } => {
+                write!(f, "{code}: {value} — điểm phải từ 0 đến {max}")
+            }
+            M::ScoreOffStep { code, value, step } => {
+                write!(f, "{code}: {value} — điểm phải là bội số của {step}")
+            }
+            M::UnknownLeaf { code } => {
+                write!(
+                    f,
+                    "{code} không phải tiêu chí thành phần của bộ tiêu chí này"
+                )
+            }
+            M::UnknownArea { code, known } => {
+                write!(f, "bộ tiêu chí không có lĩnh vực mã «{code}» (có: {known})")
+            }
+            M::UnknownCode { code } => write!(f, "không có mã {code} trong bộ tiêu chí"),
+            M::CodeRepeated { code, first_line } => {
+                write!(f, "mã {code} đã có ở dòng {first_line}")
+            }
+            M::ScoreSheetHeader { found } => write!(
+                f,
+                "dòng tiêu đề phải có các cột code,self,appraised (đang có {found})"
+            ),
+            M::NoValueGiven => write!(f, "chưa nhập giá trị"),
+            M::ReasonNeeded => write!(f, "cần ghi lý do"),
+            M::NotADate { text } => write!(f, "«{text}» không phải ngày; hãy viết dạng dd/mm/yyyy"),
+            M::CampaignNameEmpty => write!(f, "tên đợt thẩm định không được để trống"),
+            M::UserNameTooLong { max } => {
+                write!(f, "tên người dùng quá dài (tối đa {max} ký tự)")
+            }
+            M::UnknownLanguage { language } => {
+                write!(f, "ngôn ngữ không hỗ trợ: {language} (chỉ có vi hoặc en)")
+            }
+            M::UnitCodeEmpty => write!(f, "mã đơn vị không được để trống"),
+            M::UnitNameEmpty { code } => {
+                write!(f, "đơn vị {code}: tên đơn vị không được để trống")
+            }
+            M::UnknownUnitType { code, unit_type } => write!(
+                f,
+                "đơn vị {code}: loại «{unit_type}» không có; dùng sở, xã, phường, đặc khu hoặc huyện"
+            ),
+            M::CoordinatesOutOfRange { code } => write!(
+                f,
+                "đơn vị {code}: vĩ độ phải trong khoảng −90..90 và kinh độ trong khoảng −180..180"
+            ),
+            M::CoordinatesHalf { code } => write!(
+                f,
+                "đơn vị {code}: ghi cả vĩ độ và kinh độ, hoặc bỏ trống cả hai"
+            ),
+            M::CoordinateNotANumber { latitude, text } => {
+                let what = if *latitude { "vĩ độ" } else { "kinh độ" };
+                write!(f, "{what} «{text}» không phải là số")
+            }
+            M::UnitCodeTaken { code } => {
+                write!(f, "mã đơn vị {code} đã có trong đợt thẩm định này")
+            }
+            M::UnitCodeRepeated { code, first_line } => {
+                write!(f, "mã đơn vị {code} trùng với dòng {first_line}")
+            }
+            M::UnitListEmpty => write!(f, "danh sách rỗng"),
+            M::UnclosedQuote => write!(f, "dấu ngoặc kép mở ở dòng này không được đóng"),
+            M::UnreadableCsv => write!(
+                f,
+                "không đọc được tệp CSV (kiểm tra bảng mã UTF-8 và dấu phân cách)"
+            ),
+            M::UnreadableSpreadsheet => write!(
+                f,
+                "không đọc được bảng tính: tệp đã hỏng hoặc không phải .xlsx"
+            ),
+            M::UnitListHeader { found } => write!(
+                f,
+                "dòng tiêu đề phải có các cột mã, tên, loại (code, name, type); đang có {found}"
+            ),
+            M::MemberNameEmpty => write!(f, "tên thành viên không được để trống"),
+            M::UnknownRole { role } => write!(
+                f,
+                "vai trò «{role}» không có: dùng leader (trưởng đoàn), member (thành viên) hoặc secretary (thư ký)"
+            ),
+            M::VisitNotEmpty => write!(
+                f,
+                "buổi thẩm định đã có điểm, tài liệu hoặc ảnh: không thể xóa"
+            ),
+            M::LockNeedsReasons { leaves } => write!(
+                f,
+                "chưa chốt được: các tiêu chí sau cần lý do trừ điểm hoặc lý do không áp dụng trước: {leaves}"
+            ),
+            M::LockWithOpenConflicts { leaves } => write!(
+                f,
+                "chưa chốt được: còn xung đột với gói từng phần ở tiêu chí {leaves} (giải quyết: thamdinh visit resolve)"
+            ),
+            M::NotLocked => write!(f, "phiếu chưa chốt"),
+            M::UnlockNeedsReason => write!(f, "mở khóa cần có lý do (ghi lý do mở khóa)"),
+            M::EvidenceSummaryEmpty => write!(f, "trích yếu của tài liệu kiểm chứng đang trống"),
+            M::EmptyFile { name } => write!(f, "tệp {name} rỗng"),
+            M::ConclusionEmpty => write!(f, "nội dung kết luận đang trống"),
+            M::AcknowledgerNameEmpty => {
+                write!(f, "cần ghi họ tên người đại diện đơn vị xác nhận")
+            }
+            M::SignatureNotPng => write!(f, "chữ ký vẽ phải là ảnh PNG (tối đa 2 MB)"),
+            M::SignatureUnreadable => write!(f, "ảnh chữ ký hỏng, không đọc được"),
+            M::SignatureSize { width, height } => write!(
+                f,
+                "ảnh chữ ký {width}×{height} điểm ảnh: kích thước bất thường"
+            ),
+            M::PassphraseEmpty => write!(f, "mật khẩu bảo vệ khóa không được để trống"),
+            M::PassphraseTooShort { min } => write!(
+                f,
+                "mật khẩu bảo vệ khóa phải có ít nhất {min} ký tự; một câu dễ nhớ là tốt nhất, ví dụ «đoàn số 1 thẩm định 2025»"
+            ),
+            M::NotAPublicKey => write!(
+                f,
+                "không phải khóa công khai minisign (tệp .pub bắt đầu bằng «untrusted comment:»)"
+            ),
+            M::KeyRevokedBefore { key_id } => write!(f, "khóa {key_id} đã bị thu hồi trước đó"),
+            M::RevokedKeyTrustedAgain { key_id, revoked_at } => write!(
+                f,
+                "khóa {key_id} đã bị thu hồi ngày {revoked_at}: không thể tin cậy lại"
+            ),
+            M::ChooseACampaign { count, campaigns } => write!(
+                f,
+                "có {count} đợt thẩm định: chọn một bằng --campaign ID ({campaigns})"
+            ),
+            M::CampaignAlreadyHere { name } => {
+                write!(f, "đợt thẩm định «{name}» đã có trên máy này")
+            }
+            M::TargetIsAKey { path } => {
+                write!(f, "{path} là tệp khóa: không bao giờ ghi đè lên khóa")
+            }
+            M::TargetNotAFile { path } => write!(f, "{path} không phải tệp thường"),
+            M::ExportWithOpenConflicts { count, leaves } => write!(
+                f,
+                "phiếu còn {count} xung đột chưa giải quyết ({leaves}): giải quyết trước khi xuất (thamdinh visit resolve)"
+            ),
+            M::NoVisitChosen => write!(f, "chưa chọn phiếu nào để xuất"),
+            M::VisitsOfDifferentCampaigns => {
+                write!(f, "một gói chỉ chứa phiếu của cùng một đợt thẩm định")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Mistake {}
+
+impl Mistake {
+    /// The same mistake, placed at a line of a list.
+    pub fn at_line(self, line: usize) -> Mistake {
+        Mistake::AtLine {
+            line,
+            mistake: Box::new(self),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ui_receives_a_key_and_its_parameters_and_the_cli_reads_vietnamese() {
+        let m = Mistake::ScoreOutOfRange {
+            code: "1.1.1".into(),
+            value: "-0,5".into(),
+            max: "1,5".into(),
+        }
+        .at_line(3);
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            serde_json::json!({"key": "at_line", "params": {"line": 3, "mistake":
+                {"key": "score_out_of_range", "params": {"code": "1.1.1", "value": "-0,5", "max": "1,5"}}}})
+        );
+        assert_eq!(
+            m.to_string(),
+            "dòng 3: 1.1.1: -0,5 — điểm phải từ 0 đến 1,5"
+        );
+        let unit = serde_json::to_value(Mistake::UnitListEmpty).unwrap();
+        assert_eq!(unit, serde_json::json!({"key": "unit_list_empty"}));
+    }
+}

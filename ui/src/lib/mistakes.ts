@@ -1,0 +1,79 @@
+// A person's mistakes in English. The core sends each as `{key, params}` beside its own
+// Vietnamese message (what the Vietnamese UI shows); this table words every key in English, and
+// TypeScript refuses the build when a key of the core's `Mistake` has no words here.
+import type { Mistake } from "./bindings/Mistake";
+
+type Params<K extends Mistake["key"]> = Extract<Mistake, { key: K }> extends { params: infer P } ? P : Record<string, never>;
+
+const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
+  at_line: (p) => `line ${p.line}: ${mistakeInEnglish(p.mistake)}`,
+  not_a_number: (p) => `«${p.text}» is not a number (write 1.5 or 1,5) nor NA`,
+  not_a_leaf: (p) => `${p.code} is not a leaf criterion; only leaf criteria are scored`,
+  survey_leaf_has_no_self_score: (p) =>
+    `${p.code} is a survey criterion: the unit does not score itself; enter the survey points in the appraised column`,
+  not_applicable_not_allowed: (p) => `${p.code} cannot be marked not applicable (NA)`,
+  score_out_of_range: (p) => `${p.code}: ${p.value} — the score must be between 0 and ${p.max}`,
+  score_off_step: (p) => `${p.code}: ${p.value} — the score must be a multiple of ${p.step}`,
+  unknown_leaf: (p) => `${p.code} is not a leaf criterion of this criteria set`,
+  unknown_area: (p) => `the criteria set has no area «${p.code}» (it has: ${p.known})`,
+  unknown_code: (p) => `there is no code ${p.code} in the criteria set`,
+  code_repeated: (p) => `code ${p.code} is already on line ${p.first_line}`,
+  score_sheet_header: (p) => `the header row must have the columns code,self,appraised (it has ${p.found})`,
+  no_value_given: () => "no value entered",
+  reason_needed: () => "a reason is required",
+  not_a_date: (p) => `«${p.text}» is not a date; write it as dd/mm/yyyy`,
+  campaign_name_empty: () => "the campaign name cannot be empty",
+  user_name_too_long: (p) => `the user name is too long (at most ${p.max} characters)`,
+  unknown_language: (p) => `unsupported language: ${p.language} (vi or en only)`,
+  unit_code_empty: () => "the unit code cannot be empty",
+  unit_name_empty: (p) => `unit ${p.code}: the unit name cannot be empty`,
+  unknown_unit_type: (p) =>
+    `unit ${p.code}: there is no type «${p.unit_type}»; use sở, xã, phường, đặc khu or huyện`,
+  coordinates_out_of_range: (p) =>
+    `unit ${p.code}: latitude must be within −90..90 and longitude within −180..180`,
+  coordinates_half: (p) => `unit ${p.code}: give both latitude and longitude, or neither`,
+  coordinate_not_a_number: (p) => `${p.latitude ? "latitude" : "longitude"} «${p.text}» is not a number`,
+  unit_code_taken: (p) => `unit code ${p.code} is already in this campaign`,
+  unit_code_repeated: (p) => `unit code ${p.code} repeats line ${p.first_line}`,
+  unit_list_empty: () => "the list is empty",
+  unclosed_quote: () => "a double quote opened on this line is never closed",
+  unreadable_csv: () => "the CSV file cannot be read (check UTF-8 encoding and the delimiter)",
+  unreadable_spreadsheet: () => "the spreadsheet cannot be read: the file is damaged or not .xlsx",
+  unit_list_header: (p) => `the header row must have the columns code, name, type (mã, tên, loại); it has ${p.found}`,
+  member_name_empty: () => "the member's name cannot be empty",
+  unknown_role: (p) => `there is no role «${p.role}»: use leader, member or secretary`,
+  visit_not_empty: () => "the visit already has scores, evidence or photos: it cannot be deleted",
+  lock_needs_reasons: (p) =>
+    `cannot lock yet: these criteria need a deduction reason or a not-applicable reason first: ${p.leaves}`,
+  lock_with_open_conflicts: (p) =>
+    `cannot lock yet: conflicts with a partial bundle remain at ${p.leaves} (resolve them first)`,
+  not_locked: () => "the visit is not locked",
+  unlock_needs_reason: () => "unlocking needs a reason (write why it is unlocked)",
+  evidence_summary_empty: () => "the evidence summary is empty",
+  empty_file: (p) => `the file ${p.name} is empty`,
+  conclusion_empty: () => "the conclusion text is empty",
+  acknowledger_name_empty: () => "write the full name of the unit's representative who acknowledges",
+  signature_not_png: () => "the drawn signature must be a PNG image (at most 2 MB)",
+  signature_unreadable: () => "the signature image is damaged and cannot be read",
+  signature_size: (p) => `the signature image is ${p.width}×${p.height} pixels: an unusual size`,
+  passphrase_empty: () => "the key's passphrase cannot be empty",
+  passphrase_too_short: (p) =>
+    `the key's passphrase needs at least ${p.min} characters; a sentence you remember is best, e.g. «delegation 1 appraisal 2025»`,
+  not_a_public_key: () => "not a minisign public key (a .pub file starting with «untrusted comment:»)",
+  key_revoked_before: (p) => `key ${p.key_id} was revoked before`,
+  revoked_key_trusted_again: (p) => `key ${p.key_id} was revoked on ${p.revoked_at}: it cannot be trusted again`,
+  choose_a_campaign: (p) => `there are ${p.count} campaigns: choose one (${p.campaigns})`,
+  campaign_already_here: (p) => `the campaign «${p.name}» is already on this computer`,
+  target_is_a_key: (p) => `${p.path} is a key file: a key is never overwritten`,
+  target_not_a_file: (p) => `${p.path} is not a regular file`,
+  export_with_open_conflicts: (p) =>
+    `the visit has ${p.count} unresolved conflicts (${p.leaves}): resolve them before exporting`,
+  no_visit_chosen: () => "no visit chosen to export",
+  visits_of_different_campaigns: () => "a bundle holds visits of one campaign only",
+};
+
+/** One mistake in English. */
+export function mistakeInEnglish(mistake: Mistake): string {
+  const words = english[mistake.key] as (p: unknown) => string;
+  return words("params" in mistake ? mistake.params : {});
+}

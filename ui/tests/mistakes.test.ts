@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import type { Mistake } from "../src/lib/bindings/Mistake";
+import { mistakeInEnglish } from "../src/lib/mistakes";
+
+describe("mistakes in English", () => {
+  it("words a mistake from its key and parameters, nested at a line", () => {
+    const m: Mistake = {
+      key: "at_line",
+      params: { line: 3, mistake: { key: "score_out_of_range", params: { code: "1.1.1", value: "-0,5", max: "1,5" } } },
+    };
+    expect(mistakeInEnglish(m)).toBe("line 3: 1.1.1: -0,5 — the score must be between 0 and 1,5");
+  });
+
+  it("words a mistake without parameters", () => {
+    expect(mistakeInEnglish({ key: "unlock_needs_reason" })).toBe("unlocking needs a reason (write why it is unlocked)");
+  });
+
+  it("keeps what the person typed, and nothing else, in Vietnamese", () => {
+    const text = mistakeInEnglish({ key: "coordinate_not_a_number", params: { latitude: true, text: "bắc" } });
+    expect(text).toBe("latitude «bắc» is not a number");
+  });
+});
