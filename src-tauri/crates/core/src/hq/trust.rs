@@ -110,10 +110,7 @@ impl Store {
                 )));
             }
             Some(k) if k.revoked_at.is_some() => {
-                return Err(Mistake::KeyRevokedBefore {
-                    key_id: key_id.into(),
-                }
-                .into());
+                return Err(Mistake::KeyRevokedBefore { key_id }.into());
             }
             Some(_) => {}
         }
