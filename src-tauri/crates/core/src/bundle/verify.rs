@@ -140,7 +140,7 @@ pub fn verify_bundle(
 }
 
 /// [`verify_bundle`], or with [`Signers::AllowUntrusted`] every check but the signature of a key
-/// not in `trusted` (the result says `trusted: false`).
+/// not in `trusted` (the result says `trusted: false`). The steps follow FORMAT.md's order.
 pub fn verify_contents(
     path: &Path,
     trusted: &[TrustedKey],
@@ -149,6 +149,7 @@ pub fn verify_contents(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> Reject<VerifiedBundle> {
+    // 1. Names and kinds of the entries, from the central directory.
     let mut archive = open(path)?;
     let entries = list_entries(&mut archive, limits)?;
     let inflated = AtomicU64::new(0);
@@ -164,8 +165,92 @@ pub fn verify_contents(
             &inflated,
         )
     };
+    // 2. The bag's declaration and its info; only known files beside data/.
+    let bag = read_bag_info(&mut read)?;
+    check_known_files(&entries)?;
+    // 3. The signatures over the tag manifest; at least one by a trusted key.
+    let tag_manifest = read(TAG_MANIFEST)?;
+    let mut signatures = read_signatures(&entries, &mut read, &tag_manifest, trusted, &bag)?;
+    // The leader's key is named by result.json (read after the payload); until then, a bundle
+    // no trusted key signed goes no further unless quarantine asked for every other check.
+    if signers == Signers::TrustedOnly && !signatures.iter().any(|s| s.trusted) {
+        let untrusted: Vec<&str> = signatures.iter().map(|s| s.key_id.as_str()).collect();
+        return Err(untrusted_signer(trusted, &untrusted.join(", ")));
+    }
+    // 4. The tag manifest covers exactly the tag files.
+    check_tag_manifest(&tag_manifest, &mut read)?;
+    // 5. The payload manifest covers exactly data/, and every hash matches.
+    let manifest = parse_manifest(&read(MANIFEST)?, MANIFEST)?;
+    let payload = check_payload_listing(&entries, &manifest, &bag)?;
+    let payload_bytes: u64 = payload.iter().map(|e| e.size).sum();
+    hash_payload(
+        path, &payload, &manifest, limits, &inflated, progress, cancel,
+    )?;
+    // 6. The documents, and the leader: the signer result.json names, trusted.
+    let result = read_documents(&mut read, &bag, &signatures, &manifest)?;
+    let leader = signatures
+        .iter()
+        .find(|s| s.key_id == result.signer.key_id)
+        .ok_or_else(mismatched_result)?;
+    if !leader.trusted && signers == Signers::TrustedOnly {
+        return Err(untrusted_signer(trusted, &leader.key_id));
+    }
+    let (signer_key_id, is_trusted) = (leader.key_id.clone(), leader.trusted);
+    // The leader's name as the trusted comment signed it; from result.json if unchecked.
+    let signer_name = if is_trusted {
+        leader.name.clone()
+    } else {
+        result.signer.name.clone()
+    };
+    for s in &mut signatures {
+        s.leader = s.key_id == signer_key_id;
+    }
+    signatures.sort_by_key(|s| (!s.leader, s.key_id.clone()));
 
-    // 2. The bag's declaration and its info.
+    Ok(VerifiedBundle {
+        bundle_id: bag.bundle_id.clone(),
+        revision: bag.revision,
+        supersedes: result.supersedes.clone(),
+        signer_key_id,
+        signer_name,
+        source_organization: bag.get("Source-Organization"),
+        bagging_date: bag.get("Bagging-Date"),
+        campaign_name: result.campaign.name.clone(),
+        visits: result.visits.len() as u32,
+        payload_files: payload.len() as u64,
+        payload_bytes,
+        signatures,
+        result: Some(result),
+        trusted: is_trusted,
+    })
+}
+
+/// What bag-info.txt declares, checked: the format this build reads, the bundle and revision.
+struct BagInfo {
+    fields: HashMap<String, String>,
+    bundle_id: String,
+    revision: u32,
+}
+
+impl BagInfo {
+    fn field(&self, name: &str) -> Reject<String> {
+        self.fields.get(name).cloned().ok_or_else(|| {
+            reject(
+                "bad-bag-info",
+                "bag-info.txt",
+                format!("thiếu trường {name}"),
+            )
+        })
+    }
+
+    fn get(&self, name: &str) -> String {
+        self.fields.get(name).cloned().unwrap_or_default()
+    }
+}
+
+/// Step 2: bagit.txt declares BagIt 1.0 in UTF-8; bag-info.txt a format this build reads, the
+/// bundle id and its revision.
+fn read_bag_info(read: &mut impl FnMut(&str) -> Reject<Vec<u8>>) -> Reject<BagInfo> {
     let bagit = read("bagit.txt").map_err(|r| relabel(r, "missing-file", "not-a-bag"))?;
     if normalise_newlines(&bagit) != BAGIT_TXT.as_bytes() {
         return Err(reject(
@@ -174,17 +259,12 @@ pub fn verify_contents(
             "không phải BagIt 1.0 UTF-8 (cần BagIt-Version: 1.0, Tag-File-Character-Encoding: UTF-8)",
         ));
     }
-    let info = parse_bag_info(&read("bag-info.txt")?)?;
-    let field = |name: &str| -> Reject<String> {
-        info.get(name).cloned().ok_or_else(|| {
-            reject(
-                "bad-bag-info",
-                "bag-info.txt",
-                format!("thiếu trường {name}"),
-            )
-        })
+    let mut bag = BagInfo {
+        fields: parse_bag_info(&read("bag-info.txt")?)?,
+        bundle_id: String::new(),
+        revision: 0,
     };
-    let format: u32 = field("Bundle-Format")?.parse().map_err(|_| {
+    let format: u32 = bag.field("Bundle-Format")?.parse().map_err(|_| {
         reject(
             "bad-bag-info",
             "bag-info.txt",
@@ -207,16 +287,20 @@ pub fn verify_contents(
             "Bundle-Format 0 không tồn tại",
         ));
     }
-    let bundle_id = field("Bundle-Id")?;
-    let revision: u32 = field("Bundle-Revision")?.parse().map_err(|_| {
+    bag.bundle_id = bag.field("Bundle-Id")?;
+    bag.revision = bag.field("Bundle-Revision")?.parse().map_err(|_| {
         reject(
             "bad-bag-info",
             "bag-info.txt",
             "Bundle-Revision không phải số",
         )
     })?;
+    Ok(bag)
+}
 
-    // Only the known tag files and signatures beside data/.
+/// Only the known tag files and signatures beside data/: anything else is not covered by the
+/// signature.
+fn check_known_files(entries: &BTreeMap<String, Entry>) -> Reject<()> {
     for path in entries.keys() {
         let known = path.starts_with("data/")
             || TAG_FILES.contains(&path.as_str())
@@ -232,9 +316,17 @@ pub fn verify_contents(
             ));
         }
     }
+    Ok(())
+}
 
-    // 3. The signature over the tag manifest, by a trusted key.
-    let tag_manifest = read(TAG_MANIFEST)?;
+/// Step 3: every signature file, each checked by [`check_signature`].
+fn read_signatures(
+    entries: &BTreeMap<String, Entry>,
+    read: &mut impl FnMut(&str) -> Reject<Vec<u8>>,
+    tag_manifest: &[u8],
+    trusted: &[TrustedKey],
+    bag: &BagInfo,
+) -> Reject<Vec<Signature>> {
     let signature_paths: Vec<&String> = entries
         .keys()
         .filter(|p| p.starts_with(SIGNATURES_DIR))
@@ -246,26 +338,28 @@ pub fn verify_contents(
             "gói không có chữ ký",
         ));
     }
-    let mut signatures = Vec::new();
-    for sig_path in signature_paths {
-        let text = read(sig_path)?;
-        signatures.push(check_signature(
-            sig_path,
-            &text,
-            &tag_manifest,
-            trusted,
-            &bundle_id,
-            revision,
-        )?);
-    }
-    // The leader's key is named by result.json (read after the payload); until then, a bundle
-    // no trusted key signed goes no further unless quarantine asked for every other check.
-    if signers == Signers::TrustedOnly && !signatures.iter().any(|s| s.trusted) {
-        let untrusted: Vec<&str> = signatures.iter().map(|s| s.key_id.as_str()).collect();
-        return Err(untrusted_signer(trusted, &untrusted.join(", ")));
-    }
-    // 4. The tag manifest covers exactly the tag files.
-    let tag_list = parse_manifest(&tag_manifest, TAG_MANIFEST)?;
+    signature_paths
+        .into_iter()
+        .map(|sig_path| {
+            let text = read(sig_path)?;
+            check_signature(
+                sig_path,
+                &text,
+                tag_manifest,
+                trusted,
+                &bag.bundle_id,
+                bag.revision,
+            )
+        })
+        .collect()
+}
+
+/// Step 4: the tag manifest lists exactly the tag files, each with its hash.
+fn check_tag_manifest(
+    tag_manifest: &[u8],
+    read: &mut impl FnMut(&str) -> Reject<Vec<u8>>,
+) -> Reject<()> {
+    let tag_list = parse_manifest(tag_manifest, TAG_MANIFEST)?;
     for tag in TAG_FILES {
         if !tag_list.contains_key(tag) {
             return Err(reject(
@@ -291,9 +385,16 @@ pub fn verify_contents(
             ));
         }
     }
+    Ok(())
+}
 
-    // 5. The payload manifest covers exactly data/, and every hash matches.
-    let manifest = parse_manifest(&read(MANIFEST)?, MANIFEST)?;
+/// Step 5 before hashing: the manifest and data/ list the same files, and Payload-Oxum says
+/// their sizes and count. Returns the payload entries.
+fn check_payload_listing<'a>(
+    entries: &'a BTreeMap<String, Entry>,
+    manifest: &BTreeMap<String, String>,
+    bag: &BagInfo,
+) -> Reject<Vec<&'a Entry>> {
     for path in manifest.keys() {
         if !path.starts_with("data/") {
             return Err(reject(
@@ -314,32 +415,43 @@ pub fn verify_contents(
         .values()
         .filter(|e| e.path.starts_with("data/"))
         .collect();
-    for e in &payload {
-        if !manifest.contains_key(&e.path) {
-            return Err(reject(
-                "unlisted-payload",
-                &e.path,
-                "tệp không có trong manifest",
-            ));
-        }
+    if let Some(e) = payload.iter().find(|e| !manifest.contains_key(&e.path)) {
+        return Err(reject(
+            "unlisted-payload",
+            &e.path,
+            "tệp không có trong manifest",
+        ));
     }
     let payload_bytes: u64 = payload.iter().map(|e| e.size).sum();
     let oxum = format!("{payload_bytes}.{}", payload.len());
-    if field("Payload-Oxum")? != oxum {
+    let declared = bag.field("Payload-Oxum")?;
+    if declared != oxum {
         return Err(reject(
             "oxum-mismatch",
             "bag-info.txt",
-            format!(
-                "Payload-Oxum {} nhưng gói chứa {oxum}",
-                field("Payload-Oxum")?
-            ),
+            format!("Payload-Oxum {declared} nhưng gói chứa {oxum}"),
         ));
     }
-    hash_payload(
-        path, &payload, &manifest, limits, &inflated, progress, cancel,
-    )?;
+    Ok(payload)
+}
 
-    // 6. The documents.
+fn mismatched_result() -> Rejection {
+    reject(
+        "bad-result",
+        RESULT_PATH,
+        "bundle_id, revision hoặc signer không khớp bag-info và chữ ký",
+    )
+}
+
+/// Step 6: result.json in canonical form and this format, naming this bundle, its revision and a
+/// signer among the signatures; the criteria set it names; the audit log; every file it
+/// references; and a result that follows from its own content.
+fn read_documents(
+    read: &mut impl FnMut(&str) -> Reject<Vec<u8>>,
+    bag: &BagInfo,
+    signatures: &[Signature],
+    manifest: &BTreeMap<String, String>,
+) -> Reject<ResultDoc> {
     let result_bytes = read(RESULT_PATH)?;
     let result_value = canonical(&result_bytes, RESULT_PATH)?;
     let result: ResultDoc = serde_json::from_value(result_value).map_err(|e| {
@@ -356,13 +468,9 @@ pub fn verify_contents(
             format!("format {} lạ", result.format),
         ));
     }
-    let leader = signatures.iter().find(|s| s.key_id == result.signer.key_id);
-    if result.bundle_id != bundle_id || result.revision != revision || leader.is_none() {
-        return Err(reject(
-            "bad-result",
-            RESULT_PATH,
-            "bundle_id, revision hoặc signer không khớp bag-info và chữ ký",
-        ));
+    let signed_by_leader = signatures.iter().any(|s| s.key_id == result.signer.key_id);
+    if result.bundle_id != bag.bundle_id || result.revision != bag.revision || !signed_by_leader {
+        return Err(mismatched_result());
     }
     let criteria_bytes = read(CRITERIA_PATH)?;
     canonical(&criteria_bytes, CRITERIA_PATH)?;
@@ -377,40 +485,9 @@ pub fn verify_contents(
     let set = crate::criteria::CriteriaSet::from_json(&criteria_bytes)
         .map_err(|e| reject("bad-criteria", CRITERIA_PATH, e.to_string()))?;
     let audit = check_audit(&read(AUDIT_PATH)?, &result)?;
-    check_references(&result, &manifest)?;
+    check_references(&result, manifest)?;
     super::consistency::check(&set, &result, &audit)?;
-    let leader = leader.expect("checked above");
-    if !leader.trusted && signers == Signers::TrustedOnly {
-        return Err(untrusted_signer(trusted, &leader.key_id));
-    }
-    let (signer_key_id, is_trusted) = (leader.key_id.clone(), leader.trusted);
-    // The leader's name as the trusted comment signed it; from result.json if unchecked.
-    let signer_name = if is_trusted {
-        leader.name.clone()
-    } else {
-        result.signer.name.clone()
-    };
-    for s in &mut signatures {
-        s.leader = s.key_id == signer_key_id;
-    }
-    signatures.sort_by_key(|s| (!s.leader, s.key_id.clone()));
-
-    Ok(VerifiedBundle {
-        bundle_id,
-        revision,
-        supersedes: result.supersedes.clone(),
-        signer_key_id,
-        signer_name,
-        source_organization: info.get("Source-Organization").cloned().unwrap_or_default(),
-        bagging_date: info.get("Bagging-Date").cloned().unwrap_or_default(),
-        campaign_name: result.campaign.name.clone(),
-        visits: result.visits.len() as u32,
-        payload_files: payload.len() as u64,
-        payload_bytes,
-        signatures,
-        result: Some(result),
-        trusted: is_trusted,
-    })
+    Ok(result)
 }
 
 /// One signature file: a trusted key's must verify over the tag manifest and name this bundle
