@@ -318,23 +318,7 @@ pub fn write_bundle(
         + payload.files.iter().map(|f| f.size).sum::<u64>();
     let payload_files = (generated.len() + payload.files.len()) as u64;
 
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    crate::files::clean_stale_temp_files(&dir);
-    let tmp = tempfile::Builder::new()
-        .prefix(".thamdinh-export-")
-        .suffix(".part")
-        .tempfile_in(&dir)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::StorageFull => Error::Io(e),
-            _ => Error::InvalidValue(format!(
-                "không ghi được vào thư mục {}: {}",
-                dir.display(),
-                crate::error::io_text(&e)
-            )),
-        })?;
+    let (dir, tmp) = part_file_beside(out)?;
     let done = AtomicU64::new(0);
     let stop = AtomicBool::new(false);
     let next = AtomicUsize::new(0);
@@ -387,41 +371,16 @@ pub fn write_bundle(
                     )));
                 }
             }
-            // Tag files: the manifest covers the payload, the tag manifest covers the tag files,
-            // the signature covers the tag manifest.
-            let mut entries: Vec<(String, String)> = generated
-                .iter()
-                .map(|(p, b)| (p.to_string(), sha256_hex(b)))
-                .collect();
-            entries.extend(
-                payload
-                    .files
-                    .iter()
-                    .map(|f| (f.bag_path.clone(), f.sha256.clone())),
-            );
-            let manifest = manifest_text(&entries);
-            let bag_info = bag_info(result, &source_organization, payload_bytes, payload_files);
-            let tags = [
-                ("bagit.txt", BAGIT_TXT.as_bytes()),
-                ("bag-info.txt", bag_info.as_bytes()),
-                (MANIFEST, manifest.as_bytes()),
-            ];
-            let tag_manifest = super::manifest_of(&tags);
-            let signature = sign_tag_manifest(
-                &secret_key,
-                tag_manifest.as_bytes(),
-                &result.bundle_id,
-                result.revision,
-                &result.signer,
-            )?;
-            let sig_path = format!("signatures/{}.minisig", result.signer.key_id);
-            for (path, bytes) in tags.into_iter().chain([
-                (TAG_MANIFEST, tag_manifest.as_bytes()),
-                (sig_path.as_str(), signature.as_bytes()),
-            ]) {
+            let bag = Bag {
+                result,
+                source_organization: &source_organization,
+                payload_bytes,
+                payload_files,
+            };
+            for (path, bytes) in signed_tag_files(&bag, &generated, &payload.files, &secret_key)? {
                 zip.start_file(format!("{root}{path}"), text)
                     .map_err(zip_error)?;
-                zip.write_all(bytes)?;
+                zip.write_all(&bytes)?;
             }
             let file = zip
                 .finish()
@@ -437,20 +396,7 @@ pub fn write_bundle(
         }
         // A damaged stored file is the cause when the writer (or another checker) stopped
         // because of it, whichever thread ends first.
-        let mut damaged = None;
-        for c in checkers {
-            match c.join() {
-                Ok(Err(Error::Cancelled)) | Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    damaged.get_or_insert(e);
-                }
-                Err(_) => {
-                    damaged
-                        .get_or_insert(Error::Internal("luồng tính SHA-256 dừng đột ngột".into()));
-                }
-            }
-        }
-        match damaged {
+        match first_damage(checkers) {
             Some(e) => Err(e),
             None => written,
         }
@@ -458,13 +404,7 @@ pub fn write_bundle(
     if cancel.load(Ordering::Relaxed) {
         return Err(Error::Cancelled);
     }
-    zip_file.sync_all()?;
-    let zip_bytes = zip_file.metadata()?.len();
-    drop(zip_file);
-    tmp.persist(out).map_err(|e| Error::Io(e.error))?;
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
+    let zip_bytes = persist(zip_file, tmp, out, &dir)?;
     Ok(ExportSummary {
         bundle_id: result.bundle_id.clone(),
         revision: result.revision,
@@ -475,6 +415,118 @@ pub fn write_bundle(
         payload_bytes,
         zip_bytes,
     })
+}
+
+/// The `.part` file an export is written to, beside its target (the same file system, so the
+/// final rename is atomic); stale ones a killed export left there are removed first.
+fn part_file_beside(out: &Path) -> Result<(PathBuf, tempfile::NamedTempFile)> {
+    let dir = match out.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    crate::files::clean_stale_temp_files(&dir);
+    let tmp = tempfile::Builder::new()
+        .prefix(".thamdinh-export-")
+        .suffix(".part")
+        .tempfile_in(&dir)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::StorageFull => Error::Io(e),
+            _ => Error::InvalidValue(format!(
+                "không ghi được vào thư mục {}: {}",
+                dir.display(),
+                crate::error::io_text(&e)
+            )),
+        })?;
+    Ok((dir, tmp))
+}
+
+/// What bag-info.txt says of a bundle.
+struct Bag<'a> {
+    result: &'a super::result::ResultDoc,
+    source_organization: &'a str,
+    payload_bytes: u64,
+    payload_files: u64,
+}
+
+/// The tag files in bag order, then the tag manifest and the signature: the manifest covers the
+/// payload, the tag manifest covers the tag files, the signature covers the tag manifest.
+fn signed_tag_files(
+    bag: &Bag,
+    generated: &[(&str, &[u8])],
+    files: &[StoredFile],
+    secret_key: &SecretKey,
+) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut entries: Vec<(String, String)> = generated
+        .iter()
+        .map(|(p, b)| (p.to_string(), sha256_hex(b)))
+        .collect();
+    entries.extend(files.iter().map(|f| (f.bag_path.clone(), f.sha256.clone())));
+    let manifest = manifest_text(&entries);
+    let bag_info = bag_info(
+        bag.result,
+        bag.source_organization,
+        bag.payload_bytes,
+        bag.payload_files,
+    );
+    let tags = [
+        ("bagit.txt", BAGIT_TXT.as_bytes()),
+        ("bag-info.txt", bag_info.as_bytes()),
+        (MANIFEST, manifest.as_bytes()),
+    ];
+    let tag_manifest = super::manifest_of(&tags);
+    let result = bag.result;
+    let signature = sign_tag_manifest(
+        secret_key,
+        tag_manifest.as_bytes(),
+        &result.bundle_id,
+        result.revision,
+        &result.signer,
+    )?;
+    let sig_path = format!("signatures/{}.minisig", result.signer.key_id);
+    Ok(tags
+        .into_iter()
+        .chain([
+            (TAG_MANIFEST, tag_manifest.as_bytes()),
+            (sig_path.as_str(), signature.as_bytes()),
+        ])
+        .map(|(path, bytes)| (path.to_string(), bytes.to_vec()))
+        .collect())
+}
+
+/// The first error of the hash checkers (a damaged stored file), if any; a checker that was
+/// only told to stop is no error.
+fn first_damage(checkers: Vec<std::thread::ScopedJoinHandle<'_, Result<()>>>) -> Option<Error> {
+    let mut damaged = None;
+    for c in checkers {
+        match c.join() {
+            Ok(Err(Error::Cancelled)) | Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                damaged.get_or_insert(e);
+            }
+            Err(_) => {
+                damaged.get_or_insert(Error::Internal("luồng tính SHA-256 dừng đột ngột".into()));
+            }
+        }
+    }
+    damaged
+}
+
+/// Makes the written zip durable, renames it onto the target and syncs the folder; returns
+/// its size.
+fn persist(
+    zip_file: std::fs::File,
+    tmp: tempfile::NamedTempFile,
+    out: &Path,
+    dir: &Path,
+) -> Result<u64> {
+    zip_file.sync_all()?;
+    let zip_bytes = zip_file.metadata()?.len();
+    drop(zip_file);
+    tmp.persist(out).map_err(|e| Error::Io(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(zip_bytes)
 }
 
 /// Reads a file chunk by chunk into `sink`, checking `stopped` before each chunk; returns the
