@@ -70,6 +70,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
     `the visit has ${p.count} unresolved conflicts (${p.leaves}): resolve them before exporting`,
   no_visit_chosen: () => "no visit chosen to export",
   visits_of_different_campaigns: () => "a bundle holds visits of one campaign only",
+  partial_bundle_of_one_visit: () => "a partial bundle holds exactly one visit",
 };
 
 /** One mistake in English. */

@@ -161,6 +161,7 @@ pub enum Mistake {
     },
     NoVisitChosen,
     VisitsOfDifferentCampaigns,
+    PartialBundleOfOneVisit,
 }
 
 impl std::fmt::Display for Mistake {
@@ -319,6 +320,7 @@ impl std::fmt::Display for Mistake {
             M::VisitsOfDifferentCampaigns => {
                 write!(f, "một gói chỉ chứa phiếu của cùng một đợt thẩm định")
             }
+            M::PartialBundleOfOneVisit => write!(f, "gói từng phần chứa đúng một phiếu"),
         }
     }
 }

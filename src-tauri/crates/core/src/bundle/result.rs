@@ -268,9 +268,7 @@ impl Store {
         let scope = match areas {
             Some(areas) => {
                 if visit_ids.len() != 1 {
-                    return Err(Error::InvalidValue(
-                        "gói từng phần chứa đúng một phiếu".into(),
-                    ));
+                    return Err(Mistake::PartialBundleOfOneVisit.into());
                 }
                 let set = self.visit_set(&visit_ids[0])?;
                 Some(ScopeDoc {
@@ -283,14 +281,16 @@ impl Store {
         if visit_ids.is_empty() {
             return Err(Mistake::NoVisitChosen.into());
         }
+        let mut files = PayloadFiles {
+            files: Vec::new(),
+            seen: BTreeSet::new(),
+            files_dir: self.files_dir()?,
+            photos_dir: self.photos_dir()?,
+        };
         let mut visits = Vec::new();
         let mut audit_jsonl = Vec::new();
         let mut audit_entries = 0u64;
-        let mut files = Vec::new();
-        let mut seen_files = BTreeSet::new();
         let mut campaign_id: Option<String> = None;
-        let files_dir = self.files_dir()?;
-        let photos_dir = self.photos_dir()?;
         for visit_id in visit_ids {
             let view = self.visit_view(visit_id)?;
             match &campaign_id {
@@ -299,136 +299,7 @@ impl Store {
                 }
                 _ => campaign_id = Some(view.campaign.id.clone()),
             }
-            let in_scope = |code: &str| {
-                scope
-                    .as_ref()
-                    .is_none_or(|s| s.leaves.iter().any(|c| c == code))
-            };
-            let mut totals = view.totals.clone();
-            if scope.is_some() {
-                let set = self.visit_set(visit_id)?;
-                let scores: crate::scoring::Scores = view
-                    .leaves
-                    .iter()
-                    .filter(|l| in_scope(&l.code))
-                    .map(|l| {
-                        (
-                            l.code.clone(),
-                            crate::scoring::LeafScore {
-                                self_assessed: l.self_assessed,
-                                appraised: l.appraised,
-                            },
-                        )
-                    })
-                    .collect();
-                totals = crate::scoring::totals(&set, &scores);
-            }
-            let leaves = view
-                .leaves
-                .iter()
-                .filter(|l| in_scope(&l.code))
-                .filter(|l| {
-                    l.self_assessed.is_some()
-                        || l.appraised.is_some()
-                        || l.round1.is_some()
-                        || l.round2.is_some()
-                        || !(l.na_reason.is_empty()
-                            && l.deduction_reason.is_empty()
-                            && l.explanation_request.is_empty()
-                            && l.explanation_answer.is_empty())
-                })
-                .map(|l| LeafDoc {
-                    code: l.code.clone(),
-                    self_assessed: entry_opt(l.self_assessed),
-                    appraised: entry_opt(l.appraised),
-                    round1: entry_opt(l.round1),
-                    round2: entry_opt(l.round2),
-                    na_reason: l.na_reason.clone(),
-                    deduction_reason: l.deduction_reason.clone(),
-                    explanation_request: l.explanation_request.clone(),
-                    explanation_answer: l.explanation_answer.clone(),
-                })
-                .collect();
-            let mut evidence = Vec::new();
-            for e in &view.evidence {
-                let file = match (&e.file_sha256, &e.file_name) {
-                    (Some(sha), Some(name)) => {
-                        let stored =
-                            crate::evidence::blob_file_name(sha, crate::evidence::file_ext(name));
-                        let bag_path = format!("data/files/{stored}");
-                        if seen_files.insert(bag_path.clone()) {
-                            files.push(stored_file(&bag_path, files_dir.join(&stored), sha)?);
-                        }
-                        Some(bag_path)
-                    }
-                    _ => None,
-                };
-                evidence.push(EvidenceDoc {
-                    id: e.id.clone(),
-                    number: e.number.clone(),
-                    issued_on: e.issued_on.clone(),
-                    issuer: e.issuer.clone(),
-                    summary: e.summary.clone(),
-                    pages: e.pages.clone(),
-                    file,
-                    file_name: e.file_name.clone(),
-                    file_sha256: e.file_sha256.clone(),
-                    leaves: e.leaves.clone(),
-                });
-            }
-            let mut photos = Vec::new();
-            for p in self.photos(visit_id)? {
-                let m = &p.meta;
-                let source =
-                    crate::photo::original_path(&photos_dir, &m.sha256).ok_or_else(|| {
-                        Error::NotFound(format!("ảnh gốc {} không còn trong kho", m.sha256))
-                    })?;
-                let name = source
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or_default();
-                let bag_path = format!("data/photos/{name}");
-                if seen_files.insert(bag_path.clone()) {
-                    files.push(stored_file(&bag_path, source.clone(), &m.sha256)?);
-                }
-                photos.push(PhotoDoc {
-                    sha256: m.sha256.clone(),
-                    file: bag_path,
-                    format: m.format.clone(),
-                    size_bytes: m.size_bytes,
-                    width: m.width,
-                    height: m.height,
-                    orientation: m.orientation,
-                    taken_at: m.taken_at.clone(),
-                    gps: m.gps,
-                    make: m.make.clone(),
-                    model: m.model.clone(),
-                    caption: p.caption.clone(),
-                    leaves: p.leaves.clone(),
-                    evidence: p.evidence.clone(),
-                });
-            }
-            let acknowledgement = match self.acknowledgement(visit_id)? {
-                Some(a) => {
-                    let stored = crate::evidence::blob_file_name(&a.image_sha256, "png");
-                    let bag_path = format!("data/files/{stored}");
-                    if seen_files.insert(bag_path.clone()) {
-                        files.push(stored_file(
-                            &bag_path,
-                            files_dir.join(&stored),
-                            &a.image_sha256,
-                        )?);
-                    }
-                    Some(AcknowledgementDoc {
-                        name: a.name,
-                        title: a.title,
-                        at: a.at,
-                        image: bag_path,
-                        image_sha256: a.image_sha256,
-                    })
-                }
-                None => None,
-            };
+            let visit = self.visit_doc(&view, scope.as_ref(), &mut files)?;
             for entry in self.audit(visit_id, None)? {
                 let line = AuditLine {
                     visit_id: visit_id.clone(),
@@ -438,47 +309,14 @@ impl Store {
                 audit_jsonl.push(b'\n');
                 audit_entries += 1;
             }
-            visits.push(VisitDoc {
-                id: view.visit.id.clone(),
-                unit: UnitDoc {
-                    code: view.unit.code.clone(),
-                    name: view.unit.name.clone(),
-                    unit_type: view.unit.unit_type.clone(),
-                    latitude: view.unit.latitude,
-                    longitude: view.unit.longitude,
-                },
-                visit_date: view.visit.visit_date.clone(),
-                place: view.visit.place.clone(),
-                participants: view.visit.participants.clone(),
-                status: serde_json::to_value(view.visit.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
-                leaves,
-                totals: TotalsDoc {
-                    self_assessed: (&totals.self_assessed).into(),
-                    appraised: (&totals.appraised).into(),
-                },
-                evidence,
-                photos,
-                acknowledgement,
-                conclusions: self.conclusions(visit_id)?,
-            });
+            visits.push(visit);
         }
         let campaign = self.campaign(campaign_id.as_deref().unwrap_or_default())?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let set_value: Value =
             serde_json::from_str(&self.criteria_set_json(&set.id)?).map_err(Error::internal)?;
         let criteria_json = canonical_bytes(&set_value)?;
-        let members = self
-            .members(&campaign.id)?
-            .into_iter()
-            .map(|m| MemberDoc {
-                name: m.name,
-                title: m.title,
-                role: m.role,
-            })
-            .collect();
+        let mut files = files.files;
         files.sort_by(|a, b| a.bag_path.cmp(&b.bag_path));
         let result = ResultDoc {
             format: RESULT_FORMAT.into(),
@@ -487,19 +325,7 @@ impl Store {
             supersedes: id.supersedes,
             created_at: id.created_at,
             signer: id.signer,
-            campaign: CampaignDoc {
-                id: campaign.id.clone(),
-                name: campaign.name.clone(),
-                year: campaign.year,
-                province: campaign.province.clone(),
-                unit_group: campaign.unit_group.clone(),
-                delegation: DelegationDoc {
-                    name: campaign.delegation_name.clone(),
-                    leader: campaign.delegation_leader.clone(),
-                    members,
-                },
-                plan_id: campaign.plan_id.clone(),
-            },
+            campaign: self.campaign_doc(&campaign)?,
             criteria_set: SetRef {
                 id: set.id.clone(),
                 name: set.title.clone(),
@@ -520,11 +346,226 @@ impl Store {
             files,
         })
     }
+
+    /// What the bundle says of the campaign and its delegation.
+    fn campaign_doc(&self, campaign: &crate::store::Campaign) -> Result<CampaignDoc> {
+        let members = self
+            .members(&campaign.id)?
+            .into_iter()
+            .map(|m| MemberDoc {
+                name: m.name,
+                title: m.title,
+                role: m.role,
+            })
+            .collect();
+        Ok(CampaignDoc {
+            id: campaign.id.clone(),
+            name: campaign.name.clone(),
+            year: campaign.year,
+            province: campaign.province.clone(),
+            unit_group: campaign.unit_group.clone(),
+            delegation: DelegationDoc {
+                name: campaign.delegation_name.clone(),
+                leader: campaign.delegation_leader.clone(),
+                members,
+            },
+            plan_id: campaign.plan_id.clone(),
+        })
+    }
+
+    /// One visit as the bundle carries it: its leaves (those in `scope`), totals over them, its
+    /// evidence, photos and acknowledgement (their files added to `files`), its conclusions.
+    fn visit_doc(
+        &self,
+        view: &crate::visit::VisitView,
+        scope: Option<&ScopeDoc>,
+        files: &mut PayloadFiles,
+    ) -> Result<VisitDoc> {
+        let visit_id = view.visit.id.as_str();
+        let in_scope = |code: &str| scope.is_none_or(|s| s.leaves.iter().any(|c| c == code));
+        let totals = match scope {
+            None => view.totals.clone(),
+            Some(_) => {
+                let scores: crate::scoring::Scores = view
+                    .leaves
+                    .iter()
+                    .filter(|l| in_scope(&l.code))
+                    .map(|l| {
+                        let score = crate::scoring::LeafScore {
+                            self_assessed: l.self_assessed,
+                            appraised: l.appraised,
+                        };
+                        (l.code.clone(), score)
+                    })
+                    .collect();
+                crate::scoring::totals(&*self.visit_set(visit_id)?, &scores)
+            }
+        };
+        let leaves = view
+            .leaves
+            .iter()
+            .filter(|l| in_scope(&l.code) && has_content(l))
+            .map(leaf_doc)
+            .collect();
+        let evidence = view
+            .evidence
+            .iter()
+            .map(|e| evidence_doc(e, files))
+            .collect::<Result<_>>()?;
+        let photos = self
+            .photos(visit_id)?
+            .iter()
+            .map(|p| photo_doc(p, files))
+            .collect::<Result<_>>()?;
+        let acknowledgement = match self.acknowledgement(visit_id)? {
+            Some(a) => Some(AcknowledgementDoc {
+                image: files.add_blob(&a.image_sha256, "png")?,
+                name: a.name,
+                title: a.title,
+                at: a.at,
+                image_sha256: a.image_sha256,
+            }),
+            None => None,
+        };
+        Ok(VisitDoc {
+            id: view.visit.id.clone(),
+            unit: UnitDoc {
+                code: view.unit.code.clone(),
+                name: view.unit.name.clone(),
+                unit_type: view.unit.unit_type.clone(),
+                latitude: view.unit.latitude,
+                longitude: view.unit.longitude,
+            },
+            visit_date: view.visit.visit_date.clone(),
+            place: view.visit.place.clone(),
+            participants: view.visit.participants.clone(),
+            status: serde_json::to_value(view.visit.status)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            leaves,
+            totals: TotalsDoc {
+                self_assessed: (&totals.self_assessed).into(),
+                appraised: (&totals.appraised).into(),
+            },
+            evidence,
+            photos,
+            acknowledgement,
+            conclusions: self.conclusions(visit_id)?,
+        })
+    }
+}
+
+/// The files a bundle carries, each once, by the path it has in the bag.
+struct PayloadFiles {
+    files: Vec<StoredFile>,
+    seen: BTreeSet<String>,
+    files_dir: PathBuf,
+    photos_dir: PathBuf,
+}
+
+impl PayloadFiles {
+    /// An attached file (evidence, a drawn acknowledgement), stored by SHA-256: its bag path.
+    fn add_blob(&mut self, sha256: &str, ext: &str) -> Result<String> {
+        let stored = crate::evidence::blob_file_name(sha256, ext);
+        let bag_path = format!("data/files/{stored}");
+        if self.seen.insert(bag_path.clone()) {
+            let source = self.files_dir.join(&stored);
+            self.files.push(stored_file(&bag_path, source, sha256)?);
+        }
+        Ok(bag_path)
+    }
+
+    /// A photo's original, byte for byte: its bag path.
+    fn add_photo(&mut self, sha256: &str) -> Result<String> {
+        let source = crate::photo::original_path(&self.photos_dir, sha256)
+            .ok_or_else(|| Error::NotFound(format!("ảnh gốc {sha256} không còn trong kho")))?;
+        let name = source
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let bag_path = format!("data/photos/{name}");
+        if self.seen.insert(bag_path.clone()) {
+            self.files.push(stored_file(&bag_path, source, sha256)?);
+        }
+        Ok(bag_path)
+    }
+}
+
+/// A leaf goes into the bundle when anything was entered for it.
+fn has_content(l: &crate::visit::LeafRecord) -> bool {
+    l.self_assessed.is_some()
+        || l.appraised.is_some()
+        || l.round1.is_some()
+        || l.round2.is_some()
+        || !(l.na_reason.is_empty()
+            && l.deduction_reason.is_empty()
+            && l.explanation_request.is_empty()
+            && l.explanation_answer.is_empty())
+}
+
+fn leaf_doc(l: &crate::visit::LeafRecord) -> LeafDoc {
+    LeafDoc {
+        code: l.code.clone(),
+        self_assessed: entry_opt(l.self_assessed),
+        appraised: entry_opt(l.appraised),
+        round1: entry_opt(l.round1),
+        round2: entry_opt(l.round2),
+        na_reason: l.na_reason.clone(),
+        deduction_reason: l.deduction_reason.clone(),
+        explanation_request: l.explanation_request.clone(),
+        explanation_answer: l.explanation_answer.clone(),
+    }
+}
+
+fn evidence_doc(e: &crate::evidence::Evidence, files: &mut PayloadFiles) -> Result<EvidenceDoc> {
+    let file = match (&e.file_sha256, &e.file_name) {
+        (Some(sha), Some(name)) => Some(files.add_blob(sha, crate::evidence::file_ext(name))?),
+        _ => None,
+    };
+    Ok(EvidenceDoc {
+        id: e.id.clone(),
+        number: e.number.clone(),
+        issued_on: e.issued_on.clone(),
+        issuer: e.issuer.clone(),
+        summary: e.summary.clone(),
+        pages: e.pages.clone(),
+        file,
+        file_name: e.file_name.clone(),
+        file_sha256: e.file_sha256.clone(),
+        leaves: e.leaves.clone(),
+    })
+}
+
+fn photo_doc(p: &crate::gallery::Photo, files: &mut PayloadFiles) -> Result<PhotoDoc> {
+    let m = &p.meta;
+    Ok(PhotoDoc {
+        file: files.add_photo(&m.sha256)?,
+        sha256: m.sha256.clone(),
+        format: m.format.clone(),
+        size_bytes: m.size_bytes,
+        width: m.width,
+        height: m.height,
+        orientation: m.orientation,
+        taken_at: m.taken_at.clone(),
+        gps: m.gps,
+        make: m.make.clone(),
+        model: m.model.clone(),
+        caption: p.caption.clone(),
+        leaves: p.leaves.clone(),
+        evidence: p.evidence.clone(),
+    })
 }
 
 fn stored_file(bag_path: &str, source: PathBuf, sha256: &str) -> Result<StoredFile> {
     let size = std::fs::metadata(&source)
-        .map_err(|e| Error::NotFound(format!("{}: {e}", source.display())))?
+        .map_err(|e| {
+            Error::NotFound(format!(
+                "{}: {}",
+                source.display(),
+                crate::error::io_text(&e)
+            ))
+        })?
         .len();
     Ok(StoredFile {
         bag_path: bag_path.into(),
