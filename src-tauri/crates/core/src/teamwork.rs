@@ -115,35 +115,8 @@ impl Store {
             &AtomicBool::new(false),
         )
         .map_err(|r| refuse(format!("{} không hợp lệ: {r}", file.display())))?;
-        let result = verified
-            .result
-            .clone()
-            .expect("a verified bundle has its result");
-        let Some(scope) = result.scope.clone() else {
-            return Err(refuse(format!(
-                "{} là gói đầy đủ, không phải gói từng phần (xuất bằng --areas)",
-                file.display()
-            )));
-        };
-        if result.campaign.id != campaign.id {
-            return Err(refuse(format!(
-                "gói của đợt «{}» ({}), phiếu này thuộc đợt «{}» ({})",
-                result.campaign.name, result.campaign.id, campaign.name, campaign.id
-            )));
-        }
-        if result.criteria_set.id != campaign.criteria_set_id {
-            return Err(refuse(format!(
-                "gói chấm theo bộ tiêu chí {}, phiếu này theo bộ {}",
-                result.criteria_set.id, campaign.criteria_set_id
-            )));
-        }
+        let (result, scope) = partial_of(&verified, file, &campaign, &unit)?;
         let theirs: &VisitDoc = &result.visits[0];
-        if theirs.unit.code != unit.code {
-            return Err(refuse(format!(
-                "gói của đơn vị {} ({}), phiếu này của đơn vị {} ({})",
-                theirs.unit.code, theirs.unit.name, unit.code, unit.name
-            )));
-        }
         let author = verified.signer_name.clone();
         let mut outcome = MergeOutcome {
             file: file.display().to_string(),
@@ -171,116 +144,20 @@ impl Store {
         }
 
         // Files first (content-addressed, harmless if the merge then fails).
-        let files = read_payload_files(file, theirs)?;
-        let files_dir = self.files_dir()?;
-        for e in &theirs.evidence {
-            if let (Some(path), Some(name)) = (&e.file, &e.file_name) {
-                crate::evidence::store_blob(
-                    &files_dir,
-                    &files[path],
-                    crate::evidence::file_ext(name),
-                )?;
-            }
-        }
-        let photos_dir = self.photos_dir()?;
-        let mut metas = Vec::new();
-        for p in &theirs.photos {
-            let meta = crate::photo::ingest_bytes(&photos_dir, &files[&p.file])
-                .map_err(|e| refuse(format!("ảnh {}: {e}", p.file)))?;
-            metas.push(meta);
-        }
-
+        let metas = self.store_partial_files(file, theirs)?;
         let current = self.current_values(visit_id)?;
-        let actor = format!("{author} (khóa {})", verified.signer_key_id);
         let leader = self.actor()?;
-        let reason = format!("gói từng phần {}", result.bundle_id);
+        let by = Contribution {
+            visit_id,
+            bundle_id: &result.bundle_id,
+            author: &author,
+            actor: format!("{author} (khóa {})", verified.signer_key_id),
+            reason: format!("gói từng phần {}", result.bundle_id),
+        };
         let tx = self.write_tx()?;
-        for leaf in &theirs.leaves {
-            let ours = |f: LeafField| {
-                current
-                    .get(&(leaf.code.clone(), f.as_str().to_string()))
-                    .cloned()
-                    .flatten()
-            };
-            let their_value = field_value(leaf, LeafField::Appraised);
-            let differs = matches!((&ours(LeafField::Appraised), &their_value),
-                (Some(a), Some(b)) if a != b);
-            if differs {
-                tx.execute(
-                    "INSERT OR REPLACE INTO visit_conflict (visit_id, code, theirs, bundle_id, author)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![visit_id, leaf.code, their_value, result.bundle_id, author],
-                )?;
-                continue;
-            }
-            for field in LeafField::ALL {
-                if let (None, Some(value)) = (ours(field), field_value(leaf, field))
-                    && write_field_in(
-                        &tx,
-                        &actor,
-                        visit_id,
-                        &leaf.code,
-                        field,
-                        Some(&value),
-                        "set",
-                        &reason,
-                    )?
-                {
-                    outcome.values += 1;
-                }
-            }
-        }
-        for e in &theirs.evidence {
-            let item = crate::evidence::Evidence {
-                id: e.id.clone(),
-                number: e.number.clone(),
-                issued_on: e.issued_on.clone(),
-                issuer: e.issuer.clone(),
-                summary: e.summary.clone(),
-                pages: e.pages.clone(),
-                file_sha256: e.file_sha256.clone(),
-                file_name: e.file_name.clone(),
-                leaves: e.leaves.clone(),
-            };
-            if crate::evidence::insert_evidence(&tx, visit_id, &actor, &item, &reason)? {
-                outcome.evidence += 1;
-            }
-        }
-        for (p, meta) in theirs.photos.iter().zip(&metas) {
-            let json = serde_json::to_string(meta).map_err(Error::internal)?;
-            let added = tx.execute(
-                "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, caption, added_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![visit_id, meta.sha256, json, meta.taken_at, p.caption, now()],
-            )?;
-            if added == 0 {
-                continue;
-            }
-            for code in &p.leaves {
-                tx.execute(
-                    "INSERT OR IGNORE INTO photo_leaf (visit_id, sha256, code) VALUES (?1, ?2, ?3)",
-                    params![visit_id, meta.sha256, code],
-                )?;
-            }
-            for ev in &p.evidence {
-                tx.execute(
-                    "INSERT OR IGNORE INTO photo_evidence (visit_id, sha256, evidence_id) VALUES (?1, ?2, ?3)",
-                    params![visit_id, meta.sha256, ev],
-                )?;
-            }
-            audit::append(
-                &tx,
-                visit_id,
-                &actor,
-                &Change {
-                    action: "add_photo",
-                    new: Some(&meta.sha256),
-                    reason: &reason,
-                    ..Default::default()
-                },
-            )?;
-            outcome.photos += 1;
-        }
+        outcome.values = merge_leaves(&tx, &by, theirs, &current)?;
+        outcome.evidence = merge_evidence(&tx, &by, theirs)?;
+        outcome.photos = merge_photos(&tx, &by, theirs, &metas)?;
         let sha = crate::hq::import::file_sha256(file)?;
         let summary = format!(
             "{author}, lĩnh vực {}: {} giá trị",
@@ -307,6 +184,35 @@ impl Store {
             .filter(|c| c.bundle_id == result.bundle_id)
             .collect();
         Ok(outcome)
+    }
+
+    /// A partial bundle's attached files and photos, stored before its values are merged;
+    /// returns the photos' records in the bundle's order.
+    fn store_partial_files(
+        &self,
+        file: &Path,
+        theirs: &VisitDoc,
+    ) -> Result<Vec<crate::photo::PhotoMeta>> {
+        let files = read_payload_files(file, theirs)?;
+        let files_dir = self.files_dir()?;
+        for e in &theirs.evidence {
+            if let (Some(path), Some(name)) = (&e.file, &e.file_name) {
+                crate::evidence::store_blob(
+                    &files_dir,
+                    &files[path],
+                    crate::evidence::file_ext(name),
+                )?;
+            }
+        }
+        let photos_dir = self.photos_dir()?;
+        theirs
+            .photos
+            .iter()
+            .map(|p| {
+                crate::photo::ingest_bytes(&photos_dir, &files[&p.file])
+                    .map_err(|e| refuse(format!("ảnh {}: {e}", p.file)))
+            })
+            .collect()
     }
 
     /// Settles a conflict on one leaf: the appraised value the leader decides, with the reason
@@ -411,4 +317,180 @@ fn read_payload_files(file: &Path, visit: &VisitDoc) -> Result<HashMap<String, V
         }
     }
     Ok(out)
+}
+
+/// The checks of a partial bundle against the visit it merges into: a partial bundle, of the
+/// visit's campaign, criteria set and unit (each refused by name).
+fn partial_of(
+    verified: &crate::bundle::VerifiedBundle,
+    file: &Path,
+    campaign: &crate::store::Campaign,
+    unit: &crate::units::Unit,
+) -> Result<(
+    crate::bundle::result::ResultDoc,
+    crate::bundle::result::ScopeDoc,
+)> {
+    let result = verified
+        .result
+        .clone()
+        .ok_or_else(|| Error::internal("gói đã kiểm tra mà không có result.json"))?;
+    let Some(scope) = result.scope.clone() else {
+        return Err(refuse(format!(
+            "{} là gói đầy đủ, không phải gói từng phần (xuất bằng --areas)",
+            file.display()
+        )));
+    };
+    if result.campaign.id != campaign.id {
+        return Err(refuse(format!(
+            "gói của đợt «{}» ({}), phiếu này thuộc đợt «{}» ({})",
+            result.campaign.name, result.campaign.id, campaign.name, campaign.id
+        )));
+    }
+    if result.criteria_set.id != campaign.criteria_set_id {
+        return Err(refuse(format!(
+            "gói chấm theo bộ tiêu chí {}, phiếu này theo bộ {}",
+            result.criteria_set.id, campaign.criteria_set_id
+        )));
+    }
+    let theirs = &result.visits[0];
+    if theirs.unit.code != unit.code {
+        return Err(refuse(format!(
+            "gói của đơn vị {} ({}), phiếu này của đơn vị {} ({})",
+            theirs.unit.code, theirs.unit.name, unit.code, unit.name
+        )));
+    }
+    Ok((result, scope))
+}
+
+/// Who merges what into which visit: the member's bundle, recorded in the audit log as theirs.
+struct Contribution<'a> {
+    visit_id: &'a str,
+    bundle_id: &'a str,
+    author: &'a str,
+    /// The audit author of the merged entries: the member and their key.
+    actor: String,
+    reason: String,
+}
+
+/// The member's leaves: a different appraised value becomes a conflict for the leader; every
+/// field still empty here takes the member's value. Returns the values written.
+fn merge_leaves(
+    tx: &rusqlite::Connection,
+    by: &Contribution,
+    theirs: &VisitDoc,
+    current: &HashMap<(String, String), Option<String>>,
+) -> Result<u32> {
+    let mut written = 0;
+    for leaf in &theirs.leaves {
+        let ours = |f: LeafField| {
+            current
+                .get(&(leaf.code.clone(), f.as_str().to_string()))
+                .cloned()
+                .flatten()
+        };
+        let their_value = field_value(leaf, LeafField::Appraised);
+        let differs = matches!((&ours(LeafField::Appraised), &their_value),
+            (Some(a), Some(b)) if a != b);
+        if differs {
+            tx.execute(
+                "INSERT OR REPLACE INTO visit_conflict (visit_id, code, theirs, bundle_id, author)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![by.visit_id, leaf.code, their_value, by.bundle_id, by.author],
+            )?;
+            continue;
+        }
+        for field in LeafField::ALL {
+            if let (None, Some(value)) = (ours(field), field_value(leaf, field))
+                && write_field_in(
+                    tx,
+                    &by.actor,
+                    by.visit_id,
+                    &leaf.code,
+                    field,
+                    Some(&value),
+                    "set",
+                    &by.reason,
+                )?
+            {
+                written += 1;
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// The member's evidence items not yet in the register. Returns how many were added.
+fn merge_evidence(tx: &rusqlite::Connection, by: &Contribution, theirs: &VisitDoc) -> Result<u32> {
+    let mut added = 0;
+    for e in &theirs.evidence {
+        let item = crate::evidence::Evidence {
+            id: e.id.clone(),
+            number: e.number.clone(),
+            issued_on: e.issued_on.clone(),
+            issuer: e.issuer.clone(),
+            summary: e.summary.clone(),
+            pages: e.pages.clone(),
+            file_sha256: e.file_sha256.clone(),
+            file_name: e.file_name.clone(),
+            leaves: e.leaves.clone(),
+        };
+        if crate::evidence::insert_evidence(tx, by.visit_id, &by.actor, &item, &by.reason)? {
+            added += 1;
+        }
+    }
+    Ok(added)
+}
+
+/// The member's photos not yet in the visit, with their links to leaves and evidence; each one
+/// added is audited. Returns how many were added.
+fn merge_photos(
+    tx: &rusqlite::Connection,
+    by: &Contribution,
+    theirs: &VisitDoc,
+    metas: &[crate::photo::PhotoMeta],
+) -> Result<u32> {
+    let mut added = 0;
+    for (p, meta) in theirs.photos.iter().zip(metas) {
+        let json = serde_json::to_string(meta).map_err(Error::internal)?;
+        let inserted = tx.execute(
+            "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, caption, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                by.visit_id,
+                meta.sha256,
+                json,
+                meta.taken_at,
+                p.caption,
+                now()
+            ],
+        )?;
+        if inserted == 0 {
+            continue;
+        }
+        for code in &p.leaves {
+            tx.execute(
+                "INSERT OR IGNORE INTO photo_leaf (visit_id, sha256, code) VALUES (?1, ?2, ?3)",
+                params![by.visit_id, meta.sha256, code],
+            )?;
+        }
+        for ev in &p.evidence {
+            tx.execute(
+                "INSERT OR IGNORE INTO photo_evidence (visit_id, sha256, evidence_id) VALUES (?1, ?2, ?3)",
+                params![by.visit_id, meta.sha256, ev],
+            )?;
+        }
+        audit::append(
+            tx,
+            by.visit_id,
+            &by.actor,
+            &Change {
+                action: "add_photo",
+                new: Some(&meta.sha256),
+                reason: &by.reason,
+                ..Default::default()
+            },
+        )?;
+        added += 1;
+    }
+    Ok(added)
 }
