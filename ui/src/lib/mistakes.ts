@@ -71,6 +71,12 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   no_visit_chosen: () => "no visit chosen to export",
   visits_of_different_campaigns: () => "a bundle holds visits of one campaign only",
   partial_bundle_of_one_visit: () => "a partial bundle holds exactly one visit",
+  whole_bundle_not_partial: (p) =>
+    `cannot merge: ${p.file} is a whole bundle, not a partial one (exported with --areas)`,
+  partial_of_another_campaign: (p) => `cannot merge: the bundle is of campaign ${p.theirs}, this visit of ${p.ours}`,
+  partial_of_another_criteria_set: (p) =>
+    `cannot merge: the bundle is scored on criteria set ${p.theirs}, this visit on ${p.ours}`,
+  partial_of_another_unit: (p) => `cannot merge: the bundle is of unit ${p.theirs}, this visit of ${p.ours}`,
 };
 
 /** One mistake in English. */

@@ -9,6 +9,7 @@ mod campaign_cmd;
 mod evidence_cmd;
 mod hq_cmd;
 mod report_cmd;
+mod visit_cmd;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -18,7 +19,7 @@ use thamdinh_core::criteria::{CriteriaSet, Method, Node, NotApplicable};
 use thamdinh_core::number::{format_vi, format_vi_2dp};
 use thamdinh_core::scoring::{self, ColumnTotals, NodeTotals, Scores, SetTotals, Tally};
 use thamdinh_core::store::Store;
-use thamdinh_core::visit::{LeafField, VisitStatus};
+use visit_cmd::VisitCommand;
 
 #[derive(Parser)]
 #[command(
@@ -113,130 +114,6 @@ enum PhotosCommand {
         visit: String,
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-enum VisitCommand {
-    /// Starts a visit of a unit (by code); prints the visit id.
-    New {
-        #[arg(long, value_name = "ID")]
-        campaign: String,
-        #[arg(long, value_name = "CODE")]
-        unit: String,
-        /// dd/mm/yyyy.
-        #[arg(long)]
-        date: String,
-        #[arg(long, default_value = "")]
-        place: String,
-    },
-    /// Applies a score sheet (CSV `code,self,appraised[,reason]`) to a visit: all rows or none,
-    /// every change audited.
-    Score {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        scores: PathBuf,
-    },
-    /// Locks (chốt) a visit.
-    Lock {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-    },
-    /// Unlocks a locked visit; the reason is recorded.
-    Unlock {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Lists every visit with its self-assessed and appraised totals.
-    List {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Shows a visit's totals per area and overall, self-assessed and appraised.
-    Show {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Sets one field of one leaf, as typed in the app (`1,5`, `NA`, a reason; empty clears it).
-    Set {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        #[arg(long)]
-        code: String,
-        /// self_assessed, appraised, na_reason, deduction_reason, explanation_request,
-        /// explanation_answer, round1 or round2.
-        #[arg(long, default_value = "appraised")]
-        field: String,
-        #[arg(long, allow_hyphen_values = true)]
-        value: String,
-    },
-    /// Checks the hash chain of a visit's audit log.
-    VerifyAudit {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-    },
-    /// Leader: merges members' partial bundles (`bundle export --areas`) into a visit. Values
-    /// arrive under their authors' names; a leaf appraised differently is a conflict to resolve.
-    MergePartial {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        #[arg(required = true, value_name = "PART.zip")]
-        files: Vec<PathBuf>,
-        /// One JSON line per leaf conflict: {"visit","code","ours","theirs","bundle_id","author"}.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Settles a conflict on one leaf with the appraised value decided and the reason (audited).
-    Resolve {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        #[arg(long, value_name = "LEAF")]
-        code: String,
-        #[arg(long, allow_hyphen_values = true)]
-        value: String,
-        #[arg(long)]
-        reason: String,
-    },
-    /// Records the unit's acknowledgement: its representative's name, title and a signature
-    /// drawn on screen (a PNG) — a drawn acknowledgement, not a digital signature.
-    Acknowledge {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        #[arg(long)]
-        name: String,
-        #[arg(long, default_value = "")]
-        title: String,
-        #[arg(long, value_name = "SIGNATURE.png")]
-        image: PathBuf,
-    },
-    /// Adds one of the delegation's conclusions: a strength, a shortcoming (optionally tied to
-    /// criteria) or a recommendation with its remediation deadline (audited; in the minutes and
-    /// the bundle).
-    Conclude {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        /// strength, shortcoming or recommendation (ưu điểm, tồn tại, kiến nghị).
-        #[arg(long)]
-        kind: String,
-        #[arg(long)]
-        text: String,
-        /// Leaf codes it concerns, e.g. `1.2.1,2.3.1`.
-        #[arg(long, value_delimiter = ',')]
-        leaves: Vec<String>,
-        /// dd/mm/yyyy.
-        #[arg(long)]
-        deadline: Option<String>,
-    },
-    /// The conflicts of a visit not yet resolved.
-    Conflicts {
-        #[arg(long, value_name = "ID")]
-        visit: String,
-        #[arg(long)]
-        json: bool,
     },
 }
 
@@ -347,157 +224,6 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
         Command::Campaign(c) => campaign_cmd::run_campaign(c, data_dir),
         Command::Unit(c) => campaign_cmd::run_unit(c, data_dir),
         Command::Hq(c) => hq_cmd::run(c, data_dir),
-        Command::Visit(VisitCommand::New {
-            campaign,
-            unit,
-            date,
-            place,
-        }) => {
-            let mut store = open_store(data_dir)?;
-            let unit = store
-                .units(&store.campaign(&campaign)?.id)?
-                .into_iter()
-                .find(|u| u.code == unit.trim())
-                .with_context(|| format!("không có đơn vị mã {unit} trong đợt thẩm định này"))?;
-            let visit = store.create_visit(&unit.id, &date, &place, &[])?;
-            println!("{}", visit.id);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Score { visit, scores }) => {
-            let mut store = open_store(data_dir)?;
-            let set = store.visit_set(&visit)?;
-            let rows = match read_scores(&set, &scores) {
-                Ok(rows) => rows,
-                Err(errors) => {
-                    eprintln!(
-                        "{}: {} dòng lỗi, không ghi gì",
-                        scores.display(),
-                        errors.len()
-                    );
-                    for e in errors {
-                        eprintln!("  {e}");
-                    }
-                    return Ok(ExitCode::FAILURE);
-                }
-            };
-            let changed = store.set_scores(&visit, &rows)?;
-            let view = store.visit_view(&visit)?;
-            println!(
-                "{} dòng, {changed} giá trị thay đổi; thẩm định {}",
-                rows.len(),
-                short_tally(&view.totals.appraised.total)
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Lock { visit }) => {
-            open_store(data_dir)?.lock_visit(&visit)?;
-            println!("Đã chốt phiếu {visit}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Unlock { visit, reason }) => {
-            open_store(data_dir)?.unlock_visit(&visit, &reason)?;
-            println!("Đã mở khóa phiếu {visit}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::MergePartial { visit, files, json }) => {
-            let mut store = open_store(data_dir)?;
-            let keys = store.verification_keys()?;
-            for f in &files {
-                let o = store.merge_partial(&visit, f, &keys)?;
-                if json {
-                    for c in &o.conflicts {
-                        println!("{}", serde_json::to_string(c)?);
-                    }
-                    continue;
-                }
-                if o.status == "duplicate" {
-                    println!(
-                        "{}: gói {} đã được gộp trước đây — không làm gì thêm",
-                        o.file, o.bundle_id
-                    );
-                    continue;
-                }
-                println!(
-                    "{}: đã gộp gói {} của {} ({}{}), lĩnh vực {}: {} giá trị, {} tài liệu, {} ảnh, {} xung đột",
-                    o.file,
-                    o.bundle_id,
-                    o.author,
-                    o.author_key_id,
-                    if o.author_trusted {
-                        ""
-                    } else {
-                        ", khóa chưa có trong danh sách tin cậy"
-                    },
-                    o.areas.join(", "),
-                    o.values,
-                    o.evidence,
-                    o.photos,
-                    o.conflicts.len()
-                );
-                print_conflicts(&o.conflicts);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Resolve {
-            visit,
-            code,
-            value,
-            reason,
-        }) => {
-            let mut store = open_store(data_dir)?;
-            store.resolve_leaf(&visit, &code, &value, &reason)?;
-            println!("Đã giải quyết xung đột ở tiêu chí {code}: {value}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Acknowledge {
-            visit,
-            name,
-            title,
-            image,
-        }) => {
-            let mut store = open_store(data_dir)?;
-            let a = store.acknowledge(&visit, &name, &title, &read(&image)?)?;
-            println!(
-                "Đã ghi xác nhận của đơn vị: {} — chữ ký vẽ (không phải chữ ký số), SHA-256 {}",
-                a.name, a.image_sha256
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Conclude {
-            visit,
-            kind,
-            text,
-            leaves,
-            deadline,
-        }) => {
-            let kind = thamdinh_core::conclusions::ConclusionKind::parse(&kind).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--kind «{kind}»: ghi strength (ưu điểm), shortcoming (tồn tại) hoặc recommendation (kiến nghị)"
-                )
-            })?;
-            let c = open_store(data_dir)?.add_conclusion(
-                &visit,
-                kind,
-                &text,
-                &leaves,
-                deadline.as_deref(),
-            )?;
-            println!("Đã ghi kết luận {}", c.id);
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Conflicts { visit, json }) => {
-            let conflicts = open_store(data_dir)?.visit_conflicts(&visit)?;
-            if json {
-                for c in &conflicts {
-                    println!("{}", serde_json::to_string(c)?);
-                }
-            } else if conflicts.is_empty() {
-                println!("Không còn xung đột.");
-            } else {
-                print_conflicts(&conflicts);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Bundle(c) => bundle_cmd::run_bundle(c, data_dir),
         Command::Report(c) => report_cmd::run(c, data_dir),
         Command::Evidence(c) => evidence_cmd::run(c, data_dir),
@@ -574,82 +300,6 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             lines.iter().for_each(|l| println!("{l}"));
             Ok(exit_code(!failed))
         }
-        Command::Visit(VisitCommand::List { json }) => {
-            let store = open_store(data_dir)?;
-            let visits = store.visits(None)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&visits)?);
-            } else if visits.is_empty() {
-                println!("Chưa có buổi thẩm định nào.");
-            } else {
-                for v in &visits {
-                    let status = match v.status {
-                        VisitStatus::Draft => "đang thẩm định",
-                        VisitStatus::Locked => "đã chốt",
-                    };
-                    println!(
-                        "{}  {}  {} {}  [{status}]  tự đánh giá {}  thẩm định {}  ({})",
-                        v.id,
-                        format_date(&v.visit_date),
-                        v.unit_code,
-                        v.unit_name,
-                        short_tally(&v.self_total),
-                        short_tally(&v.appraised_total),
-                        v.campaign_name
-                    );
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Show { visit, json }) => {
-            let store = open_store(data_dir)?;
-            let view = store.visit_view(&visit)?;
-            if json {
-                let report = VisitReport {
-                    visit_id: &view.visit.id,
-                    unit_code: &view.unit.code,
-                    unit_name: &view.unit.name,
-                    visit_date: &view.visit.visit_date,
-                    status: view.visit.status,
-                    set_id: &view.set_id,
-                    self_assessed: &view.totals.self_assessed,
-                    appraised: &view.totals.appraised,
-                    areas: view.totals.areas().collect(),
-                };
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                let set = store.criteria_set(&view.set_id)?;
-                println!(
-                    "{} — {} {}, {}",
-                    view.campaign.name,
-                    view.unit.code,
-                    view.unit.name,
-                    format_date(&view.visit.visit_date)
-                );
-                print!("{}", render_totals(&set, &view.totals));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::Set {
-            visit,
-            code,
-            field,
-            value,
-        }) => {
-            let field =
-                LeafField::parse(&field).with_context(|| format!("không có trường {field:?}"))?;
-            let mut store = open_store(data_dir)?;
-            store.set_field(&visit, &code, field, &value)?;
-            let view = store.visit_view(&visit)?;
-            println!("{}", short_tally(&view.totals.appraised.total));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Visit(VisitCommand::VerifyAudit { visit }) => {
-            let store = open_store(data_dir)?;
-            let n = store.verify_audit(&visit)?;
-            println!("OK: {n} mục nhật ký, chuỗi băm nguyên vẹn");
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Criteria(CriteriaCommand::Validate { file }) => validate(&file),
         Command::Criteria(CriteriaCommand::Show { file }) => {
             let set = load_set(&file)?;
@@ -704,6 +354,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             println!("Đã ghi mẫu Excel của bộ tiêu chí → {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Visit(c) => visit_cmd::run(c, data_dir),
     }
 }
 
@@ -856,31 +507,10 @@ fn read_scores(
         .map_err(|mistakes| mistakes.iter().map(ToString::to_string).collect())
 }
 
-#[derive(Serialize)]
-struct VisitReport<'a> {
-    visit_id: &'a str,
-    unit_code: &'a str,
-    unit_name: &'a str,
-    visit_date: &'a str,
-    status: VisitStatus,
-    set_id: &'a str,
-    self_assessed: &'a ColumnTotals,
-    appraised: &'a ColumnTotals,
-    areas: Vec<&'a NodeTotals>,
-}
-
 /// yyyy-mm-dd → dd/mm/yyyy.
 fn format_date(iso: &str) -> String {
     thamdinh_core::number::parse_date(iso)
         .map_or_else(|| iso.to_string(), |d| d.format("%d/%m/%Y").to_string())
-}
-
-fn short_tally(t: &Tally) -> String {
-    let index = t
-        .index
-        .map(|i| format!("{} %", format_vi_2dp(i)))
-        .unwrap_or_else(|| "—".into());
-    format!("{}/{} ({index})", format_vi(t.points), format_vi(t.max))
 }
 
 #[derive(Serialize)]
@@ -970,18 +600,4 @@ fn render_totals(set: &CriteriaSet, totals: &SetTotals) -> String {
         ));
     }
     out
-}
-
-fn print_conflicts(conflicts: &[thamdinh_core::teamwork::LeafConflict]) {
-    let show = |v: &Option<String>| v.as_deref().unwrap_or("—").replace('.', ",");
-    for c in conflicts {
-        println!(
-            "  xung đột {}: phiếu {} — {} chấm {} (gói {})",
-            c.code,
-            show(&c.ours),
-            c.author,
-            show(&c.theirs),
-            c.bundle_id
-        );
-    }
 }

@@ -162,6 +162,22 @@ pub enum Mistake {
     NoVisitChosen,
     VisitsOfDifferentCampaigns,
     PartialBundleOfOneVisit,
+    // Teamwork: a member's partial bundle merged into the leader's visit.
+    WholeBundleNotPartial {
+        file: String,
+    },
+    PartialOfAnotherCampaign {
+        theirs: String,
+        ours: String,
+    },
+    PartialOfAnotherCriteriaSet {
+        theirs: String,
+        ours: String,
+    },
+    PartialOfAnotherUnit {
+        theirs: String,
+        ours: String,
+    },
 }
 
 impl std::fmt::Display for Mistake {
@@ -321,6 +337,22 @@ impl std::fmt::Display for Mistake {
                 write!(f, "một gói chỉ chứa phiếu của cùng một đợt thẩm định")
             }
             M::PartialBundleOfOneVisit => write!(f, "gói từng phần chứa đúng một phiếu"),
+            M::WholeBundleNotPartial { file } => write!(
+                f,
+                "không gộp được gói từng phần: {file} là gói đầy đủ, không phải gói từng phần (xuất bằng --areas)"
+            ),
+            M::PartialOfAnotherCampaign { theirs, ours } => write!(
+                f,
+                "không gộp được gói từng phần: gói của đợt {theirs}, phiếu này thuộc đợt {ours}"
+            ),
+            M::PartialOfAnotherCriteriaSet { theirs, ours } => write!(
+                f,
+                "không gộp được gói từng phần: gói chấm theo bộ tiêu chí {theirs}, phiếu này theo bộ {ours}"
+            ),
+            M::PartialOfAnotherUnit { theirs, ours } => write!(
+                f,
+                "không gộp được gói từng phần: gói của đơn vị {theirs}, phiếu này của đơn vị {ours}"
+            ),
         }
     }
 }

@@ -335,29 +335,32 @@ fn partial_of(
         .clone()
         .ok_or_else(|| Error::internal("gói đã kiểm tra mà không có result.json"))?;
     let Some(scope) = result.scope.clone() else {
-        return Err(refuse(format!(
-            "{} là gói đầy đủ, không phải gói từng phần (xuất bằng --areas)",
-            file.display()
-        )));
+        return Err(Mistake::WholeBundleNotPartial {
+            file: file.display().to_string(),
+        }
+        .into());
     };
     if result.campaign.id != campaign.id {
-        return Err(refuse(format!(
-            "gói của đợt «{}» ({}), phiếu này thuộc đợt «{}» ({})",
-            result.campaign.name, result.campaign.id, campaign.name, campaign.id
-        )));
+        return Err(Mistake::PartialOfAnotherCampaign {
+            theirs: format!("«{}» ({})", result.campaign.name, result.campaign.id),
+            ours: format!("«{}» ({})", campaign.name, campaign.id),
+        }
+        .into());
     }
     if result.criteria_set.id != campaign.criteria_set_id {
-        return Err(refuse(format!(
-            "gói chấm theo bộ tiêu chí {}, phiếu này theo bộ {}",
-            result.criteria_set.id, campaign.criteria_set_id
-        )));
+        return Err(Mistake::PartialOfAnotherCriteriaSet {
+            theirs: result.criteria_set.id.clone(),
+            ours: campaign.criteria_set_id.clone(),
+        }
+        .into());
     }
     let theirs = &result.visits[0];
     if theirs.unit.code != unit.code {
-        return Err(refuse(format!(
-            "gói của đơn vị {} ({}), phiếu này của đơn vị {} ({})",
-            theirs.unit.code, theirs.unit.name, unit.code, unit.name
-        )));
+        return Err(Mistake::PartialOfAnotherUnit {
+            theirs: format!("{} ({})", theirs.unit.code, theirs.unit.name),
+            ours: format!("{} ({})", unit.code, unit.name),
+        }
+        .into());
     }
     Ok((result, scope))
 }
