@@ -123,6 +123,7 @@ describe("field appraisal", () => {
     const english = browser.$('[data-testid="field-error"]');
     await english.waitForDisplayed({ timeout: 5000 });
     assert.match(await english.getText(), new RegExp(`^${first.code}: -0,5 — the score must be between 0 and ${max}$`));
+    await browser.saveScreenshot(join(shotsDir, "visit-refused-en.png"));
     await browser.keys(["Escape"]);
     await browser.$('[data-testid="lang-toggle"]').click();
     // Esc cancelled the edit; more Esc never leaves the visit.
