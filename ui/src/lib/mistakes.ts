@@ -1,7 +1,15 @@
 // A person's mistakes in English. The core sends each as `{key, params}` beside its own
 // Vietnamese message (what the Vietnamese UI shows); this table words every key in English, and
 // TypeScript refuses the build when a key of the core's `Mistake` has no words here.
+import type { FileProblem } from "./bindings/FileProblem";
 import type { Mistake } from "./bindings/Mistake";
+
+const fileProblems: Record<FileProblem, string> = {
+  missing: "no such file or folder",
+  no_permission: "permission denied",
+  is_a_folder: "this is a folder, not a file",
+  unreadable: "the disk could not be read",
+};
 
 type Params<K extends Mistake["key"]> = Extract<Mistake, { key: K }> extends { params: infer P } ? P : Record<string, never>;
 
@@ -68,6 +76,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   target_not_a_file: (p) => `${p.path} is not a regular file`,
   export_with_open_conflicts: (p) =>
     `the visit has ${p.count} unresolved conflicts (${p.leaves}): resolve them before exporting`,
+  cannot_read: (p) => `cannot read ${p.path}: ${fileProblems[p.why]}`,
   no_visit_chosen: () => "no visit chosen to export",
   visits_of_different_campaigns: () => "a bundle holds visits of one campaign only",
   partial_bundle_of_one_visit: () => "a partial bundle holds exactly one visit",

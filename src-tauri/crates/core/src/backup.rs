@@ -276,13 +276,7 @@ fn zip_error(e: zip::result::ZipError) -> Error {
 /// Restores a backup into `data_dir` (see the module documentation). No store may be open on
 /// `data_dir` meanwhile.
 pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<RestoreSummary> {
-    let file = std::fs::File::open(backup).map_err(|e| {
-        Error::InvalidValue(format!(
-            "không đọc được {}: {}",
-            backup.display(),
-            crate::error::io_text(&e)
-        ))
-    })?;
+    let file = std::fs::File::open(backup).map_err(|e| crate::Mistake::cannot_read(backup, &e))?;
     let mut archive = ZipArchive::new(BufReader::new(file))
         .map_err(|_| backup_error("không phải tệp zip hoặc bị cắt cụt".into()))?;
     let manifest: BackupManifest = {

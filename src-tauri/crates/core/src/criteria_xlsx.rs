@@ -189,9 +189,7 @@ struct Cells {
 pub fn import_file(
     path: &std::path::Path,
 ) -> crate::Result<Result<ImportedSet, Vec<SheetProblem>>> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        crate::Error::InvalidValue(format!("không đọc được {}: {e}", path.display()))
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| crate::Mistake::cannot_read(path, &e))?;
     Ok(import_xlsx(&bytes))
 }
 

@@ -159,6 +159,11 @@ pub enum Mistake {
         count: usize,
         leaves: String,
     },
+    /// A file the person chose cannot be read.
+    CannotRead {
+        path: String,
+        why: FileProblem,
+    },
     NoVisitChosen,
     VisitsOfDifferentCampaigns,
     PartialBundleOfOneVisit,
@@ -332,6 +337,15 @@ impl std::fmt::Display for Mistake {
                 f,
                 "phiếu còn {count} xung đột chưa giải quyết ({leaves}): giải quyết trước khi xuất (thamdinh visit resolve)"
             ),
+            M::CannotRead { path, why } => {
+                let why = match why {
+                    FileProblem::Missing => "không có tệp hay thư mục này",
+                    FileProblem::NoPermission => "không có quyền truy cập",
+                    FileProblem::IsAFolder => "đây là thư mục, không phải tệp",
+                    FileProblem::Unreadable => "lỗi đọc ổ đĩa",
+                };
+                write!(f, "không đọc được {path}: {why}")
+            }
             M::NoVisitChosen => write!(f, "chưa chọn phiếu nào để xuất"),
             M::VisitsOfDifferentCampaigns => {
                 write!(f, "một gói chỉ chứa phiếu của cùng một đợt thẩm định")
@@ -358,6 +372,33 @@ impl std::fmt::Display for Mistake {
 }
 
 impl std::error::Error for Mistake {}
+
+/// Why a chosen file cannot be read, as a person can act on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FileProblem {
+    Missing,
+    NoPermission,
+    IsAFolder,
+    Unreadable,
+}
+
+impl Mistake {
+    /// A chosen file that cannot be read, with why.
+    pub fn cannot_read(path: &std::path::Path, e: &std::io::Error) -> Mistake {
+        use std::io::ErrorKind as K;
+        Mistake::CannotRead {
+            path: path.display().to_string(),
+            why: match e.kind() {
+                K::NotFound => FileProblem::Missing,
+                K::PermissionDenied => FileProblem::NoPermission,
+                K::IsADirectory => FileProblem::IsAFolder,
+                _ => FileProblem::Unreadable,
+            },
+        }
+    }
+}
 
 impl Mistake {
     /// The same mistake, placed at a line of a list.

@@ -164,8 +164,7 @@ pub fn read(path: &Path, what: &str, max_bytes: u64) -> Result<SignedBag> {
 
 /// Reads every entry of a (small) zip, checking names and sizes.
 fn read_entries(path: &Path, max_bytes: u64) -> Result<BTreeMap<String, Vec<u8>>> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::InvalidValue(format!("không đọc được {}: {e}", path.display())))?;
+    let file = std::fs::File::open(path).map_err(|e| crate::Mistake::cannot_read(path, &e))?;
     let bad = |why: String| Error::InvalidValue(why);
     let mut archive =
         zip::ZipArchive::new(file).map_err(|e| bad(format!("không phải tệp zip: {e}")))?;

@@ -197,11 +197,5 @@ impl Store {
 
 /// Reads a `.pub` file for the trust list.
 pub fn read_public_key(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|e| {
-        Error::InvalidValue(format!(
-            "không đọc được khóa công khai {}: {}",
-            path.display(),
-            crate::error::io_text(&e)
-        ))
-    })
+    std::fs::read_to_string(path).map_err(|e| Mistake::cannot_read(path, &e).into())
 }
