@@ -76,4 +76,28 @@ describe("undo and lock", () => {
     // The lock, the refused unlock (nothing recorded) and the reasoned unlock keep the chain whole.
     execFileSync(cli, ["--data-dir", dataDir, "visit", "verify-audit", "--visit", visitId]);
   });
+
+  it("shows the audit log as people read it: Vietnamese actions, decimal commas, dd/mm/yyyy, short hashes", async () => {
+    await el("tab-audit").click();
+    await el("audit-table").waitForDisplayed({ timeout: 5000 });
+    const cells = async (n) => {
+      const out = [];
+      for (const td of await suite.browser.$$(`[data-testid="audit-table"] tbody td:nth-child(${n})`)) out.push(await td.getText());
+      return out;
+    };
+    const [whens, actions, values] = [await cells(2), await cells(4), await cells(6)];
+    assert.match(actions.at(-1), /^mở khóa/, "the newest entry is the unlock, in Vietnamese");
+    assert.match(values.at(-1), /Đơn vị bổ sung tài liệu kiểm chứng/, "with its reason");
+    assert.ok(actions.includes("chốt"), `the lock is there: ${actions.join(" | ")}`);
+    assert.ok(!actions.some((a) => /[a-z]+_[a-z]+|^(set|lock|unlock)\b/.test(a)), `no raw action names: ${actions.join(" | ")}`);
+    assert.ok(whens.every((w) => /^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/.test(w)), `dd/mm/yyyy hh:mm: ${whens.join(" | ")}`);
+    const logged = values.join("\n");
+    assert.ok(!/\d{4}-\d{2}-\d{2}/.test(logged), `no ISO date: ${logged}`);
+    assert.ok(!/→ -?\d+\.\d/.test(logged), `decimal commas, never dots: ${logged}`);
+    assert.ok(values.some((v) => /→ \d+,\d/.test(v)), "a decimal value is shown with a comma");
+    const hash = suite.browser.$('[data-testid="audit-table"] tbody tr:last-child td.mono.small');
+    assert.match(await hash.getText(), /^[0-9a-f]{12}…$/, "the hash shortened");
+    assert.match(await hash.getAttribute("title"), /^[0-9a-f]{64}$/, "the full hash on hover");
+    await suite.browser.saveScreenshot(join(shotsDir, "audit-log.png"));
+  });
 });

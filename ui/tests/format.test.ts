@@ -65,6 +65,7 @@ describe("formatLoggedValue", () => {
     expect(formatLoggedValue("NA")).toBe("KAD");
     expect(formatLoggedValue("NA", "en")).toBe("N/A");
     expect(formatLoggedValue(null)).toBe("∅");
+    expect(formatLoggedValue("2026-01-15")).toBe("15/01/2026");
     expect(formatLoggedValue("Văn bản ban hành chậm 1.5 tháng")).toBe("Văn bản ban hành chậm 1.5 tháng");
   });
 });

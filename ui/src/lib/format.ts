@@ -93,5 +93,7 @@ export function formatBytes(bytes: number, lang: "vi" | "en" = "vi"): string {
 export function formatLoggedValue(value: string | null, lang: "vi" | "en" = "vi"): string {
   if (value === null) return "∅";
   if (value === "NA") return lang === "vi" ? "KAD" : "N/A";
+  // A visit's date is logged as ISO (yyyy-mm-dd): shown as people write it.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDate(value);
   return /^-?\d+(\.\d+)?$/.test(value) ? formatPoints(value, lang) : value;
 }
