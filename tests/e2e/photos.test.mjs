@@ -44,6 +44,12 @@ describe("photos as evidence", () => {
     const size = await browser.execute(() => [...document.querySelectorAll(".photo-card img")].map((i) => [i.naturalWidth, i.naturalHeight]));
     assert.deepEqual(size, [[240, 320], [320, 240]]);
     await browser.saveScreenshot(join(shotsDir, "photos.png"));
+    // The preview closes with Esc, and Esc goes no further: the photos tab stays open.
+    await browser.$(".photo-card button.thumb").click();
+    await browser.$('[data-testid="photo-preview"]').waitForDisplayed({ timeout: 5000 });
+    await browser.keys(["Escape"]);
+    await browser.$('[data-testid="photo-preview"]').waitForDisplayed({ reverse: true, timeout: 5000 });
+    assert.ok(await browser.$('[data-testid="photo-grid"]').isDisplayed(), "still on the visit's photos");
   });
 
   it("links a photo to an evidence item and to a leaf, which then shows it", async () => {
