@@ -40,6 +40,13 @@ describe("signed result bundles", () => {
     await el("export-need-key").waitForDisplayed({ timeout: 5000 });
     await el("export-need-key").$("button").click();
     await el("key-pass1").waitForDisplayed({ timeout: 5000 });
+    // A short passphrase is refused, saying what is needed.
+    await el("key-pass1").setValue("123");
+    await el("key-pass2").setValue("123");
+    await el("key-create").click();
+    await el("keys-error").waitForDisplayed({ timeout: 5000 });
+    assert.match(await el("keys-error").getText(), /ít nhất 10 ký tự/);
+    assert.equal(await el("key-id").isExisting(), false, "no key made");
     await el("key-pass1").setValue("mật khẩu đoàn 1");
     await el("key-pass2").setValue("mật khẩu khác");
     await el("key-create").click();
