@@ -69,6 +69,20 @@ describe("field appraisal", () => {
     await browser.$('[data-testid="unit-longitude"]').setValue("105,8877");
     await browser.$('[data-testid="unit-add"]').click();
     await browser.$('[data-testid="start-visit-XA01"]').waitForDisplayed({ timeout: 5000 });
+    // The same code again: refused by the core, in the UI's language, whichever it is now.
+    await browser.$('[data-testid="unit-code"]').setValue("XA01");
+    await browser.$('[data-testid="unit-name"]').setValue("Xã trùng mã");
+    await browser.$('[data-testid="unit-add"]').click();
+    const taken = browser.$('[data-testid="campaign-error"]');
+    await browser.waitUntil(async () => /XA01 đã có/.test(await taken.getText()), { timeout: 5000 });
+    assert.equal(await taken.getText(), "mã đơn vị XA01 đã có trong đợt thẩm định này");
+    await browser.$('[data-testid="lang-toggle"]').click();
+    await browser.waitUntil(async () => (await taken.getText()) === "unit code XA01 is already in this campaign", {
+      timeout: 5000,
+      timeoutMsg: `English words, got ${await taken.getText()}`,
+    });
+    await browser.$('[data-testid="lang-toggle"]').click();
+    await browser.waitUntil(async () => /đã có trong đợt/.test(await taken.getText()), { timeout: 5000 });
     await browser.$('[data-testid="visit-date"]').setValue("20/11/2026");
     await browser.$('[data-testid="start-visit-XA01"]').click();
     await browser.$('[data-testid="visit-title"]').waitForDisplayed({ timeout: 5000 });
