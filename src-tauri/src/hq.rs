@@ -111,7 +111,9 @@ pub fn hq_save_workbook(state: State<'_>, campaign_id: String, out: String) -> A
 /// Imports a survey sheet the person picked; every bad cell is listed, nothing written then.
 #[tauri::command(async)]
 pub fn hq_survey(state: State<'_>, campaign_id: String, path: String) -> ApiResult<u32> {
-    let bytes = std::fs::read(&path).map_err(thamdinh_core::Error::from)?;
+    let bytes = std::fs::read(&path).map_err(|e| {
+        thamdinh_core::Error::from(thamdinh_core::Mistake::cannot_read(path.as_ref(), &e))
+    })?;
     let name = std::path::Path::new(&path)
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -119,7 +121,7 @@ pub fn hq_survey(state: State<'_>, campaign_id: String, path: String) -> ApiResu
     state
         .with_store(|s| s.hq_import_survey(&campaign_id, &bytes, &name))?
         .map(|n| n as u32)
-        .map_err(crate::invalid)
+        .map_err(|problems| thamdinh_core::Error::Mistakes(problems).into())
 }
 
 #[tauri::command(async)]

@@ -59,11 +59,6 @@ impl ApiError {
     }
 }
 
-/// Every problem of a sheet the person gave, one per line (survey sheets).
-pub(crate) fn invalid(lines: Vec<String>) -> ApiError {
-    ApiError::new(ErrorCode::Invalid, lines.join("\n"))
-}
-
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// The store, or why it could not be opened (shown by the UI instead of crashing).

@@ -579,7 +579,10 @@ fn survey_points_are_checked_cell_by_cell_all_or_nothing() {
         .store
         .hq_import_survey(&c, bad.as_bytes(), "bad.csv")
         .unwrap()
-        .unwrap_err();
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>();
     assert_eq!(problems.len(), 3, "{problems:?}");
     assert!(
         problems[0].contains("dòng 2, cột C") && problems[0].contains("2.1"),

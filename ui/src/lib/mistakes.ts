@@ -15,6 +15,14 @@ type Params<K extends Mistake["key"]> = Extract<Mistake, { key: K }> extends { p
 
 const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   at_line: (p) => `line ${p.line}: ${mistakeInEnglish(p.mistake)}`,
+  at_cell: (p) => `sheet ${p.sheet}, row ${p.row}${p.column ? `, column ${p.column}` : ""}: ${mistakeInEnglish(p.mistake)}`,
+  sheet_empty: (p) => `sheet ${p.sheet}: no data`,
+  no_unit_column: () => "the unit code column (code / mã) is missing",
+  no_leaf_columns: () => "no criterion column (one column per survey criterion, or the columns code,leaf,points)",
+  unknown_unit: (p) => `there is no unit «${p.code}» in the campaign`,
+  not_a_survey_leaf: (p) => `${p.code} is not a survey criterion`,
+  points_not_a_number: (p) => `«${p.text}» is not a number`,
+  survey_value_repeated: (p) => `${p.unit} × ${p.leaf} is already at row ${p.first_row}, column ${p.first_column}`,
   not_a_number: (p) => `«${p.text}» is not a number (write 1.5 or 1,5) nor NA`,
   not_a_leaf: (p) => `${p.code} is not a leaf criterion; only leaf criteria are scored`,
   survey_leaf_has_no_self_score: (p) =>
@@ -71,6 +79,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   key_revoked_before: (p) => `key ${p.key_id} was revoked before`,
   revoked_key_trusted_again: (p) => `key ${p.key_id} was revoked on ${p.revoked_at}: it cannot be trusted again`,
   choose_a_campaign: (p) => `there are ${p.count} campaigns: choose one (${p.campaigns})`,
+  not_a_fork: (p) => `bundle ${p.bundle_id} is not one of a fork's branches`,
   campaign_already_here: (p) => `the campaign «${p.name}» is already on this computer`,
   target_is_a_key: (p) => `${p.path} is a key file: a key is never overwritten`,
   target_not_a_file: (p) => `${p.path} is not a regular file`,

@@ -15,6 +15,13 @@ pub enum Mistake {
         line: usize,
         mistake: Box<Mistake>,
     },
+    /// Where a sheet (the survey contractor's) has the mistake; no column for a row-wide one.
+    AtCell {
+        sheet: String,
+        row: usize,
+        column: Option<String>,
+        mistake: Box<Mistake>,
+    },
     // Scoring.
     NotANumber {
         text: String,
@@ -148,6 +155,30 @@ pub enum Mistake {
     },
     CampaignAlreadyHere {
         name: String,
+    },
+    NotAFork {
+        bundle_id: String,
+    },
+    // Survey sheets.
+    SheetEmpty {
+        sheet: String,
+    },
+    NoUnitColumn,
+    NoLeafColumns,
+    UnknownUnit {
+        code: String,
+    },
+    NotASurveyLeaf {
+        code: String,
+    },
+    PointsNotANumber {
+        text: String,
+    },
+    SurveyValueRepeated {
+        unit: String,
+        leaf: String,
+        first_row: usize,
+        first_column: String,
     },
     TargetIsAKey {
         path: String,
@@ -326,6 +357,36 @@ impl std::fmt::Display for Mistake {
                 f,
                 "có {count} đợt thẩm định: chọn một bằng --campaign ID ({campaigns})"
             ),
+            M::AtCell {
+                sheet,
+                row,
+                column,
+                mistake,
+            } => match column {
+                Some(c) => write!(f, "trang {sheet}, dòng {row}, cột {c}: {mistake}"),
+                None => write!(f, "trang {sheet}, dòng {row}: {mistake}"),
+            },
+            M::SheetEmpty { sheet } => write!(f, "trang {sheet}: không có dữ liệu"),
+            M::NoUnitColumn => write!(f, "thiếu cột mã đơn vị (code / mã)"),
+            M::NoLeafColumns => write!(
+                f,
+                "không có cột tiêu chí nào (một cột cho mỗi tiêu chí điều tra, hoặc các cột code,leaf,points)"
+            ),
+            M::UnknownUnit { code } => {
+                write!(f, "không có đơn vị mã «{code}» trong đợt thẩm định")
+            }
+            M::NotASurveyLeaf { code } => write!(f, "{code} không phải tiêu chí điều tra XHH"),
+            M::PointsNotANumber { text } => write!(f, "«{text}» không phải là số"),
+            M::SurveyValueRepeated {
+                unit,
+                leaf,
+                first_row,
+                first_column,
+            } => write!(
+                f,
+                "{unit} × {leaf} đã có ở dòng {first_row}, cột {first_column}"
+            ),
+            M::NotAFork { bundle_id } => write!(f, "gói {bundle_id} không thuộc một nhánh rẽ"),
             M::CampaignAlreadyHere { name } => {
                 write!(f, "đợt thẩm định «{name}» đã có trên máy này")
             }

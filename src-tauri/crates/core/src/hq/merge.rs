@@ -330,9 +330,10 @@ impl Store {
             .find(|b| b.id == bundle_id)
             .map(|b| b.role);
         if role != Some(Role::Fork) {
-            return Err(Error::InvalidValue(format!(
-                "gói {bundle_id} không thuộc một nhánh rẽ"
-            )));
+            return Err(Mistake::NotAFork {
+                bundle_id: bundle_id.into(),
+            }
+            .into());
         }
         require_reason(reason)?;
         let actor = self.actor()?;

@@ -608,8 +608,8 @@ impl Store {
             .prepare_cached("SELECT result_json FROM hq_bundle WHERE id = ?1")?;
         for id in &result.bundles {
             let json: String = stmt.query_row([id], |r| r.get(0))?;
-            let doc: crate::bundle::result::ResultDoc = serde_json::from_str(&json)
-                .map_err(|e| crate::Error::InvalidValue(format!("gói {id}: {e}")))?;
+            let doc: crate::bundle::result::ResultDoc =
+                serde_json::from_str(&json).map_err(|e| stored_bundle_unreadable(id, e))?;
             for v in doc.visits.into_iter().filter(|v| v.unit.code == unit_code) {
                 evidence.extend(v.evidence);
                 photos.extend(v.photos);
@@ -659,8 +659,8 @@ impl Store {
             .filter(|b| b.role == super::merge::Role::Counted)
         {
             let json: String = stmt.query_row([&b.id], |r| r.get(0))?;
-            let doc: crate::bundle::result::ResultDoc = serde_json::from_str(&json)
-                .map_err(|e| crate::Error::InvalidValue(format!("gói {}: {e}", b.id)))?;
+            let doc: crate::bundle::result::ResultDoc =
+                serde_json::from_str(&json).map_err(|e| stored_bundle_unreadable(&b.id, e))?;
             for v in &doc.visits {
                 for c in v
                     .conclusions
@@ -692,4 +692,10 @@ impl Store {
         out.sort_by(|a, b| b.units.len().cmp(&a.units.len()).then(a.code.cmp(&b.code)));
         Ok(out)
     }
+}
+
+/// A bundle kept in the store was verified when it came in: one that no longer reads is the
+/// store's fault, never the officer's.
+fn stored_bundle_unreadable(id: &str, e: serde_json::Error) -> crate::Error {
+    crate::Error::internal(format!("gói {id} trong kho không đọc được: {e}"))
 }

@@ -7,25 +7,24 @@ use std::collections::{BTreeMap, HashMap};
 use rusqlite::params;
 use rust_decimal::Decimal;
 
-use crate::Result;
 use crate::audit::Change;
 use crate::criteria::Method;
 use crate::number::parse_decimal;
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::Store;
+use crate::{Mistake, Result};
 
 use crate::sheet::Sheet;
 pub use crate::sheet::column_letter;
 
 /// The first sheet's name and rows (1-based row numbers), from XLSX or CSV bytes.
-fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<String>> {
+fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<Mistake>> {
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut sheets = crate::sheet::read_sheets(bytes).map_err(|e| vec![e])?;
+        let mut sheets =
+            crate::sheet::read_sheets(bytes).map_err(|_| vec![Mistake::UnreadableSpreadsheet])?;
         Ok(sheets.remove(0))
     } else {
-        let rows = crate::csv_text::csv_rows(bytes)
-            .map_err(|ms| ms.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-        Ok(("CSV".into(), rows))
+        Ok(("CSV".into(), crate::csv_text::csv_rows(bytes)?))
     }
 }
 
@@ -61,7 +60,7 @@ impl Store {
         campaign_id: &str,
         bytes: &[u8],
         source: &str,
-    ) -> Result<std::result::Result<usize, Vec<String>>> {
+    ) -> Result<std::result::Result<usize, Vec<Mistake>>> {
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let units = super::unit_codes(self, campaign_id)?;
@@ -73,7 +72,7 @@ impl Store {
             .into_iter()
             .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
         let Some((header_row, header)) = rows.next() else {
-            return Ok(Err(vec![format!("trang {sheet}: không có dữ liệu")]));
+            return Ok(Err(vec![Mistake::SheetEmpty { sheet }]));
         };
         let norm = |h: &str| h.trim().trim_start_matches('\u{feff}').to_lowercase();
         let find = |names: &[&str]| {
@@ -92,13 +91,14 @@ impl Store {
         ]);
         let points_col = find(&["points", "điểm", "diem"]);
         let mut problems = Vec::new();
-        let at = |row: usize, col: usize| {
-            format!("trang {sheet}, dòng {row}, cột {}", column_letter(col))
+        let at = |row: usize, col: Option<usize>, mistake: Mistake| Mistake::AtCell {
+            sheet: sheet.clone(),
+            row,
+            column: col.map(column_letter),
+            mistake: Box::new(mistake),
         };
         let Some(unit_col) = unit_col else {
-            return Ok(Err(vec![format!(
-                "trang {sheet}, dòng {header_row}: thiếu cột mã đơn vị (code / mã)"
-            )]));
+            return Ok(Err(vec![at(header_row, None, Mistake::NoUnitColumn)]));
         };
         // (row, leaf column or leaf cell, unit code, leaf code, text of the points)
         let mut cells: Vec<(usize, usize, String, String, String)> = Vec::new();
@@ -127,9 +127,7 @@ impl Store {
                     .map(|(c, h)| (c, h.trim().to_string()))
                     .collect();
                 if leaf_columns.is_empty() {
-                    problems.push(format!(
-                        "trang {sheet}, dòng {header_row}: không có cột tiêu chí nào (một cột cho mỗi tiêu chí điều tra, hoặc các cột code,leaf,points)"
-                    ));
+                    problems.push(at(header_row, None, Mistake::NoLeafColumns));
                 }
                 for (row, r) in rows {
                     let unit = r
@@ -145,20 +143,15 @@ impl Store {
                 }
             }
         }
-        let mut values: BTreeMap<(String, String), (Decimal, String)> = BTreeMap::new();
+        let mut values: BTreeMap<(String, String), (Decimal, (usize, usize))> = BTreeMap::new();
         for (row, col, unit, leaf, text) in cells {
-            let here = at(row, col);
+            let here = |mistake| at(row, Some(col), mistake);
             if !units.contains_key(&unit) {
-                problems.push(format!(
-                    "{}: không có đơn vị mã «{unit}» trong đợt thẩm định",
-                    at(row, unit_col)
-                ));
+                problems.push(at(row, Some(unit_col), Mistake::UnknownUnit { code: unit }));
                 continue;
             }
             let Some(node) = set.find(&leaf).filter(|n| n.leaf.is_some()) else {
-                problems.push(format!(
-                    "{here}: «{leaf}» không phải tiêu chí thành phần của bộ tiêu chí"
-                ));
+                problems.push(here(Mistake::UnknownLeaf { code: leaf }));
                 continue;
             };
             if node
@@ -166,21 +159,27 @@ impl Store {
                 .as_ref()
                 .is_some_and(|l| l.method != Method::DieuTraXhh)
             {
-                problems.push(format!("{here}: {leaf} không phải tiêu chí điều tra XHH"));
+                problems.push(here(Mistake::NotASurveyLeaf { code: leaf }));
                 continue;
             }
             let Some(points) = parse_decimal(&text) else {
-                problems.push(format!("{here}: «{text}» không phải là số"));
+                problems.push(here(Mistake::PointsNotANumber { text }));
                 continue;
             };
-            if let Err(msg) = check_entry(&set, node, Column::Appraised, Entry::Points(points)) {
-                problems.push(format!("{here}: {msg}"));
+            if let Err(mistake) = check_entry(&set, node, Column::Appraised, Entry::Points(points))
+            {
+                problems.push(here(mistake));
                 continue;
             }
-            if let Some((_, first)) =
-                values.insert((unit.clone(), leaf.clone()), (points, here.clone()))
+            if let Some((_, (first_row, first_col))) =
+                values.insert((unit.clone(), leaf.clone()), (points, (row, col)))
             {
-                problems.push(format!("{here}: {unit} × {leaf} đã có ở {first}"));
+                problems.push(here(Mistake::SurveyValueRepeated {
+                    unit,
+                    leaf,
+                    first_row,
+                    first_column: column_letter(first_col),
+                }));
             }
         }
         if !problems.is_empty() {
