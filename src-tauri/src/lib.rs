@@ -684,10 +684,7 @@ fn add_trusted_key(
     label: String,
 ) -> ApiResult<Vec<TrustedKeyEntry>> {
     state.with_store(|s| {
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            let why = thamdinh_core::error::io_text(&e);
-            thamdinh_core::Error::NotFound(format!("không đọc được {path}: {why}"))
-        })?;
+        let text = thamdinh_core::hq::trust::read_public_key(path.as_ref())?;
         // At Sở Nội vụ, bundles this key signed that wait in quarantine are counted now.
         s.hq_trust_add(&text, &label)?;
         s.trusted_keys()
