@@ -2,8 +2,9 @@
 // upright thumbnails sorted by capture time, the other-day flag, and the bad file reported alone.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { root, shotsDir, startApp } from "./harness.mjs";
+import { root, shotsDir, startApp, tempDir } from "./harness.mjs";
 
 describe("photos as evidence", () => {
   let app;
@@ -78,5 +79,22 @@ describe("photos as evidence", () => {
     await panel.waitForDisplayed({ timeout: 5000 });
     await browser.waitUntil(async () => (await panel.$$("img")).length === 1, { timeout: 5000 });
     await browser.saveScreenshot(join(shotsDir, "leaf-photos.png"));
+  });
+
+  it("flags a photo without a capture time for review", async () => {
+    // A 1×1 PNG: no EXIF, so no capture time to check against the visit's day.
+    const folder = join(tempDir("thamdinh-e2e-untimed-"), "anh");
+    mkdirSync(folder);
+    const png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
+    writeFileSync(join(folder, "chup-man-hinh.png"), Buffer.from(png, "base64"));
+    await browser.$('[data-testid="tab-photos"]').click();
+    await browser.$('[data-testid="photo-path"]').setValue(folder);
+    await browser.$('[data-testid="photo-add"]').click();
+    await browser.waitUntil(async () => /^1 ảnh đã thêm/.test(await browser.$('[data-testid="photo-report"]').getText()), {
+      timeout: 20000,
+    });
+    const flags = await browser.$$('[data-testid="photo-no-time"]');
+    assert.equal(flags.length, 1, "exactly the untimed photo is flagged");
+    assert.match(await flags[0].getText(), /⚑/);
   });
 });
