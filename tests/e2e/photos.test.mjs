@@ -95,6 +95,6 @@ describe("photos as evidence", () => {
     });
     const flags = await browser.$$('[data-testid="photo-no-time"]');
     assert.equal(flags.length, 1, "exactly the untimed photo is flagged");
-    assert.match(await flags[0].getText(), /⚑/);
+    assert.match(await flags[0].getText(), /Không có thời điểm chụp/);
   });
 });
