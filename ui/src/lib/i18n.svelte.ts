@@ -93,7 +93,7 @@ const vi = {
   filterUnscored: "Chưa chấm",
   filterDeducted: "Bị trừ điểm",
   filterFlagged: "Thiếu TLKC / lý do",
-  search: "Tìm theo mã hoặc nội dung",
+  search: "Tìm mã hoặc nội dung",
   naReason: "Lý do không áp dụng",
   deductionReason: "Lý do trừ điểm",
   explanationRequest: "Yêu cầu giải trình",
