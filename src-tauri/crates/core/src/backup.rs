@@ -286,7 +286,8 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
             .map_err(|_| backup_error(format!("thiếu {MANIFEST}")))?
             .take(64 << 20)
             .read_to_end(&mut text)?;
-        serde_json::from_slice(&text).map_err(|e| backup_error(format!("{MANIFEST}: {e}")))?
+        serde_json::from_slice(&text)
+            .map_err(|e| backup_error(format!("{MANIFEST}: {}", crate::error::json_text(&e))))?
     };
     if manifest.format != BACKUP_FORMAT {
         return Err(backup_error(format!("định dạng lạ «{}»", manifest.format)));
@@ -301,7 +302,7 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
         return Err(backup_error(format!("thiếu cơ sở dữ liệu {DB_FILE}")));
     }
     for name in archive.file_names() {
-        let name = name.map_err(|e| backup_error(e.to_string()))?;
+        let name = name.map_err(|_| backup_error("tên mục không đọc được".into()))?;
         if name != MANIFEST && !manifest.files.iter().any(|f| f.path == name) {
             return Err(backup_error(format!(
                 "tệp {name} không có trong {MANIFEST}"

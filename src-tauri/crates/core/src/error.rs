@@ -127,6 +127,37 @@ pub fn io_text(e: &std::io::Error) -> String {
     }
 }
 
+/// A JSON document that does not read, as a person reads it: which field is missing or unknown,
+/// or where the text breaks — never serde's English sentence.
+pub fn json_text(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let message = e.to_string();
+    let named = |prefix: &str| {
+        message
+            .split_once(prefix)
+            .and_then(|(_, rest)| rest.split('`').next())
+            .map(String::from)
+    };
+    let what = if let Some(field) = named("missing field `") {
+        format!("thiếu trường «{field}»")
+    } else if let Some(field) = named("unknown field `") {
+        format!("trường lạ «{field}»")
+    } else if let Some(field) = named("duplicate field `") {
+        format!("trường «{field}» lặp lại")
+    } else {
+        match e.classify() {
+            Category::Syntax => "sai cú pháp JSON".to_string(),
+            Category::Eof => "JSON bị cắt cụt".to_string(),
+            Category::Data => "giá trị sai kiểu hoặc ngoài phạm vi".to_string(),
+            Category::Io => "lỗi đọc".to_string(),
+        }
+    };
+    match e.line() {
+        0 => what,
+        line => format!("{what} (dòng {line}, cột {})", e.column()),
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     /// A store still locked by another process after the busy timeout is `Busy`, a full disk an
     /// I/O error the person can act on; the rest are faults.
@@ -213,5 +244,34 @@ mod tests {
             sqlite(rusqlite::ffi::SQLITE_CORRUPT),
             Error::Sqlite(_)
         ));
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        format: String,
+    }
+
+    #[test]
+    fn a_json_document_that_does_not_read_is_said_in_vietnamese_with_the_place() {
+        let said = |text: &str| json_text(&serde_json::from_str::<Doc>(text).unwrap_err());
+        assert_eq!(said("{}"), "thiếu trường «format» (dòng 1, cột 2)");
+        assert_eq!(
+            said("{\"format\":\"1\",\n\"x\":1}"),
+            "trường lạ «x» (dòng 2, cột 3)"
+        );
+        assert_eq!(
+            said("{\"format\": 1}"),
+            "giá trị sai kiểu hoặc ngoài phạm vi (dòng 1, cột 12)"
+        );
+        assert_eq!(said("{\"format\""), "JSON bị cắt cụt (dòng 1, cột 9)");
+        assert_eq!(said("{format}"), "sai cú pháp JSON (dòng 1, cột 2)");
+        let value = serde_json::from_value::<Doc>(serde_json::json!({})).unwrap_err();
+        assert_eq!(
+            json_text(&value),
+            "thiếu trường «format»",
+            "no place for a parsed value"
+        );
     }
 }

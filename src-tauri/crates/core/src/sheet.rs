@@ -26,7 +26,7 @@ fn read_all(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
         let range = book
             .worksheet_range_at(i)
             .ok_or_else(|| format!("không đọc được trang {name}"))?
-            .map_err(|e| format!("không đọc được trang {name}: {e}"))?;
+            .map_err(|_| format!("không đọc được trang {name}: nội dung hỏng"))?;
         let first = range.start().map_or(0, |(r, _)| r as usize);
         let first_col = range.start().map_or(0, |(_, c)| c as usize);
         let rows = range

@@ -129,7 +129,7 @@ pub fn open_secret_key(text: &str, passphrase: &str) -> Result<(SecretKey, KeyIn
         ));
     }
     let sk_box = SecretKeyBox::from_string(text)
-        .map_err(|e| Error::NotASecretKey(format!("không phải tệp khóa bí mật minisign: {e}")))?;
+        .map_err(|_| Error::NotASecretKey("không phải tệp khóa bí mật minisign".into()))?;
     if SecretKey::from_unencrypted_box(sk_box.clone()).is_ok() {
         return Err(Error::NotASecretKey(
             "khóa bí mật không được mã hóa; Thẩm Định chỉ dùng khóa có mật khẩu".into(),

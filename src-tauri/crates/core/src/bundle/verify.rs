@@ -14,6 +14,7 @@ use unicode_normalization::UnicodeNormalization;
 use zip::ZipArchive;
 
 use crate::digest::{hex, sha256_hex};
+use crate::error::json_text;
 
 use super::result::{
     AUDIT_PATH, AuditLine, CRITERIA_PATH, JsonProblem, RESULT_FORMAT, RESULT_PATH, ResultDoc,
@@ -454,13 +455,8 @@ fn read_documents(
 ) -> Reject<ResultDoc> {
     let result_bytes = read(RESULT_PATH)?;
     let result_value = canonical(&result_bytes, RESULT_PATH)?;
-    let result: ResultDoc = serde_json::from_value(result_value).map_err(|e| {
-        reject(
-            "bad-result",
-            RESULT_PATH,
-            format!("thiếu hoặc sai trường: {e}"),
-        )
-    })?;
+    let result: ResultDoc = serde_json::from_value(result_value)
+        .map_err(|e| reject("bad-result", RESULT_PATH, crate::error::json_text(&e)))?;
     if result.format != RESULT_FORMAT {
         return Err(reject(
             "bad-result",
@@ -532,7 +528,7 @@ fn check_signature(
         false,
         false,
     )
-    .map_err(|e| bad(format!("chữ ký không hợp lệ: {e}")))?;
+    .map_err(|_| bad("chữ ký không khớp nội dung tagmanifest".into()))?;
     let (c_id, c_rev, c_signer) =
         parsed.ok_or_else(|| bad(format!("chú thích tin cậy lạ: {comment}")))?;
     if c_id != bundle_id || c_rev != revision {
@@ -612,7 +608,7 @@ fn list_entries(
     for index in 0..archive.len() {
         let f = archive
             .by_index_raw(index)
-            .map_err(|e| reject("damaged-archive", format!("#{index}"), e.to_string()))?;
+            .map_err(|_| reject("damaged-archive", format!("#{index}"), "mục không đọc được"))?;
         let name = std::str::from_utf8(f.name_raw())
             .map_err(|_| reject("bad-name", format!("#{index}"), "tên mục không phải UTF-8"))?
             .to_string();
@@ -974,7 +970,7 @@ fn check_audit(
         let at = format!("{AUDIT_PATH}:{}", n + 1);
         let value = canonical(line, &at)?;
         let l: AuditLine =
-            serde_json::from_value(value).map_err(|e| reject("bad-audit", &at, e.to_string()))?;
+            serde_json::from_value(value).map_err(|e| reject("bad-audit", &at, json_text(&e)))?;
         by_visit.entry(l.visit_id).or_default().push(l.entry);
         lines += 1;
     }

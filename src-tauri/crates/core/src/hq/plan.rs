@@ -154,8 +154,8 @@ pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
     let get = |name: &str| bag.get(name);
     let key_id = bag.key_id.clone();
     let hq_pub = bag.public_key.clone();
-    let plan: PlanDoc =
-        serde_json::from_slice(get(PLAN_PATH)?).map_err(|e| bad(format!("plan.json: {e}")))?;
+    let plan: PlanDoc = serde_json::from_slice(get(PLAN_PATH)?)
+        .map_err(|e| bad(format!("plan.json: {}", crate::error::json_text(&e))))?;
     if plan.format != PLAN_FORMAT || plan.hq_key_id != key_id {
         return Err(bad("plan.json: định dạng hoặc khóa không khớp"));
     }
@@ -267,7 +267,8 @@ pub(crate) fn insert_campaign(tx: &rusqlite::Connection, rows: &CampaignRows<'_>
 pub(crate) fn canonical_set(store: &Store, set_id: &str) -> Result<Vec<u8>> {
     let json = store.criteria_set_json(set_id)?;
     crate::bundle::result::canonical_bytes(
-        &serde_json::from_str::<serde_json::Value>(&json).map_err(|e| bad(e.to_string()))?,
+        &serde_json::from_str::<serde_json::Value>(&json)
+            .map_err(|e| bad(crate::error::json_text(&e)))?,
     )
 }
 

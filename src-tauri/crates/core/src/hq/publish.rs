@@ -448,7 +448,7 @@ pub fn recompute(
 }
 
 fn bad_doc(path: &str, e: serde_json::Error) -> Error {
-    Error::InvalidValue(format!("{path}: {e}"))
+    Error::InvalidValue(format!("{path}: {}", crate::error::json_text(&e)))
 }
 
 /// The officer's decisions, applied as recorded: revocations and reviews as the sources' final

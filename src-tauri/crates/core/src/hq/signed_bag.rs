@@ -137,7 +137,7 @@ pub fn read(path: &Path, what: &str, max_bytes: u64) -> Result<SignedBag> {
         false,
         false,
     )
-    .map_err(|e| bad(format!("chữ ký không hợp lệ: {e}")))?;
+    .map_err(|_| bad("chữ ký không khớp nội dung tagmanifest".into()))?;
     let tags = parse_manifest(tag_manifest).map_err(bad)?;
     for tag in ["bagit.txt", "bag-info.txt", MANIFEST] {
         if tags.get(tag) != Some(&sha256_hex(get(tag)?)) {
