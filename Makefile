@@ -92,7 +92,7 @@ fuzz: deps
 	cargo run --locked --release -p thamdinh-tests --bin fuzz -- $(FUZZ_SECONDS) $$RANDOM $(FUZZ_ONLY)
 
 # Rewrites the hostile-bundle fixtures of tests/bundles/ (then review and commit them).
-fixtures:
+fixtures: deps
 	cargo build --workspace --locked --bins
 	target/debug/make-bundle-fixtures
 

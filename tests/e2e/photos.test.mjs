@@ -30,6 +30,7 @@ describe("photos as evidence", () => {
     await report.waitForDisplayed({ timeout: 20000 });
     assert.match(await report.getText(), /^2 ảnh đã thêm/);
     assert.match(await browser.$('[data-testid="photo-failures"]').getText(), /broken\.jpg: ảnh hỏng/);
+    assert.doesNotMatch(await browser.$('[data-testid="photo-failures"]').getText(), /\b(error|file|end of)\b/i, "no decoder English");
     // The same folder again: nothing added, and the report says they are already there.
     await browser.$('[data-testid="photo-add"]').click();
     await browser.waitUntil(async () => /^0 ảnh đã thêm · 2 ảnh đã có sẵn/.test(await report.getText()), { timeout: 20000 });

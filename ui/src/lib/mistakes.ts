@@ -15,6 +15,7 @@ type Params<K extends Mistake["key"]> = Extract<Mistake, { key: K }> extends { p
 
 const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   at_line: (p) => `line ${p.line}: ${mistakeInEnglish(p.mistake)}`,
+  at_leaf: (p) => `${p.code}: ${mistakeInEnglish(p.mistake)}`,
   at_cell: (p) => `sheet ${p.sheet}, row ${p.row}${p.column ? `, column ${p.column}` : ""}: ${mistakeInEnglish(p.mistake)}`,
   sheet_empty: (p) => `sheet ${p.sheet}: no data`,
   no_unit_column: () => "the unit code column (code / mã) is missing",

@@ -15,6 +15,11 @@ pub enum Mistake {
         line: usize,
         mistake: Box<Mistake>,
     },
+    /// Which leaf a value was typed for (a score sheet's row).
+    AtLeaf {
+        code: String,
+        mistake: Box<Mistake>,
+    },
     /// Where a sheet (the survey contractor's) has the mistake; no column for a row-wide one.
     AtCell {
         sheet: String,
@@ -221,6 +226,7 @@ impl std::fmt::Display for Mistake {
         use Mistake as M;
         match self {
             M::AtLine { line, mistake } => write!(f, "dòng {line}: {mistake}"),
+            M::AtLeaf { code, mistake } => write!(f, "{code}: {mistake}"),
             M::NotANumber { text } => {
                 write!(f, "«{text}» không phải là số (viết 1,5 hoặc 1.5) hay NA")
             }
@@ -462,6 +468,14 @@ impl Mistake {
 }
 
 impl Mistake {
+    /// The same mistake, for a leaf.
+    pub fn at_leaf(self, code: &str) -> Mistake {
+        Mistake::AtLeaf {
+            code: code.into(),
+            mistake: Box::new(self),
+        }
+    }
+
     /// The same mistake, placed at a line of a list.
     pub fn at_line(self, line: usize) -> Mistake {
         Mistake::AtLine {

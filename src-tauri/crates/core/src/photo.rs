@@ -66,7 +66,9 @@ pub enum PhotoError {
     Unsupported,
     #[error("kích thước khai báo bất thường: {0}×{1} điểm ảnh")]
     AbsurdSize(u32, u32),
-    #[error("ảnh hỏng, không đọc được: {0}")]
+    /// The decoder's own (English) words are kept for debugging, not shown: the person can only
+    /// take the photo again.
+    #[error("ảnh hỏng, không đọc được (tệp bị cắt cụt hoặc không đúng định dạng)")]
     Corrupt(String),
     #[error("lỗi đọc/ghi tệp: {0}")]
     Io(String),
@@ -76,6 +78,16 @@ pub enum PhotoError {
     NotAFile,
     #[error("tệp quá lớn cho một ảnh: {0} MB, tối đa {1} MB")]
     TooLarge(u64, u64),
+}
+
+impl PhotoError {
+    /// A write to the photo folder that failed, said once ("lỗi đọc/ghi tệp: ổ đĩa đã đầy…").
+    fn from_store(e: crate::Error) -> PhotoError {
+        match e {
+            crate::Error::Io(io) => PhotoError::Io(crate::error::io_text(&io)),
+            other => PhotoError::Io(other.to_string()),
+        }
+    }
 }
 
 /// The photo formats taken in: what cameras and phones write.
@@ -398,7 +410,7 @@ pub fn ingest_bytes(store_dir: &Path, bytes: &[u8]) -> Result<PhotoMeta, PhotoEr
         let decoded = decode_for(bytes, format, THUMB_SIZE)?;
         let thumb_img = apply_orientation(decoded, orientation).thumbnail(THUMB_SIZE, THUMB_SIZE);
         let thumb_bytes = encode_jpeg(&thumb_img)?;
-        let io = |e: crate::Error| PhotoError::Io(e.to_string());
+        let io = PhotoError::from_store;
         write_atomic(&original, bytes).map_err(io)?;
         write_atomic_cache(&thumbnail, &thumb_bytes).map_err(io)?;
     }
@@ -478,7 +490,7 @@ fn ensure_scaled(
     }
     let original = original_path(store_dir, sha256)
         .ok_or_else(|| PhotoError::Io(format!("ảnh {sha256} không có trong kho")))?;
-    let bytes = std::fs::read(&original).map_err(|e| PhotoError::Io(e.to_string()))?;
+    let bytes = std::fs::read(&original).map_err(|e| PhotoError::Io(crate::error::io_text(&e)))?;
     let format = sniff(&bytes).ok_or(PhotoError::Unsupported)?;
     let upright = apply_orientation(
         decode_for(&bytes, format, long_side)?,
@@ -489,14 +501,16 @@ fn ensure_scaled(
     } else {
         upright
     };
-    write_atomic_cache(&scaled, &encode_jpeg(&img)?).map_err(|e| PhotoError::Io(e.to_string()))?;
+    write_atomic_cache(&scaled, &encode_jpeg(&img)?).map_err(PhotoError::from_store)?;
     Ok(scaled)
 }
 
 /// Ingests one file.
 pub fn ingest_file(store_dir: &Path, path: &Path) -> Result<PhotoMeta, PhotoError> {
     use std::io::Read;
-    let io = |e: std::io::Error| PhotoError::Io(format!("{}: {e}", path.display()));
+    let io = |e: std::io::Error| {
+        PhotoError::Io(format!("{}: {}", path.display(), crate::error::io_text(&e)))
+    };
     // Only regular files, never bigger than an original may be, and sniffed from a bounded read
     // before the whole file is read: a FIFO would hang, /dev/zero or a video would fill memory.
     let meta = std::fs::metadata(path).map_err(io)?;

@@ -108,7 +108,7 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Mista
             let entry = match Entry::parse(text) {
                 Ok(entry) => entry,
                 Err(mistake) => {
-                    errors.push(mistake.at_line(line));
+                    errors.push(mistake.at_leaf(code).at_line(line));
                     continue;
                 }
             };
