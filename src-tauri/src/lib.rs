@@ -182,11 +182,7 @@ fn create_campaign(state: State<'_>, input: CampaignInput) -> ApiResult<Campaign
     let json = match &input.criteria_xlsx {
         Some(path) => {
             imported = thamdinh_core::criteria_xlsx::import_file(std::path::Path::new(path))?
-                .map_err(|p| {
-                    thamdinh_core::Error::InvalidValue(thamdinh_core::criteria_xlsx::problems_text(
-                        &p,
-                    ))
-                })?;
+                .map_err(|p| thamdinh_core::criteria_xlsx::problems_error(&p))?;
             imported.json.as_str()
         }
         None => builtin::json(&input.criteria_set)?,

@@ -30,6 +30,14 @@ describe("criteria set from Excel", () => {
     assert.match(await el("xlsx-problems").getText(), /không đọc được bảng tính/);
     assert.equal(await el("no-campaigns").isDisplayed(), true, "nothing saved");
     await suite.browser.saveScreenshot(join(shotsDir, "criteria-xlsx-problems.png"));
+    // In English the same problem reads in English only, worded from its key.
+    await suite.browser.$('[data-testid="lang-toggle"]').click();
+    await suite.browser.waitUntil(async () => /the spreadsheet cannot be read/.test(await el("xlsx-problems").getText()), {
+      timeout: 5000,
+    });
+    assert.doesNotMatch(await el("xlsx-problems").getText(), /không đọc được/);
+    await suite.browser.saveScreenshot(join(shotsDir, "criteria-xlsx-problems-en.png"));
+    await suite.browser.$('[data-testid="lang-toggle"]').click();
 
     await el("xlsx-path").setValue(good);
     await el("xlsx-check").click();

@@ -1000,7 +1000,12 @@ type BagEntries = std::collections::BTreeMap<String, Vec<u8>>;
 /// key, as a dishonest key holder would: only the recomputation can catch it.
 fn forge_results(out: &Path, hq_key: &str, change: &dyn Fn(&mut BagEntries)) {
     use thamdinh_core::hq::signed_bag;
-    let bag = signed_bag::read(out, "x", 1 << 30).unwrap();
+    let bag = signed_bag::read(
+        out,
+        thamdinh_core::mistake::FileKind::ProvinceResults,
+        1 << 30,
+    )
+    .unwrap();
     let mut entries = bag.entries.clone();
     change(&mut entries);
     let (sk, info) = bundle::open_secret_key(hq_key, TEST_PASSPHRASE).unwrap();

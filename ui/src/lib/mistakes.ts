@@ -1,6 +1,7 @@
 // A person's mistakes in English. The core sends each as `{key, params}` beside its own
 // Vietnamese message (what the Vietnamese UI shows); this table words every key in English, and
 // TypeScript refuses the build when a key of the core's `Mistake` has no words here.
+import type { FileKind } from "./bindings/FileKind";
 import type { FileProblem } from "./bindings/FileProblem";
 import type { Mistake } from "./bindings/Mistake";
 
@@ -11,12 +12,23 @@ const fileProblems: Record<FileProblem, string> = {
   unreadable: "the disk could not be read",
 };
 
+const fileKinds: Record<FileKind, string> = {
+  plan: "the plan file",
+  province_results: "the province's results file",
+  backup: "the backup file",
+  partial_bundle: "the partial bundle",
+  bundle: "the result bundle",
+};
+
 type Params<K extends Mistake["key"]> = Extract<Mistake, { key: K }> extends { params: infer P } ? P : Record<string, never>;
 
 const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   at_line: (p) => `line ${p.line}: ${mistakeInEnglish(p.mistake)}`,
   at_leaf: (p) => `${p.code}: ${mistakeInEnglish(p.mistake)}`,
-  at_cell: (p) => `sheet ${p.sheet}, row ${p.row}${p.column ? `, column ${p.column}` : ""}: ${mistakeInEnglish(p.mistake)}`,
+  at_cell: (p) =>
+    [p.sheet ? `sheet «${p.sheet}»` : "", p.row ? `row ${p.row}` : "", p.column ? `column ${p.column}` : "", mistakeInEnglish(p.mistake)]
+      .filter(Boolean)
+      .join(", "),
   sheet_empty: (p) => `sheet ${p.sheet}: no data`,
   no_unit_column: () => "the unit code column (code / mã) is missing",
   no_leaf_columns: () => "no criterion column (one column per survey criterion, or the columns code,leaf,points)",
@@ -96,6 +108,61 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   partial_of_another_criteria_set: (p) =>
     `cannot merge: the bundle is scored on criteria set ${p.theirs}, this visit on ${p.ours}`,
   partial_of_another_unit: (p) => `cannot merge: the bundle is of unit ${p.theirs}, this visit of ${p.ours}`,
+  sheet_unreadable: (p) => `the sheet «${p.sheet}» cannot be read: its content is damaged`,
+  no_sheets: () => "the workbook has no sheet",
+  // Criteria sets, from JSON or from a workbook.
+  at_node: (p) => `${p.at}: ${mistakeInEnglish(p.mistake)}`,
+  not_json: (p) => `not valid JSON (broken at line ${p.line}, column ${p.column})`,
+  json_key_repeated: (p) => `the key ${p.key} appears twice in one object (which one would count?)`,
+  set_not_an_object: () => "a criteria set must be a JSON object",
+  set_format: (p) => `the format ${p.found} is not supported; this version reads ${p.supported}`,
+  set_year: (p) => `the year must be a whole number from 2000 to 2100, found ${p.found}`,
+  set_step: (p) => `the step must be a positive number, found ${p.found}`,
+  set_no_areas: () => "a criteria set needs a non-empty list of areas",
+  criteria_code_repeated: (p) => `the code ${p.code} is used more than once`,
+  field_empty: (p) => `«${p.field}» is missing (it must be a non-empty text)`,
+  node_not_an_object: () => "each item must be a JSON object",
+  children_not_a_list: () => "the children must be a list",
+  group_empty: () => "the item has no sub-criteria (empty children); a leaf criterion has no children",
+  max_missing: () => "the maximum points (max_points) are missing",
+  max_not_a_number: (p) => `the maximum points «${p.text}» are not a number`,
+  max_not_positive: (p) => `the maximum points must be positive, found ${p.found}`,
+  max_off_step: (p) => `the maximum points ${p.max} are not a multiple of the step ${p.step}`,
+  sum_mismatch: (p) => `item ${p.code} states ${p.max} points but its sub-items add up to ${p.sum}`,
+  method_missing: () => "the method is missing: write «Thẩm định» (tham_dinh) or «Điều tra XHH» (dieu_tra_xhh)",
+  method_unknown: (p) => `method «${p.found}»: write «Thẩm định» (tham_dinh) or «Điều tra XHH» (dieu_tra_xhh)`,
+  rule_missing: () => "the scoring rule (scoring_rule with a type) is missing",
+  rule_unknown: (p) => `there is no scoring rule «${p.found}»; the rules are: ${p.known}`,
+  rule_outside_bonus_block: (p) => `the scoring rule «${p.kind}» belongs in the bonus and penalty block only`,
+  rule_in_bonus_block: (p) => `the bonus and penalty block scores only «bonus» or «penalty», found «${p.kind}»`,
+  tiers_empty: () => "a scoring by tiers needs a non-empty list of levels",
+  tier_no_points: (p) => `tier ${p.tier} has no points given as a number`,
+  tier_negative: (p) => `tier ${p.tier} has negative points ${p.points}`,
+  tier_above_max: (p) => `tier ${p.tier} gives ${p.points} points, above the criterion's maximum ${p.max}`,
+  not_applicable_not_an_object: () => "not_applicable must be an object {allowed, handling}",
+  not_applicable_allowed: () => "not_applicable.allowed must be true or false",
+  not_applicable_handling: (p) =>
+    `not applicable «${p.found}»: write «Không», «Giảm điểm tối đa» (reduce_max) or «Được điểm tối đa» (award_max)`,
+  bonus_block_not_an_object: () => "the bonus and penalty block (bonus_penalty) must be an object",
+  bonus_limit: (p) => `the bonus and penalty limit limits.${p.key} must be a number ≥ 0`,
+  no_header_row: () => "no table header row found (the columns «Mã», «Nội dung», «Điểm tối đa» are needed)",
+  no_max_column: () => "the column «Điểm tối đa» is missing",
+  code_missing: (p) => `the row has the text «${p.title}» but no code`,
+  parent_missing: (p) => `code ${p.code} has no parent item ${p.parent} above it`,
+  extra_not_json_object: () => "the other-data cell is not a JSON object",
+  table_empty: () => "the table has no criterion rows",
+  total_mismatch: (p) => `the total row states ${p.stated} points but the areas add up to ${p.sum}`,
+  step_not_a_number: (p) => `the step «${p.text}» is not a number`,
+  cannot_write: (p) => `cannot write to ${p.path}: ${fileProblems[p.why]}`,
+  file_not_valid: (p) => `${fileKinds[p.kind]} does not check: nothing was taken from it`,
+  results_signed_by_another_key: (p) =>
+    `the province's results are signed by key ${p.found}, not by the Sở Nội vụ key ${p.expected}`,
+  sources_missing: (p) => `${p.count} source bundles are missing from ${p.folder}: ${p.list}`,
+  band_not_a_pair: (p) => `«${p.part}»: write threshold=label, e.g. 90=Xuất sắc`,
+  band_threshold: (p) => `«${p.part}»: the threshold must be a number from 0 to 100`,
+  band_label_missing: (p) => `«${p.part}»: the band's label is missing`,
+  band_repeated: (p) => `the threshold ${p.min} is repeated`,
+  bands_empty: () => "there is no band yet",
 };
 
 /** One mistake in English. */

@@ -262,16 +262,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&bundles)?);
             } else {
-                for b in bundles {
-                    println!(
-                        "{}  bản {}  {:?}  {}  {}",
-                        b.id,
-                        b.revision,
-                        b.role,
-                        b.signer_key_id,
-                        b.units.join(",")
-                    );
-                }
+                print_bundles(&bundles);
             }
         }
         HqCommand::Conflicts { campaign, json } => {
@@ -281,25 +272,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 if json {
                     println!("{}", serde_json::to_string(c)?);
                 } else {
-                    let sides: Vec<String> = c
-                        .sides
-                        .iter()
-                        .map(|s| {
-                            format!(
-                                "{} ({} bản {})",
-                                s.value.replace('.', ","),
-                                s.signer_name,
-                                s.revision
-                            )
-                        })
-                        .collect();
-                    let state = match &c.resolution {
-                        Some(r) => {
-                            format!("đã quyết định {}: {}", r.value.replace('.', ","), r.reason)
-                        }
-                        None => "chưa giải quyết".into(),
-                    };
-                    println!("{} {}: {} — {state}", c.unit, c.code, sides.join(" / "));
+                    print_conflict(c);
                 }
             }
             if !json && conflicts.is_empty() {
@@ -365,31 +338,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&results)?);
             } else {
-                println!(
-                    "{} — xếp hạng theo nhóm, đồng hạng khi chỉ số (2 chữ số thập phân) bằng nhau (1, 1, 3)",
-                    campaign.name
-                );
-                for u in &results {
-                    let index = percent(u.index.as_deref()).unwrap_or_else(|| "—".into());
-                    let rank = u
-                        .rank
-                        .map(|r| format!("hạng {r:02}/{:02}", u.ranked_in_group))
-                        .unwrap_or_else(|| u.status_label.clone());
-                    println!(
-                        "{:<8} {:<32} {:<14} {:>8} / {:<6} {:>9}  {}{}",
-                        u.code,
-                        u.name,
-                        u.group,
-                        u.points.replace('.', ","),
-                        u.max.replace('.', ","),
-                        index,
-                        rank,
-                        u.band
-                            .as_ref()
-                            .map(|b| format!(" · {b}"))
-                            .unwrap_or_default()
-                    );
-                }
+                print_results(&campaign.name, &results);
             }
         }
         HqCommand::Unit {
@@ -402,40 +351,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&detail)?);
             } else {
-                let r = &detail.result;
-                println!(
-                    "{} {} — {} / {} điểm — {}",
-                    r.code,
-                    r.name,
-                    r.points.replace('.', ","),
-                    r.max.replace('.', ","),
-                    r.status_label
-                );
-                for l in &detail.lines {
-                    let value = l
-                        .appraised
-                        .as_deref()
-                        .map(|v| v.replace('.', ","))
-                        .unwrap_or_default();
-                    let dispute = if l.disputed { " [xung đột]" } else { "" };
-                    println!(
-                        "{}{} {}  {}{dispute}  {}",
-                        "  ".repeat(l.depth as usize),
-                        l.code,
-                        if l.is_leaf {
-                            value
-                        } else {
-                            l.points.replace('.', ",")
-                        },
-                        l.title,
-                        l.deduction_reason
-                    );
-                }
-                println!(
-                    "Tài liệu kiểm chứng: {} · Ảnh: {}",
-                    detail.evidence.len(),
-                    detail.photos.len()
-                );
+                print_unit_detail(&detail);
             }
         }
         HqCommand::Weakest {
@@ -448,25 +364,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&weakest)?);
             } else {
-                for w in &weakest {
-                    let share = percent(w.share.as_deref()).unwrap_or_default();
-                    let kind = if w.is_area {
-                        "Lĩnh vực"
-                    } else {
-                        "Tiêu chí"
-                    };
-                    println!(
-                        "{kind} {} {}: {share} ({} / {} điểm, {} đơn vị chưa đạt tối đa)",
-                        w.code,
-                        w.title,
-                        w.points.replace('.', ","),
-                        w.max.replace('.', ","),
-                        w.units_below_max
-                    );
-                    for r in &w.reasons {
-                        println!("    {} — {} đơn vị", r.reason, r.units);
-                    }
-                }
+                print_weakest(&weakest);
             }
         }
         HqCommand::Bands { campaign, set } => {
@@ -521,17 +419,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&list)?);
             } else {
-                for g in &list {
-                    let head = if g.code.is_empty() {
-                        "Chung (không gắn tiêu chí)".to_string()
-                    } else {
-                        format!("{} {}", g.code, g.title)
-                    };
-                    println!("{head} — {} đơn vị", g.units.len());
-                    for u in &g.units {
-                        println!("  {} {}: {}", u.unit, u.name, u.text);
-                    }
-                }
+                print_shortcomings(&list);
             }
         }
         HqCommand::Recompute { .. } => unreachable!("handled above"),
@@ -585,4 +473,137 @@ fn recompute(results: &Path, bundles: &Path, trust: Option<&Path>, json: bool) -
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn print_bundles(bundles: &[thamdinh_core::hq::merge::HqBundle]) {
+    for b in bundles {
+        println!(
+            "{}  bản {}  {:?}  {}  {}",
+            b.id,
+            b.revision,
+            b.role,
+            b.signer_key_id,
+            b.units.join(",")
+        );
+    }
+}
+
+fn print_conflict(c: &thamdinh_core::hq::merge::Conflict) {
+    let sides: Vec<String> = c
+        .sides
+        .iter()
+        .map(|s| {
+            format!(
+                "{} ({} bản {})",
+                s.value.replace('.', ","),
+                s.signer_name,
+                s.revision
+            )
+        })
+        .collect();
+    let state = match &c.resolution {
+        Some(r) => format!("đã quyết định {}: {}", r.value.replace('.', ","), r.reason),
+        None => "chưa giải quyết".into(),
+    };
+    println!("{} {}: {} — {state}", c.unit, c.code, sides.join(" / "));
+}
+
+fn print_results(campaign_name: &str, results: &[thamdinh_core::hq::results::UnitResult]) {
+    println!(
+        "{campaign_name} — xếp hạng theo nhóm, đồng hạng khi chỉ số (2 chữ số thập phân) bằng nhau (1, 1, 3)"
+    );
+    for u in results {
+        let index = percent(u.index.as_deref()).unwrap_or_else(|| "—".into());
+        let rank = u
+            .rank
+            .map(|r| format!("hạng {r:02}/{:02}", u.ranked_in_group))
+            .unwrap_or_else(|| u.status_label.clone());
+        println!(
+            "{:<8} {:<32} {:<14} {:>8} / {:<6} {:>9}  {}{}",
+            u.code,
+            u.name,
+            u.group,
+            u.points.replace('.', ","),
+            u.max.replace('.', ","),
+            index,
+            rank,
+            u.band
+                .as_ref()
+                .map(|b| format!(" · {b}"))
+                .unwrap_or_default()
+        );
+    }
+}
+
+fn print_unit_detail(detail: &thamdinh_core::hq::results::UnitDetail) {
+    let r = &detail.result;
+    println!(
+        "{} {} — {} / {} điểm — {}",
+        r.code,
+        r.name,
+        r.points.replace('.', ","),
+        r.max.replace('.', ","),
+        r.status_label
+    );
+    for l in &detail.lines {
+        let value = l
+            .appraised
+            .as_deref()
+            .map(|v| v.replace('.', ","))
+            .unwrap_or_default();
+        let dispute = if l.disputed { " [xung đột]" } else { "" };
+        println!(
+            "{}{} {}  {}{dispute}  {}",
+            "  ".repeat(l.depth as usize),
+            l.code,
+            if l.is_leaf {
+                value
+            } else {
+                l.points.replace('.', ",")
+            },
+            l.title,
+            l.deduction_reason
+        );
+    }
+    println!(
+        "Tài liệu kiểm chứng: {} · Ảnh: {}",
+        detail.evidence.len(),
+        detail.photos.len()
+    );
+}
+
+fn print_weakest(weakest: &[thamdinh_core::hq::results::WeakCriterion]) {
+    for w in weakest {
+        let share = percent(w.share.as_deref()).unwrap_or_default();
+        let kind = if w.is_area {
+            "Lĩnh vực"
+        } else {
+            "Tiêu chí"
+        };
+        println!(
+            "{kind} {} {}: {share} ({} / {} điểm, {} đơn vị chưa đạt tối đa)",
+            w.code,
+            w.title,
+            w.points.replace('.', ","),
+            w.max.replace('.', ","),
+            w.units_below_max
+        );
+        for r in &w.reasons {
+            println!("    {} — {} đơn vị", r.reason, r.units);
+        }
+    }
+}
+
+fn print_shortcomings(list: &[thamdinh_core::hq::results::CommonShortcoming]) {
+    for g in list {
+        let head = if g.code.is_empty() {
+            "Chung (không gắn tiêu chí)".to_string()
+        } else {
+            format!("{} {}", g.code, g.title)
+        };
+        println!("{head} — {} đơn vị", g.units.len());
+        for u in &g.units {
+            println!("  {} {}: {}", u.unit, u.name, u.text);
+        }
+    }
 }

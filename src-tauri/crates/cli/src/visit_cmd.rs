@@ -8,6 +8,7 @@ use clap::Subcommand;
 use serde::Serialize;
 use thamdinh_core::number::{format_vi, format_vi_2dp};
 use thamdinh_core::scoring::{ColumnTotals, NodeTotals, Tally};
+use thamdinh_core::store::Store;
 use thamdinh_core::visit::{LeafField, VisitStatus};
 
 use crate::{format_date, open_store, read, read_scores, render_totals};
@@ -191,43 +192,7 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         VisitCommand::MergePartial { visit, files, json } => {
-            let mut store = open_store(data_dir)?;
-            let keys = store.verification_keys()?;
-            for f in &files {
-                let o = store.merge_partial(&visit, f, &keys)?;
-                if json {
-                    for c in &o.conflicts {
-                        println!("{}", serde_json::to_string(c)?);
-                    }
-                    continue;
-                }
-                if o.status == "duplicate" {
-                    println!(
-                        "{}: gói {} đã được gộp trước đây — không làm gì thêm",
-                        o.file, o.bundle_id
-                    );
-                    continue;
-                }
-                println!(
-                    "{}: đã gộp gói {} của {} ({}{}), lĩnh vực {}: {} giá trị, {} tài liệu, {} ảnh, {} xung đột",
-                    o.file,
-                    o.bundle_id,
-                    o.author,
-                    o.author_key_id,
-                    if o.author_trusted {
-                        ""
-                    } else {
-                        ", khóa chưa có trong danh sách tin cậy"
-                    },
-                    o.areas.join(", "),
-                    o.values,
-                    o.evidence,
-                    o.photos,
-                    o.conflicts.len()
-                );
-                print_conflicts(&o.conflicts);
-            }
-            Ok(ExitCode::SUCCESS)
+            merge_partials(&mut open_store(data_dir)?, &visit, &files, json)
         }
         VisitCommand::Resolve {
             visit,
@@ -297,54 +262,11 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
             } else if visits.is_empty() {
                 println!("Chưa có buổi thẩm định nào.");
             } else {
-                for v in &visits {
-                    let status = match v.status {
-                        VisitStatus::Draft => "đang thẩm định",
-                        VisitStatus::Locked => "đã chốt",
-                    };
-                    println!(
-                        "{}  {}  {} {}  [{status}]  tự đánh giá {}  thẩm định {}  ({})",
-                        v.id,
-                        format_date(&v.visit_date),
-                        v.unit_code,
-                        v.unit_name,
-                        short_tally(&v.self_total),
-                        short_tally(&v.appraised_total),
-                        v.campaign_name
-                    );
-                }
+                print_visits(&visits);
             }
             Ok(ExitCode::SUCCESS)
         }
-        VisitCommand::Show { visit, json } => {
-            let store = open_store(data_dir)?;
-            let view = store.visit_view(&visit)?;
-            if json {
-                let report = VisitReport {
-                    visit_id: &view.visit.id,
-                    unit_code: &view.unit.code,
-                    unit_name: &view.unit.name,
-                    visit_date: &view.visit.visit_date,
-                    status: view.visit.status,
-                    set_id: &view.set_id,
-                    self_assessed: &view.totals.self_assessed,
-                    appraised: &view.totals.appraised,
-                    areas: view.totals.areas().collect(),
-                };
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                let set = store.criteria_set(&view.set_id)?;
-                println!(
-                    "{} — {} {}, {}",
-                    view.campaign.name,
-                    view.unit.code,
-                    view.unit.name,
-                    format_date(&view.visit.visit_date)
-                );
-                print!("{}", render_totals(&set, &view.totals));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        VisitCommand::Show { visit, json } => show(&open_store(data_dir)?, &visit, json),
         VisitCommand::Set {
             visit,
             code,
@@ -401,4 +323,98 @@ fn print_conflicts(conflicts: &[thamdinh_core::teamwork::LeafConflict]) {
             c.bundle_id
         );
     }
+}
+
+/// Merges members' partial bundles into the leader's visit, one after the other.
+fn merge_partials(
+    store: &mut Store,
+    visit: &str,
+    files: &[PathBuf],
+    json: bool,
+) -> Result<ExitCode> {
+    let keys = store.verification_keys()?;
+    for f in files {
+        let o = store.merge_partial(visit, f, &keys)?;
+        if json {
+            for c in &o.conflicts {
+                println!("{}", serde_json::to_string(c)?);
+            }
+            continue;
+        }
+        if o.status == "duplicate" {
+            println!(
+                "{}: gói {} đã được gộp trước đây — không làm gì thêm",
+                o.file, o.bundle_id
+            );
+            continue;
+        }
+        println!(
+            "{}: đã gộp gói {} của {} ({}{}), lĩnh vực {}: {} giá trị, {} tài liệu, {} ảnh, {} xung đột",
+            o.file,
+            o.bundle_id,
+            o.author,
+            o.author_key_id,
+            if o.author_trusted {
+                ""
+            } else {
+                ", khóa chưa có trong danh sách tin cậy"
+            },
+            o.areas.join(", "),
+            o.values,
+            o.evidence,
+            o.photos,
+            o.conflicts.len()
+        );
+        print_conflicts(&o.conflicts);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_visits(visits: &[thamdinh_core::visit::VisitSummary]) {
+    for v in visits {
+        let status = match v.status {
+            VisitStatus::Draft => "đang thẩm định",
+            VisitStatus::Locked => "đã chốt",
+        };
+        println!(
+            "{}  {}  {} {}  [{status}]  tự đánh giá {}  thẩm định {}  ({})",
+            v.id,
+            format_date(&v.visit_date),
+            v.unit_code,
+            v.unit_name,
+            short_tally(&v.self_total),
+            short_tally(&v.appraised_total),
+            v.campaign_name
+        );
+    }
+}
+
+/// A visit's totals: as JSON for scripts, or as the tree of areas for people.
+fn show(store: &Store, visit: &str, json: bool) -> Result<ExitCode> {
+    let view = store.visit_view(visit)?;
+    if json {
+        let report = VisitReport {
+            visit_id: &view.visit.id,
+            unit_code: &view.unit.code,
+            unit_name: &view.unit.name,
+            visit_date: &view.visit.visit_date,
+            status: view.visit.status,
+            set_id: &view.set_id,
+            self_assessed: &view.totals.self_assessed,
+            appraised: &view.totals.appraised,
+            areas: view.totals.areas().collect(),
+        };
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let set = store.criteria_set(&view.set_id)?;
+        println!(
+            "{} — {} {}, {}",
+            view.campaign.name,
+            view.unit.code,
+            view.unit.name,
+            format_date(&view.visit.visit_date)
+        );
+        print!("{}", render_totals(&set, &view.totals));
+    }
+    Ok(ExitCode::SUCCESS)
 }

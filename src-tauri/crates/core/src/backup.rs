@@ -67,7 +67,7 @@ pub struct RestoreSummary {
 }
 
 fn backup_error(what: String) -> Error {
-    Error::InvalidValue(format!("tệp sao lưu không dùng được: {what}"))
+    crate::Mistake::not_valid(crate::mistake::FileKind::Backup, what).into()
 }
 
 /// Photo store folders that only cache what the originals give again.

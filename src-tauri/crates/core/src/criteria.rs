@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use ts_rs::TS;
 
-use crate::number::parse_decimal;
+use crate::number::{format_vi, parse_decimal};
 use crate::{Error, Mistake, Result};
 
 /// The format tag this build writes and reads. A set may omit it (the drafts do); a different tag
@@ -120,7 +120,8 @@ pub struct BonusPenalty {
     pub leaves: Vec<Node>,
 }
 
-/// One validation problem: a stable code, where it is, and what is wrong.
+/// One validation problem: a stable code (listed in `assets/criteria/README.md`), where it is,
+/// and the mistake with its parameters (its Vietnamese words in `message`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct Problem {
@@ -128,6 +129,26 @@ pub struct Problem {
     /// The node's code when known, else a JSON pointer.
     pub at: String,
     pub message: String,
+    pub mistake: Mistake,
+}
+
+impl Problem {
+    fn new(code: &str, at: &str, mistake: Mistake) -> Problem {
+        Problem {
+            code: code.into(),
+            at: at.into(),
+            message: mistake.to_string(),
+            mistake,
+        }
+    }
+
+    /// The mistake placed at its node, for the UI to word.
+    pub fn placed(&self) -> Mistake {
+        Mistake::AtNode {
+            at: self.at.clone(),
+            mistake: Box::new(self.mistake.clone()),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -137,27 +158,34 @@ impl fmt::Display for Problem {
 }
 
 impl CriteriaSet {
-    /// Parses and validates a criteria set; on failure returns every problem found.
+    /// Parses and validates a criteria set; on failure the error carries every problem found.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        Self::validate(bytes).map_err(Error::InvalidCriteria)
+    }
+
+    /// Parses and validates a criteria set, or gives every problem found.
+    pub fn validate(bytes: &[u8]) -> std::result::Result<Self, Vec<Problem>> {
         // Excel and Notepad write a byte-order mark before the text.
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
         use crate::bundle::result::{JsonProblem, parse_strict};
         let value: Value = parse_strict(bytes).map_err(|e| {
-            Error::InvalidCriteria(vec![match e {
-                JsonProblem::DuplicateKey(key) => problem(
-                    "duplicate-key",
-                    "/",
-                    format!("the key {key} appears twice in one object (which one would count?)"),
-                ),
-                JsonProblem::Invalid(msg) => problem("json", "/", format!("not valid JSON: {msg}")),
-                JsonProblem::NonCanonical => problem("json", "/", "not valid JSON"),
-            }])
+            vec![match e {
+                JsonProblem::DuplicateKey(key) => {
+                    Problem::new("duplicate-key", "/", Mistake::JsonKeyRepeated { key })
+                }
+                JsonProblem::Invalid { line, column } => {
+                    Problem::new("json", "/", Mistake::NotJson { line, column })
+                }
+                JsonProblem::NonCanonical => {
+                    Problem::new("json", "/", Mistake::NotJson { line: 0, column: 0 })
+                }
+            }]
         })?;
         let mut parser = Parser::default();
         let set = parser.set(&value);
         match set {
             Some(set) if parser.problems.is_empty() => Ok(set),
-            _ => Err(Error::InvalidCriteria(parser.problems)),
+            _ => Err(parser.problems),
         }
     }
 
@@ -238,14 +266,6 @@ pub fn canonical_sha256(value: &Value) -> String {
     crate::digest::sha256_hex(&bytes)
 }
 
-fn problem(code: &str, at: &str, message: impl Into<String>) -> Problem {
-    Problem {
-        code: code.into(),
-        at: at.into(),
-        message: message.into(),
-    }
-}
-
 #[derive(Default)]
 struct Parser {
     problems: Vec<Problem>,
@@ -253,13 +273,13 @@ struct Parser {
 }
 
 impl Parser {
-    fn report(&mut self, code: &str, at: &str, message: impl Into<String>) {
-        self.problems.push(problem(code, at, message));
+    fn report(&mut self, code: &str, at: &str, mistake: Mistake) {
+        self.problems.push(Problem::new(code, at, mistake));
     }
 
     fn set(&mut self, value: &Value) -> Option<CriteriaSet> {
         let Some(obj) = value.as_object() else {
-            self.report("json", "/", "the top level must be a JSON object");
+            self.report("json", "/", Mistake::SetNotAnObject);
             return None;
         };
         if let Some(format) = obj.get("format")
@@ -268,7 +288,10 @@ impl Parser {
             self.report(
                 "format",
                 "/format",
-                format!("unsupported format {format}; this build reads {FORMAT:?}"),
+                Mistake::SetFormat {
+                    found: format.to_string(),
+                    supported: FORMAT.into(),
+                },
             );
         }
         let title = self.text(obj, "title", "/");
@@ -285,7 +308,9 @@ impl Parser {
                     self.report(
                         "bad-year",
                         "/year",
-                        format!("year must be a whole number between 2000 and 2100, found {v}"),
+                        Mistake::SetYear {
+                            found: v.to_string(),
+                        },
                     );
                     None
                 }
@@ -308,7 +333,9 @@ impl Parser {
                     self.report(
                         "bad-step",
                         "/step",
-                        format!("step must be a positive number, found {v}"),
+                        Mistake::SetStep {
+                            found: v.to_string(),
+                        },
                     );
                     Decimal::new(1, 2)
                 }
@@ -321,11 +348,7 @@ impl Parser {
                 .filter_map(|(i, a)| self.node(a, &format!("/areas/{i}"), step, false))
                 .collect(),
             _ => {
-                self.report(
-                    "missing-field",
-                    "/areas",
-                    "the set needs a non-empty `areas` list",
-                );
+                self.report("missing-field", "/areas", Mistake::SetNoAreas);
                 Vec::new()
             }
         };
@@ -351,7 +374,7 @@ impl Parser {
             self.report(
                 "duplicate-code",
                 code,
-                format!("code {code:?} is used more than once"),
+                Mistake::CriteriaCodeRepeated { code: code.into() },
             );
         }
     }
@@ -363,7 +386,7 @@ impl Parser {
                 self.report(
                     "missing-field",
                     at,
-                    format!("`{key}` must be a non-empty string"),
+                    Mistake::FieldEmpty { field: key.into() },
                 );
                 None
             }
@@ -378,7 +401,7 @@ impl Parser {
         in_bonus_block: bool,
     ) -> Option<Node> {
         let Some(obj) = value.as_object() else {
-            self.report("json", pointer, "a node must be a JSON object");
+            self.report("json", pointer, Mistake::NodeNotAnObject);
             return None;
         };
         let code = self.text(obj, "code", pointer);
@@ -389,7 +412,7 @@ impl Parser {
         let title = self.text(obj, "title", &at);
         let max_points = match obj.get("max_points") {
             None => {
-                self.report("bad-max", &at, "`max_points` is missing");
+                self.report("bad-max", &at, Mistake::MaxMissing);
                 None
             }
             Some(v) => match number(v) {
@@ -398,7 +421,10 @@ impl Parser {
                         self.report(
                             "off-step",
                             &at,
-                            format!("max_points {d} is not a multiple of the step {step}"),
+                            Mistake::MaxOffStep {
+                                max: format_vi(d),
+                                step: format_vi(step),
+                            },
                         );
                     }
                     Some(d)
@@ -407,7 +433,9 @@ impl Parser {
                     self.report(
                         "bad-max",
                         &at,
-                        format!("max_points must be positive, found {d}"),
+                        Mistake::MaxNotPositive {
+                            found: format_vi(d),
+                        },
                     );
                     None
                 }
@@ -415,7 +443,9 @@ impl Parser {
                     self.report(
                         "bad-max",
                         &at,
-                        format!("max_points must be a number, found {v}"),
+                        Mistake::MaxNotANumber {
+                            text: v.as_str().map_or_else(|| v.to_string(), String::from),
+                        },
                     );
                     None
                 }
@@ -424,11 +454,7 @@ impl Parser {
         let (children, leaf) = match obj.get("children") {
             Some(Value::Array(list)) => {
                 if list.is_empty() {
-                    self.report(
-                        "empty-group",
-                        &at,
-                        "`children` is empty; a leaf has no `children` key",
-                    );
+                    self.report("empty-group", &at, Mistake::GroupEmpty);
                 }
                 let kids: Vec<Node> = list
                     .iter()
@@ -452,13 +478,17 @@ impl Parser {
                     self.report(
                         "sum-mismatch",
                         &at,
-                        format!("max_points is {max} but its children add up to {sum}"),
+                        Mistake::SumMismatch {
+                            code: at.clone(),
+                            max: format_vi(max),
+                            sum: format_vi(sum),
+                        },
                     );
                 }
                 (kids, None)
             }
             Some(_) => {
-                self.report("json", &at, "`children` must be a list");
+                self.report("json", &at, Mistake::ChildrenNotAList);
                 (Vec::new(), None)
             }
             None => (Vec::new(), self.leaf(obj, &at, max_points, in_bonus_block)),
@@ -486,16 +516,14 @@ impl Parser {
                 self.report(
                     "bad-method",
                     at,
-                    format!("method must be \"tham_dinh\" or \"dieu_tra_xhh\", found {other:?}"),
+                    Mistake::MethodUnknown {
+                        found: other.into(),
+                    },
                 );
                 None
             }
             None => {
-                self.report(
-                    "missing-method",
-                    at,
-                    "a leaf needs a `method` (\"tham_dinh\" or \"dieu_tra_xhh\")",
-                );
+                self.report("missing-method", at, Mistake::MethodMissing);
                 None
             }
         };
@@ -527,11 +555,7 @@ impl Parser {
         in_bonus_block: bool,
     ) -> Option<ScoringRule> {
         let Some(obj) = value.and_then(Value::as_object) else {
-            self.report(
-                "missing-rule",
-                at,
-                "a leaf needs a `scoring_rule` object with a `type`",
-            );
+            self.report("missing-rule", at, Mistake::RuleMissing);
             return None;
         };
         let kind = match obj.get("type").and_then(Value::as_str) {
@@ -540,26 +564,25 @@ impl Parser {
                 self.report(
                     "bad-rule",
                     at,
-                    format!(
-                        "unknown scoring_rule type {k:?}; known: {}",
-                        RULE_TYPES.join(", ")
-                    ),
+                    Mistake::RuleUnknown {
+                        found: k.into(),
+                        known: RULE_TYPES.join(", "),
+                    },
                 );
                 return None;
             }
             None => {
-                self.report("missing-rule", at, "scoring_rule needs a `type`");
+                self.report("missing-rule", at, Mistake::RuleMissing);
                 return None;
             }
         };
         let bonus_kind = kind == "bonus" || kind == "penalty";
         if bonus_kind != in_bonus_block {
+            let kind = kind.clone();
             let msg = if in_bonus_block {
-                format!(
-                    "leaves of the bonus/penalty block must be of type bonus or penalty, found {kind:?}"
-                )
+                Mistake::RuleInBonusBlock { kind }
             } else {
-                format!("a {kind:?} rule belongs in the `bonus_penalty` block")
+                Mistake::RuleOutsideBonusBlock { kind }
             };
             self.report("bad-rule", at, msg);
         }
@@ -578,35 +601,32 @@ impl Parser {
                                 self.report(
                                     "bad-tier",
                                     at,
-                                    format!("tier {} has negative points {p}", i + 1),
+                                    Mistake::TierNegative {
+                                        tier: i + 1,
+                                        points: format_vi(p),
+                                    },
                                 );
                             }
                             Some(p) if max.is_some_and(|m| p > m) => self.report(
                                 "tier-above-max",
                                 at,
-                                format!(
-                                    "tier {} gives {p} points, above the leaf's max {}",
-                                    i + 1,
-                                    max.unwrap_or_default()
-                                ),
+                                Mistake::TierAboveMax {
+                                    tier: i + 1,
+                                    points: format_vi(p),
+                                    max: format_vi(max.unwrap_or_default()),
+                                },
                             ),
                             Some(p) => levels.push(Tier {
                                 condition,
                                 points: p,
                             }),
-                            None => self.report(
-                                "bad-tier",
-                                at,
-                                format!("tier {} has no numeric `points`", i + 1),
-                            ),
+                            None => {
+                                self.report("bad-tier", at, Mistake::TierNoPoints { tier: i + 1 })
+                            }
                         }
                     }
                 }
-                _ => self.report(
-                    "missing-rule",
-                    at,
-                    "a tiers rule needs a non-empty `levels` list",
-                ),
+                _ => self.report("missing-rule", at, Mistake::TiersEmpty),
             }
         }
         let text = obj.get("text").and_then(Value::as_str).map(String::from);
@@ -616,11 +636,7 @@ impl Parser {
     fn not_applicable(&mut self, value: Option<&Value>, at: &str) -> Option<NotApplicable> {
         let Some(obj) = value.and_then(Value::as_object) else {
             if value.is_some_and(|v| !v.is_null()) {
-                self.report(
-                    "bad-not-applicable",
-                    at,
-                    "`not_applicable` must be an object {allowed, handling}",
-                );
+                self.report("bad-not-applicable", at, Mistake::NotApplicableNotAnObject);
                 return None;
             }
             return Some(NotApplicable::NotAllowed);
@@ -633,20 +649,17 @@ impl Parser {
             (Some(true), Some("reduce_max")) => Some(NotApplicable::ReduceMax),
             (Some(true), Some("award_max")) => Some(NotApplicable::AwardMax),
             (Some(true), other) => {
-                let found = other.map_or_else(|| "nothing".to_string(), |h| format!("{h:?}"));
                 self.report(
                     "bad-not-applicable",
                     at,
-                    format!("not_applicable.handling must be \"reduce_max\" or \"award_max\", found {found}"),
+                    Mistake::NotApplicableHandling {
+                        found: other.unwrap_or_default().into(),
+                    },
                 );
                 None
             }
             (None, _) => {
-                self.report(
-                    "bad-not-applicable",
-                    at,
-                    "not_applicable.allowed must be true or false",
-                );
+                self.report("bad-not-applicable", at, Mistake::NotApplicableAllowed);
                 None
             }
         }
@@ -654,7 +667,7 @@ impl Parser {
 
     fn bonus_penalty(&mut self, value: &Value, step: Decimal) -> Option<BonusPenalty> {
         let Some(obj) = value.as_object() else {
-            self.report("json", "/bonus_penalty", "bonus_penalty must be an object");
+            self.report("json", "/bonus_penalty", Mistake::BonusBlockNotAnObject);
             return None;
         };
         let code = self.text(obj, "code", "/bonus_penalty");
@@ -668,11 +681,7 @@ impl Parser {
             |key: &str, parser: &mut Self| match limits.and_then(|l| l.get(key)).and_then(number) {
                 Some(d) if d >= Decimal::ZERO => Some(d),
                 _ => {
-                    parser.report(
-                        "bad-limits",
-                        &at,
-                        format!("limits.{key} must be a number ≥ 0"),
-                    );
+                    parser.report("bad-limits", &at, Mistake::BonusLimit { key: key.into() });
                     None
                 }
             };

@@ -23,6 +23,7 @@ use ts_rs::TS;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::criteria::CriteriaSet;
+use crate::mistake::Mistake;
 use crate::number::parse_decimal;
 use crate::sheet::{Sheet, column_letter};
 
@@ -47,7 +48,8 @@ const INFO_KEYS: [&str; 5] = [
 ];
 const BONUS_BLOCK: &str = "Điểm thưởng, điểm trừ";
 
-/// One problem of a sheet, where Excel shows it.
+/// One problem of a sheet, where Excel shows it: a stable code, the place, and the mistake
+/// with its parameters (its Vietnamese words in `message`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct SheetProblem {
@@ -57,6 +59,36 @@ pub struct SheetProblem {
     pub column: Option<String>,
     pub code: String,
     pub message: String,
+    pub mistake: Mistake,
+}
+
+impl SheetProblem {
+    fn new(
+        sheet: &str,
+        row: Option<usize>,
+        column: Option<String>,
+        code: &str,
+        mistake: Mistake,
+    ) -> Self {
+        SheetProblem {
+            sheet: sheet.into(),
+            row,
+            column,
+            code: code.into(),
+            message: mistake.to_string(),
+            mistake,
+        }
+    }
+
+    /// The mistake placed at its cell, for the UI to word.
+    pub fn placed(&self) -> Mistake {
+        Mistake::AtCell {
+            sheet: self.sheet.clone(),
+            row: self.row,
+            column: self.column.clone(),
+            mistake: Box::new(self.mistake.clone()),
+        }
+    }
 }
 
 impl fmt::Display for SheetProblem {
@@ -194,25 +226,14 @@ pub fn import_file(
 }
 
 /// Every problem in one message, one per line (for a refusal that must carry them all).
-pub fn problems_text(problems: &[SheetProblem]) -> String {
-    problems
-        .iter()
-        .map(|p| p.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+pub fn problems_error(problems: &[SheetProblem]) -> crate::Error {
+    crate::Error::Mistakes(problems.iter().map(SheetProblem::placed).collect())
 }
 
 /// Reads a criteria set from workbook bytes; every problem at once when it cannot.
 pub fn import_xlsx(bytes: &[u8]) -> Result<ImportedSet, Vec<SheetProblem>> {
-    let sheets = crate::sheet::read_sheets(bytes).map_err(|e| {
-        vec![SheetProblem {
-            sheet: String::new(),
-            row: None,
-            column: None,
-            code: "not-a-workbook".into(),
-            message: e,
-        }]
-    })?;
+    let sheets = crate::sheet::read_sheets(bytes)
+        .map_err(|m| vec![SheetProblem::new("", None, None, "not-a-workbook", m)])?;
     let info = sheets.iter().find(|(n, _)| norm(n) == norm(INFO_SHEET));
     let table = sheets
         .iter()
@@ -226,15 +247,13 @@ pub fn import_xlsx(bytes: &[u8]) -> Result<ImportedSet, Vec<SheetProblem>> {
             })
         })
         .ok_or_else(|| {
-            vec![SheetProblem {
-                sheet: sheets[0].0.clone(),
-                row: None,
-                column: None,
-                code: "no-header".into(),
-                message:
-                    "không tìm thấy dòng tiêu đề bảng (cần các cột «Mã», «Nội dung», «Điểm tối đa»)"
-                        .into(),
-            }]
+            vec![SheetProblem::new(
+                &sheets[0].0,
+                None,
+                None,
+                "no-header",
+                Mistake::NoHeaderRow,
+            )]
         })?;
     Reader::new(table).read(info)
 }
@@ -252,14 +271,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn problem(&mut self, row: Option<usize>, col: Option<usize>, code: &str, message: String) {
-        self.problems.push(SheetProblem {
-            sheet: self.sheet.0.clone(),
-            row,
-            column: col.map(column_letter),
-            code: code.into(),
-            message,
-        });
+    fn problem(&mut self, row: Option<usize>, col: Option<usize>, code: &str, mistake: Mistake) {
+        let column = col.map(column_letter);
+        let problem = SheetProblem::new(&self.sheet.0, row, column, code, mistake);
+        self.problems.push(problem);
     }
 
     fn read(mut self, info: Option<&Sheet>) -> Result<ImportedSet, Vec<SheetProblem>> {
@@ -268,13 +283,7 @@ impl<'a> Reader<'a> {
             .iter()
             .position(|(_, c)| Columns::from_header(c).is_header())
         else {
-            self.problem(
-                None,
-                None,
-                "no-header",
-                "không tìm thấy dòng tiêu đề bảng (cần các cột «Mã», «Nội dung», «Điểm tối đa»)"
-                    .into(),
-            );
+            self.problem(None, None, "no-header", Mistake::NoHeaderRow);
             return Err(self.problems);
         };
         let cols = Columns::from_header(&rows[header_at].1);
@@ -283,7 +292,7 @@ impl<'a> Reader<'a> {
                 Some(rows[header_at].0),
                 None,
                 "no-max-column",
-                "thiếu cột «Điểm tối đa»".into(),
+                Mistake::NoMaxColumn,
             );
             return Err(self.problems);
         }
@@ -318,7 +327,9 @@ impl<'a> Reader<'a> {
                     Some(row),
                     cols.max,
                     "bad-max",
-                    format!("điểm tối đa «{max_text}» không phải là số"),
+                    Mistake::MaxNotANumber {
+                        text: max_text.clone(),
+                    },
                 );
                 None
             };
@@ -332,7 +343,9 @@ impl<'a> Reader<'a> {
                         Some(row),
                         cols.code,
                         "missing-code",
-                        format!("dòng có nội dung «{}» nhưng không có mã", short(&title)),
+                        Mistake::CodeMissing {
+                            title: short(&title),
+                        },
                     );
                 }
                 continue;
@@ -350,7 +363,10 @@ impl<'a> Reader<'a> {
                     Some(row),
                     cols.code,
                     "orphan-code",
-                    format!("mã {code} không có mục cha {p} ở phía trên"),
+                    Mistake::ParentMissing {
+                        code: code.clone(),
+                        parent: p.clone(),
+                    },
                 );
                 continue;
             }
@@ -359,7 +375,7 @@ impl<'a> Reader<'a> {
                     Some(row),
                     cols.code,
                     "duplicate-code",
-                    format!("mã {code} xuất hiện lần thứ hai"),
+                    Mistake::CriteriaCodeRepeated { code: code.clone() },
                 );
                 continue;
             }
@@ -374,7 +390,7 @@ impl<'a> Reader<'a> {
                             Some(row),
                             cols.extra,
                             "bad-json",
-                            "ô dữ liệu khác không phải một đối tượng JSON".into(),
+                            Mistake::ExtraNotJsonObject,
                         );
                         None
                     }
@@ -397,12 +413,7 @@ impl<'a> Reader<'a> {
             });
         }
         if table.is_empty() && self.problems.is_empty() {
-            self.problem(
-                Some(rows[header_at].0),
-                None,
-                "empty",
-                "bảng không có dòng tiêu chí nào".into(),
-            );
+            self.problem(Some(rows[header_at].0), None, "empty", Mistake::TableEmpty);
         }
 
         // The tree, leaves first known by having no children.
@@ -434,11 +445,10 @@ impl<'a> Reader<'a> {
                 Some(row),
                 cols.max,
                 "total-mismatch",
-                format!(
-                    "dòng tổng ghi {} điểm nhưng các lĩnh vực cộng lại {}",
-                    vi(stated),
-                    vi(area_sum)
-                ),
+                Mistake::TotalMismatch {
+                    stated: vi(stated),
+                    sum: vi(area_sum),
+                },
             );
         }
         let mut top = self.top_level(info, &title_block);
@@ -451,28 +461,23 @@ impl<'a> Reader<'a> {
             return Err(self.problems);
         }
         let json = serde_json::to_string_pretty(&value).unwrap_or_default();
-        match CriteriaSet::from_json(json.as_bytes()) {
+        match CriteriaSet::validate(json.as_bytes()) {
             Ok(set) => Ok(ImportedSet { json, set }),
-            Err(crate::Error::InvalidCriteria(problems)) => {
+            Err(problems) => {
                 let rows_by_code: BTreeMap<&str, usize> =
                     table.iter().map(|r| (r.code.as_str(), r.row)).collect();
                 for p in problems {
                     let row = rows_by_code.get(p.at.as_str()).copied();
-                    let col = match p.code.as_str() {
-                        "bad-max" | "off-step" | "sum-mismatch" | "tier-above-max" => cols.max,
-                        "bad-method" | "missing-method" => cols.method,
-                        "bad-rule" | "missing-rule" | "bad-tier" => cols.rule,
-                        "bad-not-applicable" => cols.na,
-                        _ if p.message.contains("title") => cols.title,
+                    let col = match (p.code.as_str(), &p.mistake) {
+                        ("bad-max" | "off-step" | "sum-mismatch" | "tier-above-max", _) => cols.max,
+                        ("bad-method" | "missing-method", _) => cols.method,
+                        ("bad-rule" | "missing-rule" | "bad-tier", _) => cols.rule,
+                        ("bad-not-applicable", _) => cols.na,
+                        (_, Mistake::FieldEmpty { field }) if field == "title" => cols.title,
                         _ => None,
                     };
-                    let message = validation_vi(&p.code).map_or(p.message, String::from);
-                    self.problem(row, col, &p.code, message);
+                    self.problem(row, col, &p.code, p.mistake);
                 }
-                Err(self.problems)
-            }
-            Err(e) => {
-                self.problem(None, None, "invalid", e.to_string());
                 Err(self.problems)
             }
         }
@@ -508,12 +513,11 @@ impl<'a> Reader<'a> {
                         Some(r.row),
                         cols.max,
                         "sum-mismatch",
-                        format!(
-                            "mục {} ghi {} điểm nhưng các mục con cộng lại {}",
-                            r.code,
-                            vi(m),
-                            vi(kid_sum)
-                        ),
+                        Mistake::SumMismatch {
+                            code: r.code.clone(),
+                            max: vi(m),
+                            sum: vi(kid_sum),
+                        },
                     );
                 }
                 m
@@ -521,12 +525,7 @@ impl<'a> Reader<'a> {
             None if !kids.is_empty() => kid_sum,
             None if r.cells.max_unreadable => Decimal::ZERO,
             None => {
-                self.problem(
-                    Some(r.row),
-                    cols.max,
-                    "missing-max",
-                    format!("tiêu chí {} chưa có điểm tối đa", r.code),
-                );
+                self.problem(Some(r.row), cols.max, "missing-max", Mistake::MaxMissing);
                 Decimal::ZERO
             }
         };
@@ -565,10 +564,9 @@ impl<'a> Reader<'a> {
                     Some(r.row),
                     cols.method,
                     "bad-method",
-                    format!(
-                        "phương pháp «{}»: ghi «Thẩm định» hoặc «Điều tra XHH»",
-                        r.cells.method
-                    ),
+                    Mistake::MethodUnknown {
+                        found: r.cells.method.clone(),
+                    },
                 );
                 None
             }
@@ -623,10 +621,9 @@ impl<'a> Reader<'a> {
                     Some(r.row),
                     cols.na,
                     "bad-not-applicable",
-                    format!(
-                        "«{}»: ghi «Không», «Giảm điểm tối đa» hoặc «Được điểm tối đa»",
-                        r.cells.na
-                    ),
+                    Mistake::NotApplicableHandling {
+                        found: r.cells.na.clone(),
+                    },
                 );
                 None
             };
@@ -689,13 +686,13 @@ impl<'a> Reader<'a> {
             Some((row, text)) if !text.is_empty() => match serde_json::from_str(text) {
                 Ok(Value::Object(m)) => m,
                 _ => {
-                    self.problems.push(SheetProblem {
-                        sheet: INFO_SHEET.into(),
-                        row: Some(*row),
-                        column: Some("B".into()),
-                        code: "bad-json".into(),
-                        message: "ô dữ liệu khác không phải một đối tượng JSON".into(),
-                    });
+                    self.problems.push(SheetProblem::new(
+                        INFO_SHEET,
+                        Some(*row),
+                        Some("B".into()),
+                        "bad-json",
+                        Mistake::ExtraNotJsonObject,
+                    ));
                     Map::new()
                 }
             },
@@ -742,40 +739,17 @@ impl<'a> Reader<'a> {
                         top.insert("step".into(), Value::String(d.normalize().to_string()));
                     }
                 }
-                None => self.problems.push(SheetProblem {
-                    sheet: INFO_SHEET.into(),
-                    row: Some(*row),
-                    column: Some("B".into()),
-                    code: "bad-step".into(),
-                    message: format!("bước điểm «{step}» không phải là số"),
-                }),
+                None => self.problems.push(SheetProblem::new(
+                    INFO_SHEET,
+                    Some(*row),
+                    Some("B".into()),
+                    "bad-step",
+                    Mistake::StepNotANumber { text: step.clone() },
+                )),
             }
         }
         top
     }
-}
-
-/// The set validator speaks English (its messages serve the JSON format's authors); on a
-/// spreadsheet the problem is said in Vietnamese, keyed by its stable code.
-fn validation_vi(code: &str) -> Option<&'static str> {
-    Some(match code {
-        "off-step" => "điểm không phải bội số của bước điểm của bộ tiêu chí",
-        "bad-max" => "điểm tối đa phải là số dương",
-        "sum-mismatch" => "điểm tối đa khác tổng điểm của các mục con",
-        "bad-method" | "missing-method" => "phương pháp phải là «Thẩm định» hoặc «Điều tra XHH»",
-        "bad-rule" | "missing-rule" => {
-            "cách chấm không hợp với tiêu chí này (điểm thưởng/điểm trừ chỉ trong mục thưởng, trừ)"
-        }
-        "bad-tier" | "tier-above-max" => "một mức chấm có điểm âm hoặc vượt điểm tối đa",
-        "bad-not-applicable" => "ghi «Không», «Giảm điểm tối đa» hoặc «Được điểm tối đa»",
-        "missing-field" => "thiếu mã, nội dung hoặc tên bộ tiêu chí",
-        "duplicate-code" => "mã tiêu chí bị trùng",
-        "empty-group" => "mục không có tiêu chí con",
-        "bad-limits" => "giới hạn điểm thưởng, điểm trừ không hợp lệ",
-        "bad-year" => "năm phải từ 2000 đến 2100",
-        "bad-step" => "bước điểm phải là số dương",
-        _ => return None,
-    })
 }
 
 fn is_bonus_block(r: &Row) -> bool {

@@ -14,9 +14,6 @@ pub enum Error {
     InvalidCriteria(Vec<Problem>),
     #[error("không có bộ tiêu chí {0}")]
     UnknownCriteriaSet(String),
-    /// A value typed or chosen is not allowed; the message says what is.
-    #[error("{0}")]
-    InvalidValue(String),
     /// A person's mistake the UI words in its language (see [`Mistake`]).
     #[error("{0}")]
     Mistake(#[from] Mistake),
@@ -74,7 +71,7 @@ impl Error {
         match self {
             Error::InvalidCriteria(_) => C::InvalidCriteria,
             Error::UnknownCriteriaSet(_) | Error::NotFound(_) => C::NotFound,
-            Error::InvalidValue(_) | Error::Mistake(_) | Error::Mistakes(_) => C::Invalid,
+            Error::Mistake(_) | Error::Mistakes(_) => C::Invalid,
             Error::WrongPassphrase => C::WrongPassphrase,
             Error::NotASecretKey(_) => C::NotASecretKey,
             Error::TargetExists(_) => C::TargetExists,
@@ -101,6 +98,7 @@ impl Error {
         match self {
             Error::Mistake(m) => vec![m.clone()],
             Error::Mistakes(ms) => ms.clone(),
+            Error::InvalidCriteria(problems) => problems.iter().map(Problem::placed).collect(),
             _ => Vec::new(),
         }
     }

@@ -55,7 +55,9 @@ pub fn clean_stale_temp_files(dir: &Path) -> usize {
 fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> Result<()> {
     let dir = path
         .parent()
-        .ok_or_else(|| Error::InvalidValue(format!("{} không có thư mục chứa", path.display())))?;
+        .ok_or_else(|| crate::Mistake::TargetNotAFile {
+            path: path.display().to_string(),
+        })?;
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;

@@ -23,7 +23,7 @@ pub enum Mistake {
     /// Where a sheet (the survey contractor's) has the mistake; no column for a row-wide one.
     AtCell {
         sheet: String,
-        row: usize,
+        row: Option<usize>,
         column: Option<String>,
         mistake: Box<Mistake>,
     },
@@ -110,6 +110,10 @@ pub enum Mistake {
     UnclosedQuote,
     UnreadableCsv,
     UnreadableSpreadsheet,
+    SheetUnreadable {
+        sheet: String,
+    },
+    NoSheets,
     UnitListHeader {
         found: String,
     },
@@ -219,6 +223,159 @@ pub enum Mistake {
         theirs: String,
         ours: String,
     },
+    // Criteria sets, read from JSON or from a workbook (the code of each problem is in
+    // `assets/criteria/README.md`).
+    /// Which node of a criteria set (its code, else a JSON pointer) has the mistake.
+    AtNode {
+        at: String,
+        mistake: Box<Mistake>,
+    },
+    NotJson {
+        line: usize,
+        column: usize,
+    },
+    JsonKeyRepeated {
+        key: String,
+    },
+    SetNotAnObject,
+    SetFormat {
+        found: String,
+        supported: String,
+    },
+    SetYear {
+        found: String,
+    },
+    SetStep {
+        found: String,
+    },
+    SetNoAreas,
+    CriteriaCodeRepeated {
+        code: String,
+    },
+    FieldEmpty {
+        field: String,
+    },
+    NodeNotAnObject,
+    ChildrenNotAList,
+    GroupEmpty,
+    MaxMissing,
+    MaxNotANumber {
+        text: String,
+    },
+    MaxNotPositive {
+        found: String,
+    },
+    MaxOffStep {
+        max: String,
+        step: String,
+    },
+    SumMismatch {
+        code: String,
+        max: String,
+        sum: String,
+    },
+    MethodMissing,
+    MethodUnknown {
+        found: String,
+    },
+    RuleMissing,
+    RuleUnknown {
+        found: String,
+        known: String,
+    },
+    RuleOutsideBonusBlock {
+        kind: String,
+    },
+    RuleInBonusBlock {
+        kind: String,
+    },
+    TiersEmpty,
+    TierNoPoints {
+        tier: usize,
+    },
+    TierNegative {
+        tier: usize,
+        points: String,
+    },
+    TierAboveMax {
+        tier: usize,
+        points: String,
+        max: String,
+    },
+    NotApplicableNotAnObject,
+    NotApplicableAllowed,
+    NotApplicableHandling {
+        found: String,
+    },
+    BonusBlockNotAnObject,
+    BonusLimit {
+        key: String,
+    },
+    NoHeaderRow,
+    NoMaxColumn,
+    CodeMissing {
+        title: String,
+    },
+    ParentMissing {
+        code: String,
+        parent: String,
+    },
+    ExtraNotJsonObject,
+    TableEmpty,
+    TotalMismatch {
+        stated: String,
+        sum: String,
+    },
+    StepNotANumber {
+        text: String,
+    },
+    CannotWrite {
+        path: String,
+        why: FileProblem,
+    },
+    // Files made by another copy of Thẩm Định (a plan, the province's results, a backup, a
+    // member's partial bundle) that do not check. `detail` gives the particulars in Vietnamese,
+    // for the CLI and the Vietnamese UI; the English UI names the kind of file only, as it does
+    // for a bundle's refusal.
+    FileNotValid {
+        kind: FileKind,
+        detail: String,
+    },
+    ResultsSignedByAnotherKey {
+        found: String,
+        expected: String,
+    },
+    SourcesMissing {
+        count: usize,
+        folder: String,
+        list: String,
+    },
+    // Index bands (xếp loại).
+    BandNotAPair {
+        part: String,
+    },
+    BandThreshold {
+        part: String,
+    },
+    BandLabelMissing {
+        part: String,
+    },
+    BandRepeated {
+        min: String,
+    },
+    BandsEmpty,
+}
+
+/// A kind of file another copy of Thẩm Định made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FileKind {
+    Plan,
+    ProvinceResults,
+    Backup,
+    PartialBundle,
+    Bundle,
 }
 
 impl std::fmt::Display for Mistake {
@@ -368,10 +525,18 @@ impl std::fmt::Display for Mistake {
                 row,
                 column,
                 mistake,
-            } => match column {
-                Some(c) => write!(f, "trang {sheet}, dòng {row}, cột {c}: {mistake}"),
-                None => write!(f, "trang {sheet}, dòng {row}: {mistake}"),
-            },
+            } => {
+                if !sheet.is_empty() {
+                    write!(f, "trang «{sheet}», ")?;
+                }
+                if let Some(r) = row {
+                    write!(f, "dòng {r}, ")?;
+                }
+                if let Some(c) = column {
+                    write!(f, "cột {c}, ")?;
+                }
+                write!(f, "{mistake}")
+            }
             M::SheetEmpty { sheet } => write!(f, "trang {sheet}: không có dữ liệu"),
             M::NoUnitColumn => write!(f, "thiếu cột mã đơn vị (code / mã)"),
             M::NoLeafColumns => write!(
@@ -404,15 +569,7 @@ impl std::fmt::Display for Mistake {
                 f,
                 "phiếu còn {count} xung đột chưa giải quyết ({leaves}): giải quyết trước khi xuất (thamdinh visit resolve)"
             ),
-            M::CannotRead { path, why } => {
-                let why = match why {
-                    FileProblem::Missing => "không có tệp hay thư mục này",
-                    FileProblem::NoPermission => "không có quyền truy cập",
-                    FileProblem::IsAFolder => "đây là thư mục, không phải tệp",
-                    FileProblem::Unreadable => "lỗi đọc ổ đĩa",
-                };
-                write!(f, "không đọc được {path}: {why}")
-            }
+            M::CannotRead { path, why } => write!(f, "không đọc được {path}: {}", why.vi()),
             M::NoVisitChosen => write!(f, "chưa chọn phiếu nào để xuất"),
             M::VisitsOfDifferentCampaigns => {
                 write!(f, "một gói chỉ chứa phiếu của cùng một đợt thẩm định")
@@ -434,6 +591,156 @@ impl std::fmt::Display for Mistake {
                 f,
                 "không gộp được gói từng phần: gói của đơn vị {theirs}, phiếu này của đơn vị {ours}"
             ),
+            M::AtNode { at, mistake } => write!(f, "{at}: {mistake}"),
+            M::NotJson { line, column } => {
+                write!(
+                    f,
+                    "không phải JSON hợp lệ (hỏng ở dòng {line}, cột {column})"
+                )
+            }
+            M::JsonKeyRepeated { key } => write!(
+                f,
+                "khóa {key} xuất hiện hai lần trong một đối tượng (không biết lấy giá trị nào)"
+            ),
+            M::SetNotAnObject => write!(f, "bộ tiêu chí phải là một đối tượng JSON"),
+            M::SetFormat { found, supported } => write!(
+                f,
+                "định dạng {found} chưa được hỗ trợ; bản này đọc {supported}"
+            ),
+            M::SetYear { found } => {
+                write!(
+                    f,
+                    "năm (year) phải là số nguyên từ 2000 đến 2100, ghi {found}"
+                )
+            }
+            M::SetStep { found } => write!(f, "bước điểm (step) phải là số dương, ghi {found}"),
+            M::SetNoAreas => write!(f, "bộ tiêu chí cần danh sách lĩnh vực (areas) không rỗng"),
+            M::CriteriaCodeRepeated { code } => write!(f, "mã {code} được dùng hơn một lần"),
+            M::FieldEmpty { field } => write!(f, "thiếu «{field}» (phải là chuỗi không rỗng)"),
+            M::NodeNotAnObject => write!(f, "mỗi mục phải là một đối tượng JSON"),
+            M::ChildrenNotAList => write!(f, "các mục con (children) phải là một danh sách"),
+            M::GroupEmpty => write!(
+                f,
+                "mục không có tiêu chí con (children rỗng); tiêu chí thành phần thì bỏ children"
+            ),
+            M::MaxMissing => write!(f, "thiếu điểm tối đa (max_points)"),
+            M::MaxNotANumber { text } => {
+                write!(f, "điểm tối đa «{text}» không phải là số")
+            }
+            M::MaxNotPositive { found } => {
+                write!(f, "điểm tối đa phải là số dương, ghi {found}")
+            }
+            M::MaxOffStep { max, step } => write!(
+                f,
+                "điểm tối đa {max} không phải bội số của bước điểm {step}"
+            ),
+            M::SumMismatch { code, max, sum } => write!(
+                f,
+                "mục {code} ghi {max} điểm nhưng các mục con cộng lại {sum}"
+            ),
+            M::MethodMissing => write!(
+                f,
+                "thiếu phương pháp: ghi «Thẩm định» (tham_dinh) hoặc «Điều tra XHH» (dieu_tra_xhh)"
+            ),
+            M::MethodUnknown { found } => write!(
+                f,
+                "phương pháp «{found}»: ghi «Thẩm định» (tham_dinh) hoặc «Điều tra XHH» (dieu_tra_xhh)"
+            ),
+            M::RuleMissing => write!(f, "thiếu cách chấm (scoring_rule có type)"),
+            M::RuleUnknown { found, known } => {
+                write!(f, "không có cách chấm «{found}»; các cách chấm: {known}")
+            }
+            M::RuleOutsideBonusBlock { kind } => write!(
+                f,
+                "cách chấm «{kind}» chỉ dùng trong mục điểm thưởng, điểm trừ"
+            ),
+            M::RuleInBonusBlock { kind } => write!(
+                f,
+                "trong mục điểm thưởng, điểm trừ chỉ chấm «bonus» hoặc «penalty», ghi «{kind}»"
+            ),
+            M::TiersEmpty => write!(
+                f,
+                "cách chấm theo mức cần danh sách mức (levels) không rỗng"
+            ),
+            M::TierNoPoints { tier } => write!(f, "mức {tier} không có điểm (points) là số"),
+            M::TierNegative { tier, points } => write!(f, "mức {tier} có điểm âm {points}"),
+            M::TierAboveMax { tier, points, max } => write!(
+                f,
+                "mức {tier} cho {points} điểm, vượt điểm tối đa {max} của tiêu chí"
+            ),
+            M::NotApplicableNotAnObject => {
+                write!(f, "not_applicable phải là đối tượng {{allowed, handling}}")
+            }
+            M::NotApplicableAllowed => {
+                write!(f, "not_applicable.allowed phải là true hoặc false")
+            }
+            M::NotApplicableHandling { found } => write!(
+                f,
+                "không áp dụng «{found}»: ghi «Không», «Giảm điểm tối đa» (reduce_max) hoặc «Được điểm tối đa» (award_max)"
+            ),
+            M::BonusBlockNotAnObject => {
+                write!(
+                    f,
+                    "mục điểm thưởng, điểm trừ (bonus_penalty) phải là một đối tượng"
+                )
+            }
+            M::BonusLimit { key } => write!(
+                f,
+                "giới hạn điểm thưởng, điểm trừ limits.{key} phải là số ≥ 0"
+            ),
+            M::NoHeaderRow => write!(
+                f,
+                "không tìm thấy dòng tiêu đề bảng (cần các cột «Mã», «Nội dung», «Điểm tối đa»)"
+            ),
+            M::NoMaxColumn => write!(f, "thiếu cột «Điểm tối đa»"),
+            M::CodeMissing { title } => {
+                write!(f, "dòng có nội dung «{title}» nhưng không có mã")
+            }
+            M::ParentMissing { code, parent } => {
+                write!(f, "mã {code} không có mục cha {parent} ở phía trên")
+            }
+            M::ExtraNotJsonObject => {
+                write!(f, "ô dữ liệu khác không phải một đối tượng JSON")
+            }
+            M::TableEmpty => write!(f, "bảng không có dòng tiêu chí nào"),
+            M::TotalMismatch { stated, sum } => write!(
+                f,
+                "dòng tổng ghi {stated} điểm nhưng các lĩnh vực cộng lại {sum}"
+            ),
+            M::SheetUnreadable { sheet } => {
+                write!(
+                    f,
+                    "không đọc được trang «{sheet}» của bảng tính: nội dung hỏng"
+                )
+            }
+            M::NoSheets => write!(f, "bảng tính không có trang nào"),
+            M::StepNotANumber { text } => write!(f, "bước điểm «{text}» không phải là số"),
+            M::CannotWrite { path, why } => write!(f, "không ghi được vào {path}: {}", why.vi()),
+            M::FileNotValid { kind, detail } => match kind {
+                FileKind::Plan => write!(f, "kế hoạch không hợp lệ: {detail}"),
+                FileKind::ProvinceResults => write!(f, "gói kết quả tỉnh không hợp lệ: {detail}"),
+                FileKind::Backup => write!(f, "tệp sao lưu không dùng được: {detail}"),
+                FileKind::PartialBundle => write!(f, "không gộp được gói từng phần: {detail}"),
+                FileKind::Bundle => write!(f, "gói kết quả không hợp lệ: {detail}"),
+            },
+            M::ResultsSignedByAnotherKey { found, expected } => write!(
+                f,
+                "gói kết quả tỉnh được ký bởi khóa {found}, không phải khóa Sở Nội vụ {expected}"
+            ),
+            M::SourcesMissing {
+                count,
+                folder,
+                list,
+            } => write!(f, "thiếu {count} gói nguồn trong {folder}: {list}"),
+            M::BandNotAPair { part } => {
+                write!(f, "«{part}»: viết ngưỡng=nhãn, ví dụ 90=Xuất sắc")
+            }
+            M::BandThreshold { part } => {
+                write!(f, "«{part}»: ngưỡng phải là số từ 0 đến 100")
+            }
+            M::BandLabelMissing { part } => write!(f, "«{part}»: thiếu nhãn xếp loại"),
+            M::BandRepeated { min } => write!(f, "ngưỡng {min} lặp lại"),
+            M::BandsEmpty => write!(f, "chưa có mức xếp loại nào"),
         }
     }
 }
@@ -451,18 +758,49 @@ pub enum FileProblem {
     Unreadable,
 }
 
+impl FileProblem {
+    fn of(e: &std::io::Error) -> FileProblem {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::NotFound => FileProblem::Missing,
+            K::PermissionDenied | K::ReadOnlyFilesystem => FileProblem::NoPermission,
+            K::IsADirectory => FileProblem::IsAFolder,
+            _ => FileProblem::Unreadable,
+        }
+    }
+
+    fn vi(self) -> &'static str {
+        match self {
+            FileProblem::Missing => "không có tệp hay thư mục này",
+            FileProblem::NoPermission => "không có quyền truy cập",
+            FileProblem::IsAFolder => "đây là thư mục, không phải tệp",
+            FileProblem::Unreadable => "lỗi đọc ổ đĩa",
+        }
+    }
+}
+
 impl Mistake {
     /// A chosen file that cannot be read, with why.
     pub fn cannot_read(path: &std::path::Path, e: &std::io::Error) -> Mistake {
-        use std::io::ErrorKind as K;
         Mistake::CannotRead {
             path: path.display().to_string(),
-            why: match e.kind() {
-                K::NotFound => FileProblem::Missing,
-                K::PermissionDenied => FileProblem::NoPermission,
-                K::IsADirectory => FileProblem::IsAFolder,
-                _ => FileProblem::Unreadable,
-            },
+            why: FileProblem::of(e),
+        }
+    }
+
+    /// A chosen folder or file that cannot be written, with why.
+    pub fn cannot_write(path: &std::path::Path, e: &std::io::Error) -> Mistake {
+        Mistake::CannotWrite {
+            path: path.display().to_string(),
+            why: FileProblem::of(e),
+        }
+    }
+
+    /// A file of `kind` that does not check, with the particulars.
+    pub fn not_valid(kind: FileKind, detail: impl Into<String>) -> Mistake {
+        Mistake::FileNotValid {
+            kind,
+            detail: detail.into(),
         }
     }
 }

@@ -1,32 +1,31 @@
 //! Spreadsheets as people send them: every sheet of an XLSX (or ODS/XLS) file as text cells with
 //! 1-based row numbers, so problems can name sheet, row and column exactly as Excel shows them.
 
+use crate::mistake::Mistake;
+
 /// A sheet's name and its rows, each with its 1-based row number (cells from column A).
 pub type Sheet = (String, Vec<(usize, Vec<String>)>);
 
 /// Every sheet of a workbook, in order. Merged cells read as their top-left cell (the others
 /// are empty), as Excel stores them. A workbook that makes the reader panic (fuzzing found a
 /// cell reference that overflows in calamine) is a damaged file like any other.
-pub fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
-    std::panic::catch_unwind(|| read_all(bytes)).unwrap_or_else(|_| {
-        Err("không đọc được bảng tính: tệp đã hỏng (tham chiếu ô không hợp lệ)".into())
-    })
+pub fn read_sheets(bytes: &[u8]) -> Result<Vec<Sheet>, Mistake> {
+    std::panic::catch_unwind(|| read_all(bytes)).unwrap_or(Err(Mistake::UnreadableSpreadsheet))
 }
 
-fn read_all(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
+fn read_all(bytes: &[u8]) -> Result<Vec<Sheet>, Mistake> {
     use calamine::Reader;
-    let mut book =
-        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(|_| {
-            "không đọc được bảng tính: không phải tệp .xlsx, .xls hay .ods, hoặc tệp đã hỏng"
-                .to_string()
-        })?;
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .map_err(|_| Mistake::UnreadableSpreadsheet)?;
     let names = book.sheet_names().to_vec();
     let mut out = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let range = book
             .worksheet_range_at(i)
-            .ok_or_else(|| format!("không đọc được trang {name}"))?
-            .map_err(|_| format!("không đọc được trang {name}: nội dung hỏng"))?;
+            .and_then(Result::ok)
+            .ok_or_else(|| Mistake::SheetUnreadable {
+                sheet: name.clone(),
+            })?;
         let first = range.start().map_or(0, |(r, _)| r as usize);
         let first_col = range.start().map_or(0, |(_, c)| c as usize);
         let rows = range
@@ -41,7 +40,7 @@ fn read_all(bytes: &[u8]) -> Result<Vec<Sheet>, String> {
         out.push((name.clone(), rows));
     }
     if out.is_empty() {
-        return Err("bảng tính không có trang nào".into());
+        return Err(Mistake::NoSheets);
     }
     Ok(out)
 }

@@ -57,7 +57,7 @@ pub struct MergeOutcome {
 }
 
 fn refuse(what: String) -> Error {
-    Error::InvalidValue(format!("không gộp được gói từng phần: {what}"))
+    Mistake::not_valid(crate::mistake::FileKind::PartialBundle, what).into()
 }
 
 impl Store {

@@ -261,8 +261,7 @@ pub fn parse_unit_list(bytes: &[u8]) -> std::result::Result<Vec<(usize, NewUnit)
 }
 
 fn xlsx_rows(bytes: &[u8]) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<Mistake>> {
-    let mut sheets =
-        crate::sheet::read_sheets(bytes).map_err(|_| vec![Mistake::UnreadableSpreadsheet])?;
+    let mut sheets = crate::sheet::read_sheets(bytes).map_err(|m| vec![m])?;
     Ok(sheets.remove(0).1)
 }
 

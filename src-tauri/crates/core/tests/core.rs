@@ -154,6 +154,49 @@ fn parent_max_must_equal_sum_of_children() {
     );
 }
 
+/// Problems are said in Vietnamese (what the CLI prints) and carry the mistake with its
+/// parameters, for the UI to word in English: no message mixes the two.
+#[test]
+fn validation_problems_are_vietnamese_with_parameters_for_the_ui() {
+    let mut v = sample();
+    v["areas"][1]["max_points"] = json!(45);
+    let p = problems(&v);
+    assert_eq!(
+        p[0].message,
+        "mục 2 ghi 45 điểm nhưng các mục con cộng lại 40"
+    );
+    assert_eq!(
+        serde_json::to_value(&p[0].mistake).unwrap(),
+        json!({"key": "sum_mismatch", "params": {"code": "2", "max": "45", "sum": "40"}})
+    );
+    // One of each kind of problem the validator reports.
+    let mut v = sample();
+    v["format"] = json!("thamdinh-criteria/9");
+    v["year"] = json!(1999);
+    v["step"] = json!(-1);
+    v["title"] = json!("");
+    v["areas"][0]["children"][0]["children"][1]["code"] = json!("1.1.1");
+    v["areas"][0]["children"][0]["children"][2]["max_points"] = json!("abc");
+    v["areas"][1]["children"][0]["max_points"] = json!(-1);
+    v["areas"][1]["children"][1]["method"] = json!("hỏi");
+    v["areas"][0]["children"][0]["children"][0]["scoring_rule"] = json!({"type": "bonus"});
+    v["areas"][0]["children"][0]["children"][1]["not_applicable"] = json!({"allowed": "có"});
+    v["bonus_penalty"]["limits"] = json!({"bonus_max": -1, "penalty_max": 3});
+    let p = problems(&v);
+    assert!(p.len() >= 9, "{p:?}");
+    let english = [" must ", " found", " is ", " the ", "missing", " needs "];
+    for problem in &p {
+        assert!(
+            !english.iter().any(|w| problem.message.contains(w)),
+            "English in {problem}"
+        );
+        assert_eq!(problem.message, problem.mistake.to_string());
+    }
+    let error = CriteriaSet::from_json(v.to_string().as_bytes()).unwrap_err();
+    assert_eq!(error.mistakes().len(), p.len(), "the UI receives every one");
+    assert!(error.to_string().starts_with("bộ tiêu chí không hợp lệ"));
+}
+
 #[test]
 fn tiers_above_the_max_are_reported() {
     let mut v = sample();

@@ -467,8 +467,14 @@ fn print_copies(
                 scope.spawn(move || {
                     part.iter()
                         .map(|p| {
+                            // A stored photo that no longer decodes is the disk's fault.
                             thamdinh_core::photo::ensure_print(photos_dir, &p.meta.sha256).map_err(
-                                |e| Error::InvalidValue(format!("ảnh {}: {e}", p.meta.sha256)),
+                                |e| {
+                                    Error::Io(std::io::Error::new(
+                                        std::io::ErrorKind::InvalidData,
+                                        format!("ảnh {}: {e}", p.meta.sha256),
+                                    ))
+                                },
                             )
                         })
                         .collect::<Result<Vec<_>>>()

@@ -76,7 +76,12 @@ pub fn cosign_bundle(
                 .filter(|r| r.matches('/').count() == 1)
                 .map(str::to_string)
         })
-        .ok_or_else(|| Error::InvalidValue(format!("gói không có {TAG_MANIFEST}")))?;
+        .ok_or_else(|| {
+            crate::Mistake::not_valid(
+                crate::mistake::FileKind::Bundle,
+                format!("gói không có {TAG_MANIFEST}"),
+            )
+        })?;
     let mut tag_manifest = Vec::new();
     archive
         .by_name(&format!("{root}{TAG_MANIFEST}"))

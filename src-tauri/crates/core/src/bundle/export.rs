@@ -337,58 +337,24 @@ pub fn write_bundle(
                 let _ = tmp.as_file().sync_data();
             }
         });
-        let written = (|| -> Result<std::fs::File> {
-            let mut zip =
-                ZipWriter::new(BufWriter::with_capacity(CHUNK, tmp.as_file().try_clone()?));
-            let text = options(CompressionMethod::Deflated, 0);
-            for (path, bytes) in generated {
-                zip.start_file(format!("{root}{path}"), text)
-                    .map_err(zip_error)?;
-                zip.write_all(bytes)?;
-                progress(
-                    done.fetch_add(bytes.len() as u64, Ordering::Relaxed) + bytes.len() as u64,
-                    payload_bytes,
-                );
-            }
-            let mut buf = vec![0u8; CHUNK];
-            for f in &payload.files {
-                zip.start_file(
-                    format!("{root}{}", f.bag_path),
-                    options(CompressionMethod::Stored, f.size),
-                )
-                .map_err(zip_error)?;
-                let stopped = || cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed);
-                let copied = stream_file(&f.source, &mut buf, &stopped, &mut |chunk| {
-                    zip.write_all(chunk)?;
-                    let n = chunk.len() as u64;
-                    progress(done.fetch_add(n, Ordering::Relaxed) + n, payload_bytes);
-                    Ok(())
-                })?;
-                if copied != f.size {
-                    return Err(Error::InvalidValue(format!(
-                        "{} đổi kích thước trong lúc xuất",
-                        f.source.display()
-                    )));
-                }
-            }
-            let bag = Bag {
-                result,
-                source_organization: &source_organization,
-                payload_bytes,
-                payload_files,
-            };
-            for (path, bytes) in signed_tag_files(&bag, &generated, &payload.files, &secret_key)? {
-                zip.start_file(format!("{root}{path}"), text)
-                    .map_err(zip_error)?;
-                zip.write_all(&bytes)?;
-            }
-            let file = zip
-                .finish()
-                .map_err(zip_error)?
-                .into_inner()
-                .map_err(|e| Error::Io(e.into_error()))?;
-            Ok(file)
-        })();
+        let bag = Bag {
+            result,
+            source_organization: &source_organization,
+            payload_bytes,
+            payload_files,
+        };
+        let written = write_zip(
+            tmp.as_file().try_clone()?,
+            &Contents {
+                root: &root,
+                generated: &generated,
+                files: &payload.files,
+                bag: &bag,
+                secret_key: &secret_key,
+            },
+            &|n| progress(done.fetch_add(n, Ordering::Relaxed) + n, payload_bytes),
+            &|| cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed),
+        );
         writing.store(false, Ordering::Relaxed);
         let _ = flusher.join();
         if written.is_err() {
@@ -417,6 +383,63 @@ pub fn write_bundle(
     })
 }
 
+/// What goes into the zip, in order: the generated documents, the stored files, then the tag
+/// files signed over them, all under `root`.
+struct Contents<'a> {
+    root: &'a str,
+    generated: &'a [(&'a str, &'a [u8])],
+    files: &'a [StoredFile],
+    bag: &'a Bag<'a>,
+    secret_key: &'a SecretKey,
+}
+
+/// Writes the zip into `file`: the generated documents deflated, the stored files streamed as
+/// they are (checked for their size), then the signed tag files. `progress(n)` is told of each
+/// `n` payload bytes written; `stopped()` ends the copy early.
+fn write_zip(
+    file: std::fs::File,
+    c: &Contents,
+    progress: &dyn Fn(u64),
+    stopped: &dyn Fn() -> bool,
+) -> Result<std::fs::File> {
+    let mut zip = ZipWriter::new(BufWriter::with_capacity(CHUNK, file));
+    let text = options(CompressionMethod::Deflated, 0);
+    for (path, bytes) in c.generated {
+        zip.start_file(format!("{}{path}", c.root), text)
+            .map_err(zip_error)?;
+        zip.write_all(bytes)?;
+        progress(bytes.len() as u64);
+    }
+    let mut buf = vec![0u8; CHUNK];
+    for f in c.files {
+        zip.start_file(
+            format!("{}{}", c.root, f.bag_path),
+            options(CompressionMethod::Stored, f.size),
+        )
+        .map_err(zip_error)?;
+        let copied = stream_file(&f.source, &mut buf, stopped, &mut |chunk| {
+            zip.write_all(chunk)?;
+            progress(chunk.len() as u64);
+            Ok(())
+        })?;
+        if copied != f.size {
+            return Err(store_damaged(format!(
+                "{} đổi kích thước trong lúc xuất",
+                f.source.display()
+            )));
+        }
+    }
+    for (path, bytes) in signed_tag_files(c.bag, c.generated, c.files, c.secret_key)? {
+        zip.start_file(format!("{}{path}", c.root), text)
+            .map_err(zip_error)?;
+        zip.write_all(&bytes)?;
+    }
+    zip.finish()
+        .map_err(zip_error)?
+        .into_inner()
+        .map_err(|e| Error::Io(e.into_error()))
+}
+
 /// The `.part` file an export is written to, beside its target (the same file system, so the
 /// final rename is atomic); stale ones a killed export left there are removed first.
 fn part_file_beside(out: &Path) -> Result<(PathBuf, tempfile::NamedTempFile)> {
@@ -431,11 +454,7 @@ fn part_file_beside(out: &Path) -> Result<(PathBuf, tempfile::NamedTempFile)> {
         .tempfile_in(&dir)
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::StorageFull => Error::Io(e),
-            _ => Error::InvalidValue(format!(
-                "không ghi được vào thư mục {}: {}",
-                dir.display(),
-                crate::error::io_text(&e)
-            )),
+            _ => Mistake::cannot_write(&dir, &e).into(),
         })?;
     Ok((dir, tmp))
 }
@@ -591,7 +610,7 @@ fn check_stored_files(
         })?;
         if hex(&h.finalize()) != f.sha256 {
             stop.store(true, Ordering::Relaxed);
-            return Err(Error::InvalidValue(format!(
+            return Err(store_damaged(format!(
                 "tệp lưu trữ {} bị hỏng: SHA-256 không còn khớp tên",
                 f.source.display()
             )));
@@ -615,6 +634,11 @@ pub(super) fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions
         .last_modified_time(time)
         .unix_permissions(0o644)
         .large_file(size >= u32::MAX as u64)
+}
+
+/// A file of the store that no longer is what was stored: the disk's fault, not the person's.
+fn store_damaged(what: String) -> Error {
+    Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, what))
 }
 
 pub(super) fn zip_error(e: zip::result::ZipError) -> Error {

@@ -583,7 +583,11 @@ pub fn canonical_bytes<T: Serialize>(value: &T) -> Result<Vec<u8>> {
 /// Why a JSON document was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JsonProblem {
-    Invalid(String),
+    /// Not JSON: where the text breaks.
+    Invalid {
+        line: usize,
+        column: usize,
+    },
     DuplicateKey(String),
     NonCanonical,
 }
@@ -609,7 +613,10 @@ pub fn parse_strict(bytes: &[u8]) -> std::result::Result<Value, JsonProblem> {
                 Some(rest) => JsonProblem::DuplicateKey(
                     rest.split(" at line").next().unwrap_or(rest).to_string(),
                 ),
-                None => JsonProblem::Invalid(msg),
+                None => JsonProblem::Invalid {
+                    line: e.line(),
+                    column: e.column(),
+                },
             }
         })?;
     Ok(value)
@@ -712,7 +719,7 @@ mod tests {
         );
         assert!(matches!(
             parse_canonical(b"{\"a\":"),
-            Err(JsonProblem::Invalid(_))
+            Err(JsonProblem::Invalid { .. })
         ));
         // Vietnamese text stays as UTF-8, not \u escapes, in canonical form.
         assert!(parse_canonical("{\"t\":\"Nội vụ\"}".as_bytes()).is_ok());

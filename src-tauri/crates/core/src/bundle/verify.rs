@@ -585,6 +585,48 @@ fn list_entries(
     archive: &mut ZipArchive<BufReader<File>>,
     limits: &Limits,
 ) -> Reject<BTreeMap<String, Entry>> {
+    check_entry_count(archive, limits)?;
+    let mut names = Names::default();
+    let mut out = BTreeMap::new();
+    let mut declared_total = 0u64;
+    for index in 0..archive.len() {
+        let f = archive
+            .by_index_raw(index)
+            .map_err(|_| reject("damaged-archive", format!("#{index}"), "mục không đọc được"))?;
+        let name = std::str::from_utf8(f.name_raw())
+            .map_err(|_| reject("bad-name", format!("#{index}"), "tên mục không phải UTF-8"))?
+            .to_string();
+        check_name(&name)?;
+        check_entry_kind(&f, &name)?;
+        let rest = names.admit(&name)?;
+        if f.is_dir() || name.ends_with('/') {
+            continue;
+        }
+        if rest.is_empty() {
+            return Err(reject(
+                "bad-layout",
+                &name,
+                "tệp nằm ngoài thư mục gốc của túi",
+            ));
+        }
+        declared_total = declared_total.saturating_add(f.size());
+        check_entry_size(&f, &name, declared_total, limits)?;
+        out.insert(
+            rest.clone(),
+            Entry {
+                index,
+                path: rest,
+                size: f.size(),
+            },
+        );
+    }
+    if out.is_empty() {
+        return Err(reject("not-a-bag", "", "gói rỗng"));
+    }
+    Ok(out)
+}
+
+fn check_entry_count(archive: &ZipArchive<BufReader<File>>, limits: &Limits) -> Reject<()> {
     if archive.len() > limits.max_entries {
         return Err(reject(
             "too-many-entries",
@@ -600,37 +642,79 @@ fn list_entries(
             "hai mục cùng tên: trình giải nén nào giữ mục nào?",
         ));
     }
-    let mut root: Option<String> = None;
-    let mut exact = BTreeSet::new();
-    let mut folded: HashMap<String, String> = HashMap::new();
-    let mut out = BTreeMap::new();
-    let mut declared_total = 0u64;
-    for index in 0..archive.len() {
-        let f = archive
-            .by_index_raw(index)
-            .map_err(|_| reject("damaged-archive", format!("#{index}"), "mục không đọc được"))?;
-        let name = std::str::from_utf8(f.name_raw())
-            .map_err(|_| reject("bad-name", format!("#{index}"), "tên mục không phải UTF-8"))?
-            .to_string();
-        check_name(&name)?;
-        if f.encrypted() {
-            return Err(reject("encrypted-entry", &name, "mục được mã hóa"));
-        }
-        if !matches!(
-            f.compression(),
-            zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
-        ) {
-            return Err(reject(
-                "bad-compression",
-                &name,
-                format!("phương thức nén {:?} không được hỗ trợ", f.compression()),
-            ));
-        }
-        if f.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) || f.is_symlink() {
-            return Err(reject("symlink", &name, "mục là liên kết tượng trưng"));
-        }
-        if !exact.insert(name.clone()) {
-            return Err(reject("duplicate-name", &name, "tên mục xuất hiện hai lần"));
+    Ok(())
+}
+
+/// Only plain files and folders, stored or deflated: no encryption, no symlinks.
+fn check_entry_kind(f: &zip::read::ZipFile<'_, BufReader<File>>, name: &str) -> Reject<()> {
+    if f.encrypted() {
+        return Err(reject("encrypted-entry", name, "mục được mã hóa"));
+    }
+    if !matches!(
+        f.compression(),
+        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
+    ) {
+        return Err(reject(
+            "bad-compression",
+            name,
+            format!("phương thức nén {:?} không được hỗ trợ", f.compression()),
+        ));
+    }
+    if f.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) || f.is_symlink() {
+        return Err(reject("symlink", name, "mục là liên kết tượng trưng"));
+    }
+    Ok(())
+}
+
+/// The sizes an entry declares: consistent, and within the limits with those before it.
+fn check_entry_size(
+    f: &zip::read::ZipFile<'_, BufReader<File>>,
+    name: &str,
+    declared_total: u64,
+    limits: &Limits,
+) -> Reject<()> {
+    if f.compression() == zip::CompressionMethod::Stored && f.compressed_size() != f.size() {
+        return Err(reject(
+            "damaged-archive",
+            name,
+            "mục lưu không nén có hai kích thước khác nhau",
+        ));
+    }
+    if f.size() > limits.max_entry_bytes {
+        return Err(reject(
+            "entry-too-large",
+            name,
+            format!(
+                "khai báo {} byte, tối đa {}",
+                f.size(),
+                limits.max_entry_bytes
+            ),
+        ));
+    }
+    if declared_total > limits.max_total_bytes {
+        return Err(reject(
+            "total-too-large",
+            name,
+            format!("tổng vượt {} byte", limits.max_total_bytes),
+        ));
+    }
+    Ok(())
+}
+
+/// The names seen so far: each once, no two alike once Unicode and case are folded (two
+/// extractors would write one file), all under one root folder.
+#[derive(Default)]
+struct Names {
+    root: Option<String>,
+    exact: BTreeSet<String>,
+    folded: HashMap<String, String>,
+}
+
+impl Names {
+    /// Admits a name, giving its path under the root folder.
+    fn admit(&mut self, name: &str) -> Reject<String> {
+        if !self.exact.insert(name.to_string()) {
+            return Err(reject("duplicate-name", name, "tên mục xuất hiện hai lần"));
         }
         let key: String = name
             .nfc()
@@ -638,74 +722,27 @@ fn list_entries(
             .to_lowercase()
             .nfc()
             .collect();
-        if let Some(other) = folded.insert(key, name.clone()) {
+        if let Some(other) = self.folded.insert(key, name.to_string()) {
             return Err(reject(
                 "name-collision",
-                &name,
+                name,
                 format!("trùng với «{other}» khi chuẩn hóa Unicode/chữ hoa-thường"),
             ));
         }
-        let (top, rest) = name.split_once('/').unwrap_or((name.as_str(), ""));
-        match &root {
-            None => root = Some(top.to_string()),
+        let (top, rest) = name.split_once('/').unwrap_or((name, ""));
+        match &self.root {
+            None => self.root = Some(top.to_string()),
             Some(r) if r != top => {
                 return Err(reject(
                     "bad-layout",
-                    &name,
+                    name,
                     format!("ngoài thư mục gốc «{r}/»"),
                 ));
             }
             _ => {}
         }
-        if f.is_dir() || name.ends_with('/') {
-            continue;
-        }
-        if rest.is_empty() {
-            return Err(reject(
-                "bad-layout",
-                &name,
-                "tệp nằm ngoài thư mục gốc của túi",
-            ));
-        }
-        if f.compression() == zip::CompressionMethod::Stored && f.compressed_size() != f.size() {
-            return Err(reject(
-                "damaged-archive",
-                &name,
-                "mục lưu không nén có hai kích thước khác nhau",
-            ));
-        }
-        if f.size() > limits.max_entry_bytes {
-            return Err(reject(
-                "entry-too-large",
-                &name,
-                format!(
-                    "khai báo {} byte, tối đa {}",
-                    f.size(),
-                    limits.max_entry_bytes
-                ),
-            ));
-        }
-        declared_total = declared_total.saturating_add(f.size());
-        if declared_total > limits.max_total_bytes {
-            return Err(reject(
-                "total-too-large",
-                &name,
-                format!("tổng vượt {} byte", limits.max_total_bytes),
-            ));
-        }
-        out.insert(
-            rest.to_string(),
-            Entry {
-                index,
-                path: rest.to_string(),
-                size: f.size(),
-            },
-        );
+        Ok(rest.to_string())
     }
-    if out.is_empty() {
-        return Err(reject("not-a-bag", "", "gói rỗng"));
-    }
-    Ok(out)
 }
 
 /// A name must be a relative path with `/` separators and ordinary components.
@@ -859,7 +896,11 @@ fn canonical(bytes: &[u8], path: &str) -> Reject<serde_json::Value> {
             path,
             "JSON không ở dạng chuẩn RFC 8785",
         ),
-        JsonProblem::Invalid(m) => reject("bad-json", path, format!("JSON không hợp lệ: {m}")),
+        JsonProblem::Invalid { line, column } => reject(
+            "bad-json",
+            path,
+            format!("JSON không hợp lệ (hỏng ở dòng {line}, cột {column})"),
+        ),
     })
 }
 

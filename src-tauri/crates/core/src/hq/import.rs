@@ -14,7 +14,7 @@ use ts_rs::TS;
 use super::merge::Role;
 use crate::audit::Change;
 use crate::bundle::result::ResultDoc;
-use crate::bundle::{Limits, Signers, verify_contents};
+use crate::bundle::{Limits, Signers, VerifiedBundle as Verified, verify_contents};
 use crate::store::{Campaign, Store, now};
 use crate::{Error, Result};
 
@@ -138,15 +138,18 @@ pub(crate) fn file_sha256(path: &Path) -> std::io::Result<String> {
 }
 
 /// Imports one bundle; a store fault (disk full…) is an error, a bad bundle an outcome.
-/// `keys`: the store's verification keys (read once per batch).
+/// `keys`: the store's verification keys (read once per batch). The steps: the same file
+/// imported before; the bundle verified completely before anything is written; who signed it,
+/// what it holds and for which campaign and units; the same bundle id seen before; then stored.
 pub fn import_bundle(
     store: &mut Store,
     file: &Path,
     keys: &[crate::bundle::TrustedKey],
     cancel: &AtomicBool,
 ) -> Result<ImportOutcome> {
-    use ImportStatus::*;
-    let refused = |code: &str, message: String| ImportOutcome::new(file, Refused, code, message);
+    let refused = |code: &str, message: String| {
+        ImportOutcome::new(file, ImportStatus::Refused, code, message)
+    };
     if !file.is_file() {
         return Ok(refused(
             "io",
@@ -157,105 +160,22 @@ pub fn import_bundle(
         Ok(sha) => sha,
         Err(e) => return Ok(refused("io", format!("không đọc được tệp: {e}"))),
     };
-    let earlier: Option<(String, String)> = store
-        .conn
-        .query_row(
-            "SELECT id, imported_at FROM hq_bundle WHERE file_sha256 = ?1",
-            [&sha],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    if let Some((id, at)) = earlier {
-        let mut o = ImportOutcome::new(
-            file,
-            Duplicate,
-            "duplicate",
-            format!(
-                "gói {id} đã được nhập lúc {} — không làm gì thêm",
-                local_time(&at)
-            ),
-        );
-        o.bundle_id = Some(id);
-        return Ok(o);
+    if let Some(outcome) = same_file_imported(store, file, &sha)? {
+        return Ok(outcome);
     }
-
-    // Verified completely before anything is written.
-    let verified = match verify_contents(
-        file,
-        keys,
-        Signers::AllowUntrusted,
-        &Limits::default(),
-        &|_, _| {},
-        cancel,
-    ) {
+    let verified = match verify_for_import(file, keys, cancel)? {
         Ok(v) => v,
-        Err(r) if r.code == "cancelled" => return Err(Error::Cancelled),
-        Err(r) => {
-            let what = crate::bundle::codes::rejection_vi(&r.code);
-            let message = match r.entry.as_str() {
-                "" => what.to_string(),
-                entry => format!("{what} — {entry}"),
-            };
-            let mut o = refused(&r.code, message);
-            o.detail = r.message;
-            o.entry = Some(r.entry).filter(|e| !e.is_empty());
-            return Ok(o);
-        }
+        Err(outcome) => return Ok(outcome),
     };
     let result = verified
         .result
         .clone()
         .expect("a verified bundle has its result");
-    if !verified.trusted
-        && let Some(k) = store
-            .trusted_keys()?
-            .into_iter()
-            .find(|k| k.key_id == verified.signer_key_id && k.revoked_at.is_some())
-    {
-        return Ok(refused(
-            "revoked-key",
-            format!(
-                "khóa ký {} đã bị thu hồi ngày {} ({}): không nhận gói ký bằng khóa này",
-                k.key_id,
-                local_time(k.revoked_at.as_deref().unwrap_or_default()),
-                k.revoke_reason
-            ),
-        ));
-    }
-    if let Some(scope) = &result.scope {
-        return Ok(refused(
-            "partial-bundle",
-            format!(
-                "gói từng phần (lĩnh vực {}) của một thành viên đoàn: trưởng đoàn gộp vào phiếu rồi gửi gói đầy đủ",
-                scope.areas.join(", ")
-            ),
-        ));
-    }
-    let campaign = match match_campaign(store, &result)? {
+    let campaign = match admissible(store, &verified, &result)? {
         Ok(c) => c,
         Err((code, message)) => return Ok(refused(code, message)),
     };
-    let mut known = store
-        .conn
-        .prepare_cached("SELECT 1 FROM unit WHERE campaign_id = ?1 AND code = ?2")?;
-    let mut unknown = None;
-    for v in &result.visits {
-        if !known.exists(params![campaign.id, v.unit.code])? {
-            unknown = Some(v);
-            break;
-        }
-    }
-    drop(known);
-    if let Some(v) = unknown {
-        return Ok(refused(
-            "unknown-unit",
-            format!(
-                "đợt thẩm định «{}» không có đơn vị mã {} ({})",
-                campaign.name, v.unit.code, v.unit.name
-            ),
-        ));
-    }
-    let reused: Option<String> = store
+    let bundle_id_seen: Option<String> = store
         .conn
         .query_row(
             "SELECT file_sha256 FROM hq_bundle WHERE id = ?1",
@@ -263,42 +183,160 @@ pub fn import_bundle(
             |r| r.get(0),
         )
         .optional()?;
-    if reused.is_some() {
-        if same_result(store, &result)? {
-            // The same bag again with other signatures (members co-signed it since): the
-            // co-signatures add up; a copy that adds none changes nothing.
-            let Some(cosignatures) = added_cosignatures(store, &result.bundle_id, &verified)?
-            else {
-                let mut o = ImportOutcome::new(
-                    file,
-                    Duplicate,
-                    "duplicate",
-                    format!(
-                        "gói {} đã được nhập, bản này không thêm chữ ký nào — không làm gì thêm",
-                        result.bundle_id
-                    ),
-                );
-                o.bundle_id = Some(result.bundle_id.clone());
-                return Ok(o);
-            };
-            let stored = store_file(store, file, &sha)?;
-            update_signatures(store, &campaign, &result, &cosignatures, &sha, &stored)?;
-            let mut outcome = classify(store, &campaign.id, &result, file)?;
-            outcome.bundle_id = Some(result.bundle_id.clone());
-            return Ok(outcome);
+    if bundle_id_seen.is_some() {
+        if !same_result(store, &result)? {
+            return Ok(refused(
+                "bundle-id-reused",
+                format!(
+                    "đã có một gói khác mang cùng mã {} với nội dung khác: từ chối",
+                    result.bundle_id
+                ),
+            ));
         }
-        return Ok(refused(
-            "bundle-id-reused",
-            format!(
-                "đã có một gói khác mang cùng mã {} với nội dung khác: từ chối",
-                result.bundle_id
-            ),
-        ));
+        return cosigned_again(store, file, &sha, &campaign, &result, &verified);
     }
-
     let stored = store_file(store, file, &sha)?;
     record(store, &campaign, &result, &verified, &sha, &stored)?;
     let mut outcome = classify(store, &campaign.id, &result, file)?;
+    outcome.bundle_id = Some(result.bundle_id.clone());
+    Ok(outcome)
+}
+
+/// The very same file imported before: nothing more to do.
+fn same_file_imported(store: &Store, file: &Path, sha: &str) -> Result<Option<ImportOutcome>> {
+    let earlier: Option<(String, String)> = store
+        .conn
+        .query_row(
+            "SELECT id, imported_at FROM hq_bundle WHERE file_sha256 = ?1",
+            [sha],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(earlier.map(|(id, at)| {
+        let mut o = ImportOutcome::new(
+            file,
+            ImportStatus::Duplicate,
+            "duplicate",
+            format!(
+                "gói {id} đã được nhập lúc {} — không làm gì thêm",
+                local_time(&at)
+            ),
+        );
+        o.bundle_id = Some(id);
+        o
+    }))
+}
+
+/// The whole verification of the format (signature by any key, trusted or not: the signer is
+/// judged next); a refusal becomes the outcome, a cancel the error.
+fn verify_for_import(
+    file: &Path,
+    keys: &[crate::bundle::TrustedKey],
+    cancel: &AtomicBool,
+) -> Result<std::result::Result<Verified, ImportOutcome>> {
+    match verify_contents(
+        file,
+        keys,
+        Signers::AllowUntrusted,
+        &Limits::default(),
+        &|_, _| {},
+        cancel,
+    ) {
+        Ok(v) => Ok(Ok(v)),
+        Err(r) if r.code == "cancelled" => Err(Error::Cancelled),
+        Err(r) => {
+            let what = crate::bundle::codes::rejection_vi(&r.code);
+            let message = match r.entry.as_str() {
+                "" => what.to_string(),
+                entry => format!("{what} — {entry}"),
+            };
+            let mut o = ImportOutcome::new(file, ImportStatus::Refused, &r.code, message);
+            o.detail = r.message;
+            o.entry = Some(r.entry).filter(|e| !e.is_empty());
+            Ok(Err(o))
+        }
+    }
+}
+
+/// Whether a verified bundle may enter: not signed by a revoked key, a whole bundle (not a
+/// member's part), of a campaign here, every unit known. Gives the campaign, or the refusal.
+fn admissible(
+    store: &Store,
+    verified: &Verified,
+    result: &ResultDoc,
+) -> Result<std::result::Result<Campaign, (&'static str, String)>> {
+    if !verified.trusted
+        && let Some(k) = store
+            .trusted_keys()?
+            .into_iter()
+            .find(|k| k.key_id == verified.signer_key_id && k.revoked_at.is_some())
+    {
+        return Ok(Err((
+            "revoked-key",
+            format!(
+                "khóa ký {} đã bị thu hồi ngày {} ({}): không nhận gói ký bằng khóa này",
+                k.key_id,
+                local_time(k.revoked_at.as_deref().unwrap_or_default()),
+                k.revoke_reason
+            ),
+        )));
+    }
+    if let Some(scope) = &result.scope {
+        return Ok(Err((
+            "partial-bundle",
+            format!(
+                "gói từng phần (lĩnh vực {}) của một thành viên đoàn: trưởng đoàn gộp vào phiếu rồi gửi gói đầy đủ",
+                scope.areas.join(", ")
+            ),
+        )));
+    }
+    let campaign = match match_campaign(store, result)? {
+        Ok(c) => c,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let mut known = store
+        .conn
+        .prepare_cached("SELECT 1 FROM unit WHERE campaign_id = ?1 AND code = ?2")?;
+    for v in &result.visits {
+        if !known.exists(params![campaign.id, v.unit.code])? {
+            return Ok(Err((
+                "unknown-unit",
+                format!(
+                    "đợt thẩm định «{}» không có đơn vị mã {} ({})",
+                    campaign.name, v.unit.code, v.unit.name
+                ),
+            )));
+        }
+    }
+    Ok(Ok(campaign))
+}
+
+/// The same bag again with other signatures (members co-signed it since): the co-signatures
+/// add up; a copy that adds none changes nothing.
+fn cosigned_again(
+    store: &mut Store,
+    file: &Path,
+    sha: &str,
+    campaign: &Campaign,
+    result: &ResultDoc,
+    verified: &Verified,
+) -> Result<ImportOutcome> {
+    let Some(cosignatures) = added_cosignatures(store, &result.bundle_id, verified)? else {
+        let mut o = ImportOutcome::new(
+            file,
+            ImportStatus::Duplicate,
+            "duplicate",
+            format!(
+                "gói {} đã được nhập, bản này không thêm chữ ký nào — không làm gì thêm",
+                result.bundle_id
+            ),
+        );
+        o.bundle_id = Some(result.bundle_id.clone());
+        return Ok(o);
+    };
+    let stored = store_file(store, file, sha)?;
+    update_signatures(store, campaign, result, &cosignatures, sha, &stored)?;
+    let mut outcome = classify(store, &campaign.id, result, file)?;
     outcome.bundle_id = Some(result.bundle_id.clone());
     Ok(outcome)
 }

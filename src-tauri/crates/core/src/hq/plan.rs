@@ -10,6 +10,7 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::keys;
+use crate::mistake::FileKind;
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
 
@@ -81,7 +82,7 @@ pub struct ImportedPlan {
 }
 
 fn bad(what: impl Into<String>) -> Error {
-    Error::InvalidValue(format!("kế hoạch không hợp lệ: {}", what.into()))
+    Mistake::not_valid(FileKind::Plan, what).into()
 }
 
 /// Writes the plan of a campaign, signed with the HQ key (temp file, fsync, rename).
@@ -150,7 +151,7 @@ pub fn export_plan(
 /// Checks a plan file (bag, hashes, the signature by the HQ key it carries) and returns the plan,
 /// the criteria set's JSON and the HQ public key file.
 pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
-    let bag = super::signed_bag::read(path, "kế hoạch", MAX_PLAN_BYTES)?;
+    let bag = super::signed_bag::read(path, FileKind::Plan, MAX_PLAN_BYTES)?;
     let get = |name: &str| bag.get(name);
     let key_id = bag.key_id.clone();
     let hq_pub = bag.public_key.clone();

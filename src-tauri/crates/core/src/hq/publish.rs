@@ -21,6 +21,7 @@ use super::plan::{CampaignRows, PlanCampaign, PlanUnit, insert_campaign};
 use super::signed_bag::{self, BagContent};
 use crate::bundle::keys;
 use crate::bundle::result::canonical_bytes;
+use crate::mistake::{FileKind, Mistake};
 use crate::store::{Store, now};
 use crate::{Error, Result};
 
@@ -301,24 +302,24 @@ pub fn recompute(
     expected_key: Option<&str>,
     cancel: &AtomicBool,
 ) -> Result<RecomputeReport> {
-    let bag = signed_bag::read(results_zip, "gói kết quả tỉnh", MAX_RESULTS_BYTES)?;
+    let bag = signed_bag::read(results_zip, FileKind::ProvinceResults, MAX_RESULTS_BYTES)?;
     if let Some(expected) = expected_key
         && !expected.eq_ignore_ascii_case(&bag.key_id)
     {
-        return Err(Error::InvalidValue(format!(
-            "gói kết quả tỉnh được ký bởi khóa {}, không phải khóa Sở Nội vụ {expected}",
-            bag.key_id
-        )));
+        return Err(Mistake::ResultsSignedByAnotherKey {
+            found: bag.key_id,
+            expected: expected.into(),
+        }
+        .into());
     }
     let doc = |path: &str| -> Result<Value> {
-        serde_json::from_slice(bag.get(path)?)
-            .map_err(|e| Error::InvalidValue(format!("{path}: {e}")))
+        serde_json::from_slice(bag.get(path)?).map_err(|e| bad_doc(path, e))
     };
     let published_bytes = bag.get(RESULTS_PATH)?.to_vec();
     let published: ResultsDoc =
         serde_json::from_value(doc(RESULTS_PATH)?).map_err(|e| bad_doc(RESULTS_PATH, e))?;
     if published.format != RESULTS_FORMAT || published.hq_key_id != bag.key_id {
-        return Err(Error::InvalidValue(format!(
+        return Err(not_valid(format!(
             "{RESULTS_PATH}: định dạng lạ hoặc khóa không khớp chữ ký"
         )));
     }
@@ -329,9 +330,9 @@ pub fn recompute(
     let units: Vec<PlanUnit> =
         serde_json::from_value(doc(UNITS_PATH)?).map_err(|e| bad_doc(UNITS_PATH, e))?;
     let criteria = String::from_utf8(bag.get(CRITERIA_PATH)?.to_vec())
-        .map_err(|_| Error::InvalidValue(format!("{CRITERIA_PATH}: không phải UTF-8")))?;
+        .map_err(|_| not_valid(format!("{CRITERIA_PATH}: không phải UTF-8")))?;
     if crate::digest::sha256_hex(criteria.as_bytes()) != published.criteria_set_id {
-        return Err(Error::InvalidValue(format!(
+        return Err(not_valid(format!(
             "{CRITERIA_PATH} không phải bộ tiêu chí {}",
             published.criteria_set_id
         )));
@@ -349,12 +350,12 @@ pub fn recompute(
         .map(|s| format!("{} bản {} (SHA-256 {})", s.bundle_id, s.revision, s.sha256))
         .collect();
     if !missing.is_empty() {
-        return Err(Error::InvalidValue(format!(
-            "thiếu {} gói nguồn trong {}: {}",
-            missing.len(),
-            bundles_dir.display(),
-            missing.join("; ")
-        )));
+        return Err(Mistake::SourcesMissing {
+            count: missing.len(),
+            folder: bundles_dir.display().to_string(),
+            list: missing.join("; "),
+        }
+        .into());
     }
     let unlisted_files = by_sha
         .iter()
@@ -447,8 +448,12 @@ pub fn recompute(
     })
 }
 
+fn not_valid(detail: String) -> Error {
+    Mistake::not_valid(FileKind::ProvinceResults, detail).into()
+}
+
 fn bad_doc(path: &str, e: serde_json::Error) -> Error {
-    Error::InvalidValue(format!("{path}: {}", crate::error::json_text(&e)))
+    not_valid(format!("{path}: {}", crate::error::json_text(&e)))
 }
 
 /// The officer's decisions, applied as recorded: revocations and reviews as the sources' final

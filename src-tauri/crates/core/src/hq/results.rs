@@ -10,6 +10,7 @@ use ts_rs::TS;
 use super::merge::Role;
 use crate::Result;
 use crate::criteria::Method;
+use crate::mistake::Mistake;
 use crate::scoring::{self, Entry, LeafScore, Scores};
 use crate::store::Store;
 use crate::units::unit_group;
@@ -82,7 +83,7 @@ impl Store {
     /// (a threshold in % and a label each), recorded in the HQ decision log.
     pub fn hq_set_bands(&mut self, campaign_id: &str, text: &str) -> Result<Vec<Band>> {
         self.campaign(campaign_id)?;
-        let bands = parse_bands(text).map_err(crate::Error::InvalidValue)?;
+        let bands = parse_bands(text)?;
         let canonical = bands
             .iter()
             .map(|b| format!("{}={}", b.min_index.normalize(), b.label))
@@ -117,7 +118,7 @@ impl Store {
 }
 
 /// `90=Xuất sắc, 80=Tốt` → bands, highest first; thresholds 0..100, each once, a label each.
-pub fn parse_bands(text: &str) -> std::result::Result<Vec<Band>, String> {
+pub fn parse_bands(text: &str) -> std::result::Result<Vec<Band>, Mistake> {
     let mut bands = Vec::new();
     for part in text
         .split([',', ';'])
@@ -126,15 +127,17 @@ pub fn parse_bands(text: &str) -> std::result::Result<Vec<Band>, String> {
     {
         let (min, label) = part
             .split_once('=')
-            .ok_or_else(|| format!("«{part}»: viết ngưỡng=nhãn, ví dụ 90=Xuất sắc"))?;
+            .ok_or_else(|| Mistake::BandNotAPair { part: part.into() })?;
         let min = crate::number::parse_decimal(min)
             .filter(|m| *m >= Decimal::ZERO && *m <= Decimal::ONE_HUNDRED)
-            .ok_or_else(|| format!("«{part}»: ngưỡng phải là số từ 0 đến 100"))?;
+            .ok_or_else(|| Mistake::BandThreshold { part: part.into() })?;
         if label.trim().is_empty() {
-            return Err(format!("«{part}»: thiếu nhãn xếp loại"));
+            return Err(Mistake::BandLabelMissing { part: part.into() });
         }
         if bands.iter().any(|b: &Band| b.min_index == min) {
-            return Err(format!("ngưỡng {min} lặp lại"));
+            return Err(Mistake::BandRepeated {
+                min: crate::number::format_vi(min),
+            });
         }
         bands.push(Band {
             min_index: min,
@@ -142,7 +145,7 @@ pub fn parse_bands(text: &str) -> std::result::Result<Vec<Band>, String> {
         });
     }
     if bands.is_empty() {
-        return Err("chưa có mức xếp loại nào".into());
+        return Err(Mistake::BandsEmpty);
     }
     bands.sort_by_key(|b| std::cmp::Reverse(b.min_index));
     Ok(bands)

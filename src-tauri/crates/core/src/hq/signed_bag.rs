@@ -11,6 +11,7 @@ use minisign::{SecretKey, SignatureBox};
 
 use crate::bundle::{BAGIT_TXT, KeyInfo, MANIFEST, TAG_MANIFEST, keys, manifest_of};
 use crate::digest::sha256_hex;
+use crate::mistake::{FileKind, Mistake};
 use crate::{Error, Result};
 
 /// The HQ public key inside the bag.
@@ -19,6 +20,7 @@ pub const HQ_KEY_PATH: &str = "data/hq.pub";
 /// A bag read and checked: its files by path inside the bag, the signing key and the signed
 /// trusted comment.
 pub struct SignedBag {
+    pub kind: FileKind,
     pub entries: BTreeMap<String, Vec<u8>>,
     pub key_id: String,
     pub public_key: String,
@@ -30,7 +32,7 @@ impl SignedBag {
         self.entries
             .get(name)
             .map(Vec::as_slice)
-            .ok_or_else(|| Error::InvalidValue(format!("thiếu {name}")))
+            .ok_or_else(|| Mistake::not_valid(self.kind, format!("thiếu {name}")).into())
     }
 }
 
@@ -104,14 +106,11 @@ pub fn write(
 }
 
 /// Reads and checks a bag: names, sizes (at most `max_bytes` in all), the signature by the key
-/// it carries over the tag manifest, every tag and payload hash. `what` names the kind of file
-/// in errors ("kế hoạch", "gói kết quả tỉnh").
-pub fn read(path: &Path, what: &str, max_bytes: u64) -> Result<SignedBag> {
-    let bad = |why: String| Error::InvalidValue(format!("{what} không hợp lệ: {why}"));
-    let entries = read_entries(path, max_bytes).map_err(|e| match e {
-        Error::InvalidValue(m) => bad(m),
-        other => other,
-    })?;
+/// it carries over the tag manifest, every tag and payload hash. `kind` names the kind of file
+/// in errors (a plan, the province's results).
+pub fn read(path: &Path, kind: FileKind, max_bytes: u64) -> Result<SignedBag> {
+    let bad = |why: String| Error::from(Mistake::not_valid(kind, why));
+    let entries = read_entries(path, kind, max_bytes)?;
     let get = |name: &str| {
         entries
             .get(name)
@@ -155,6 +154,7 @@ pub fn read(path: &Path, what: &str, max_bytes: u64) -> Result<SignedBag> {
         }
     }
     Ok(SignedBag {
+        kind,
         trusted_comment: sig.trusted_comment().unwrap_or_default(),
         public_key: hq_pub,
         key_id,
@@ -163,11 +163,11 @@ pub fn read(path: &Path, what: &str, max_bytes: u64) -> Result<SignedBag> {
 }
 
 /// Reads every entry of a (small) zip, checking names and sizes.
-fn read_entries(path: &Path, max_bytes: u64) -> Result<BTreeMap<String, Vec<u8>>> {
-    let file = std::fs::File::open(path).map_err(|e| crate::Mistake::cannot_read(path, &e))?;
-    let bad = |why: String| Error::InvalidValue(why);
+fn read_entries(path: &Path, kind: FileKind, max_bytes: u64) -> Result<BTreeMap<String, Vec<u8>>> {
+    let file = std::fs::File::open(path).map_err(|e| Mistake::cannot_read(path, &e))?;
+    let bad = |why: String| Error::from(Mistake::not_valid(kind, why));
     let mut archive =
-        zip::ZipArchive::new(file).map_err(|e| bad(format!("không phải tệp zip: {e}")))?;
+        zip::ZipArchive::new(file).map_err(|_| bad("không phải tệp zip hoặc bị cắt cụt".into()))?;
     if archive.len() > 64 || archive.has_duplicate_names() {
         return Err(bad("quá nhiều mục hoặc tên trùng".into()));
     }
@@ -175,8 +175,13 @@ fn read_entries(path: &Path, max_bytes: u64) -> Result<BTreeMap<String, Vec<u8>>
     let mut out = BTreeMap::new();
     let mut total = 0u64;
     for i in 0..archive.len() {
-        let mut f = archive.by_index(i).map_err(|e| bad(e.to_string()))?;
-        let name = f.name().map_err(|e| bad(e.to_string()))?.to_string();
+        let mut f = archive
+            .by_index(i)
+            .map_err(|_| bad(format!("mục thứ {} của tệp zip hỏng", i + 1)))?;
+        let name = f
+            .name()
+            .map_err(|_| bad(format!("tên mục thứ {} không đọc được", i + 1)))?
+            .to_string();
         crate::bundle::verify::check_name(&name).map_err(|r| bad(r.message))?;
         if f.is_dir() {
             continue;

@@ -20,8 +20,7 @@ pub use crate::sheet::column_letter;
 /// The first sheet's name and rows (1-based row numbers), from XLSX or CSV bytes.
 fn read_sheet(bytes: &[u8]) -> std::result::Result<Sheet, Vec<Mistake>> {
     if bytes.starts_with(b"PK\x03\x04") {
-        let mut sheets =
-            crate::sheet::read_sheets(bytes).map_err(|_| vec![Mistake::UnreadableSpreadsheet])?;
+        let mut sheets = crate::sheet::read_sheets(bytes).map_err(|m| vec![m])?;
         Ok(sheets.remove(0))
     } else {
         Ok(("CSV".into(), crate::csv_text::csv_rows(bytes)?))
@@ -93,7 +92,7 @@ impl Store {
         let mut problems = Vec::new();
         let at = |row: usize, col: Option<usize>, mistake: Mistake| Mistake::AtCell {
             sheet: sheet.clone(),
-            row,
+            row: Some(row),
             column: col.map(column_letter),
             mistake: Box::new(mistake),
         };
