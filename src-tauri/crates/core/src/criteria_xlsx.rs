@@ -278,13 +278,62 @@ impl<'a> Reader<'a> {
     }
 
     fn read(mut self, info: Option<&Sheet>) -> Result<ImportedSet, Vec<SheetProblem>> {
+        let rows: &'a [(usize, Vec<String>)] = &self.sheet.1;
+        let Some((header_at, cols)) = self.header() else {
+            return Err(self.problems);
+        };
+        let title_block: Vec<String> = rows[..header_at]
+            .iter()
+            .flat_map(|(_, c)| c.iter())
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let (table, total) = self.table(&rows[header_at + 1..], &cols);
+        if table.is_empty() && self.problems.is_empty() {
+            self.problem(Some(rows[header_at].0), None, "empty", Mistake::TableEmpty);
+        }
+        let (areas, bonus, area_sum) = self.tree(&table, &cols);
+        if let Some((row, stated)) = total
+            && stated != area_sum
+        {
+            self.problem(
+                Some(row),
+                cols.max,
+                "total-mismatch",
+                Mistake::TotalMismatch {
+                    stated: vi(stated),
+                    sum: vi(area_sum),
+                },
+            );
+        }
+        let mut top = self.top_level(info, &title_block);
+        top.insert("areas".into(), Value::Array(areas));
+        if let Some(b) = bonus {
+            top.insert("bonus_penalty".into(), b);
+        }
+        let value = Value::Object(top);
+        if !self.problems.is_empty() {
+            return Err(self.problems);
+        }
+        let json = serde_json::to_string_pretty(&value).unwrap_or_default();
+        match CriteriaSet::validate(json.as_bytes()) {
+            Ok(set) => Ok(ImportedSet { json, set }),
+            Err(problems) => {
+                self.place(problems, &table, &cols);
+                Err(self.problems)
+            }
+        }
+    }
+
+    /// The header row's index and its columns; a problem when there is none, or no max column.
+    fn header(&mut self) -> Option<(usize, Columns)> {
         let rows = &self.sheet.1;
         let Some(header_at) = rows
             .iter()
             .position(|(_, c)| Columns::from_header(c).is_header())
         else {
             self.problem(None, None, "no-header", Mistake::NoHeaderRow);
-            return Err(self.problems);
+            return None;
         };
         let cols = Columns::from_header(&rows[header_at].1);
         if cols.max.is_none() {
@@ -294,15 +343,18 @@ impl<'a> Reader<'a> {
                 "no-max-column",
                 Mistake::NoMaxColumn,
             );
-            return Err(self.problems);
+            return None;
         }
-        let title_block: Vec<String> = rows[..header_at]
-            .iter()
-            .flat_map(|(_, c)| c.iter())
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect();
+        Some((header_at, cols))
+    }
 
+    /// The criterion rows under the header, each with its code's parent, and the total row's
+    /// stated points if there is one.
+    fn table(
+        &mut self,
+        rows: &[(usize, Vec<String>)],
+        cols: &Columns,
+    ) -> (Vec<Row>, Option<(usize, Decimal)>) {
         let cell = |cells: &[String], col: Option<usize>| {
             col.and_then(|i| cells.get(i))
                 .map(|s| s.trim().to_string())
@@ -310,7 +362,7 @@ impl<'a> Reader<'a> {
         };
         let mut table: Vec<Row> = Vec::new();
         let mut total: Option<(usize, Decimal)> = None;
-        for (row, cells) in &rows[header_at + 1..] {
+        for (row, cells) in rows {
             let row = *row;
             let raw_code = cell(cells, cols.code);
             let title = cell(cells, cols.title);
@@ -412,11 +464,12 @@ impl<'a> Reader<'a> {
                 base,
             });
         }
-        if table.is_empty() && self.problems.is_empty() {
-            self.problem(Some(rows[header_at].0), None, "empty", Mistake::TableEmpty);
-        }
+        (table, total)
+    }
 
-        // The tree, leaves first known by having no children.
+    /// The tree, leaves first known by having no children: the areas, the bonus and penalty
+    /// block if any, and the areas' points added up.
+    fn tree(&mut self, table: &[Row], cols: &Columns) -> (Vec<Value>, Option<Value>, Decimal) {
         let mut children: HashMap<String, Vec<usize>> = HashMap::new();
         let mut roots = Vec::new();
         for (i, r) in table.iter().enumerate() {
@@ -430,7 +483,7 @@ impl<'a> Reader<'a> {
         let mut area_sum = Decimal::ZERO;
         for &i in &roots {
             let is_bonus = is_bonus_block(&table[i]);
-            let (node, max) = self.node(&table, &children, &cols, i, is_bonus);
+            let (node, max) = self.node(table, &children, cols, i, is_bonus);
             if is_bonus {
                 bonus = Some(self.bonus_block(node, &table[i]));
             } else {
@@ -438,48 +491,24 @@ impl<'a> Reader<'a> {
                 areas.push(node);
             }
         }
-        if let Some((row, stated)) = total
-            && stated != area_sum
-        {
-            self.problem(
-                Some(row),
-                cols.max,
-                "total-mismatch",
-                Mistake::TotalMismatch {
-                    stated: vi(stated),
-                    sum: vi(area_sum),
-                },
-            );
-        }
-        let mut top = self.top_level(info, &title_block);
-        top.insert("areas".into(), Value::Array(areas));
-        if let Some(b) = bonus {
-            top.insert("bonus_penalty".into(), b);
-        }
-        let value = Value::Object(top);
-        if !self.problems.is_empty() {
-            return Err(self.problems);
-        }
-        let json = serde_json::to_string_pretty(&value).unwrap_or_default();
-        match CriteriaSet::validate(json.as_bytes()) {
-            Ok(set) => Ok(ImportedSet { json, set }),
-            Err(problems) => {
-                let rows_by_code: BTreeMap<&str, usize> =
-                    table.iter().map(|r| (r.code.as_str(), r.row)).collect();
-                for p in problems {
-                    let row = rows_by_code.get(p.at.as_str()).copied();
-                    let col = match (p.code.as_str(), &p.mistake) {
-                        ("bad-max" | "off-step" | "sum-mismatch" | "tier-above-max", _) => cols.max,
-                        ("bad-method" | "missing-method", _) => cols.method,
-                        ("bad-rule" | "missing-rule" | "bad-tier", _) => cols.rule,
-                        ("bad-not-applicable", _) => cols.na,
-                        (_, Mistake::FieldEmpty { field }) if field == "title" => cols.title,
-                        _ => None,
-                    };
-                    self.problem(row, col, &p.code, p.mistake);
-                }
-                Err(self.problems)
-            }
+        (areas, bonus, area_sum)
+    }
+
+    /// The validator's problems placed at their row and column.
+    fn place(&mut self, problems: Vec<crate::criteria::Problem>, table: &[Row], cols: &Columns) {
+        let rows_by_code: BTreeMap<&str, usize> =
+            table.iter().map(|r| (r.code.as_str(), r.row)).collect();
+        for p in problems {
+            let row = rows_by_code.get(p.at.as_str()).copied();
+            let col = match (p.code.as_str(), &p.mistake) {
+                ("bad-max" | "off-step" | "sum-mismatch" | "tier-above-max", _) => cols.max,
+                ("bad-method" | "missing-method", _) => cols.method,
+                ("bad-rule" | "missing-rule" | "bad-tier", _) => cols.rule,
+                ("bad-not-applicable", _) => cols.na,
+                (_, Mistake::FieldEmpty { field }) if field == "title" => cols.title,
+                _ => None,
+            };
+            self.problem(row, col, &p.code, p.mistake);
         }
     }
 
