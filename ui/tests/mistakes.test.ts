@@ -19,4 +19,19 @@ describe("mistakes in English", () => {
     const text = mistakeInEnglish({ key: "coordinate_not_a_number", params: { latitude: true, text: "bắc" } });
     expect(text).toBe("latitude «bắc» is not a number");
   });
+
+  it("places a criteria problem at its cell, naming only what is known", () => {
+    const m: Mistake = {
+      key: "at_cell",
+      params: { sheet: "Bộ tiêu chí", row: 7, column: "C", mistake: { key: "sum_mismatch", params: { code: "2", max: "45", sum: "40" } } },
+    };
+    expect(mistakeInEnglish(m)).toBe("sheet «Bộ tiêu chí», row 7, column C, item 2 states 45 points but its sub-items add up to 40");
+    const whole: Mistake = { key: "at_cell", params: { sheet: "", row: null, column: null, mistake: { key: "no_sheets" } } };
+    expect(mistakeInEnglish(whole)).toBe("the workbook has no sheet");
+  });
+
+  it("names a hostile file's kind without its Vietnamese particulars", () => {
+    const text = mistakeInEnglish({ key: "file_not_valid", params: { kind: "plan", detail: "thiếu data/plan.json" } });
+    expect(text).toBe("the plan file does not check: nothing was taken from it");
+  });
 });
