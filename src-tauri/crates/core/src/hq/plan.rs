@@ -74,6 +74,7 @@ pub struct PlanSummary {
     pub key_id: String,
 }
 
+#[derive(Debug)]
 pub struct ImportedPlan {
     pub campaign_id: String,
     pub campaign_name: String,
