@@ -809,14 +809,20 @@ fn a_plan_carries_the_same_ids_and_its_bundles_match_by_id() {
     std::fs::write(&bad, write_zip(&entries)).unwrap();
     let mut other = Store::open_in_memory().unwrap();
     let forged = thamdinh_core::hq::plan::import_plan(&mut other, &bad).unwrap_err();
-    assert!(!forged.is_fault(), "a forged file is not the disk's fault: {forged}");
+    assert!(
+        !forged.is_fault(),
+        "a forged file is not the disk's fault: {forged}"
+    );
     assert!(
         forged.to_string().starts_with("kế hoạch không hợp lệ: "),
         "{forged}"
     );
     let said = serde_json::to_value(forged.mistakes()).unwrap();
     assert_eq!(said[0]["key"], "file_not_valid", "{said}");
-    assert_eq!(said[0]["params"]["kind"], "plan", "the UI names the kind: {said}");
+    assert_eq!(
+        said[0]["params"]["kind"], "plan",
+        "the UI names the kind: {said}"
+    );
 
     // Scored on the laptop, the bundle names the plan and lands in HQ's campaign by id.
     let unit = laptop
