@@ -682,7 +682,7 @@ fn add_trusted_key(
     state.with_store(|s| {
         let text = thamdinh_core::hq::trust::read_public_key(path.as_ref())?;
         // At Sở Nội vụ, bundles this key signed that wait in quarantine are counted now.
-        s.hq_trust_add(&text, &label)?;
+        s.hq_trust_add(&text, &label, None)?;
         s.trusted_keys()
     })
 }

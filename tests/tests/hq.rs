@@ -131,7 +131,7 @@ impl Hq {
             thamdinh_tests::bundles_dir().join(format!("keys/{key}.key.pub")),
         )
         .unwrap();
-        self.store.hq_trust_add(&public, key).unwrap();
+        self.store.hq_trust_add(&public, key, None).unwrap();
     }
 
     fn import(&mut self, files: &[&Path]) -> Vec<ImportOutcome> {
@@ -351,7 +351,7 @@ fn an_unknown_key_is_quarantined_until_trusted() {
     let public =
         std::fs::read_to_string(thamdinh_tests::bundles_dir().join("keys/stranger.key.pub"))
             .unwrap();
-    let (_, released) = hq.store.hq_trust_add(&public, "Đoàn 3").unwrap();
+    let (_, released) = hq.store.hq_trust_add(&public, "Đoàn 3", None).unwrap();
     assert_eq!(released.len(), 1);
     assert_eq!(released[0].status, Imported);
     assert_eq!(hq.unit("X2").status, UnitStatus::Ranked);
@@ -779,7 +779,7 @@ fn a_plan_carries_the_same_ids_and_its_bundles_match_by_id() {
     )
     .unwrap();
     let mut laptop = Store::open_dir(&dir.path().join("laptop")).unwrap();
-    let opened = thamdinh_core::hq::plan::import_plan(&mut laptop, &plan).unwrap();
+    let opened = thamdinh_core::hq::plan::import_plan(&mut laptop, &plan, None).unwrap();
     assert_eq!(opened.campaign_id, hq.campaign);
     assert_eq!(
         opened.key_id, summary.key_id,
@@ -792,7 +792,7 @@ fn a_plan_carries_the_same_ids_and_its_bundles_match_by_id() {
         "same ids, codes, groups"
     );
     assert!(
-        thamdinh_core::hq::plan::import_plan(&mut laptop, &plan).is_err(),
+        thamdinh_core::hq::plan::import_plan(&mut laptop, &plan, None).is_err(),
         "opened once"
     );
     // A byte changed in the plan: refused.
@@ -808,7 +808,7 @@ fn a_plan_carries_the_same_ids_and_its_bundles_match_by_id() {
     let bad = dir.path().join("bad.zip");
     std::fs::write(&bad, write_zip(&entries)).unwrap();
     let mut other = Store::open_in_memory().unwrap();
-    let forged = thamdinh_core::hq::plan::import_plan(&mut other, &bad).unwrap_err();
+    let forged = thamdinh_core::hq::plan::import_plan(&mut other, &bad, None).unwrap_err();
     assert!(
         !forged.is_fault(),
         "a forged file is not the disk's fault: {forged}"
@@ -906,7 +906,7 @@ fn a_bundle_missing_a_required_cosignature_is_incomplete_until_a_cosigned_copy_a
     let public =
         std::fs::read_to_string(thamdinh_tests::bundles_dir().join("keys/stranger.key.pub"))
             .unwrap();
-    let (_, recounted) = hq.store.hq_trust_add(&public, "Thành viên").unwrap();
+    let (_, recounted) = hq.store.hq_trust_add(&public, "Thành viên", None).unwrap();
     assert_eq!(recounted.len(), 1);
     assert_eq!(recounted[0].status, Imported, "{}", recounted[0].message);
     assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
@@ -1018,6 +1018,7 @@ fn forge_results(out: &Path, hq_key: &str, change: &dyn Fn(&mut BagEntries)) {
         out,
         thamdinh_core::mistake::FileKind::ProvinceResults,
         1 << 30,
+        None,
     )
     .unwrap();
     let mut entries = bag.entries.clone();

@@ -234,7 +234,7 @@ impl Member {
     fn from_plan(plan: &Path, name: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_dir(&dir.path().join("store")).unwrap();
-        let opened = thamdinh_core::hq::plan::import_plan(&mut store, plan).unwrap();
+        let opened = thamdinh_core::hq::plan::import_plan(&mut store, plan, None).unwrap();
         let visit = new_visit(&mut store, &opened.campaign_id, "X1");
         let (key, _) = bundle::new_key(TEST_PASSPHRASE, name).unwrap();
         Member {
@@ -524,7 +524,7 @@ fn partial_bundles_for_another_unit_or_set_or_a_full_bundle_are_refused_by_name(
 
     // Sở Nội vụ does not count a partial bundle.
     let mut hq = Store::open_dir(&dir.path().join("hq")).unwrap();
-    thamdinh_core::hq::plan::import_plan(&mut hq, &plan).unwrap();
+    thamdinh_core::hq::plan::import_plan(&mut hq, &plan, None).unwrap();
     let o = thamdinh_core::hq::import::import_bundles(
         &mut hq,
         &[part],

@@ -238,7 +238,7 @@ fn main() {
             vec![plan_seed],
             Box::new(move |b| {
                 std::fs::write(&plan_file, b).unwrap();
-                let _ = thamdinh_core::hq::plan::read_plan(&plan_file);
+                let _ = thamdinh_core::hq::plan::read_plan(&plan_file, None);
             }),
         ),
     ];

@@ -344,6 +344,47 @@ fn main() {
         "bag-info.txt without its Bundle-Id, signed",
         Value::Null,
     );
+    // Revision metadata that is not a well-formed step of a chain, each signed.
+    for (file, edit, why) in [
+        (
+            "revision-zero.zip",
+            (|t: String| t.replace("Bundle-Revision: 1", "Bundle-Revision: 0")) as fn(String) -> String,
+            "revision 0",
+        ),
+        (
+            "revision-leading-zero.zip",
+            |t: String| t.replace("Bundle-Revision: 1", "Bundle-Revision: 01"),
+            "revision «01» (one number, two spellings)",
+        ),
+        (
+            "revision-without-parent.zip",
+            |t: String| t.replace("Bundle-Revision: 1", "Bundle-Revision: 2"),
+            "revision 2 naming no Bundle-Supersedes",
+        ),
+        (
+            "supersedes-itself.zip",
+            |t: String| {
+                let id = t
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Bundle-Id: "))
+                    .unwrap()
+                    .to_string();
+                t.replace(
+                    "Bundle-Revision: 1\n",
+                    &format!("Bundle-Revision: 2\nBundle-Supersedes: {id}\n"),
+                )
+            },
+            "revision 2 superseding itself",
+        ),
+    ] {
+        add(
+            file,
+            &edit_text("bag-info.txt", edit),
+            "bad-revision",
+            why,
+            Value::Null,
+        );
+    }
     add(
         "not-a-bag.zip",
         &with(&|e| {

@@ -66,6 +66,8 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   unit_code_repeated: (p) => `unit code ${p.code} repeats line ${p.first_line}`,
   unit_list_empty: () => "the list is empty",
   unclosed_quote: () => "a double quote opened on this line is never closed",
+  too_many_cells: (p) =>
+    `the row has ${p.found} cells but the header only ${p.expected} columns: write a decimal comma (1,5) in double quotes "1,5", or separate columns with semicolons (;)`,
   unreadable_csv: () => "the CSV file cannot be read (check UTF-8 encoding and the delimiter)",
   unreadable_spreadsheet: () => "the spreadsheet cannot be read: the file is damaged or not .xlsx",
   unit_list_header: (p) => `the header row must have the columns code, name, type (mã, tên, loại); it has ${p.found}`,
@@ -89,6 +91,11 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   passphrase_too_short: (p) =>
     `the key's passphrase needs at least ${p.min} characters; a sentence you remember is best, e.g. «delegation 1 appraisal 2025»`,
   not_a_public_key: () => "not a minisign public key (a .pub file starting with «untrusted comment:»)",
+  several_public_keys: (p) => `the file holds ${p.count} public keys: a .pub file holds exactly one`,
+  not_an_ed25519_key: () => "the public key is not minisign's Ed25519 (its first two bytes must be «Ed»)",
+  public_key_all_zero: () => "the public key is all zeros: not a real key",
+  key_id_taken: (p) =>
+    `a DIFFERENT key with the same id ${p.key_id} is already trusted («${p.label}», fingerprint ${p.fingerprint}): two keys may not share an id; compare fingerprints with the sender`,
   key_revoked_before: (p) => `key ${p.key_id} was revoked before`,
   revoked_key_trusted_again: (p) => `key ${p.key_id} was revoked on ${p.revoked_at}: it cannot be trusted again`,
   choose_a_campaign: (p) => `there are ${p.count} campaigns: choose one (${p.campaigns})`,
@@ -155,8 +162,10 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   step_not_a_number: (p) => `the step «${p.text}» is not a number`,
   cannot_write: (p) => `cannot write to ${p.path}: ${fileProblems[p.why]}`,
   file_not_valid: (p) => `${fileKinds[p.kind]} does not check: nothing was taken from it`,
-  results_signed_by_another_key: (p) =>
-    `the province's results are signed by key ${p.found}, not by the Sở Nội vụ key ${p.expected}`,
+  signed_by_another_key: (p) =>
+    `${fileKinds[p.kind]} is signed by key ${p.found}, not by the trusted Sở Nội vụ key ${p.expected}`,
+  not_the_plan_key: (p) =>
+    `key ${p.found} is not the Sở Nội vụ key this campaign's plan names (${p.expected}): only that key signs the plan and publishes the results`,
   sources_missing: (p) => `${p.count} source bundles are missing from ${p.folder}: ${p.list}`,
   band_not_a_pair: (p) => `«${p.part}»: write threshold=label, e.g. 90=Xuất sắc`,
   band_threshold: (p) => `«${p.part}»: the threshold must be a number from 0 to 100`,

@@ -89,6 +89,7 @@ pub fn run_key(command: KeyCommand) -> Result<ExitCode> {
         KeyCommand::New { out, name } => {
             let info = bundle::write_new_key(&out, &passphrase(true)?, &name)?;
             println!("Khóa ký: {}", info.key_id);
+            println!("Dấu vân tay (đọc khi đối chiếu): {}", info.fingerprint);
             println!("Khóa bí mật (đã mã hóa): {}", out.display());
             println!(
                 "Khóa công khai, gửi Sở Nội vụ: {}",
@@ -99,14 +100,11 @@ pub fn run_key(command: KeyCommand) -> Result<ExitCode> {
         }
         KeyCommand::Show { file } => {
             let text = read_text(&file)?;
-            let info = match bundle::parse_public_key(&text) {
-                Ok((pk, key_id)) => (key_id, pk.to_base64()),
-                Err(_) => {
-                    let (_, info) = bundle::open_secret_key(&text, &passphrase(false)?)?;
-                    (info.key_id, info.public_key)
-                }
+            let info = match bundle::keys::public_key_info(&text) {
+                Ok(info) => info,
+                Err(_) => bundle::open_secret_key(&text, &passphrase(false)?)?.1,
             };
-            println!("{}\n{}", info.0, info.1);
+            println!("{}\n{}\n{}", info.key_id, info.public_key, info.fingerprint);
             Ok(ExitCode::SUCCESS)
         }
     }

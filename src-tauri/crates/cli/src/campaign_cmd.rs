@@ -51,8 +51,13 @@ pub enum CampaignCommand {
         cosignatures: Option<u32>,
     },
     /// Opens a plan file: the campaign, its set and units arrive with the same ids; prints the
-    /// HQ key id to compare by phone or on paper.
-    PlanImport { file: PathBuf },
+    /// HQ key's id and fingerprint to compare by phone or on paper.
+    PlanImport {
+        file: PathBuf,
+        /// The HQ public key received apart: the plan must be signed by this very key.
+        #[arg(long, value_name = "PUB")]
+        trust: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -136,19 +141,32 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
                 &out,
             )?;
             println!(
-                "Đã xuất kế hoạch {} ký bởi khóa Sở Nội vụ {} → {}",
+                "Đã xuất kế hoạch {} ký bởi khóa Sở Nội vụ {} → {}\n  dấu vân tay khóa: {}",
                 summary.plan_id,
                 summary.key_id,
-                out.display()
+                out.display(),
+                summary.fingerprint
             );
             Ok(ExitCode::SUCCESS)
         }
-        CampaignCommand::PlanImport { file } => {
+        CampaignCommand::PlanImport { file, trust } => {
             let mut store = open_store(data_dir)?;
-            let imported = thamdinh_core::hq::plan::import_plan(&mut store, &file)?;
+            let expected = trust
+                .map(|p| thamdinh_core::hq::trust::read_public_key(&p))
+                .transpose()?;
+            let imported =
+                thamdinh_core::hq::plan::import_plan(&mut store, &file, expected.as_deref())?;
             println!(
-                "Đã mở kế hoạch: {} ({} đơn vị). Khóa Sở Nội vụ: {} — hãy đối chiếu mã khóa này qua điện thoại hoặc văn bản.",
-                imported.campaign_name, imported.units, imported.key_id
+                "Đã mở kế hoạch: {} ({} đơn vị). Khóa Sở Nội vụ: {}, dấu vân tay {}{}",
+                imported.campaign_name,
+                imported.units,
+                imported.key_id,
+                imported.fingerprint,
+                if expected.is_some() {
+                    " — đúng khóa đã cho."
+                } else {
+                    " — hãy đối chiếu dấu vân tay này với Sở Nội vụ qua điện thoại hoặc văn bản (mã khóa 16 ký tự thôi chưa đủ)."
+                }
             );
             println!("{}", imported.campaign_id);
             Ok(ExitCode::SUCCESS)

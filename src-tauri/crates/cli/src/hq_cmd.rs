@@ -152,8 +152,8 @@ pub enum HqCommand {
         results: PathBuf,
         #[arg(value_name = "BUNDLES_DIR")]
         bundles: PathBuf,
-        /// The HQ public key expected to have signed the results (else its id is printed to
-        /// compare by phone or on paper).
+        /// The HQ public key expected to have signed the results: the whole key must match
+        /// (else the signing key's id and fingerprint are printed to compare by phone or on paper).
         #[arg(long, value_name = "PUB")]
         trust: Option<PathBuf>,
         #[arg(long)]
@@ -163,12 +163,24 @@ pub enum HqCommand {
 
 #[derive(Subcommand)]
 pub enum TrustCommand {
-    /// Trusts a public key (.pub); bundles it signed that wait in quarantine are counted.
+    /// Trusts a public key (.pub); bundles it signed that wait in quarantine are counted. A
+    /// different key with the id of a trusted one is refused.
     Add {
         #[arg(value_name = "PUB")]
         file: PathBuf,
         #[arg(long, default_value = "")]
         name: String,
+        /// Makes the key a member of this delegation: members may revise and co-sign each
+        /// other's bundles (without it the key revises no other key's).
+        #[arg(long, value_name = "D")]
+        delegation: Option<String>,
+    },
+    /// Makes a trusted key a member of a delegation (a decision in the HQ log).
+    Assign {
+        #[arg(value_name = "KEYID")]
+        key_id: String,
+        #[arg(long, value_name = "D")]
+        delegation: String,
     },
     /// Lists the trust list.
     List {
@@ -182,6 +194,15 @@ pub enum TrustCommand {
         #[arg(long)]
         reason: String,
     },
+}
+
+/// ", thành viên «Đoàn 1»", or nothing for a key of no delegation.
+fn member_of(delegation: &str) -> String {
+    if delegation.is_empty() {
+        String::new()
+    } else {
+        format!(", thành viên «{delegation}»")
+    }
 }
 
 fn print_outcomes(outcomes: &[ImportOutcome], json: bool) -> Result<()> {
@@ -220,11 +241,30 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
     }
     let mut store = open_store(data_dir)?;
     match command {
-        HqCommand::Trust(TrustCommand::Add { file, name }) => {
+        HqCommand::Trust(TrustCommand::Add {
+            file,
+            name,
+            delegation,
+        }) => {
             let text = thamdinh_core::hq::trust::read_public_key(&file)?;
-            let (entry, released) = store.hq_trust_add(&text, &name)?;
-            println!("Đã tin cậy khóa {} ({})", entry.key_id, entry.label);
+            let (entry, released) = store.hq_trust_add(&text, &name, delegation.as_deref())?;
+            println!(
+                "Đã tin cậy khóa {} ({}){}\n  dấu vân tay: {}",
+                entry.key_id,
+                entry.label,
+                member_of(&entry.delegation),
+                entry.fingerprint
+            );
             print_outcomes(&released, false)?;
+        }
+        HqCommand::Trust(TrustCommand::Assign { key_id, delegation }) => {
+            let entry = store.hq_trust_assign(&key_id, &delegation)?;
+            println!(
+                "Khóa {} ({}){}",
+                entry.key_id,
+                entry.label,
+                member_of(&entry.delegation)
+            );
         }
         HqCommand::Trust(TrustCommand::List { json }) => {
             let keys = store.trusted_keys()?;
@@ -242,7 +282,13 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                             )
                         })
                         .unwrap_or_default();
-                    println!("{}  {}{revoked}", k.key_id, k.label);
+                    println!(
+                        "{}  {}{}{revoked}\n  dấu vân tay: {}",
+                        k.key_id,
+                        k.label,
+                        member_of(&k.delegation),
+                        k.fingerprint
+                    );
                 }
             }
         }
@@ -429,10 +475,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
 
 fn recompute(results: &Path, bundles: &Path, trust: Option<&Path>, json: bool) -> Result<ExitCode> {
     let expected = trust
-        .map(|p| -> Result<String> {
-            let text = thamdinh_core::hq::trust::read_public_key(p)?;
-            Ok(thamdinh_core::bundle::parse_public_key(&text)?.1)
-        })
+        .map(thamdinh_core::hq::trust::read_public_key)
         .transpose()?;
     let r = thamdinh_core::hq::publish::recompute(
         results,
@@ -444,14 +487,15 @@ fn recompute(results: &Path, bundles: &Path, trust: Option<&Path>, json: bool) -
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
         println!(
-            "Kết quả {} của «{}», ký bởi khóa Sở Nội vụ {}{}: {} gói nguồn, {} đơn vị",
+            "Kết quả {} của «{}», ký bởi khóa Sở Nội vụ {} (dấu vân tay {}){}: {} gói nguồn, {} đơn vị",
             r.results_id,
             r.campaign_name,
             r.hq_key_id,
+            r.hq_fingerprint,
             if expected.is_some() {
-                ""
+                ", đúng khóa đã cho"
             } else {
-                " (hãy đối chiếu mã khóa với Sở Nội vụ)"
+                " — hãy đối chiếu dấu vân tay với Sở Nội vụ"
             },
             r.sources,
             r.units
@@ -478,10 +522,10 @@ fn recompute(results: &Path, bundles: &Path, trust: Option<&Path>, json: bool) -
 fn print_bundles(bundles: &[thamdinh_core::hq::merge::HqBundle]) {
     for b in bundles {
         println!(
-            "{}  bản {}  {:?}  {}  {}",
+            "{}  bản {}  {}  {}  {}",
             b.id,
             b.revision,
-            b.role,
+            b.role.label_vi(),
             b.signer_key_id,
             b.units.join(",")
         );
@@ -489,6 +533,19 @@ fn print_bundles(bundles: &[thamdinh_core::hq::merge::HqBundle]) {
 }
 
 fn print_conflict(c: &thamdinh_core::hq::merge::Conflict) {
+    if c.kind == thamdinh_core::hq::merge::ConflictKind::Fork {
+        let sides: Vec<String> = c
+            .sides
+            .iter()
+            .map(|s| format!("{} bản {} ({})", s.bundle_id, s.revision, s.signer_name))
+            .collect();
+        println!(
+            "{} rẽ nhánh: {} — chưa chọn (thamdinh hq choose GÓI --reason …)",
+            c.unit,
+            sides.join(" / ")
+        );
+        return;
+    }
     let sides: Vec<String> = c
         .sides
         .iter()
@@ -503,6 +560,9 @@ fn print_conflict(c: &thamdinh_core::hq::merge::Conflict) {
         .collect();
     let state = match &c.resolution {
         Some(r) => format!("đã quyết định {}: {}", r.value.replace('.', ","), r.reason),
+        None if c.reopened => {
+            "chưa giải quyết (quyết định trước đây không còn áp dụng: một bên đã thay đổi)".into()
+        }
         None => "chưa giải quyết".into(),
     };
     println!("{} {}: {} — {state}", c.unit, c.code, sides.join(" / "));

@@ -52,16 +52,54 @@ pub fn csv_record_line(bytes: &[u8], record: &csv::StringRecord) -> usize {
     bytes[..at].iter().filter(|b| **b == b'\n').count() + 1
 }
 
+/// A row with more cells than its header is refused, never cut to fit: an unquoted `1,5` in a
+/// comma-separated file is two cells, and the `5` would silently vanish. Empty cells at the end
+/// (a spreadsheet's trailing separators) do not count.
+pub fn check_width(
+    header_cells: usize,
+    record: &csv::StringRecord,
+    line: usize,
+) -> Result<(), crate::Mistake> {
+    let found = record.len()
+        - record
+            .iter()
+            .rev()
+            .take_while(|c| c.is_empty())
+            .count();
+    if found > header_cells {
+        return Err(crate::Mistake::TooManyCells {
+            found,
+            expected: header_cells,
+        }
+        .at_line(line));
+    }
+    Ok(())
+}
+
+/// Every row with its line, the header first; a row wider than the header is a mistake.
 pub(crate) fn csv_rows(
     bytes: &[u8],
 ) -> std::result::Result<Vec<(usize, Vec<String>)>, Vec<crate::Mistake>> {
     crate::csv_text::check_quotes(bytes).map_err(|e| vec![e])?;
     let mut reader = crate::csv_text::reader(bytes, false);
     let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    let mut header_cells = None;
     for record in reader.records() {
         let record = record.map_err(|_| vec![crate::Mistake::UnreadableCsv])?;
         let line = csv_record_line(bytes, &record);
+        match header_cells {
+            None => header_cells = Some(record.len()),
+            Some(n) => {
+                if let Err(e) = check_width(n, &record, line) {
+                    errors.push(e);
+                }
+            }
+        }
         rows.push((line, record.iter().map(String::from).collect()));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
     }
     Ok(rows)
 }
@@ -80,5 +118,20 @@ mod tests {
         assert!(check_quotes(b"a,b\n\"x, y\",1\n\"he said \"\"hi\"\"\",2\n").is_ok());
         let err = check_quotes(b"a,b\nok,1\n\"never closed,2\nx,3\n").unwrap_err();
         assert_eq!(err, crate::Mistake::UnclosedQuote.at_line(3));
+    }
+
+    #[test]
+    fn a_row_wider_than_its_header_is_refused_naming_its_line() {
+        let errors = csv_rows(b"unit,code,points\nU1,1.8.1,1,5\nU2,1.8.1,2,\n\nU3,1.8.1,\"1,5\"\n")
+            .unwrap_err();
+        assert_eq!(
+            errors,
+            [crate::Mistake::TooManyCells {
+                found: 4,
+                expected: 3
+            }
+            .at_line(2)],
+            "a trailing empty cell and a quoted decimal are fine"
+        );
     }
 }

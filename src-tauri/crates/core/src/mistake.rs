@@ -108,6 +108,10 @@ pub enum Mistake {
     },
     UnitListEmpty,
     UnclosedQuote,
+    TooManyCells {
+        found: usize,
+        expected: usize,
+    },
     UnreadableCsv,
     UnreadableSpreadsheet,
     SheetUnreadable {
@@ -150,6 +154,17 @@ pub enum Mistake {
         min: usize,
     },
     NotAPublicKey,
+    SeveralPublicKeys {
+        count: usize,
+    },
+    NotAnEd25519Key,
+    PublicKeyAllZero,
+    /// A different key states the id of a key already trusted.
+    KeyIdTaken {
+        key_id: String,
+        label: String,
+        fingerprint: String,
+    },
     KeyRevokedBefore {
         key_id: String,
     },
@@ -341,7 +356,14 @@ pub enum Mistake {
         kind: FileKind,
         detail: String,
     },
-    ResultsSignedByAnotherKey {
+    /// A signed HQ file (plan, results) carries another key than the one the reader trusts.
+    SignedByAnotherKey {
+        kind: FileKind,
+        found: String,
+        expected: String,
+    },
+    /// An HQ key other than the one the campaign's plan names.
+    NotThePlanKey {
         found: String,
         expected: String,
     },
@@ -459,6 +481,10 @@ impl std::fmt::Display for Mistake {
             }
             M::UnitListEmpty => write!(f, "danh sách rỗng"),
             M::UnclosedQuote => write!(f, "dấu ngoặc kép mở ở dòng này không được đóng"),
+            M::TooManyCells { found, expected } => write!(
+                f,
+                "dòng có {found} ô nhưng tiêu đề chỉ có {expected} cột: số thập phân viết bằng dấu phẩy (1,5) phải đặt trong ngoặc kép \"1,5\", hoặc dùng dấu chấm phẩy (;) để ngăn cột"
+            ),
             M::UnreadableCsv => write!(
                 f,
                 "không đọc được tệp CSV (kiểm tra bảng mã UTF-8 và dấu phân cách)"
@@ -510,6 +536,24 @@ impl std::fmt::Display for Mistake {
             M::NotAPublicKey => write!(
                 f,
                 "không phải khóa công khai minisign (tệp .pub bắt đầu bằng «untrusted comment:»)"
+            ),
+            M::SeveralPublicKeys { count } => write!(
+                f,
+                "tệp chứa {count} khóa công khai: mỗi tệp .pub chỉ được có một khóa"
+            ),
+            M::NotAnEd25519Key => write!(
+                f,
+                "khóa công khai không dùng thuật toán Ed25519 của minisign (hai byte đầu phải là «Ed»)"
+            ),
+            M::PublicKeyAllZero => write!(f, "khóa công khai toàn số 0: không phải khóa thật"),
+            M::KeyIdTaken {
+                key_id,
+                label,
+                fingerprint,
+            } => write!(
+                f,
+                "đã tin cậy một khóa KHÁC mang cùng mã {key_id} («{label}», dấu vân tay {fingerprint}): \
+                 hai khóa không được trùng mã; hãy đối chiếu dấu vân tay với người gửi"
             ),
             M::KeyRevokedBefore { key_id } => write!(f, "khóa {key_id} đã bị thu hồi trước đó"),
             M::RevokedKeyTrustedAgain { key_id, revoked_at } => write!(
@@ -723,9 +767,26 @@ impl std::fmt::Display for Mistake {
                 FileKind::PartialBundle => write!(f, "không gộp được gói từng phần: {detail}"),
                 FileKind::Bundle => write!(f, "gói kết quả không hợp lệ: {detail}"),
             },
-            M::ResultsSignedByAnotherKey { found, expected } => write!(
+            M::SignedByAnotherKey {
+                kind,
+                found,
+                expected,
+            } => {
+                let what = match kind {
+                    FileKind::Plan => "kế hoạch",
+                    FileKind::ProvinceResults => "gói kết quả tỉnh",
+                    FileKind::Backup => "tệp sao lưu",
+                    FileKind::PartialBundle => "gói từng phần",
+                    FileKind::Bundle => "gói kết quả",
+                };
+                write!(
+                    f,
+                    "{what} được ký bởi khóa {found}, không phải khóa Sở Nội vụ đã tin cậy {expected}"
+                )
+            }
+            M::NotThePlanKey { found, expected } => write!(
                 f,
-                "gói kết quả tỉnh được ký bởi khóa {found}, không phải khóa Sở Nội vụ {expected}"
+                "khóa {found} không phải khóa Sở Nội vụ mà kế hoạch của đợt này ghi ({expected}): chỉ khóa đó được ký kế hoạch và công bố kết quả"
             ),
             M::SourcesMissing {
                 count,

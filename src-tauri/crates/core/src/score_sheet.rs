@@ -72,6 +72,10 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Mista
         if code.is_empty() && record.iter().all(str::is_empty) {
             continue;
         }
+        if let Err(e) = crate::csv_text::check_width(headers.len(), &record, line) {
+            errors.push(e);
+            continue;
+        }
         let Some(node) = set.find(code) else {
             errors.push(Mistake::UnknownCode { code: code.into() }.at_line(line));
             continue;

@@ -278,6 +278,13 @@ pub const MIGRATIONS: &[&str] = &[
             CASE json_extract(meta, '$.format') WHEN 'jpeg' THEN 'jpg' ELSE json_extract(meta, '$.format') END,
         '$.thumbnail', 'thumbs/' || sha256 || '.jpg',
         '$.preview', 'previews/' || sha256 || '.jpg');",
+    // v13: identity by the whole key and rights from the plan. The HQ public key a campaign's
+    // plan names (not only its 8-byte id); the delegation HQ made a trusted key a member of (a
+    // label grants nothing); the sides a resolution decided between, so a resolution whose sides
+    // changed no longer applies.
+    "ALTER TABLE campaign ADD COLUMN plan_public_key TEXT;
+    ALTER TABLE trusted_key ADD COLUMN delegation TEXT NOT NULL DEFAULT '';
+    ALTER TABLE hq_resolution ADD COLUMN sides TEXT NOT NULL DEFAULT '';",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).
@@ -344,6 +351,9 @@ pub struct Campaign {
     /// The plan (kế hoạch) the campaign was opened from, and the HQ key that signed it.
     pub plan_id: Option<String>,
     pub plan_key_id: Option<String>,
+    /// The whole HQ public key (base64) the plan was signed with: only it may publish the
+    /// campaign's results or revise a delegation's bundles as Sở Nội vụ.
+    pub plan_public_key: Option<String>,
     /// How many co-signatures (members' keys on the trust list, besides the leader's) a bundle
     /// of this campaign needs to count at HQ; from the plan.
     pub required_cosignatures: u32,
@@ -494,6 +504,7 @@ impl Store {
             delegation_leader: new.delegation_leader.trim().to_string(),
             plan_id: None,
             plan_key_id: None,
+            plan_public_key: None,
             required_cosignatures: 0,
         };
         let tx = self.write_tx()?;
@@ -627,7 +638,7 @@ impl Store {
     }
 }
 
-const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader, plan_id, plan_key_id, required_cosignatures";
+const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader, plan_id, plan_key_id, required_cosignatures, plan_public_key";
 
 fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
     Ok(Campaign {
@@ -643,6 +654,7 @@ fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
         plan_id: r.get(9)?,
         plan_key_id: r.get(10)?,
         required_cosignatures: r.get(11)?,
+        plan_public_key: r.get(12)?,
     })
 }
 

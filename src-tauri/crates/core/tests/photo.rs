@@ -754,10 +754,14 @@ fn photo_records_name_places_in_the_photo_folder_and_old_absolute_ones_migrate()
         [&absolute],
     )
     .unwrap();
-    let v: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    conn.pragma_update(None, "user_version", v - 1).unwrap();
+    // Back to a v11 store: the columns later migrations add go too, so they add them again.
+    conn.execute_batch(
+        "ALTER TABLE campaign DROP COLUMN plan_public_key;
+         ALTER TABLE trusted_key DROP COLUMN delegation;
+         ALTER TABLE hq_resolution DROP COLUMN sides;",
+    )
+    .unwrap();
+    conn.pragma_update(None, "user_version", 11).unwrap();
     drop(conn);
     let store = thamdinh_core::store::Store::open_dir(&data).unwrap();
     assert_eq!(store.photos(&visit.id).unwrap()[0].meta, meta);

@@ -6,6 +6,11 @@ export type Campaign = { id: string, name: string, year: number, province: strin
  */
 plan_id: string | null, plan_key_id: string | null, 
 /**
+ * The whole HQ public key (base64) the plan was signed with: only it may publish the
+ * campaign's results or revise a delegation's bundles as Sở Nội vụ.
+ */
+plan_public_key: string | null, 
+/**
  * How many co-signatures (members' keys on the trust list, besides the leader's) a bundle
  * of this campaign needs to count at HQ; from the plan.
  */

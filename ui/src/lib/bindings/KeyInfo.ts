@@ -15,4 +15,9 @@ public_key: string,
 /**
  * The whole `.pub` file (untrusted comment + base64 line).
  */
-pub_file: string, };
+pub_file: string, 
+/**
+ * The SHA-256 of the whole public key, in groups of four for reading aloud: what people
+ * compare by phone or on paper (the key id is 8 bytes any key file may state).
+ */
+fingerprint: string, };

@@ -3,7 +3,11 @@
 /**
  * What an independent recomputation found.
  */
-export type RecomputeReport = { results_id: string, hq_key_id: string, campaign_name: string, sources: number, units: number, 
+export type RecomputeReport = { results_id: string, hq_key_id: string, 
+/**
+ * The SHA-256 of the whole HQ key that signed the results, grouped for reading aloud.
+ */
+hq_fingerprint: string, campaign_name: string, sources: number, units: number, 
 /**
  * The recomputed `results.json` equals the published one byte for byte.
  */

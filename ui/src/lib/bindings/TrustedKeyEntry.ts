@@ -5,9 +5,18 @@
  */
 export type TrustedKeyEntry = { key_id: string, public_key: string, 
 /**
- * Whose key it is, as the person adding it wrote.
+ * The SHA-256 of the whole key, grouped for reading aloud (see [`keys::fingerprint`]).
  */
-label: string, added_at: string, 
+fingerprint: string, 
+/**
+ * Whose key it is, as the person adding it wrote. A label grants nothing.
+ */
+label: string, 
+/**
+ * The delegation Sở Nội vụ made this key a member of (empty: none). Members of one
+ * delegation may revise each other's bundles and co-sign them.
+ */
+delegation: string, added_at: string, 
 /**
  * When the key was revoked (a lost laptop, a member who left): bundles it signs are refused
  * from then on, and those already imported are flagged for review.

@@ -77,6 +77,11 @@ pub const REJECTION_CODES: &[(&str, &str, &str)] = &[
         "bag-info.txt is missing a field or wrong",
     ),
     (
+        "bad-revision",
+        "số bản sửa không phải một bước đúng của chuỗi (bản 1 không nêu bản trước, bản sau nêu bản trước khác chính nó)",
+        "the revision is not a well-formed step of its chain (revision 1 names no parent, a later one names another bundle)",
+    ),
+    (
         "newer-format",
         "gói định dạng mới hơn: hãy cập nhật ứng dụng",
         "a newer format: update the app",

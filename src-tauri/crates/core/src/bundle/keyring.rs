@@ -16,8 +16,13 @@ use crate::{Error, Mistake, Result};
 pub struct TrustedKeyEntry {
     pub key_id: String,
     pub public_key: String,
-    /// Whose key it is, as the person adding it wrote.
+    /// The SHA-256 of the whole key, grouped for reading aloud (see [`keys::fingerprint`]).
+    pub fingerprint: String,
+    /// Whose key it is, as the person adding it wrote. A label grants nothing.
     pub label: String,
+    /// The delegation Sở Nội vụ made this key a member of (empty: none). Members of one
+    /// delegation may revise each other's bundles and co-sign them.
+    pub delegation: String,
     pub added_at: String,
     /// When the key was revoked (a lost laptop, a member who left): bundles it signs are refused
     /// from then on, and those already imported are flagged for review.
@@ -36,12 +41,9 @@ impl Store {
         let pub_path = keys::pub_path(&self.signing_key_path()?);
         match std::fs::read_to_string(&pub_path) {
             Ok(text) => {
-                let (pk, key_id) = keys::parse_public_key(&text)?;
-                Ok(Some(KeyInfo {
-                    key_id,
-                    public_key: pk.to_base64(),
-                    pub_file: text,
-                }))
+                let mut info = keys::public_key_info(&text)?;
+                info.pub_file = text;
+                Ok(Some(info))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.into()),
@@ -65,36 +67,57 @@ impl Store {
     /// The trust list, revoked keys included (oldest first).
     pub fn trusted_keys(&self) -> Result<Vec<TrustedKeyEntry>> {
         let mut stmt = self.conn.prepare(
-            "SELECT key_id, public_key, label, added_at, revoked_at, revoke_reason
+            "SELECT key_id, public_key, label, added_at, revoked_at, revoke_reason, delegation
              FROM trusted_key ORDER BY added_at, key_id",
         )?;
         let rows = stmt.query_map([], |r| {
+            let public_key: String = r.get(1)?;
             Ok(TrustedKeyEntry {
                 key_id: r.get(0)?,
-                public_key: r.get(1)?,
+                fingerprint: keys::parse_public_key(&public_key)
+                    .map(|(pk, _)| keys::fingerprint(&pk))
+                    .unwrap_or_default(),
+                public_key,
                 label: r.get(2)?,
                 added_at: r.get(3)?,
                 revoked_at: r.get(4)?,
                 revoke_reason: r.get(5)?,
+                delegation: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The trust list's entry for a key id, if any.
+    pub fn trusted_key(&self, key_id: &str) -> Result<Option<TrustedKeyEntry>> {
+        let key_id = key_id.trim().to_uppercase();
+        Ok(self.trusted_keys()?.into_iter().find(|k| k.key_id == key_id))
+    }
+
     /// Adds a public key (a `.pub` file's text or its base64 line) to the trust list, or renames
-    /// it. A revoked key stays revoked: trusting it again would undo a deliberate act silently.
+    /// it. The key is the whole public key: a *different* key stating the id of one already
+    /// trusted is refused (two keys, one id, and a bundle of either could be checked with the
+    /// other's). A revoked key stays revoked: trusting it again would undo a deliberate act
+    /// silently.
     pub fn add_trusted_key(&self, pub_text: &str, label: &str) -> Result<TrustedKeyEntry> {
         let (pk, key_id) = keys::parse_public_key(pub_text)?;
-        if let Some(k) = self
-            .trusted_keys()?
-            .into_iter()
-            .find(|k| k.key_id == key_id && k.revoked_at.is_some())
-        {
-            return Err(Mistake::RevokedKeyTrustedAgain {
-                key_id: k.key_id,
-                revoked_at: k.revoked_at.unwrap_or_default(),
+        if let Some(k) = self.trusted_key(&key_id)? {
+            if let Some(revoked_at) = k.revoked_at {
+                return Err(Mistake::RevokedKeyTrustedAgain {
+                    key_id: k.key_id,
+                    revoked_at,
+                }
+                .into());
             }
-            .into());
+            let (known, _) = keys::parse_public_key(&k.public_key)?;
+            if !keys::same_key(&known, &pk) {
+                return Err(Mistake::KeyIdTaken {
+                    key_id: k.key_id,
+                    label: k.label,
+                    fingerprint: k.fingerprint,
+                }
+                .into());
+            }
         }
         self.conn.execute(
             "INSERT INTO trusted_key (key_id, public_key, label, added_at) VALUES (?1, ?2, ?3, ?4)
@@ -106,10 +129,22 @@ impl Store {
                 crate::store::now()
             ],
         )?;
-        self.trusted_keys()?
-            .into_iter()
-            .find(|k| k.key_id == key_id)
+        self.trusted_key(&key_id)?
             .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {key_id}")))
+    }
+
+    /// Makes a trusted key a member of a delegation (empty: of none), inside the caller's
+    /// transaction; Sở Nội vụ logs it as a decision.
+    pub(crate) fn set_key_delegation(
+        tx: &rusqlite::Connection,
+        key_id: &str,
+        delegation: &str,
+    ) -> Result<()> {
+        tx.execute(
+            "UPDATE trusted_key SET delegation = ?2 WHERE key_id = ?1",
+            rusqlite::params![key_id, keys::one_line(delegation)],
+        )?;
+        Ok(())
     }
 
     pub fn remove_trusted_key(&self, key_id: &str) -> Result<()> {
@@ -168,5 +203,58 @@ mod tests {
         store.remove_trusted_key(&other.key_id).unwrap();
         assert!(store.trusted_keys().unwrap().is_empty());
         assert!(store.add_trusted_key("not a key", "x").is_err());
+    }
+
+    /// A key whose first two bytes, id and Ed25519 key are given, as a `.pub` line.
+    fn pub_line(alg: &[u8; 2], keynum: [u8; 8], pk: [u8; 32]) -> String {
+        let mut bytes = alg.to_vec();
+        bytes.extend(keynum);
+        bytes.extend(pk);
+        minisign::PublicKey::from_bytes(&bytes).unwrap().to_base64()
+    }
+
+    #[test]
+    fn a_different_key_with_a_trusted_id_is_refused_and_malformed_keys_never_enter() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_dir(dir.path()).unwrap();
+        let real = keys::new_key("mật khẩu đủ dài", "HQ").unwrap().1;
+        store.add_trusted_key(&real.pub_file, "Sở Nội vụ").unwrap();
+        let (real_pk, _) = keys::parse_public_key(&real.pub_file).unwrap();
+        let keynum: [u8; 8] = real_pk.keynum().try_into().unwrap();
+        // Another Ed25519 key stating the trusted key's id.
+        let forged = keys::new_key("mật khẩu đủ dài", "X").unwrap().1;
+        let (forged_pk, _) = keys::parse_public_key(&forged.pub_file).unwrap();
+        let forged_bytes: [u8; 32] = forged_pk.to_bytes()[10..].try_into().unwrap();
+        let collide = pub_line(b"Ed", keynum, forged_bytes);
+        let err = store.add_trusted_key(&collide, "Đoàn 1").unwrap_err();
+        assert!(
+            matches!(err, Error::Mistake(Mistake::KeyIdTaken { ref key_id, .. }) if *key_id == real.key_id),
+            "{err}"
+        );
+        let trusted = store.trusted_keys().unwrap();
+        assert_eq!(trusted.len(), 1);
+        assert_eq!(trusted[0].label, "Sở Nội vụ", "no silent relabel");
+        assert_eq!(trusted[0].public_key, real.public_key);
+        assert_ne!(
+            keys::fingerprint(&keys::parse_public_key(&collide).unwrap().0),
+            trusted[0].fingerprint,
+            "same id, another fingerprint"
+        );
+        for (text, want) in [
+            (pub_line(b"ED", keynum, forged_bytes), "not_an_ed25519_key"),
+            (pub_line(b"Ed", [7; 8], [0; 32]), "public_key_all_zero"),
+            (
+                format!("{}\n{}\n", real.pub_file, forged.pub_file),
+                "several_public_keys",
+            ),
+        ] {
+            let err = store.add_trusted_key(&text, "x").unwrap_err();
+            let Error::Mistake(m) = &err else {
+                panic!("{err}")
+            };
+            let key = serde_json::to_value(m).unwrap()["key"].clone();
+            assert_eq!(key, want, "{text}: {err}");
+        }
+        assert_eq!(store.trusted_keys().unwrap().len(), 1);
     }
 }

@@ -2,7 +2,7 @@
 //! encrypted box (scrypt + XOR, checksummed); the passphrase is never stored.
 use std::path::Path;
 
-use minisign::{KeyPair, PublicKey, PublicKeyBox, SecretKey, SecretKeyBox};
+use minisign::{KeyPair, PublicKey, SecretKey, SecretKeyBox};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -18,6 +18,9 @@ pub struct KeyInfo {
     pub public_key: String,
     /// The whole `.pub` file (untrusted comment + base64 line).
     pub pub_file: String,
+    /// The SHA-256 of the whole public key, in groups of four for reading aloud: what people
+    /// compare by phone or on paper (the key id is 8 bytes any key file may state).
+    pub fingerprint: String,
 }
 
 /// A key id as minisign prints it: the 8 key-number bytes read little-endian, in hex.
@@ -102,7 +105,30 @@ fn info(pk: &PublicKey) -> Result<KeyInfo> {
         key_id: key_id(pk.keynum()),
         public_key: pk.to_base64(),
         pub_file,
+        fingerprint: fingerprint(pk),
     })
+}
+
+/// The SHA-256 of the whole public key (algorithm, key number and Ed25519 key), upper-case hex in
+/// groups of four: two keys with the same id never share it.
+pub fn fingerprint(pk: &PublicKey) -> String {
+    let hex = crate::digest::sha256_hex(&pk.to_bytes()).to_uppercase();
+    hex.as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Whether two public keys are the same key: every byte, never the id alone.
+pub fn same_key(a: &PublicKey, b: &PublicKey) -> bool {
+    a.to_bytes() == b.to_bytes()
+}
+
+/// [`KeyInfo`] of a public key read from a `.pub` file's text.
+pub fn public_key_info(text: &str) -> Result<KeyInfo> {
+    let (pk, _) = parse_public_key(text)?;
+    info(&pk)
 }
 
 /// Opens an encrypted secret key with its passphrase.
@@ -154,12 +180,32 @@ impl From<WrongPassphrase> for Error {
     }
 }
 
-/// Reads a public key from a `.pub` file's text (or its bare base64 line).
+/// Reads a public key from a `.pub` file's text (or its bare base64 line). Strict: exactly one
+/// key line, minisign's Ed25519 algorithm bytes, not the all-zero key.
 pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
-    let pk = match PublicKeyBox::from_string(text).and_then(|b| b.into_public_key()) {
-        Ok(pk) => pk,
-        Err(_) => PublicKey::from_base64(text.trim()).map_err(|_| Mistake::NotAPublicKey)?,
+    let key_lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("untrusted comment:"))
+        .collect();
+    let line = match key_lines.as_slice() {
+        [one] => *one,
+        [] => return Err(Mistake::NotAPublicKey.into()),
+        many => {
+            return Err(Mistake::SeveralPublicKeys {
+                count: many.len(),
+            }
+            .into());
+        }
     };
+    let pk = PublicKey::from_base64(line).map_err(|_| Mistake::NotAPublicKey)?;
+    let bytes = pk.to_bytes();
+    if &bytes[..2] != b"Ed" {
+        return Err(Mistake::NotAnEd25519Key.into());
+    }
+    if bytes[10..].iter().all(|&b| b == 0) {
+        return Err(Mistake::PublicKeyAllZero.into());
+    }
     let id = key_id(pk.keynum());
     Ok((pk, id))
 }

@@ -231,6 +231,8 @@ struct BagInfo {
     fields: HashMap<String, String>,
     bundle_id: String,
     revision: u32,
+    /// The revision this one replaces (`Bundle-Supersedes`), from revision 2 on.
+    supersedes: Option<String>,
 }
 
 impl BagInfo {
@@ -264,6 +266,7 @@ fn read_bag_info(read: &mut impl FnMut(&str) -> Reject<Vec<u8>>) -> Reject<BagIn
         fields: parse_bag_info(&read("bag-info.txt")?)?,
         bundle_id: String::new(),
         revision: 0,
+        supersedes: None,
     };
     let format: u32 = bag.field("Bundle-Format")?.parse().map_err(|_| {
         reject(
@@ -289,13 +292,40 @@ fn read_bag_info(read: &mut impl FnMut(&str) -> Reject<Vec<u8>>) -> Reject<BagIn
         ));
     }
     bag.bundle_id = bag.field("Bundle-Id")?;
-    bag.revision = bag.field("Bundle-Revision")?.parse().map_err(|_| {
-        reject(
+    let revision = bag.field("Bundle-Revision")?;
+    if revision.is_empty() || !revision.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(reject(
             "bad-bag-info",
             "bag-info.txt",
             "Bundle-Revision không phải số",
-        )
-    })?;
+        ));
+    }
+    let bad_revision = |why: String| reject("bad-revision", "bag-info.txt", why);
+    bag.revision = match revision.parse::<u32>() {
+        Ok(n) if n >= 1 && !revision.starts_with('0') => n,
+        _ => {
+            return Err(bad_revision(format!(
+                "Bundle-Revision «{revision}»: bản sửa là số nguyên từ 1, không có số 0 đứng đầu"
+            )));
+        }
+    };
+    bag.supersedes = bag.fields.get("Bundle-Supersedes").cloned();
+    match (bag.revision, &bag.supersedes) {
+        (1, Some(_)) => {
+            return Err(bad_revision(
+                "bản 1 không thay thế bản nào nhưng có Bundle-Supersedes".into(),
+            ));
+        }
+        (n, None) if n > 1 => {
+            return Err(bad_revision(format!(
+                "bản {n} phải nêu bản trước nó (Bundle-Supersedes)"
+            )));
+        }
+        (_, Some(parent)) if *parent == bag.bundle_id => {
+            return Err(bad_revision("Bundle-Supersedes nêu chính gói này".into()));
+        }
+        _ => {}
+    }
     Ok(bag)
 }
 
@@ -465,7 +495,11 @@ fn read_documents(
         ));
     }
     let signed_by_leader = signatures.iter().any(|s| s.key_id == result.signer.key_id);
-    if result.bundle_id != bag.bundle_id || result.revision != bag.revision || !signed_by_leader {
+    if result.bundle_id != bag.bundle_id
+        || result.revision != bag.revision
+        || result.supersedes != bag.supersedes
+        || !signed_by_leader
+    {
         return Err(mismatched_result());
     }
     let criteria_bytes = read(CRITERIA_PATH)?;
@@ -512,23 +546,31 @@ fn check_signature(
     }
     let comment = sig.trusted_comment().unwrap_or_default();
     let parsed = parse_trusted_comment(&comment);
-    let Some(key) = trusted.iter().find(|k| k.key_id == key_id) else {
+    // The id only says which trusted keys to try; the signature must check with one of them,
+    // every byte of the key (a key file may state any id).
+    let mut candidates = trusted.iter().filter(|k| k.key_id == key_id).peekable();
+    if candidates.peek().is_none() {
         return Ok(Signature {
             key_id,
             name: parsed.map(|p| p.2).unwrap_or_default(),
             trusted: false,
             leader: false,
         });
+    }
+    let checks = |key: &TrustedKey| {
+        minisign::verify(
+            &key.key,
+            &sig,
+            std::io::Cursor::new(tag_manifest),
+            true,
+            false,
+            false,
+        )
+        .is_ok()
     };
-    minisign::verify(
-        &key.key,
-        &sig,
-        std::io::Cursor::new(tag_manifest),
-        true,
-        false,
-        false,
-    )
-    .map_err(|_| bad("chữ ký không khớp nội dung tagmanifest".into()))?;
+    if !candidates.any(checks) {
+        return Err(bad("chữ ký không khớp nội dung tagmanifest".into()));
+    }
     let (c_id, c_rev, c_signer) =
         parsed.ok_or_else(|| bad(format!("chú thích tin cậy lạ: {comment}")))?;
     if c_id != bundle_id || c_rev != revision {

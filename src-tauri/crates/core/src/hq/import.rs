@@ -33,6 +33,9 @@ pub enum ImportStatus {
     /// Valid and trusted, but the members' co-signatures the plan requires are missing: kept,
     /// not counted until a co-signed copy arrives.
     Incomplete,
+    /// Valid and trusted, a revision whose parent (`Bundle-Supersedes`) has not arrived: kept,
+    /// not counted until the parent arrives and the step is checked.
+    Waiting,
     /// Stored, but it disagrees with another delegation's result (or forks a chain): the officer
     /// decides.
     Conflict,
@@ -47,7 +50,7 @@ pub struct ImportOutcome {
     pub file: String,
     pub status: ImportStatus,
     /// Stable: imported, duplicate, superseded, untrusted-signer, missing-cosignature,
-    /// leaf-conflict, fork,
+    /// unknown-parent, leaf-conflict, fork, bad-chain-step,
     /// foreign-revision (a newer revision signed by another delegation's key), or the
     /// refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
     /// unknown-unit, bundle-id-reused, partial-bundle).
@@ -120,7 +123,75 @@ pub fn import_bundles(
         out.push(import_bundle(store, file, &keys, cancel)?);
         progress(i + 1, files.len());
     }
+    // A revision whose parent came later in the batch is said as it stands after the batch: the
+    // order of the files within a batch does not matter.
+    for (i, file) in files.iter().enumerate() {
+        if out[i].code != UNKNOWN_PARENT {
+            continue;
+        }
+        if let Some(id) = out[i].bundle_id.clone() {
+            let (campaign_id, result_json): (String, String) = store.conn.query_row(
+                "SELECT campaign_id, result_json FROM hq_bundle WHERE id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            let result: ResultDoc = serde_json::from_str(&result_json).map_err(Error::internal)?;
+            out[i] = classify(store, &campaign_id, &result, file)?;
+            out[i].bundle_id = Some(id);
+        }
+    }
     Ok(out)
+}
+
+/// The outcome code of a revision whose parent has not been received.
+const UNKNOWN_PARENT: &str = "unknown-parent";
+
+/// A revision from 2 on must follow its parent: the same visits, the next number. A step from a
+/// parent received here that is not one is refused (a jump to revision 4 294 967 295 cannot
+/// freeze a chain); a revision whose parent has not arrived is kept and waits for it (see
+/// [`Role::AwaitingParent`]).
+fn chain_step(
+    store: &Store,
+    campaign: &Campaign,
+    result: &ResultDoc,
+) -> Result<Option<(&'static str, String)>> {
+    let Some(parent) = &result.supersedes else {
+        return Ok(None);
+    };
+    let found: Option<(String, u32)> = store
+        .conn
+        .query_row(
+            "SELECT chain, revision FROM hq_bundle WHERE id = ?1 AND campaign_id = ?2",
+            params![parent, campaign.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((chain, revision)) = found else {
+        return Ok(None);
+    };
+    if chain != chain_of(result) {
+        return Ok(Some((
+            "bad-chain-step",
+            format!("gói {parent} mà bản này thay thế là của các phiếu khác"),
+        )));
+    }
+    if revision.checked_add(1) != Some(result.revision) {
+        return Ok(Some((
+            "bad-chain-step",
+            format!(
+                "bản {} không nối tiếp bản {revision} ({parent}) mà nó thay thế: bản sửa phải là số kế tiếp",
+                result.revision
+            ),
+        )));
+    }
+    Ok(None)
+}
+
+/// A chain: the visits a bundle carries, by id (a re-export keeps them).
+fn chain_of(result: &ResultDoc) -> String {
+    let mut visit_ids: Vec<&str> = result.visits.iter().map(|v| v.id.as_str()).collect();
+    visit_ids.sort();
+    visit_ids.join(",")
 }
 
 /// SHA-256 of a file, streamed.
@@ -195,8 +266,17 @@ pub fn import_bundle(
         }
         return cosigned_again(store, file, &sha, &campaign, &result, &verified);
     }
+    if let Some((code, message)) = chain_step(store, &campaign, &result)? {
+        return Ok(refused(code, message));
+    }
     let stored = store_file(store, file, &sha)?;
-    record(store, &campaign, &result, &verified, &sha, &stored)?;
+    if let Err(e) = record(store, &campaign, &result, &verified, &sha, &stored) {
+        // Another import (a second window, the CLI) stored the same file meanwhile: a duplicate.
+        return match same_file_imported(store, file, &sha)? {
+            Some(outcome) => Ok(outcome),
+            None => Err(e),
+        };
+    }
     let mut outcome = classify(store, &campaign.id, &result, file)?;
     outcome.bundle_id = Some(result.bundle_id.clone());
     Ok(outcome)
@@ -454,9 +534,7 @@ fn record(
     sha: &str,
     stored: &str,
 ) -> Result<()> {
-    let mut visit_ids: Vec<&str> = result.visits.iter().map(|v| v.id.as_str()).collect();
-    visit_ids.sort();
-    let chain = visit_ids.join(",");
+    let chain = chain_of(result);
     let actor = store.actor()?;
     let result_json = serde_json::to_string(result).map_err(Error::internal)?;
     let tx = store.write_tx()?;
@@ -559,6 +637,14 @@ pub(crate) fn classify(
                 "hợp lệ nhưng thiếu chữ ký đồng ký của thành viên đoàn: cần {need}, có {have} chữ ký kiểm được bằng khóa tin cậy — đã lưu, chưa tính. Thành viên đồng ký gói (thamdinh bundle cosign) rồi gửi lại"
             ),
         ),
+        Role::AwaitingParent { parent } => o(
+            Waiting,
+            UNKNOWN_PARENT,
+            format!(
+                "bản {} thay thế gói {parent} mà Sở Nội vụ chưa nhận (hoặc không nối tiếp đúng bản đó): đã lưu, chưa tính — hãy gửi cả bản trước",
+                me.revision
+            ),
+        ),
         Role::Superseded { by } => {
             let newer = bundles.iter().find(|b| b.id == *by);
             o(
@@ -589,7 +675,7 @@ pub(crate) fn classify(
             Conflict,
             "foreign-revision",
             format!(
-                "bản {} của các phiếu này được ký bởi khóa {} ({}), không phải của đoàn đã gửi bản trước, cũng không phải của Sở Nội vụ: không tự thay thế, chờ cán bộ quyết định",
+                "bản {} của các phiếu này không tự thay thế bản trước: ký bởi khóa {} ({}) không phải của cùng đoàn (theo quyết định của Sở Nội vụ) hay của Sở Nội vụ, hoặc dựa trên nhánh cán bộ đã không chọn — chờ cán bộ quyết định",
                 me.revision, me.signer_key_id, me.signer_name
             ),
         ),
@@ -597,7 +683,11 @@ pub(crate) fn classify(
             let conflicts: Vec<_> = store
                 .conflicts_in(campaign_id, super::merge::Scope::Units(&units))?
                 .into_iter()
-                .filter(|c| c.resolution.is_none() && c.sides.iter().any(|s| s.bundle_id == me.id))
+                .filter(|c| {
+                    c.kind == super::merge::ConflictKind::Leaf
+                        && c.resolution.is_none()
+                        && c.sides.iter().any(|s| s.bundle_id == me.id)
+                })
                 .collect();
             if conflicts.is_empty() {
                 let replaced = me
@@ -620,7 +710,14 @@ pub(crate) fn classify(
             } else {
                 let mut leaves: Vec<String> = conflicts
                     .iter()
-                    .map(|c| format!("{} {}", c.unit, c.code))
+                    .map(|c| {
+                        let reopened = if c.reopened {
+                            " (quyết định trước đây không còn áp dụng: một bên đã thay đổi)"
+                        } else {
+                            ""
+                        };
+                        format!("{} {}{reopened}", c.unit, c.code)
+                    })
                     .collect();
                 leaves.dedup();
                 o(

@@ -58,20 +58,76 @@ pub enum Role {
     Quarantined,
     /// Valid and trusted, but without the members' co-signatures the plan requires.
     Incomplete { have: u32, need: u32 },
+    /// A revision whose parent has not arrived (or that does not follow it: the next number,
+    /// the same visits); counts once its whole ancestry is here and well formed.
+    AwaitingParent { parent: String },
+}
+
+impl Role {
+    /// The role as people read it (the CLI, the workbook).
+    pub fn label_vi(&self) -> String {
+        match self {
+            Role::Counted => "được tính".to_string(),
+            Role::Superseded { by } => format!("đã bị thay thế bởi {by}"),
+            Role::Fork => "rẽ nhánh, chờ chọn".to_string(),
+            Role::Quarantined => "cách ly: khóa chưa tin cậy".to_string(),
+            Role::Incomplete { have, need } => {
+                format!("thiếu chữ ký đồng ký ({have}/{need}), chưa tính")
+            }
+            Role::AwaitingParent { parent } => {
+                format!("chờ bản trước {parent}, chưa tính")
+            }
+        }
+    }
 }
 
 impl HqBundle {
-    /// Co-signatures checked with a trusted key (each key once, never the leader's).
-    pub fn checked_cosignatures(&self) -> u32 {
+    /// Co-signatures checked with a trusted key of a member of the leader's own delegation (each
+    /// key once, never the leader's): another delegation's leader co-signing counts for nothing.
+    pub fn checked_cosignatures(&self, rights: &Rights) -> u32 {
         let mut keys: Vec<&str> = self
             .cosignatures
             .iter()
-            .filter(|s| s.trusted && s.key_id != self.signer_key_id)
+            .filter(|s| s.trusted && rights.counts_as_cosigner(self, &s.key_id))
             .map(|s| s.key_id.as_str())
             .collect();
         keys.sort();
         keys.dedup();
         keys.len() as u32
+    }
+}
+
+/// Who may change what a campaign's bundles say: rights come from Sở Nội vụ's decisions — the
+/// delegation it made each trusted key a member of, and the HQ key the plan names — never from a
+/// label.
+#[derive(Debug, Clone, Default)]
+pub struct Rights {
+    /// Key id → the delegation HQ made it a member of (only keys with one).
+    delegation: HashMap<String, String>,
+    /// The key id of the plan's HQ key, when the key trusted under that id is that very key.
+    hq: Option<String>,
+}
+
+impl Rights {
+    fn same_delegation(&self, a: &str, b: &str) -> bool {
+        matches!(
+            (self.delegation.get(a), self.delegation.get(b)),
+            (Some(x), Some(y)) if super::same_text(x, y)
+        )
+    }
+
+    /// Whether the signer of `later` may replace what the signer of `first` sent: the same key,
+    /// a member of the same delegation, or Sở Nội vụ's own key.
+    pub fn may_supersede(&self, later: &HqBundle, first: &HqBundle) -> bool {
+        later.signer_key_id == first.signer_key_id
+            || self.same_delegation(&later.signer_key_id, &first.signer_key_id)
+            || self.hq.as_deref() == Some(later.signer_key_id.as_str())
+    }
+
+    /// Whether a co-signature by `key_id` counts for `bundle`: another member of the leader's
+    /// delegation.
+    pub fn counts_as_cosigner(&self, bundle: &HqBundle, key_id: &str) -> bool {
+        key_id != bundle.signer_key_id && self.same_delegation(key_id, &bundle.signer_key_id)
     }
 }
 
@@ -97,14 +153,31 @@ pub struct Resolution {
     pub at: String,
 }
 
-/// A leaf two counted bundles score differently for the same unit.
+/// What kind of disagreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ConflictKind {
+    /// Two counted bundles score a leaf differently: the officer decides a value.
+    Leaf,
+    /// Bundles of one chain that cannot both count (the same revision twice, or a revision the
+    /// officer's choice or the trust list does not let count by itself): the officer chooses one
+    /// (`hq choose`). `code` is empty, the sides' values too.
+    Fork,
+}
+
+/// A disagreement about a unit; the unit is not ranked while one is undecided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct Conflict {
+    pub kind: ConflictKind,
     pub unit: String,
     pub code: String,
     pub sides: Vec<Side>,
     pub resolution: Option<Resolution>,
+    /// A resolution was made, but between other sides than today's (a revision changed one):
+    /// it no longer applies and the leaf must be decided again.
+    pub reopened: bool,
 }
 
 /// A leaf value of a counted bundle for one unit.
@@ -150,20 +223,20 @@ fn bundle_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HqBundle> {
 }
 
 /// The roles of a campaign's bundles, from their chains (see the module documentation).
-/// `chosen` holds the fork choices the officer made; `may_supersede(later, first)` says whether
-/// the signer of `later` may replace what the signer of the chain's first bundle sent (the same
-/// key, a member of the same delegation, or Sở Nội vụ). A bundle that may not is held like a fork
-/// side: it counts only once the officer chooses it. A bundle with fewer checked co-signatures
-/// than `required` takes no part in its chain until a co-signed copy arrives.
+/// `chosen` holds the fork choices the officer made; `rights` says whether the signer of a later
+/// bundle may replace what the signer of the chain's first bundle sent (the same key, a member
+/// of the same delegation, or Sở Nội vụ). A bundle that may not is held like a fork side: it
+/// counts only once the officer chooses it. A bundle with fewer checked co-signatures (by members
+/// of its delegation) than `required` takes no part in its chain until a co-signed copy arrives.
 fn assign_roles(
     bundles: &mut [HqBundle],
     chosen: &std::collections::HashSet<String>,
-    may_supersede: &dyn Fn(&HqBundle, &HqBundle) -> bool,
+    rights: &Rights,
     required: u32,
 ) {
     let mut chains: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, b) in bundles.iter_mut().enumerate() {
-        let have = b.checked_cosignatures();
+        let have = b.checked_cosignatures(rights);
         if !b.trusted {
             b.role = Role::Quarantined;
         } else if have < required {
@@ -175,15 +248,28 @@ fn assign_roles(
             chains.entry(b.chain.clone()).or_default().push(i);
         }
     }
-    for members in chains.values() {
+    for members in chains.values_mut() {
+        // A revision takes part only on a complete, well-formed ancestry.
+        let waiting = awaiting_parent(bundles, members);
+        members.retain(|i| !waiting.iter().any(|(w, _)| w == i));
+        for (i, parent) in waiting {
+            bundles[i].role = Role::AwaitingParent { parent };
+        }
+        if members.is_empty() {
+            continue;
+        }
         let first = members
             .iter()
             .copied()
             .min_by_key(|&i| (bundles[i].revision, bundles[i].imported_at.clone()))
             .expect("a chain has a bundle");
+        let rejected = rejected_branches(bundles, members, chosen);
         let allowed: Vec<bool> = members
             .iter()
-            .map(|&i| i == first || may_supersede(&bundles[i], &bundles[first]))
+            .map(|&i| {
+                (i == first || rights.may_supersede(&bundles[i], &bundles[first]))
+                    && !rejected.contains(&i)
+            })
             .collect();
         let mut by_revision: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
         for (k, &i) in members.iter().enumerate() {
@@ -201,7 +287,7 @@ fn assign_roles(
             (picked.len() == 1).then(|| picked[0])
         });
         let head = head.map(|h| (h, bundles[h].id.clone(), bundles[h].revision));
-        for &i in members {
+        for &i in members.iter() {
             bundles[i].role = match &head {
                 Some((h, _, _)) if *h == i => Role::Counted,
                 Some((_, id, revision)) if bundles[i].revision <= *revision => {
@@ -211,6 +297,67 @@ fn assign_roles(
             };
         }
     }
+}
+
+/// The bundles of a chain whose ancestry is not all here and well formed, each with the parent
+/// it names: revision 1 stands alone; revision n > 1 needs its parent in the chain at n − 1, with
+/// a well-formed ancestry itself.
+fn awaiting_parent(bundles: &[HqBundle], members: &[usize]) -> Vec<(usize, String)> {
+    let mut sorted = members.to_vec();
+    sorted.sort_by_key(|&i| bundles[i].revision);
+    let mut sound: std::collections::HashSet<usize> = std::collections::HashSet::new();
+    let mut waiting = Vec::new();
+    for i in sorted {
+        let b = &bundles[i];
+        let ok = match &b.supersedes {
+            None => b.revision == 1,
+            Some(p) => members.iter().any(|&j| {
+                bundles[j].id == *p
+                    && sound.contains(&j)
+                    && bundles[j].revision.checked_add(1) == Some(b.revision)
+            }),
+        };
+        if ok {
+            sound.insert(i);
+        } else {
+            waiting.push((i, b.supersedes.clone().unwrap_or_default()));
+        }
+    }
+    waiting
+}
+
+/// The bundles of a chain that build on a branch the officer did not choose: the other sides
+/// of a fork where one side was chosen, and every later revision descending from them. They
+/// count only if the officer chooses them in turn.
+fn rejected_branches(
+    bundles: &[HqBundle],
+    members: &[usize],
+    chosen: &std::collections::HashSet<String>,
+) -> std::collections::HashSet<usize> {
+    let mut by_revision: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for &i in members {
+        by_revision.entry(bundles[i].revision).or_default().push(i);
+    }
+    let mut rejected: std::collections::HashSet<usize> = by_revision
+        .values()
+        .filter(|same| same.len() > 1 && same.iter().any(|&i| chosen.contains(&bundles[i].id)))
+        .flat_map(|same| same.iter().copied())
+        .filter(|&i| !chosen.contains(&bundles[i].id))
+        .collect();
+    // Descendants, in revision order: a parent's fate passes to its children.
+    for same in by_revision.values() {
+        for &i in same {
+            let parent_rejected = bundles[i].supersedes.as_ref().is_some_and(|p| {
+                members
+                    .iter()
+                    .any(|&j| bundles[j].id == *p && rejected.contains(&j))
+            });
+            if parent_rejected && !chosen.contains(&bundles[i].id) {
+                rejected.insert(i);
+            }
+        }
+    }
+    rejected
 }
 
 impl Store {
@@ -267,40 +414,43 @@ impl Store {
                 .collect::<rusqlite::Result<_>>()?;
         }
         let chosen = self.fork_choices(campaign_id)?;
-        let may_supersede = self.supersession_rule(campaign_id)?;
+        let rights = self.rights(campaign_id)?;
         let required = self.campaign(campaign_id)?.required_cosignatures;
-        assign_roles(&mut bundles, &chosen, &may_supersede, required);
+        assign_roles(&mut bundles, &chosen, &rights, required);
         Ok(bundles)
     }
 
-    /// Who may replace a delegation's result with a newer revision: the same key, a key the
-    /// trust list gives the same name (a member of the same delegation), or Sở Nội vụ's key (the
-    /// one that signed the campaign's plan, or one the trust list names "Sở Nội vụ…").
-    fn supersession_rule(
-        &self,
-        campaign_id: &str,
-    ) -> Result<impl Fn(&HqBundle, &HqBundle) -> bool> {
+    /// The rights over a campaign's bundles: the delegations of the trusted keys, and the plan's
+    /// HQ key if the key trusted (or held) under its id is that very key.
+    pub fn rights(&self, campaign_id: &str) -> Result<Rights> {
         let campaign = self.campaign(campaign_id)?;
         let keys = self.trusted_keys()?;
-        let labels: HashMap<String, String> = keys
+        let delegation = keys
             .iter()
-            .map(|k| (k.key_id.clone(), k.label.trim().to_lowercase()))
+            .filter(|k| !k.delegation.trim().is_empty())
+            .map(|k| (k.key_id.clone(), k.delegation.clone()))
             .collect();
-        let mut hq: std::collections::HashSet<String> = keys
-            .iter()
-            .filter(|k| labels[&k.key_id].starts_with("sở nội vụ"))
-            .map(|k| k.key_id.clone())
-            .collect();
-        hq.extend(campaign.plan_key_id);
-        Ok(move |later: &HqBundle, first: &HqBundle| {
-            let same_label = matches!(
-                (labels.get(&later.signer_key_id), labels.get(&first.signer_key_id)),
-                (Some(a), Some(b)) if !a.is_empty() && a == b
-            );
-            later.signer_key_id == first.signer_key_id
-                || same_label
-                || hq.contains(&later.signer_key_id)
-        })
+        let holds_plan_key = |key_id: &str| -> Result<bool> {
+            let Some(plan_key) = &campaign.plan_public_key else {
+                return Ok(true);
+            };
+            let (plan_key, _) = crate::bundle::keys::parse_public_key(plan_key)?;
+            let mut held: Vec<String> = keys
+                .iter()
+                .filter(|k| k.key_id == key_id)
+                .map(|k| k.public_key.clone())
+                .collect();
+            held.extend(self.signing_key()?.map(|k| k.public_key));
+            Ok(held.iter().any(|text| {
+                crate::bundle::keys::parse_public_key(text)
+                    .is_ok_and(|(pk, _)| crate::bundle::keys::same_key(&pk, &plan_key))
+            }))
+        };
+        let hq = match campaign.plan_key_id {
+            Some(id) if holds_plan_key(&id)? => Some(id),
+            _ => None,
+        };
+        Ok(Rights { delegation, hq })
     }
 
     fn fork_choices(&self, campaign_id: &str) -> Result<std::collections::HashSet<String>> {
@@ -336,11 +486,22 @@ impl Store {
             .into());
         }
         require_reason(reason)?;
+        self.record_fork_choice(&campaign_id, bundle_id, reason)
+    }
+
+    /// Records a fork choice in the HQ decision log (the choice stands for what it decided, even
+    /// once a later revision settles the fork).
+    pub(crate) fn record_fork_choice(
+        &mut self,
+        campaign_id: &str,
+        bundle_id: &str,
+        reason: &str,
+    ) -> Result<()> {
         let actor = self.actor()?;
         let tx = self.write_tx()?;
         super::log_decision(
             &tx,
-            &campaign_id,
+            campaign_id,
             &actor,
             &Change {
                 action: "choose_fork",
@@ -394,22 +555,27 @@ impl Store {
     }
 
     /// The officer's resolutions of a campaign by (unit, leaf).
+    /// With each, the sides it decided between ([`sides_signature`]; empty for a resolution
+    /// recorded before sides were kept, which applies as it always did).
     pub(crate) fn resolutions(
         &self,
         campaign_id: &str,
-    ) -> Result<HashMap<(String, String), Resolution>> {
+    ) -> Result<HashMap<(String, String), (Resolution, String)>> {
         let mut stmt = self.conn.prepare(
-            "SELECT unit_code, code, value, reason, actor, at FROM hq_resolution WHERE campaign_id = ?1",
+            "SELECT unit_code, code, value, reason, actor, at, sides FROM hq_resolution WHERE campaign_id = ?1",
         )?;
         let rows = stmt.query_map([campaign_id], |r| {
             Ok((
                 (r.get(0)?, r.get(1)?),
-                Resolution {
-                    value: r.get(2)?,
-                    reason: r.get(3)?,
-                    actor: r.get(4)?,
-                    at: r.get(5)?,
-                },
+                (
+                    Resolution {
+                        value: r.get(2)?,
+                        reason: r.get(3)?,
+                        actor: r.get(4)?,
+                        at: r.get(5)?,
+                    },
+                    r.get(6)?,
+                ),
             ))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -430,7 +596,15 @@ impl Store {
         let (bundles, by_unit) = self.counted_leaves(campaign_id, scope)?;
         let resolutions = self.resolutions(campaign_id)?;
         let info: HashMap<&str, &HqBundle> = bundles.iter().map(|b| (b.id.as_str(), b)).collect();
-        let mut out = Vec::new();
+        let side = |b: &HqBundle, value: &str, reason: &str| Side {
+            bundle_id: b.id.clone(),
+            revision: b.revision,
+            signer_key_id: b.signer_key_id.clone(),
+            signer_name: b.signer_name.clone(),
+            value: value.to_string(),
+            deduction_reason: reason.to_string(),
+        };
+        let mut out = fork_conflicts(&bundles, scope, &side);
         for (unit, sources) in &by_unit {
             if sources.len() < 2 {
                 continue;
@@ -446,25 +620,30 @@ impl Store {
                 if leaves.iter().all(|l| l.appraised == *first) {
                     continue;
                 }
-                let sides = leaves
+                let sides: Vec<Side> = leaves
                     .iter()
                     .map(|l| {
-                        let b = info[l.bundle_id.as_str()];
-                        Side {
-                            bundle_id: b.id.clone(),
-                            revision: b.revision,
-                            signer_key_id: b.signer_key_id.clone(),
-                            signer_name: b.signer_name.clone(),
-                            value: l.appraised.clone().unwrap_or_default(),
-                            deduction_reason: l.deduction_reason.clone(),
-                        }
+                        side(
+                            info[l.bundle_id.as_str()],
+                            l.appraised.as_deref().unwrap_or_default(),
+                            &l.deduction_reason,
+                        )
                     })
                     .collect();
+                let (resolution, reopened) = match resolutions.get(&(unit.clone(), code.into())) {
+                    Some((r, decided)) if decided.is_empty() || *decided == sides_signature(&sides) => {
+                        (Some(r.clone()), false)
+                    }
+                    Some(_) => (None, true),
+                    None => (None, false),
+                };
                 out.push(Conflict {
+                    kind: ConflictKind::Leaf,
                     unit: unit.clone(),
                     code: code.to_string(),
                     sides,
-                    resolution: resolutions.get(&(unit.clone(), code.to_string())).cloned(),
+                    resolution,
+                    reopened,
                 });
             }
         }
@@ -491,21 +670,23 @@ impl Store {
         let conflicts = self.hq_conflicts(campaign_id)?;
         let Some(conflict) = conflicts
             .iter()
-            .find(|c| c.unit == unit_code && c.code == code)
+            .find(|c| c.kind == ConflictKind::Leaf && c.unit == unit_code && c.code == code)
         else {
             return Err(Error::NotFound(format!(
                 "không có xung đột ở tiêu chí {code} của đơn vị {unit_code}"
             )));
         };
         let old = conflict.resolution.as_ref().map(|r| r.value.clone());
+        let sides = sides_signature(&conflict.sides);
         let actor = self.actor()?;
         let at = now();
         let tx = self.write_tx()?;
         tx.execute(
-            "INSERT INTO hq_resolution (campaign_id, unit_code, code, value, reason, actor, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO hq_resolution (campaign_id, unit_code, code, value, reason, actor, at, sides)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (campaign_id, unit_code, code) DO UPDATE SET value = excluded.value,
-                reason = excluded.reason, actor = excluded.actor, at = excluded.at",
+                reason = excluded.reason, actor = excluded.actor, at = excluded.at,
+                sides = excluded.sides",
             params![
                 campaign_id,
                 unit_code,
@@ -513,7 +694,8 @@ impl Store {
                 value,
                 reason.trim(),
                 actor,
-                at
+                at,
+                sides
             ],
         )?;
         let field = format!("resolve {unit_code}");
@@ -535,6 +717,61 @@ impl Store {
     }
 }
 
+/// The sides a leaf resolution decides between, as recorded with it: each bundle and its value,
+/// in a fixed order. A resolution applies only while the sides are the same.
+pub(crate) fn sides_signature(sides: &[Side]) -> String {
+    let mut parts: Vec<String> = sides
+        .iter()
+        .map(|s| format!("{}={}", s.bundle_id, s.value))
+        .collect();
+    parts.sort();
+    parts.join(";")
+}
+
+/// One fork conflict per unit and chain where bundles are held as [`Role::Fork`]: the officer
+/// chooses among them (and the unit is not ranked meanwhile).
+fn fork_conflicts(
+    bundles: &[HqBundle],
+    scope: Scope<'_>,
+    side: &dyn Fn(&HqBundle, &str, &str) -> Side,
+) -> Vec<Conflict> {
+    let mut by_chain: BTreeMap<(&str, &str), Vec<&HqBundle>> = BTreeMap::new();
+    for b in bundles.iter().filter(|b| b.role == Role::Fork) {
+        for unit in &b.units {
+            if let Scope::Units(wanted) = scope
+                && !wanted.contains(unit)
+            {
+                continue;
+            }
+            by_chain
+                .entry((unit.as_str(), b.chain.as_str()))
+                .or_default()
+                .push(b);
+        }
+    }
+    by_chain
+        .into_iter()
+        .map(|((unit, chain), held)| {
+            // The side that counts meanwhile (if any) is one of the choices too.
+            let mut sides: Vec<Side> = bundles
+                .iter()
+                .filter(|b| b.chain == chain && b.role == Role::Counted)
+                .chain(held)
+                .map(|b| side(b, "", ""))
+                .collect();
+            sides.sort_by(|a, b| (a.revision, &a.bundle_id).cmp(&(b.revision, &b.bundle_id)));
+            Conflict {
+                kind: ConflictKind::Fork,
+                unit: unit.to_string(),
+                code: String::new(),
+                sides,
+                resolution: None,
+                reopened: false,
+            }
+        })
+        .collect()
+}
+
 pub(crate) fn require_reason(reason: &str) -> Result<()> {
     if reason.trim().is_empty() {
         return Err(Mistake::ReasonNeeded.into());
@@ -553,7 +790,8 @@ mod tests {
             campaign_id: "c".into(),
             chain: chain.into(),
             revision,
-            supersedes: None,
+            // Revision n names r(n − 1), as a re-export does.
+            supersedes: (revision > 1).then(|| format!("r{}", revision - 1)),
             signer_key_id: "K".into(),
             signer_name: String::new(),
             trusted: true,
@@ -567,12 +805,7 @@ mod tests {
 
     fn roles(bundles: &mut [HqBundle], chosen: &[&str]) -> Vec<Role> {
         let chosen = chosen.iter().map(|s| s.to_string()).collect();
-        assign_roles(
-            bundles,
-            &chosen,
-            &|later, first| later.signer_key_id == first.signer_key_id,
-            0,
-        );
+        assign_roles(bundles, &chosen, &Rights::default(), 0);
         bundles.iter().map(|b| b.role.clone()).collect()
     }
 
@@ -647,19 +880,51 @@ mod tests {
                 Role::Counted
             ]
         );
+        let mut z = bundle("z", "a", 3);
+        z.supersedes = Some("x".into());
         let mut b = vec![
+            bundle("r1", "a", 1),
             bundle("x", "a", 2),
             bundle("y", "a", 2),
-            bundle("z", "a", 3),
+            z.clone(),
         ];
         assert_eq!(
             roles(&mut b, &[]),
             [
                 Role::Superseded { by: "z".into() },
                 Role::Superseded { by: "z".into() },
+                Role::Superseded { by: "z".into() },
                 Role::Counted
             ],
             "a later revision settles a fork below it"
+        );
+        // Once the officer chose y, a revision 3 built on the rejected x is held, not counted.
+        let mut b = vec![
+            bundle("r1", "a", 1),
+            bundle("x", "a", 2),
+            bundle("y", "a", 2),
+            z,
+        ];
+        assert_eq!(
+            roles(&mut b, &["y"]),
+            [
+                Role::Superseded { by: "y".into() },
+                Role::Fork,
+                Role::Counted,
+                Role::Fork
+            ],
+        );
+        // A revision whose parent is missing, or that jumps, waits.
+        let mut jump = bundle("j", "a", 4_294_967_295);
+        jump.supersedes = Some("r1".into());
+        let mut b = vec![bundle("r1", "a", 1), bundle("r3", "a", 3), jump];
+        assert_eq!(
+            roles(&mut b, &[]),
+            [
+                Role::Counted,
+                Role::AwaitingParent { parent: "r2".into() },
+                Role::AwaitingParent { parent: "r1".into() }
+            ],
         );
         let mut q = bundle("q", "b", 1);
         q.trusted = false;
@@ -681,12 +946,27 @@ mod tests {
         // Unchecked signatures and the leader's own key signing twice do not count.
         r2.cosignatures = vec![cosig("M2", false), cosig("K", true)];
         let mut b = vec![r1, r2];
-        assign_roles(&mut b, &Default::default(), &|_, _| true, 1);
+        let rights = Rights {
+            delegation: [("K", "Đoàn 1"), ("M1", "đoàn 1 "), ("M2", "Đoàn 1")]
+                .map(|(k, d)| (k.to_string(), d.to_string()))
+                .into(),
+            hq: None,
+        };
+        assign_roles(&mut b, &Default::default(), &rights, 1);
         assert_eq!(
             b.iter().map(|b| b.role.clone()).collect::<Vec<_>>(),
             [Role::Counted, Role::Incomplete { have: 0, need: 1 }]
         );
-        assign_roles(&mut b, &Default::default(), &|_, _| true, 0);
+        // A trusted co-signer of another delegation counts for nothing.
+        b[1].cosignatures = vec![cosig("M3", true)];
+        let mut other = rights.clone();
+        other.delegation.insert("M3".into(), "Đoàn 2".into());
+        assign_roles(&mut b, &Default::default(), &other, 1);
+        assert_eq!(b[1].role, Role::Incomplete { have: 0, need: 1 });
+        other.delegation.insert("M3".into(), "Đoàn 1".into());
+        assign_roles(&mut b, &Default::default(), &other, 1);
+        assert_eq!(b[1].role, Role::Counted, "a member of the leader's delegation");
+        assign_roles(&mut b, &Default::default(), &rights, 0);
         assert_eq!(
             b[1].role,
             Role::Counted,

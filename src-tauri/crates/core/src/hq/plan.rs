@@ -72,6 +72,7 @@ fn is_zero(n: &u32) -> bool {
 pub struct PlanSummary {
     pub plan_id: String,
     pub key_id: String,
+    pub fingerprint: String,
 }
 
 #[derive(Debug)]
@@ -80,6 +81,8 @@ pub struct ImportedPlan {
     pub campaign_name: String,
     pub units: usize,
     pub key_id: String,
+    /// The whole HQ key's fingerprint, to compare by phone or on paper.
+    pub fingerprint: String,
 }
 
 fn bad(what: impl Into<String>) -> Error {
@@ -96,6 +99,7 @@ pub fn export_plan(
 ) -> Result<PlanSummary> {
     let (secret_key, key) = keys::open_secret_key(secret_key_text, passphrase)?;
     let campaign = store.campaign(campaign_id)?;
+    require_plan_key(&campaign, &key)?;
     let criteria = canonical_set(store, &campaign.criteria_set_id)?;
     let units = store.units(campaign_id)?;
     let plan = PlanDoc {
@@ -143,16 +147,44 @@ pub fn export_plan(
         &secret_key,
         &key,
     )?;
+    // The campaign now names its HQ key: only it publishes the results or revises as HQ.
+    store.conn.execute(
+        "UPDATE campaign SET plan_id = ?2, plan_key_id = ?3, plan_public_key = ?4 WHERE id = ?1",
+        params![campaign.id, plan.plan_id, key.key_id, key.public_key],
+    )?;
     Ok(PlanSummary {
         plan_id: plan.plan_id,
         key_id: key.key_id,
+        fingerprint: key.fingerprint,
     })
 }
 
-/// Checks a plan file (bag, hashes, the signature by the HQ key it carries) and returns the plan,
-/// the criteria set's JSON and the HQ public key file.
-pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
-    let bag = super::signed_bag::read(path, FileKind::Plan, MAX_PLAN_BYTES)?;
+/// A campaign whose plan was signed refuses every other HQ key: its plan and its published
+/// results are signed by the key the plan names, the whole key, not one stating its id.
+pub(crate) fn require_plan_key(campaign: &crate::store::Campaign, key: &keys::KeyInfo) -> Result<()> {
+    let Some(plan_key) = &campaign.plan_public_key else {
+        return Ok(());
+    };
+    let (plan_pk, plan_id) = keys::parse_public_key(plan_key)?;
+    let (pk, _) = keys::parse_public_key(&key.public_key)?;
+    if keys::same_key(&plan_pk, &pk) {
+        return Ok(());
+    }
+    Err(Mistake::NotThePlanKey {
+        found: format!("{} ({})", key.key_id, key.fingerprint),
+        expected: format!("{plan_id} ({})", keys::fingerprint(&plan_pk)),
+    }
+    .into())
+}
+
+/// Checks a plan file (bag, hashes, the signature: by `expected` when the reader already holds
+/// the HQ key, else by the key it carries) and returns the plan, the criteria set's JSON and the
+/// HQ public key file.
+pub fn read_plan(
+    path: &Path,
+    expected: Option<&minisign::PublicKey>,
+) -> Result<(PlanDoc, String, String)> {
+    let bag = super::signed_bag::read(path, FileKind::Plan, MAX_PLAN_BYTES, expected)?;
     let get = |name: &str| bag.get(name);
     let key_id = bag.key_id.clone();
     let hq_pub = bag.public_key.clone();
@@ -170,9 +202,17 @@ pub fn read_plan(path: &Path) -> Result<(PlanDoc, String, String)> {
 }
 
 /// Opens a plan on a delegation laptop: the campaign and units with the plan's ids, the set, and
-/// the HQ key remembered on the trust list. Opening the same plan twice is refused.
-pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
-    let (plan, criteria, hq_pub) = read_plan(path)?;
+/// the HQ key remembered on the trust list. Opening the same plan twice is refused. `expected`:
+/// the HQ public key the delegation received apart (a `.pub`), which must have signed the plan.
+pub fn import_plan(
+    store: &mut Store,
+    path: &Path,
+    expected: Option<&str>,
+) -> Result<ImportedPlan> {
+    let expected = expected
+        .map(|text| keys::parse_public_key(text).map(|(pk, _)| pk))
+        .transpose()?;
+    let (plan, criteria, hq_pub) = read_plan(path, expected.as_ref())?;
     crate::criteria::CriteriaSet::from_json(criteria.as_bytes())?;
     if store.campaign(&plan.campaign.id).is_ok() {
         return Err(Mistake::CampaignAlreadyHere {
@@ -194,6 +234,7 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
             delegation_leader: delegation.map(|d| d.leader.as_str()).unwrap_or_default(),
             plan_id: Some(&plan.plan_id),
             plan_key_id: Some(&key.key_id),
+            plan_public_key: Some(&key.public_key),
             required_cosignatures: delegation.map_or(0, |d| d.required_cosignatures),
         },
     )?;
@@ -211,6 +252,7 @@ pub fn import_plan(store: &mut Store, path: &Path) -> Result<ImportedPlan> {
         campaign_name: plan.campaign.name,
         units: plan.units.len(),
         key_id: key.key_id,
+        fingerprint: key.fingerprint,
     })
 }
 
@@ -224,6 +266,7 @@ pub(crate) struct CampaignRows<'a> {
     pub delegation_leader: &'a str,
     pub plan_id: Option<&'a str>,
     pub plan_key_id: Option<&'a str>,
+    pub plan_public_key: Option<&'a str>,
     pub required_cosignatures: u32,
 }
 
@@ -238,8 +281,8 @@ pub(crate) fn insert_campaign(tx: &rusqlite::Connection, rows: &CampaignRows<'_>
     tx.execute(
         "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at,
                                delegation_name, delegation_leader, plan_id, plan_key_id,
-                               required_cosignatures)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                               required_cosignatures, plan_public_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         params![
             c.id,
             c.name,
@@ -252,7 +295,8 @@ pub(crate) fn insert_campaign(tx: &rusqlite::Connection, rows: &CampaignRows<'_>
             rows.delegation_leader,
             rows.plan_id,
             rows.plan_key_id,
-            rows.required_cosignatures
+            rows.required_cosignatures,
+            rows.plan_public_key
         ],
     )?;
     for u in rows.units {

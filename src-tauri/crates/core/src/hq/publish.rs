@@ -69,6 +69,9 @@ pub struct KeyDoc {
     pub key_id: String,
     pub public_key: String,
     pub label: String,
+    /// The delegation HQ made the key a member of (absent: none).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub delegation: String,
     pub revoked_at: Option<String>,
     pub revoke_reason: String,
 }
@@ -79,6 +82,9 @@ pub struct ResolutionDoc {
     pub code: String,
     pub value: String,
     pub reason: String,
+    /// The sides it decided between (absent for a resolution recorded before sides were kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sides: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,6 +98,9 @@ pub struct SurveyDoc {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionsDoc {
     pub keys: Vec<KeyDoc>,
+    /// The whole HQ public key the campaign's plan names (absent: the campaign had no plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan_public_key: Option<String>,
     pub required_cosignatures: u32,
     /// The classification bands as set (`90=Xuất sắc, …`), absent for the defaults.
     pub bands: Option<String>,
@@ -121,6 +130,7 @@ pub fn publish_results(
 ) -> Result<PublishSummary> {
     let (secret_key, key) = keys::open_secret_key(secret_key_text, passphrase)?;
     let campaign = store.campaign(campaign_id)?;
+    super::plan::require_plan_key(&campaign, &key)?;
     let units = store.hq_results(campaign_id)?;
     let results = ResultsDoc {
         format: RESULTS_FORMAT.into(),
@@ -237,11 +247,13 @@ fn decisions(store: &Store, campaign_id: &str) -> Result<DecisionsDoc> {
                 key_id: k.key_id,
                 public_key: k.public_key,
                 label: k.label,
+                delegation: k.delegation,
                 revoked_at: k.revoked_at,
                 revoke_reason: k.revoke_reason,
             })
             .collect(),
         required_cosignatures: store.campaign(campaign_id)?.required_cosignatures,
+        plan_public_key: store.campaign(campaign_id)?.plan_public_key,
         bands: store.setting(&format!("hq_bands:{campaign_id}"))?,
         chosen_forks: query(
             "SELECT code FROM hq_audit WHERE campaign_id = ?1 AND action = 'choose_fork' ORDER BY seq",
@@ -250,7 +262,7 @@ fn decisions(store: &Store, campaign_id: &str) -> Result<DecisionsDoc> {
         .map(|r| r[0].clone())
         .collect(),
         resolutions: query(
-            "SELECT unit_code, code, value, reason FROM hq_resolution WHERE campaign_id = ?1
+            "SELECT unit_code, code, value, reason, sides FROM hq_resolution WHERE campaign_id = ?1
              ORDER BY unit_code, code",
         )?
         .into_iter()
@@ -259,6 +271,7 @@ fn decisions(store: &Store, campaign_id: &str) -> Result<DecisionsDoc> {
             code: r[1].clone(),
             value: r[2].clone(),
             reason: r[3].clone(),
+            sides: r[4].clone(),
         })
         .collect(),
         survey: query(
@@ -281,6 +294,8 @@ fn decisions(store: &Store, campaign_id: &str) -> Result<DecisionsDoc> {
 pub struct RecomputeReport {
     pub results_id: String,
     pub hq_key_id: String,
+    /// The SHA-256 of the whole HQ key that signed the results, grouped for reading aloud.
+    pub hq_fingerprint: String,
     pub campaign_name: String,
     pub sources: u32,
     pub units: u32,
@@ -293,25 +308,25 @@ pub struct RecomputeReport {
 }
 
 /// Recomputes a results bag from the bundles in `bundles_dir` (see the module documentation).
-/// `expected_key`: the HQ key id the caller holds, if any (else the bag's own key is reported for
-/// comparing by phone or on paper). A bag that does not check, or a listed source missing from
-/// the folder, is an error naming it.
+/// `expected_key`: the HQ public key (`.pub` text) the caller holds, if any: the bag must carry
+/// that very key and is checked with it (else the bag's own key is reported, with its
+/// fingerprint, for comparing by phone or on paper). A bag that does not check, or a listed
+/// source missing from the folder, is an error naming it.
 pub fn recompute(
     results_zip: &Path,
     bundles_dir: &Path,
     expected_key: Option<&str>,
     cancel: &AtomicBool,
 ) -> Result<RecomputeReport> {
-    let bag = signed_bag::read(results_zip, FileKind::ProvinceResults, MAX_RESULTS_BYTES)?;
-    if let Some(expected) = expected_key
-        && !expected.eq_ignore_ascii_case(&bag.key_id)
-    {
-        return Err(Mistake::ResultsSignedByAnotherKey {
-            found: bag.key_id,
-            expected: expected.into(),
-        }
-        .into());
-    }
+    let expected = expected_key
+        .map(|text| keys::parse_public_key(text).map(|(pk, _)| pk))
+        .transpose()?;
+    let bag = signed_bag::read(
+        results_zip,
+        FileKind::ProvinceResults,
+        MAX_RESULTS_BYTES,
+        expected.as_ref(),
+    )?;
     let doc = |path: &str| -> Result<Value> {
         serde_json::from_slice(bag.get(path)?).map_err(|e| bad_doc(path, e))
     };
@@ -363,6 +378,11 @@ pub fn recompute(
         .map(|(_, f)| f.display().to_string())
         .collect();
 
+    let plan_key_id = decisions
+        .plan_public_key
+        .as_deref()
+        .map(|text| keys::parse_public_key(text).map(|(_, id)| id))
+        .transpose()?;
     // A fresh store: the campaign, the trust list, the bundles, the decisions.
     let tmp = tempfile::tempdir()?;
     let mut store = Store::open_dir(&tmp.path().join("store"))?;
@@ -379,7 +399,8 @@ pub fn recompute(
                 delegation_name: "",
                 delegation_leader: "",
                 plan_id: None,
-                plan_key_id: None,
+                plan_key_id: plan_key_id.as_deref(),
+                plan_public_key: decisions.plan_public_key.as_deref(),
                 required_cosignatures: decisions.required_cosignatures,
             },
         )?;
@@ -387,6 +408,9 @@ pub fn recompute(
     }
     for k in &decisions.keys {
         store.add_trusted_key(&k.public_key, &k.label)?;
+        let tx = store.write_tx()?;
+        Store::set_key_delegation(&tx, &k.key_id, &k.delegation)?;
+        tx.commit()?;
     }
     let mut differences = Vec::new();
     let keys = store.verification_keys()?;
@@ -439,6 +463,7 @@ pub fn recompute(
     Ok(RecomputeReport {
         results_id: published.results_id,
         hq_key_id: bag.key_id,
+        hq_fingerprint: bag.fingerprint,
         campaign_name: published.campaign.name,
         sources: sources.len() as u32,
         units: published.units.len() as u32,
@@ -493,9 +518,9 @@ fn apply_decisions(
         // Resolutions as they stand (one may outlive its conflict, as at HQ).
         for r in &decisions.resolutions {
             tx.execute(
-                "INSERT OR REPLACE INTO hq_resolution (campaign_id, unit_code, code, value, reason, actor, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, '', '')",
-                params![campaign_id, r.unit, r.code, r.value, r.reason],
+                "INSERT OR REPLACE INTO hq_resolution (campaign_id, unit_code, code, value, reason, actor, at, sides)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '', '', ?6)",
+                params![campaign_id, r.unit, r.code, r.value, r.reason, r.sides],
             )?;
         }
         for r in &decisions.survey {
@@ -506,10 +531,14 @@ fn apply_decisions(
         }
         tx.commit()?;
     }
+    // Fork choices as recorded, in their order: a later revision may have settled a fork since
+    // (the choice is then no fork any more), and the choice still holds for what it decided.
     for id in &decisions.chosen_forks {
-        if let Err(e) = store.choose_fork(id, "tính lại từ gói kết quả tỉnh") {
-            differences.push(format!("không chọn được nhánh {id}: {e}"));
+        if !stored.iter().any(|b| b.id == *id) {
+            differences.push(format!("nhánh đã chọn {id} không có trong các gói nguồn"));
+            continue;
         }
+        store.record_fork_choice(campaign_id, id, "tính lại từ gói kết quả tỉnh")?;
     }
     if let Some(bands) = &decisions.bands {
         store.hq_set_bands(campaign_id, bands)?;

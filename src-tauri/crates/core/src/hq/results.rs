@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::merge::Role;
+use super::merge::{ConflictKind, Resolution, Role};
 use crate::Result;
 use crate::criteria::Method;
 use crate::mistake::Mistake;
@@ -204,7 +204,14 @@ impl Store {
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let (_, by_unit) = self.counted_leaves(campaign_id, super::merge::Scope::All)?;
-        let resolutions = self.resolutions(campaign_id)?;
+        // The disagreements as they stand: a resolution between other sides than today's no
+        // longer applies, and a held fork leaves its units undecided.
+        let conflicts = self.conflicts_in(campaign_id, super::merge::Scope::All)?;
+        let resolutions: HashMap<(String, String), Option<Resolution>> = conflicts
+            .iter()
+            .filter(|c| c.kind == ConflictKind::Leaf)
+            .map(|c| ((c.unit.clone(), c.code.clone()), c.resolution.clone()))
+            .collect();
         let survey = self.hq_survey_points(campaign_id)?;
         let parse = |t: &Option<String>| t.as_deref().and_then(|t| Entry::parse(t).ok().flatten());
         let mut out = BTreeMap::new();
@@ -236,8 +243,8 @@ impl Store {
                 score.appraised = match seen.as_slice() {
                     [one] => Some(*one),
                     _ => match resolutions.get(&(unit.clone(), code.to_string())) {
-                        Some(r) => Entry::parse(&r.value).ok().flatten(),
-                        None => {
+                        Some(Some(r)) => Entry::parse(&r.value).ok().flatten(),
+                        _ => {
                             merged.unresolved += 1;
                             None
                         }
@@ -245,6 +252,9 @@ impl Store {
                 };
             }
             out.insert(unit.clone(), merged);
+        }
+        for c in conflicts.iter().filter(|c| c.kind == ConflictKind::Fork) {
+            out.entry(c.unit.clone()).or_default().unresolved += 1;
         }
         // Survey points from Sở Nội vụ replace whatever a bundle carried for survey leaves.
         for ((unit, code), points) in survey {
@@ -289,10 +299,10 @@ impl Store {
                     .is_some_and(|l| l.method == Method::ThamDinh)
                     && m.scores.get(&n.code).and_then(|s| s.appraised).is_none()
             });
-            let status = if counted.is_empty() {
-                UnitStatus::Missing
-            } else if m.unresolved > 0 {
+            let status = if m.unresolved > 0 {
                 UnitStatus::Conflict
+            } else if counted.is_empty() {
+                UnitStatus::Missing
             } else if !review.is_empty() {
                 UnitStatus::Review
             } else if unscored || total.index.is_none() {

@@ -1,8 +1,10 @@
 //! The small signed bags Sở Nội vụ writes — the campaign plan and the province results: one zip,
 //! one BagIt bag like a result bundle, whose `data/hq.pub` is the HQ public key and whose
-//! `signatures/<KEYID>.minisig` by that key covers the tag manifest. Whoever opens one compares
-//! the key id by phone or on paper (or against a `.pub` they hold); stock `bagit.py` and
-//! `minisign -V` check them as they check result bundles.
+//! `signatures/<KEYID>.minisig` by that key covers the tag manifest. Whoever holds the HQ key
+//! checks the signature with *that* key (the one carried must be the same key, every byte);
+//! whoever does not yet compares the whole key's fingerprint by phone or on paper — the 8-byte id
+//! alone proves nothing, any key file may state it. Stock `bagit.py` and `minisign -V` check
+//! them as they check result bundles.
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +26,8 @@ pub struct SignedBag {
     pub entries: BTreeMap<String, Vec<u8>>,
     pub key_id: String,
     pub public_key: String,
+    /// The SHA-256 of the whole key, grouped for reading aloud.
+    pub fingerprint: String,
     pub trusted_comment: String,
 }
 
@@ -105,10 +109,17 @@ pub fn write(
     Ok(())
 }
 
-/// Reads and checks a bag: names, sizes (at most `max_bytes` in all), the signature by the key
-/// it carries over the tag manifest, every tag and payload hash. `kind` names the kind of file
-/// in errors (a plan, the province's results).
-pub fn read(path: &Path, kind: FileKind, max_bytes: u64) -> Result<SignedBag> {
+/// Reads and checks a bag: names, sizes (at most `max_bytes` in all), the signature over the tag
+/// manifest, every tag and payload hash. `kind` names the kind of file in errors (a plan, the
+/// province's results). `expected`: the HQ key the reader already trusts; the bag must carry that
+/// very key and its signature is checked with it. Without one, the carried key checks the
+/// signature and the caller shows its fingerprint for comparing.
+pub fn read(
+    path: &Path,
+    kind: FileKind,
+    max_bytes: u64,
+    expected: Option<&minisign::PublicKey>,
+) -> Result<SignedBag> {
     let bad = |why: String| Error::from(Mistake::not_valid(kind, why));
     let entries = read_entries(path, kind, max_bytes)?;
     let get = |name: &str| {
@@ -121,7 +132,23 @@ pub fn read(path: &Path, kind: FileKind, max_bytes: u64) -> Result<SignedBag> {
     }
     let hq_pub =
         String::from_utf8(get(HQ_KEY_PATH)?.clone()).map_err(|_| bad(HQ_KEY_PATH.into()))?;
-    let (public_key, key_id) = keys::parse_public_key(&hq_pub)?;
+    let (carried, key_id) = keys::parse_public_key(&hq_pub)?;
+    let public_key = match expected {
+        Some(trusted) if !keys::same_key(trusted, &carried) => {
+            return Err(Mistake::SignedByAnotherKey {
+                kind,
+                found: format!("{key_id} ({})", keys::fingerprint(&carried)),
+                expected: format!(
+                    "{} ({})",
+                    keys::key_id(trusted.keynum()),
+                    keys::fingerprint(trusted)
+                ),
+            }
+            .into());
+        }
+        Some(trusted) => trusted.clone(),
+        None => carried,
+    };
     let tag_manifest = get(TAG_MANIFEST)?;
     let sig_text = get(&format!("signatures/{key_id}.minisig"))?;
     let sig = std::str::from_utf8(sig_text)
@@ -156,6 +183,7 @@ pub fn read(path: &Path, kind: FileKind, max_bytes: u64) -> Result<SignedBag> {
     Ok(SignedBag {
         kind,
         trusted_comment: sig.trusted_comment().unwrap_or_default(),
+        fingerprint: keys::fingerprint(&public_key),
         public_key: hq_pub,
         key_id,
         entries,

@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use rusqlite::params;
 
-use super::import::{ImportOutcome, ImportStatus, classify};
+use super::import::{ImportOutcome, classify};
 use crate::audit::Change;
 use crate::bundle::keyring::TrustedKeyEntry;
 use crate::bundle::{Limits, Signers, verify_contents};
@@ -16,13 +16,60 @@ use crate::{Error, Mistake, Result};
 
 impl Store {
     /// Adds a key to the trust list and counts the bundles it signed that were waiting in
-    /// quarantine; returns their new outcomes.
+    /// quarantine; returns their new outcomes. `delegation`: the delegation HQ makes the key a
+    /// member of (its members may revise and co-sign each other's bundles); without it the key
+    /// signs first bundles but revises no other key's. Renaming a trusted key, or changing its
+    /// delegation, is a decision in the HQ log, never a silent relabel.
     pub fn hq_trust_add(
         &mut self,
         pub_text: &str,
         label: &str,
+        delegation: Option<&str>,
     ) -> Result<(TrustedKeyEntry, Vec<ImportOutcome>)> {
+        let (_, key_id) = crate::bundle::keys::parse_public_key(pub_text)?;
+        let before = self.trusted_key(&key_id)?;
         let entry = self.add_trusted_key(pub_text, label)?;
+        let actor = self.actor()?;
+        let tx = self.write_tx()?;
+        if let Some(b) = before.filter(|b| b.label != entry.label) {
+            log_trust_decision(
+                &tx,
+                &actor,
+                "rename_key",
+                &entry.key_id,
+                Some(&b.label),
+                &entry.label,
+            )?;
+        }
+        if let Some(d) = delegation {
+            assign(&tx, &actor, &entry, d)?;
+        }
+        tx.commit()?;
+        let entry = self.trusted_key(&key_id)?.unwrap_or(entry);
+        let outcomes = self.release_quarantined(&entry)?;
+        Ok((entry, outcomes))
+    }
+
+    /// Makes a trusted key a member of a delegation (an HQ decision in the log).
+    pub fn hq_trust_assign(&mut self, key_id: &str, delegation: &str) -> Result<TrustedKeyEntry> {
+        let entry = self.trusted_key(key_id)?.ok_or_else(|| {
+            Error::NotFound(format!(
+                "khóa {} không có trong danh sách tin cậy",
+                key_id.trim().to_uppercase()
+            ))
+        })?;
+        let actor = self.actor()?;
+        let tx = self.write_tx()?;
+        assign(&tx, &actor, &entry, delegation)?;
+        tx.commit()?;
+        self.trusted_key(&entry.key_id)?
+            .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {}", entry.key_id)))
+    }
+
+    /// The bundles a newly trusted key signed (as leader or co-signer), checked again with it.
+    /// A signature that does not check with the real key is ignored with a warning: the bundle
+    /// stays as it was (a quarantined one uncounted) — trusting a key never removes anything.
+    fn release_quarantined(&mut self, entry: &TrustedKeyEntry) -> Result<Vec<ImportOutcome>> {
         let waiting: Vec<(String, String, String)> = self
             .conn
             .prepare(
@@ -46,52 +93,47 @@ impl Store {
                 &|_, _| {},
                 &AtomicBool::new(false),
             );
+            let result_json: String = self.conn.query_row(
+                "SELECT result_json FROM hq_bundle WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
+            let result: crate::bundle::result::ResultDoc =
+                serde_json::from_str(&result_json).map_err(Error::internal)?;
             let tx = self.write_tx()?;
-            match &checked {
-                Ok(v) => {
-                    tx.execute(
-                        "UPDATE hq_bundle SET trusted = ?2, cosignatures = ?3 WHERE id = ?1",
-                        params![id, v.trusted, super::import::cosignatures_json(v)?],
-                    )?;
-                }
-                Err(_) => {
-                    // The signature does not hold with the real key: it was never counted; drop it.
-                    tx.execute("DELETE FROM hq_leaf WHERE bundle_id = ?1", [&id])?;
-                    tx.execute("DELETE FROM hq_bundle_unit WHERE bundle_id = ?1", [&id])?;
-                    tx.execute("DELETE FROM hq_bundle WHERE id = ?1", [&id])?;
-                }
+            if let Ok(v) = &checked {
+                tx.execute(
+                    "UPDATE hq_bundle SET trusted = ?2, cosignatures = ?3 WHERE id = ?1",
+                    params![id, v.trusted, super::import::cosignatures_json(v)?],
+                )?;
             }
             super::log_decision(
                 &tx,
                 &campaign_id,
                 &actor,
                 &Change {
-                    action: if checked.is_ok() { "release" } else { "refuse" },
+                    action: if checked.is_ok() {
+                        "release"
+                    } else {
+                        "ignore_signature"
+                    },
                     code: &id,
                     reason: &entry.key_id,
                     ..Default::default()
                 },
             )?;
             tx.commit()?;
-            outcomes.push(match checked {
-                Ok(v) => {
-                    let result = v.result.expect("verified");
-                    let mut o = classify(self, &campaign_id, &result, &file)?;
-                    o.bundle_id = Some(id);
-                    o
-                }
-                Err(r) => ImportOutcome {
-                    file: file.display().to_string(),
-                    status: ImportStatus::Refused,
-                    message: crate::bundle::codes::rejection_vi(&r.code).to_string(),
-                    code: r.code,
-                    detail: r.message,
-                    bundle_id: Some(id),
-                    entry: Some(r.entry),
-                },
-            });
+            let mut o = classify(self, &campaign_id, &result, &file)?;
+            o.bundle_id = Some(id);
+            if let Err(r) = checked {
+                o.message = format!(
+                    "chữ ký của khóa {} trong gói này không khớp nội dung ({}): bỏ qua chữ ký đó, gói giữ nguyên — {}",
+                    entry.key_id, r.entry, o.message
+                );
+            }
+            outcomes.push(o);
         }
-        Ok((entry, outcomes))
+        Ok(outcomes)
     }
 
     /// Revokes a key from a date (now) with a reason; returns how many imported bundles it
@@ -193,6 +235,60 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// Sets a key's delegation and logs the decision (nothing when it is already that one).
+fn assign(
+    tx: &rusqlite::Connection,
+    actor: &str,
+    entry: &TrustedKeyEntry,
+    delegation: &str,
+) -> Result<()> {
+    let delegation = crate::bundle::keys::one_line(delegation);
+    if delegation == entry.delegation {
+        return Ok(());
+    }
+    crate::store::Store::set_key_delegation(tx, &entry.key_id, &delegation)?;
+    log_trust_decision(
+        tx,
+        actor,
+        "assign_delegation",
+        &entry.key_id,
+        Some(&entry.delegation),
+        &delegation,
+    )
+}
+
+/// The trust list serves every campaign of the store: a decision about it is logged in each
+/// campaign's HQ decision log.
+fn log_trust_decision(
+    tx: &rusqlite::Connection,
+    actor: &str,
+    action: &str,
+    key_id: &str,
+    old: Option<&str>,
+    new: &str,
+) -> Result<()> {
+    let campaigns: Vec<String> = tx
+        .prepare("SELECT id FROM campaign ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for c in campaigns {
+        super::log_decision(
+            tx,
+            &c,
+            actor,
+            &Change {
+                action,
+                code: key_id,
+                field: "trusted_key",
+                old,
+                new: Some(new),
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Reads a `.pub` file for the trust list.

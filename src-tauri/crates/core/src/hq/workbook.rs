@@ -8,7 +8,7 @@ use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
 use std::collections::BTreeMap;
 
-use super::merge::{Conflict, HqBundle, Role};
+use super::merge::{Conflict, ConflictKind, HqBundle};
 use super::results::{MergedUnit, UnitResult, WeakCriterion};
 use crate::criteria::{CriteriaSet, Node};
 use crate::scoring::Entry;
@@ -326,14 +326,24 @@ fn conflicts_sheet(sheet: &mut Worksheet, conflicts: &[Conflict], f: &Formats) -
             .sides
             .iter()
             .map(|s| {
-                format!(
-                    "{} (gói {} bản {}, {})",
-                    s.value, s.bundle_id, s.revision, s.signer_key_id
-                )
+                match c.kind {
+                    ConflictKind::Leaf => format!(
+                        "{} (gói {} bản {}, {})",
+                        s.value, s.bundle_id, s.revision, s.signer_key_id
+                    ),
+                    ConflictKind::Fork => format!(
+                        "gói {} bản {}, {}",
+                        s.bundle_id, s.revision, s.signer_key_id
+                    ),
+                }
             })
             .collect();
+        let code = match c.kind {
+            ConflictKind::Leaf => c.code.clone(),
+            ConflictKind::Fork => "rẽ nhánh: chọn một gói".to_string(),
+        };
         sheet.write_string(row, 0, &c.unit).map_err(xlsx)?;
-        sheet.write_string(row, 1, &c.code).map_err(xlsx)?;
+        sheet.write_string(row, 1, &code).map_err(xlsx)?;
         sheet.write_string(row, 2, sides.join("; ")).map_err(xlsx)?;
         match &c.resolution {
             Some(r) => {
@@ -378,15 +388,7 @@ fn sources_sheet(sheet: &mut Worksheet, bundles: &[HqBundle], f: &Formats) -> Re
     write_header(sheet, 0, &titles, &f.bold)?;
     for (i, b) in bundles.iter().enumerate() {
         let row = 1 + i as u32;
-        let role = match &b.role {
-            Role::Counted => "được tính".to_string(),
-            Role::Superseded { by } => format!("đã bị thay thế bởi {by}"),
-            Role::Fork => "rẽ nhánh, chờ chọn".to_string(),
-            Role::Quarantined => "cách ly: khóa chưa tin cậy".to_string(),
-            Role::Incomplete { have, need } => {
-                format!("thiếu chữ ký đồng ký ({have}/{need}), chưa tính")
-            }
-        };
+        let role = b.role.label_vi();
         sheet.write_string(row, 0, &b.id).map_err(xlsx)?;
         sheet
             .write_number(row, 1, b.revision as f64)
