@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicBool;
 
 use thamdinh_core::bundle;
 use thamdinh_core::hq::import::{ImportOutcome, ImportStatus, import_bundles};
+use thamdinh_core::hq::merge::ConflictKind;
 use thamdinh_core::hq::results::UnitStatus;
 use thamdinh_core::score_sheet;
 use thamdinh_core::store::{NewCampaign, Store};
@@ -106,6 +107,14 @@ fn sheet(changes: &[(&str, &str)]) -> String {
             }
         })
         .collect()
+}
+
+/// The key id of a test key.
+fn key_id_of(key: &str) -> String {
+    let public =
+        std::fs::read_to_string(thamdinh_tests::bundles_dir().join(format!("keys/{key}.key.pub")))
+            .unwrap();
+    bundle::parse_public_key(&public).unwrap().1
 }
 
 struct Hq {
@@ -235,8 +244,16 @@ fn revisions_count_the_newest_whatever_the_arrival_order() {
             .map(|&i| hq.import(&[files[i].as_path()])[0].status)
             .collect();
         for (position, &i) in order.iter().enumerate() {
-            let newest_so_far = order[..=position].iter().all(|&j| j <= i);
-            let expected = if newest_so_far { Imported } else { Superseded };
+            // A revision counts on its whole ancestry only; before its parent arrives it waits.
+            let arrived = &order[..=position];
+            let whole = |j: usize| (0..=j).all(|k| arrived.contains(&k));
+            let expected = if !whole(i) {
+                Waiting
+            } else if arrived.iter().any(|&j| j > i && whole(j)) {
+                Superseded
+            } else {
+                Imported
+            };
             assert_eq!(outcomes[position], expected, "order {order:?}");
         }
         let unit = hq.unit("X1");
@@ -288,9 +305,206 @@ fn a_fork_counts_neither_side_until_the_officer_chooses() {
         "90",
         "the parent (40) counts meanwhile"
     );
+    // A fork is a disagreement like any other: listed, the unit unranked until a choice.
+    assert_eq!(hq.unit("X1").status, UnitStatus::Conflict);
+    let conflicts = hq.store.hq_conflicts(&hq.campaign).unwrap();
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].kind, ConflictKind::Fork);
+    assert_eq!(
+        conflicts[0]
+            .sides
+            .iter()
+            .map(|s| s.revision)
+            .collect::<Vec<_>>(),
+        [1, 2, 2]
+    );
     let b_id = hq.import(&[&b])[0].bundle_id.clone().unwrap();
     hq.store.choose_fork(&b_id, "bản của trưởng đoàn").unwrap();
     assert_eq!(hq.unit("X1").points, "80", "the chosen side (30) counts");
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
+    assert!(hq.store.hq_conflicts(&hq.campaign).unwrap().is_empty());
+    // A revision 3 built on the side not chosen is held, never silently counted.
+    field.score(&v, "1.1.1,50,50,\n");
+    let a3 = field.export(&[&v], "a3.zip");
+    assert_eq!(hq.statuses(&[&a3]), [(Conflict, "foreign-revision".into())]);
+    assert_eq!(hq.unit("X1").points, "80", "still the chosen side");
+    assert_eq!(hq.unit("X1").status, UnitStatus::Conflict);
+}
+
+#[test]
+fn a_fork_without_an_earlier_revision_is_a_conflict_not_a_missing_unit() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
+    // The same revision 1 twice: from the laptop and from a copy of it, scored otherwise.
+    drop(field.store);
+    let copy = field.dir.path().join("copy");
+    copy_dir(&field.dir.path().join("store"), &copy);
+    field.store = Store::open_dir(&field.dir.path().join("store")).unwrap();
+    let a = field.export(&[&v], "a.zip");
+    let mut twin = Store::open_dir(&copy).unwrap();
+    let set = twin.visit_set(&v).unwrap();
+    let rows = score_sheet::parse(&set, b"code,self,appraised,reason\n1.1.1,50,30,b\n").unwrap();
+    twin.set_scores(&v, &rows).unwrap();
+    let b = field.dir.path().join("b.zip");
+    bundle::export_bundle(
+        &twin,
+        std::slice::from_ref(&v),
+        &field.key,
+        TEST_PASSPHRASE,
+        &b,
+        &|_, _| {},
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    assert_eq!(
+        hq.statuses(&[&a, &b]),
+        [(Imported, "imported".into()), (Conflict, "fork".into())]
+    );
+    assert_eq!(hq.unit("X1").status, UnitStatus::Conflict, "not missing");
+    let conflicts = hq.store.hq_conflicts(&hq.campaign).unwrap();
+    assert_eq!(
+        conflicts.iter().map(|c| c.kind).collect::<Vec<_>>(),
+        [ConflictKind::Fork]
+    );
+}
+
+#[test]
+fn a_resolution_between_other_sides_reopens_when_a_revision_changes_a_side() {
+    let mut d1 = Laptop::new("delegation");
+    let mut d2 = Laptop::new("stranger");
+    let a = d1.visit("X1", FULL);
+    let b = d2.visit("X1", &sheet(&[("1.1.1", "50,45,thiếu")]));
+    let (fa, fb) = (d1.export(&[&a], "a.zip"), d2.export(&[&b], "b.zip"));
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.trust("stranger");
+    hq.import(&[&fa, &fb]);
+    hq.store
+        .hq_resolve(&hq.campaign, "X1", "1.1.1", "47,5", "theo hồ sơ gốc")
+        .unwrap();
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
+    // The second delegation sends a revision changing that very leaf.
+    d2.score(&b, "1.1.1,50,40,thiếu nhiều\n");
+    let fb2 = d2.export(&[&b], "b2.zip");
+    let o = hq.import(&[&fb2]);
+    assert_eq!(
+        (o[0].status, o[0].code.as_str()),
+        (Conflict, "leaf-conflict")
+    );
+    assert!(
+        o[0].message.contains("1.1.1") && o[0].message.contains("không còn áp dụng"),
+        "{}",
+        o[0].message
+    );
+    let conflicts = hq.store.hq_conflicts(&hq.campaign).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert!(conflicts[0].reopened && conflicts[0].resolution.is_none());
+    assert_eq!(
+        hq.unit("X1").status,
+        UnitStatus::Conflict,
+        "unranked until decided again"
+    );
+    hq.store
+        .hq_resolve(&hq.campaign, "X1", "1.1.1", "45", "đã xem bản sửa")
+        .unwrap();
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
+}
+
+#[test]
+fn a_label_grants_nothing_membership_of_a_delegation_does() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
+    let r1 = field.export(&[&v], "r1.zip");
+    field.score(&v, "1.1.1,50,50,\n");
+    field.key = test_key("stranger");
+    let r2 = field.export(&[&v], "r2.zip");
+    let mut hq = Hq::new();
+    let public = |k: &str| {
+        std::fs::read_to_string(thamdinh_tests::bundles_dir().join(format!("keys/{k}.key.pub")))
+            .unwrap()
+    };
+    // Both keys under the same label, "đoàn 1": the label gives the stranger no right.
+    hq.store
+        .hq_trust_add(&public("delegation"), "Đoàn 1", None)
+        .unwrap();
+    hq.store
+        .hq_trust_add(&public("stranger"), " đoàn 1", None)
+        .unwrap();
+    assert_eq!(
+        hq.statuses(&[&r1, &r2])[1],
+        (Conflict, "foreign-revision".into())
+    );
+    assert_eq!(hq.unit("X1").points, "90");
+    // HQ makes both members of the same delegation: the revision counts.
+    hq.store
+        .hq_trust_assign(&key_id_of("delegation"), "Đoàn 1")
+        .unwrap();
+    hq.store
+        .hq_trust_assign(&key_id_of("stranger"), "Đoàn 1")
+        .unwrap();
+    assert_eq!(hq.unit("X1").points, "100");
+    let log = hq.store.hq_log(&hq.campaign).unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "assign_delegation")
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn a_bogus_extra_signature_never_removes_a_counted_bundle_when_its_key_is_trusted() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", FULL);
+    let good = field.export(&[&v], "good.zip");
+    // The same bag with a signature file "by" the stranger's key that signs something else.
+    let mut entries = read_zip(&std::fs::read(&good).unwrap());
+    let root = thamdinh_tests::root_of(&entries);
+    let (_, info) = bundle::open_secret_key(&test_key("stranger"), TEST_PASSPHRASE).unwrap();
+    // A genuine signature by that key — over another bundle's tag manifest.
+    let other = field.export(&[&v], "other.zip");
+    bundle::cosign_bundle(
+        &other,
+        &test_key("stranger"),
+        TEST_PASSPHRASE,
+        "Người lạ",
+        &[],
+    )
+    .unwrap();
+    let sig_name = format!("signatures/{}.minisig", info.key_id);
+    let other_entries = read_zip(&std::fs::read(&other).unwrap());
+    let bogus = other_entries
+        .iter()
+        .find(|e| e.name.ends_with(sig_name.as_bytes()))
+        .unwrap()
+        .data
+        .clone();
+    entries.push(thamdinh_tests::RawEntry::new(
+        &format!("{root}{sig_name}"),
+        &bogus,
+    ));
+    let extra = field.dir.path().join("extra.zip");
+    std::fs::write(&extra, write_zip(&entries)).unwrap();
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    assert_eq!(hq.statuses(&[&good])[0].0, Imported);
+    // Its key is not trusted: the extra signature is listed, unchecked, and counts for nothing.
+    assert_eq!(hq.statuses(&[&extra])[0].0, Imported);
+    assert_eq!(hq.bundles(), 1);
+    let (_, outcomes) = hq
+        .store
+        .hq_trust_add(&info.pub_file, "Người lạ", None)
+        .unwrap();
+    assert_eq!(outcomes.len(), 1);
+    assert!(
+        outcomes[0].message.contains("bỏ qua"),
+        "{}",
+        outcomes[0].message
+    );
+    assert_eq!(hq.bundles(), 1, "nothing deleted");
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
 }
 
 #[test]
@@ -878,6 +1092,8 @@ fn a_bundle_missing_a_required_cosignature_is_incomplete_until_a_cosigned_copy_a
         .set_required_cosignatures(&hq.campaign.clone(), 1)
         .unwrap();
     hq.trust("delegation");
+    let leader = key_id_of("delegation");
+    hq.store.hq_trust_assign(&leader, "Đoàn 1").unwrap();
     let o = hq.import(&[&single]);
     assert_eq!(
         (o[0].status, o[0].code.as_str()),
@@ -906,7 +1122,23 @@ fn a_bundle_missing_a_required_cosignature_is_incomplete_until_a_cosigned_copy_a
     let public =
         std::fs::read_to_string(thamdinh_tests::bundles_dir().join("keys/stranger.key.pub"))
             .unwrap();
+    // Trusted without membership of the leader's delegation, the co-signature counts for nothing.
     let (_, recounted) = hq.store.hq_trust_add(&public, "Thành viên", None).unwrap();
+    assert_eq!(recounted.len(), 1);
+    assert_eq!(recounted[0].status, Incomplete, "{}", recounted[0].message);
+    hq.store
+        .hq_trust_assign(&key_id_of("stranger"), "Đoàn 2")
+        .unwrap();
+    assert_eq!(
+        hq.unit("X1").status,
+        UnitStatus::Missing,
+        "another delegation's key"
+    );
+    // Made a member of the leader's delegation (an HQ decision in the log), it counts.
+    let (_, recounted) = hq
+        .store
+        .hq_trust_add(&public, "Thành viên", Some("đoàn 1"))
+        .unwrap();
     assert_eq!(recounted.len(), 1);
     assert_eq!(recounted[0].status, Imported, "{}", recounted[0].message);
     assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);

@@ -348,7 +348,8 @@ fn main() {
     for (file, edit, why) in [
         (
             "revision-zero.zip",
-            (|t: String| t.replace("Bundle-Revision: 1", "Bundle-Revision: 0")) as fn(String) -> String,
+            (|t: String| t.replace("Bundle-Revision: 1", "Bundle-Revision: 0"))
+                as fn(String) -> String,
             "revision 0",
         ),
         (

@@ -60,12 +60,7 @@ pub fn check_width(
     record: &csv::StringRecord,
     line: usize,
 ) -> Result<(), crate::Mistake> {
-    let found = record.len()
-        - record
-            .iter()
-            .rev()
-            .take_while(|c| c.is_empty())
-            .count();
+    let found = record.len() - record.iter().rev().take_while(|c| c.is_empty()).count();
     if found > header_cells {
         return Err(crate::Mistake::TooManyCells {
             found,

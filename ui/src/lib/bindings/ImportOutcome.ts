@@ -7,7 +7,7 @@ import type { ImportStatus } from "./ImportStatus";
 export type ImportOutcome = { file: string, status: ImportStatus, 
 /**
  * Stable: imported, duplicate, superseded, untrusted-signer, missing-cosignature,
- * leaf-conflict, fork,
+ * unknown-parent, leaf-conflict, fork, bad-chain-step,
  * foreign-revision (a newer revision signed by another delegation's key), or the
  * refusal's code (the verifier's, revoked-key, unknown-campaign, wrong-criteria-set,
  * unknown-unit, bundle-id-reused, partial-bundle).

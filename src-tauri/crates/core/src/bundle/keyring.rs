@@ -91,7 +91,10 @@ impl Store {
     /// The trust list's entry for a key id, if any.
     pub fn trusted_key(&self, key_id: &str) -> Result<Option<TrustedKeyEntry>> {
         let key_id = key_id.trim().to_uppercase();
-        Ok(self.trusted_keys()?.into_iter().find(|k| k.key_id == key_id))
+        Ok(self
+            .trusted_keys()?
+            .into_iter()
+            .find(|k| k.key_id == key_id))
     }
 
     /// Adds a public key (a `.pub` file's text or its base64 line) to the trust list, or renames

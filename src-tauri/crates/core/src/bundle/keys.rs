@@ -192,10 +192,7 @@ pub fn parse_public_key(text: &str) -> Result<(PublicKey, String)> {
         [one] => *one,
         [] => return Err(Mistake::NotAPublicKey.into()),
         many => {
-            return Err(Mistake::SeveralPublicKeys {
-                count: many.len(),
-            }
-            .into());
+            return Err(Mistake::SeveralPublicKeys { count: many.len() }.into());
         }
     };
     let pk = PublicKey::from_base64(line).map_err(|_| Mistake::NotAPublicKey)?;

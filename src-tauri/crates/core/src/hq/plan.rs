@@ -161,7 +161,10 @@ pub fn export_plan(
 
 /// A campaign whose plan was signed refuses every other HQ key: its plan and its published
 /// results are signed by the key the plan names, the whole key, not one stating its id.
-pub(crate) fn require_plan_key(campaign: &crate::store::Campaign, key: &keys::KeyInfo) -> Result<()> {
+pub(crate) fn require_plan_key(
+    campaign: &crate::store::Campaign,
+    key: &keys::KeyInfo,
+) -> Result<()> {
     let Some(plan_key) = &campaign.plan_public_key else {
         return Ok(());
     };
@@ -204,11 +207,7 @@ pub fn read_plan(
 /// Opens a plan on a delegation laptop: the campaign and units with the plan's ids, the set, and
 /// the HQ key remembered on the trust list. Opening the same plan twice is refused. `expected`:
 /// the HQ public key the delegation received apart (a `.pub`), which must have signed the plan.
-pub fn import_plan(
-    store: &mut Store,
-    path: &Path,
-    expected: Option<&str>,
-) -> Result<ImportedPlan> {
+pub fn import_plan(store: &mut Store, path: &Path, expected: Option<&str>) -> Result<ImportedPlan> {
     let expected = expected
         .map(|text| keys::parse_public_key(text).map(|(pk, _)| pk))
         .transpose()?;

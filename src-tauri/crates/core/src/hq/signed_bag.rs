@@ -247,3 +247,74 @@ fn parse_manifest(bytes: &[u8]) -> std::result::Result<BTreeMap<String, String>,
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minisign::{KeyPair, PublicKey};
+
+    fn info_of(pk: &PublicKey) -> KeyInfo {
+        KeyInfo {
+            key_id: keys::key_id(pk.keynum()),
+            public_key: pk.to_base64(),
+            pub_file: pk.to_box().unwrap().into_string(),
+            fingerprint: keys::fingerprint(pk),
+        }
+    }
+
+    fn bag(dir: &Path, name: &str, sk: &SecretKey, key: &KeyInfo) -> PathBuf {
+        let out = dir.join(name);
+        write(
+            &out,
+            BagContent {
+                root: "results".into(),
+                payload: vec![("data/results.json", b"{\"rank\":1}")],
+                bag_info: "Bagging-Date: 2026-12-03\n".into(),
+                trusted_comment: "results".into(),
+                untrusted_comment: "test".into(),
+            },
+            sk,
+            key,
+        )
+        .unwrap();
+        out
+    }
+
+    #[test]
+    fn a_key_stating_the_trusted_keys_id_is_not_the_trusted_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let hq = KeyPair::generate_unencrypted_keypair().unwrap();
+        let genuine = bag(dir.path(), "genuine.zip", &hq.sk, &info_of(&hq.pk));
+        // A forger's own key, made to state the HQ key's 8-byte id (secret and public halves).
+        let forger = KeyPair::generate_unencrypted_keypair().unwrap();
+        let mut sk_bytes = forger.sk.to_bytes();
+        sk_bytes[54..62].copy_from_slice(hq.pk.keynum());
+        let forged_sk = SecretKey::from_bytes(&sk_bytes).unwrap();
+        let mut pk_bytes = forger.pk.to_bytes();
+        pk_bytes[2..10].copy_from_slice(hq.pk.keynum());
+        let forged_pk = PublicKey::from_bytes(&pk_bytes).unwrap();
+        let forged = bag(dir.path(), "forged.zip", &forged_sk, &info_of(&forged_pk));
+
+        // Checked only with the key it carries, the forgery holds and shows the HQ id...
+        let alone = read(&forged, FileKind::ProvinceResults, 1 << 20, None).unwrap();
+        assert_eq!(alone.key_id, keys::key_id(hq.pk.keynum()));
+        // ...but not the HQ key's fingerprint, which is what people compare.
+        assert_ne!(alone.fingerprint, keys::fingerprint(&hq.pk));
+        // Checked with the trusted key, it is refused; the genuine bag passes.
+        let Err(err) = read(&forged, FileKind::ProvinceResults, 1 << 20, Some(&hq.pk)) else {
+            panic!("a forged key passed as the trusted one");
+        };
+        assert!(
+            matches!(
+                err,
+                Error::Mistake(Mistake::SignedByAnotherKey {
+                    kind: FileKind::ProvinceResults,
+                    ..
+                })
+            ),
+            "{err}"
+        );
+        let ok = read(&genuine, FileKind::ProvinceResults, 1 << 20, Some(&hq.pk)).unwrap();
+        assert_eq!(ok.fingerprint, keys::fingerprint(&hq.pk));
+    }
+}

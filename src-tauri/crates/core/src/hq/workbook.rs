@@ -325,17 +325,15 @@ fn conflicts_sheet(sheet: &mut Worksheet, conflicts: &[Conflict], f: &Formats) -
         let sides: Vec<String> = c
             .sides
             .iter()
-            .map(|s| {
-                match c.kind {
-                    ConflictKind::Leaf => format!(
-                        "{} (gói {} bản {}, {})",
-                        s.value, s.bundle_id, s.revision, s.signer_key_id
-                    ),
-                    ConflictKind::Fork => format!(
-                        "gói {} bản {}, {}",
-                        s.bundle_id, s.revision, s.signer_key_id
-                    ),
-                }
+            .map(|s| match c.kind {
+                ConflictKind::Leaf => format!(
+                    "{} (gói {} bản {}, {})",
+                    s.value, s.bundle_id, s.revision, s.signer_key_id
+                ),
+                ConflictKind::Fork => format!(
+                    "gói {} bản {}, {}",
+                    s.bundle_id, s.revision, s.signer_key_id
+                ),
             })
             .collect();
         let code = match c.kind {
