@@ -298,6 +298,14 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
         }
         HqCommand::Import { paths, json } => {
             let outcomes = import_bundles(&mut store, &paths, &|_, _| {}, &AtomicBool::new(false))?;
+            if outcomes.is_empty() {
+                let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+                eprintln!(
+                    "không có gói kết quả (.zip) nào trong {}: không nhập gì",
+                    given.join(", ")
+                );
+                return Ok(ExitCode::FAILURE);
+            }
             // Every bundle's outcome is in the output (a refusal is an outcome, not a failure of
             // the command): exit 0 once all were handled.
             print_outcomes(&outcomes, json)?;

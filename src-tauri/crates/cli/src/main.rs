@@ -397,7 +397,7 @@ fn validate(file: &Path) -> Result<ExitCode> {
                 })
                 .count();
             println!(
-                "OK {}: {} areas, {} leaves ({} survey), max {}, id {}",
+                "HỢP LỆ {}: {} lĩnh vực, {} tiêu chí thành phần ({} điều tra XHH), tối đa {} điểm, mã {}",
                 file.display(),
                 set.areas.len(),
                 leaves.len(),
@@ -408,7 +408,7 @@ fn validate(file: &Path) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(Error::InvalidCriteria(problems)) => {
-            println!("INVALID {}: {} problem(s)", file.display(), problems.len());
+            println!("KHÔNG HỢP LỆ {}: {} lỗi", file.display(), problems.len());
             for p in &problems {
                 println!("  {p}");
             }
