@@ -77,6 +77,23 @@ impl Laptop {
         self.store.set_scores(visit, &rows).unwrap();
     }
 
+    /// A second laptop made now from a copy of this one's store (same campaign, visits, key).
+    fn copy(&mut self) -> Laptop {
+        let dir = tempfile::tempdir().unwrap();
+        let here = self.dir.path().join("store");
+        // Closed while copied, so the copy is a consistent store.
+        let store = std::mem::replace(&mut self.store, Store::open_in_memory().unwrap());
+        drop(store);
+        copy_dir(&here, &dir.path().join("store"));
+        self.store = Store::open_dir(&here).unwrap();
+        Laptop {
+            store: Store::open_dir(&dir.path().join("store")).unwrap(),
+            dir,
+            campaign: self.campaign.clone(),
+            key: self.key.clone(),
+        }
+    }
+
     fn export(&self, visits: &[&str], name: &str) -> PathBuf {
         let out = self.dir.path().join(name);
         let visits: Vec<String> = visits.iter().map(|v| v.to_string()).collect();
@@ -268,27 +285,11 @@ fn a_fork_counts_neither_side_until_the_officer_chooses() {
     let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
     let r1 = field.export(&[&v], "r1.zip");
     // The laptop's store copied before revision 2: two different revision 2 of the same visit.
-    drop(field.store);
-    let copy = field.dir.path().join("copy");
-    copy_dir(&field.dir.path().join("store"), &copy);
-    field.store = Store::open_dir(&field.dir.path().join("store")).unwrap();
+    let mut twin = field.copy();
     field.score(&v, "1.1.1,50,45,a\n");
     let a = field.export(&[&v], "a.zip");
-    let mut twin = Store::open_dir(&copy).unwrap();
-    let set = twin.visit_set(&v).unwrap();
-    let rows = score_sheet::parse(&set, b"code,self,appraised,reason\n1.1.1,50,30,b\n").unwrap();
-    twin.set_scores(&v, &rows).unwrap();
-    let b = field.dir.path().join("b.zip");
-    bundle::export_bundle(
-        &twin,
-        std::slice::from_ref(&v),
-        &field.key,
-        TEST_PASSPHRASE,
-        &b,
-        &|_, _| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    twin.score(&v, "1.1.1,50,30,b\n");
+    let b = twin.export(&[&v], "b.zip");
 
     let mut hq = Hq::new();
     hq.trust("delegation");
@@ -336,26 +337,10 @@ fn a_fork_without_an_earlier_revision_is_a_conflict_not_a_missing_unit() {
     let mut field = Laptop::new("delegation");
     let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
     // The same revision 1 twice: from the laptop and from a copy of it, scored otherwise.
-    drop(field.store);
-    let copy = field.dir.path().join("copy");
-    copy_dir(&field.dir.path().join("store"), &copy);
-    field.store = Store::open_dir(&field.dir.path().join("store")).unwrap();
+    let mut twin = field.copy();
     let a = field.export(&[&v], "a.zip");
-    let mut twin = Store::open_dir(&copy).unwrap();
-    let set = twin.visit_set(&v).unwrap();
-    let rows = score_sheet::parse(&set, b"code,self,appraised,reason\n1.1.1,50,30,b\n").unwrap();
-    twin.set_scores(&v, &rows).unwrap();
-    let b = field.dir.path().join("b.zip");
-    bundle::export_bundle(
-        &twin,
-        std::slice::from_ref(&v),
-        &field.key,
-        TEST_PASSPHRASE,
-        &b,
-        &|_, _| {},
-        &AtomicBool::new(false),
-    )
-    .unwrap();
+    twin.score(&v, "1.1.1,50,30,b\n");
+    let b = twin.export(&[&v], "b.zip");
     let mut hq = Hq::new();
     hq.trust("delegation");
     assert_eq!(

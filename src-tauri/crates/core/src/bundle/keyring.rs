@@ -30,6 +30,99 @@ pub struct TrustedKeyEntry {
     pub revoke_reason: String,
 }
 
+/// The trust list as stored, read through `conn` (the store's connection or a transaction of it).
+pub(crate) fn read_trusted_keys(conn: &rusqlite::Connection) -> Result<Vec<TrustedKeyEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT key_id, public_key, label, added_at, revoked_at, revoke_reason, delegation
+         FROM trusted_key ORDER BY added_at, key_id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let public_key: String = r.get(1)?;
+        Ok(TrustedKeyEntry {
+            key_id: r.get(0)?,
+            fingerprint: keys::parse_public_key(&public_key)
+                .map(|(pk, _)| keys::fingerprint(&pk))
+                .unwrap_or_default(),
+            public_key,
+            label: r.get(2)?,
+            added_at: r.get(3)?,
+            revoked_at: r.get(4)?,
+            revoke_reason: r.get(5)?,
+            delegation: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The entry for a key id, if any.
+pub(crate) fn trusted_entry(
+    conn: &rusqlite::Connection,
+    key_id: &str,
+) -> Result<Option<TrustedKeyEntry>> {
+    let key_id = key_id.trim().to_uppercase();
+    Ok(read_trusted_keys(conn)?
+        .into_iter()
+        .find(|k| k.key_id == key_id))
+}
+
+/// Puts a public key on the trust list through `conn` (inside the caller's transaction when it
+/// writes more): a new entry, or the same key under a new name (an empty name keeps the old
+/// one). The key is the whole public key: a *different* key stating the id of one already
+/// trusted is refused (two keys, one id, and a bundle of either could be checked with the
+/// other's). A revoked key stays revoked: trusting it again would undo a deliberate act
+/// silently. Returns the key id.
+pub(crate) fn put_trusted_key(
+    conn: &rusqlite::Connection,
+    pub_text: &str,
+    label: &str,
+) -> Result<String> {
+    let (pk, key_id) = keys::parse_public_key(pub_text)?;
+    if let Some(k) = trusted_entry(conn, &key_id)? {
+        if let Some(revoked_at) = k.revoked_at {
+            return Err(Mistake::RevokedKeyTrustedAgain {
+                key_id: k.key_id,
+                revoked_at,
+            }
+            .into());
+        }
+        let (known, _) = keys::parse_public_key(&k.public_key)?;
+        if !keys::same_key(&known, &pk) {
+            return Err(Mistake::KeyIdTaken {
+                key_id: k.key_id,
+                label: k.label,
+                fingerprint: k.fingerprint,
+            }
+            .into());
+        }
+    }
+    conn.execute(
+        "INSERT INTO trusted_key (key_id, public_key, label, added_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (key_id) DO UPDATE SET
+            label = CASE WHEN excluded.label = '' THEN label ELSE excluded.label END",
+        rusqlite::params![
+            key_id,
+            pk.to_base64(),
+            keys::one_line(label),
+            crate::store::now()
+        ],
+    )?;
+    Ok(key_id)
+}
+
+/// Makes a trusted key a member of a delegation (empty: of none), inside the caller's
+/// transaction; Sở Nội vụ logs it as a decision.
+pub(crate) fn set_key_delegation(
+    conn: &rusqlite::Connection,
+    key_id: &str,
+    delegation: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE trusted_key SET delegation = ?2 WHERE key_id = ?1",
+        rusqlite::params![key_id, keys::one_line(delegation)],
+    )?;
+    Ok(())
+}
+
 impl Store {
     /// Where this laptop's encrypted secret key lives (`<data dir>/keys/signing.key`).
     pub fn signing_key_path(&self) -> Result<PathBuf> {
@@ -66,88 +159,20 @@ impl Store {
 
     /// The trust list, revoked keys included (oldest first).
     pub fn trusted_keys(&self) -> Result<Vec<TrustedKeyEntry>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT key_id, public_key, label, added_at, revoked_at, revoke_reason, delegation
-             FROM trusted_key ORDER BY added_at, key_id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let public_key: String = r.get(1)?;
-            Ok(TrustedKeyEntry {
-                key_id: r.get(0)?,
-                fingerprint: keys::parse_public_key(&public_key)
-                    .map(|(pk, _)| keys::fingerprint(&pk))
-                    .unwrap_or_default(),
-                public_key,
-                label: r.get(2)?,
-                added_at: r.get(3)?,
-                revoked_at: r.get(4)?,
-                revoke_reason: r.get(5)?,
-                delegation: r.get(6)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        read_trusted_keys(&self.conn)
     }
 
     /// The trust list's entry for a key id, if any.
     pub fn trusted_key(&self, key_id: &str) -> Result<Option<TrustedKeyEntry>> {
-        let key_id = key_id.trim().to_uppercase();
-        Ok(self
-            .trusted_keys()?
-            .into_iter()
-            .find(|k| k.key_id == key_id))
+        trusted_entry(&self.conn, key_id)
     }
 
     /// Adds a public key (a `.pub` file's text or its base64 line) to the trust list, or renames
-    /// it. The key is the whole public key: a *different* key stating the id of one already
-    /// trusted is refused (two keys, one id, and a bundle of either could be checked with the
-    /// other's). A revoked key stays revoked: trusting it again would undo a deliberate act
-    /// silently.
+    /// it (see [`put_trusted_key`]).
     pub fn add_trusted_key(&self, pub_text: &str, label: &str) -> Result<TrustedKeyEntry> {
-        let (pk, key_id) = keys::parse_public_key(pub_text)?;
-        if let Some(k) = self.trusted_key(&key_id)? {
-            if let Some(revoked_at) = k.revoked_at {
-                return Err(Mistake::RevokedKeyTrustedAgain {
-                    key_id: k.key_id,
-                    revoked_at,
-                }
-                .into());
-            }
-            let (known, _) = keys::parse_public_key(&k.public_key)?;
-            if !keys::same_key(&known, &pk) {
-                return Err(Mistake::KeyIdTaken {
-                    key_id: k.key_id,
-                    label: k.label,
-                    fingerprint: k.fingerprint,
-                }
-                .into());
-            }
-        }
-        self.conn.execute(
-            "INSERT INTO trusted_key (key_id, public_key, label, added_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (key_id) DO UPDATE SET label = excluded.label",
-            rusqlite::params![
-                key_id,
-                pk.to_base64(),
-                keys::one_line(label),
-                crate::store::now()
-            ],
-        )?;
+        let key_id = put_trusted_key(&self.conn, pub_text, label)?;
         self.trusted_key(&key_id)?
             .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {key_id}")))
-    }
-
-    /// Makes a trusted key a member of a delegation (empty: of none), inside the caller's
-    /// transaction; Sở Nội vụ logs it as a decision.
-    pub(crate) fn set_key_delegation(
-        tx: &rusqlite::Connection,
-        key_id: &str,
-        delegation: &str,
-    ) -> Result<()> {
-        tx.execute(
-            "UPDATE trusted_key SET delegation = ?2 WHERE key_id = ?1",
-            rusqlite::params![key_id, keys::one_line(delegation)],
-        )?;
-        Ok(())
     }
 
     pub fn remove_trusted_key(&self, key_id: &str) -> Result<()> {

@@ -595,61 +595,7 @@ impl Store {
     ) -> Result<Vec<Conflict>> {
         let (bundles, by_unit) = self.counted_leaves(campaign_id, scope)?;
         let resolutions = self.resolutions(campaign_id)?;
-        let info: HashMap<&str, &HqBundle> = bundles.iter().map(|b| (b.id.as_str(), b)).collect();
-        let side = |b: &HqBundle, value: &str, reason: &str| Side {
-            bundle_id: b.id.clone(),
-            revision: b.revision,
-            signer_key_id: b.signer_key_id.clone(),
-            signer_name: b.signer_name.clone(),
-            value: value.to_string(),
-            deduction_reason: reason.to_string(),
-        };
-        let mut out = fork_conflicts(&bundles, scope, &side);
-        for (unit, sources) in &by_unit {
-            if sources.len() < 2 {
-                continue;
-            }
-            let mut by_code: BTreeMap<&str, Vec<&LeafRow>> = BTreeMap::new();
-            for (_, leaves) in sources {
-                for leaf in leaves.iter().filter(|l| l.appraised.is_some()) {
-                    by_code.entry(leaf.code.as_str()).or_default().push(leaf);
-                }
-            }
-            for (code, leaves) in by_code {
-                let first = &leaves[0].appraised;
-                if leaves.iter().all(|l| l.appraised == *first) {
-                    continue;
-                }
-                let sides: Vec<Side> = leaves
-                    .iter()
-                    .map(|l| {
-                        side(
-                            info[l.bundle_id.as_str()],
-                            l.appraised.as_deref().unwrap_or_default(),
-                            &l.deduction_reason,
-                        )
-                    })
-                    .collect();
-                let (resolution, reopened) = match resolutions.get(&(unit.clone(), code.into())) {
-                    Some((r, decided))
-                        if decided.is_empty() || *decided == sides_signature(&sides) =>
-                    {
-                        (Some(r.clone()), false)
-                    }
-                    Some(_) => (None, true),
-                    None => (None, false),
-                };
-                out.push(Conflict {
-                    kind: ConflictKind::Leaf,
-                    unit: unit.clone(),
-                    code: code.to_string(),
-                    sides,
-                    resolution,
-                    reopened,
-                });
-            }
-        }
-        Ok(out)
+        Ok(conflicts_of(&bundles, &by_unit, &resolutions, scope))
     }
 
     /// Resolves a disagreement on one leaf of one unit: the value that counts (one side's, or
@@ -717,6 +663,70 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The disagreements among `bundles` (with their roles) and the counted leaves by unit: held
+/// forks, and leaves counted bundles score differently — each with its resolution while the
+/// resolution's sides are today's.
+pub(crate) fn conflicts_of(
+    bundles: &[HqBundle],
+    by_unit: &LeavesByUnit,
+    resolutions: &HashMap<(String, String), (Resolution, String)>,
+    scope: Scope<'_>,
+) -> Vec<Conflict> {
+    let info: HashMap<&str, &HqBundle> = bundles.iter().map(|b| (b.id.as_str(), b)).collect();
+    let side = |b: &HqBundle, value: &str, reason: &str| Side {
+        bundle_id: b.id.clone(),
+        revision: b.revision,
+        signer_key_id: b.signer_key_id.clone(),
+        signer_name: b.signer_name.clone(),
+        value: value.to_string(),
+        deduction_reason: reason.to_string(),
+    };
+    let mut out = fork_conflicts(bundles, scope, &side);
+    for (unit, sources) in by_unit {
+        if sources.len() < 2 {
+            continue;
+        }
+        let mut by_code: BTreeMap<&str, Vec<&LeafRow>> = BTreeMap::new();
+        for (_, leaves) in sources {
+            for leaf in leaves.iter().filter(|l| l.appraised.is_some()) {
+                by_code.entry(leaf.code.as_str()).or_default().push(leaf);
+            }
+        }
+        for (code, leaves) in by_code {
+            let first = &leaves[0].appraised;
+            if leaves.iter().all(|l| l.appraised == *first) {
+                continue;
+            }
+            let sides: Vec<Side> = leaves
+                .iter()
+                .map(|l| {
+                    side(
+                        info[l.bundle_id.as_str()],
+                        l.appraised.as_deref().unwrap_or_default(),
+                        &l.deduction_reason,
+                    )
+                })
+                .collect();
+            let (resolution, reopened) = match resolutions.get(&(unit.clone(), code.into())) {
+                Some((r, decided)) if decided.is_empty() || *decided == sides_signature(&sides) => {
+                    (Some(r.clone()), false)
+                }
+                Some(_) => (None, true),
+                None => (None, false),
+            };
+            out.push(Conflict {
+                kind: ConflictKind::Leaf,
+                unit: unit.clone(),
+                code: code.to_string(),
+                sides,
+                resolution,
+                reopened,
+            });
+        }
+    }
+    out
 }
 
 /// The sides a leaf resolution decides between, as recorded with it: each bundle and its value,
@@ -882,16 +892,19 @@ mod tests {
                 Role::Counted
             ]
         );
-        let mut z = bundle("z", "a", 3);
-        z.supersedes = Some("x".into());
-        let mut b = vec![
-            bundle("r1", "a", 1),
-            bundle("x", "a", 2),
-            bundle("y", "a", 2),
-            z.clone(),
-        ];
+        // r1, a fork x / y at revision 2, and z at revision 3 built on x.
+        let fork_and_z = || {
+            let mut z = bundle("z", "a", 3);
+            z.supersedes = Some("x".into());
+            vec![
+                bundle("r1", "a", 1),
+                bundle("x", "a", 2),
+                bundle("y", "a", 2),
+                z,
+            ]
+        };
         assert_eq!(
-            roles(&mut b, &[]),
+            roles(&mut fork_and_z(), &[]),
             [
                 Role::Superseded { by: "z".into() },
                 Role::Superseded { by: "z".into() },
@@ -901,14 +914,8 @@ mod tests {
             "a later revision settles a fork below it"
         );
         // Once the officer chose y, a revision 3 built on the rejected x is held, not counted.
-        let mut b = vec![
-            bundle("r1", "a", 1),
-            bundle("x", "a", 2),
-            bundle("y", "a", 2),
-            z,
-        ];
         assert_eq!(
-            roles(&mut b, &["y"]),
+            roles(&mut fork_and_z(), &["y"]),
             [
                 Role::Superseded { by: "y".into() },
                 Role::Superseded { by: "y".into() },

@@ -220,8 +220,14 @@ pub fn import_plan(store: &mut Store, path: &Path, expected: Option<&str>) -> Re
         .into());
     }
     let delegation = plan.delegations.first();
-    let key = store.add_trusted_key(&hq_pub, &format!("Sở Nội vụ — {}", plan.campaign.name))?;
+    let key = keys::public_key_info(&hq_pub)?;
+    // The HQ key enters the trust list with the campaign, or not at all.
     let tx = store.write_tx()?;
+    crate::bundle::keyring::put_trusted_key(
+        &tx,
+        &hq_pub,
+        &format!("Sở Nội vụ — {}", plan.campaign.name),
+    )?;
     insert_campaign(
         &tx,
         &CampaignRows {

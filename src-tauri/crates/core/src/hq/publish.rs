@@ -409,7 +409,7 @@ pub fn recompute(
     for k in &decisions.keys {
         store.add_trusted_key(&k.public_key, &k.label)?;
         let tx = store.write_tx()?;
-        Store::set_key_delegation(&tx, &k.key_id, &k.delegation)?;
+        crate::bundle::keyring::set_key_delegation(&tx, &k.key_id, &k.delegation)?;
         tx.commit()?;
     }
     let mut differences = Vec::new();

@@ -203,10 +203,15 @@ impl Store {
     pub fn hq_merged(&self, campaign_id: &str) -> Result<BTreeMap<String, MergedUnit>> {
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
-        let (_, by_unit) = self.counted_leaves(campaign_id, super::merge::Scope::All)?;
+        let (bundles, by_unit) = self.counted_leaves(campaign_id, super::merge::Scope::All)?;
         // The disagreements as they stand: a resolution between other sides than today's no
         // longer applies, and a held fork leaves its units undecided.
-        let conflicts = self.conflicts_in(campaign_id, super::merge::Scope::All)?;
+        let conflicts = super::merge::conflicts_of(
+            &bundles,
+            &by_unit,
+            &self.resolutions(campaign_id)?,
+            super::merge::Scope::All,
+        );
         let resolutions: HashMap<(String, String), Option<Resolution>> = conflicts
             .iter()
             .filter(|c| c.kind == ConflictKind::Leaf)

@@ -9,7 +9,7 @@ use rusqlite::params;
 
 use super::import::{ImportOutcome, classify};
 use crate::audit::Change;
-use crate::bundle::keyring::TrustedKeyEntry;
+use crate::bundle::keyring::{self, TrustedKeyEntry};
 use crate::bundle::{Limits, Signers, verify_contents};
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
@@ -27,10 +27,13 @@ impl Store {
         delegation: Option<&str>,
     ) -> Result<(TrustedKeyEntry, Vec<ImportOutcome>)> {
         let (_, key_id) = crate::bundle::keys::parse_public_key(pub_text)?;
-        let before = self.trusted_key(&key_id)?;
-        let entry = self.add_trusted_key(pub_text, label)?;
         let actor = self.actor()?;
+        // The key, its new name and its delegation with their decisions: one transaction.
         let tx = self.write_tx()?;
+        let before = keyring::trusted_entry(&tx, &key_id)?;
+        keyring::put_trusted_key(&tx, pub_text, label)?;
+        let entry = keyring::trusted_entry(&tx, &key_id)?
+            .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {key_id}")))?;
         if let Some(b) = before.filter(|b| b.label != entry.label) {
             log_trust_decision(
                 &tx,
@@ -248,7 +251,7 @@ fn assign(
     if delegation == entry.delegation {
         return Ok(());
     }
-    crate::store::Store::set_key_delegation(tx, &entry.key_id, &delegation)?;
+    keyring::set_key_delegation(tx, &entry.key_id, &delegation)?;
     log_trust_decision(
         tx,
         actor,
