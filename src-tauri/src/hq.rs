@@ -124,6 +124,19 @@ pub fn hq_survey(state: State<'_>, campaign_id: String, path: String) -> ApiResu
         .map_err(|problems| thamdinh_core::Error::Mistakes(problems).into())
 }
 
+/// Makes a trusted key a member of a delegation (an HQ decision in the log).
+#[tauri::command(async)]
+pub fn hq_assign_key(
+    state: State<'_>,
+    key_id: String,
+    delegation: String,
+) -> ApiResult<Vec<thamdinh_core::bundle::keyring::TrustedKeyEntry>> {
+    state.with_store(|s| {
+        s.hq_trust_assign(&key_id, &delegation)?;
+        s.trusted_keys()
+    })
+}
+
 #[tauri::command(async)]
 pub fn hq_revoke_key(state: State<'_>, key_id: String, reason: String) -> ApiResult<u32> {
     state.with_store(|s| s.hq_trust_revoke(&key_id, &reason).map(|n| n as u32))

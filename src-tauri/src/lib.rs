@@ -678,11 +678,13 @@ fn add_trusted_key(
     state: State<'_>,
     path: String,
     label: String,
+    delegation: Option<String>,
 ) -> ApiResult<Vec<TrustedKeyEntry>> {
     state.with_store(|s| {
         let text = thamdinh_core::hq::trust::read_public_key(path.as_ref())?;
         // At Sở Nội vụ, bundles this key signed that wait in quarantine are counted now.
-        s.hq_trust_add(&text, &label, None)?;
+        let delegation = delegation.filter(|d| !d.trim().is_empty());
+        s.hq_trust_add(&text, &label, delegation.as_deref())?;
         s.trusted_keys()
     })
 }
@@ -808,7 +810,8 @@ pub fn run() {
             hq::hq_unit_detail,
             hq::hq_save_workbook,
             hq::hq_survey,
-            hq::hq_revoke_key
+            hq::hq_revoke_key,
+            hq::hq_assign_key
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Thẩm Định window");

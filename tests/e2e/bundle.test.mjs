@@ -121,6 +121,20 @@ describe("signed result bundles", () => {
     await el("trust-label").setValue("Đoàn thẩm định số 2");
     await el("trust-add").click();
     await el("trusted-keys").waitForDisplayed({ timeout: 5000 });
+    // The whole key's fingerprint is shown beside the id, as the CLI prints it.
+    const expected = execFileSync(cli, ["key", "show", join(fixtures, "keys/delegation.key.pub")], { encoding: "utf8" })
+      .trim()
+      .split("\n")[2];
+    assert.equal(await el("trusted-fingerprint").getText(), expected);
+    assert.match(expected, /^([0-9A-F]{4} ){15}[0-9A-F]{4}$/);
+    // Membership of a delegation is set in the window (a label grants nothing).
+    await el("assign-delegation").setValue("Đoàn 2");
+    await el("assign").click();
+    await browser.waitUntil(async () => /Đoàn 2/.test(await el("trusted-delegation").getText()), {
+      timeout: 5000,
+      timeoutMsg: `delegation shown, got ${await el("trusted-delegation").getText()}`,
+    });
+    await browser.saveScreenshot(join(shotsDir, "trusted-keys.png"));
     await el("verify-submit").click();
     await browser.waitUntil(async () => /hash-mismatch/.test(await el("verify-rejected").getText()), { timeout: 10000 });
     assert.match(await el("verify-entry").getText(), /^data\/photos\/[0-9a-f]{64}\.jpg$/);

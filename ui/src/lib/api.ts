@@ -130,7 +130,8 @@ export const bundleApi = {
   verify: (path: string) => call<VerifyReport>("verify_bundle", { path }),
   cosign: (path: string, passphrase: string) => call<CosignSummary>("cosign_bundle", { path, passphrase }),
   trustedKeys: () => call<TrustedKeyEntry[]>("trusted_keys"),
-  addTrustedKey: (path: string, label: string) => call<TrustedKeyEntry[]>("add_trusted_key", { path, label }),
+  addTrustedKey: (path: string, label: string, delegation = "") =>
+    call<TrustedKeyEntry[]>("add_trusted_key", { path, label, delegation }),
   removeTrustedKey: (keyId: string) => call<TrustedKeyEntry[]>("remove_trusted_key", { keyId }),
 };
 
@@ -149,6 +150,7 @@ export const hqApi = {
   saveWorkbook: (campaignId: string, out: string) => call<string>("hq_save_workbook", { campaignId, out }),
   survey: (campaignId: string, path: string) => call<number>("hq_survey", { campaignId, path }),
   revokeKey: (keyId: string, reason: string) => call<number>("hq_revoke_key", { keyId, reason }),
+  assignKey: (keyId: string, delegation: string) => call<TrustedKeyEntry[]>("hq_assign_key", { keyId, delegation }),
 };
 
 /** Native open/save dialogs (they only return paths; the backend reads and writes). `null` when
