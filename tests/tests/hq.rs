@@ -1230,14 +1230,24 @@ type BagEntries = std::collections::BTreeMap<String, Vec<u8>>;
 /// Rewrites a results bag with `change` applied to its entries and signs it again with the HQ
 /// key, as a dishonest key holder would: only the recomputation can catch it.
 fn forge_results(out: &Path, hq_key: &str, change: &dyn Fn(&mut BagEntries)) {
-    use thamdinh_core::hq::signed_bag;
-    let bag = signed_bag::read(
+    re_sign(
         out,
         thamdinh_core::mistake::FileKind::ProvinceResults,
-        1 << 30,
-        None,
-    )
-    .unwrap();
+        hq_key,
+        change,
+    );
+}
+
+/// A signed HQ file (plan, results) changed by `change`, then signed again with the HQ key itself
+/// (what only a key holder can do).
+fn re_sign(
+    out: &Path,
+    kind: thamdinh_core::mistake::FileKind,
+    hq_key: &str,
+    change: &dyn Fn(&mut BagEntries),
+) {
+    use thamdinh_core::hq::signed_bag;
+    let bag = signed_bag::read(out, kind, 1 << 30, None).unwrap();
     let mut entries = bag.entries.clone();
     change(&mut entries);
     let (sk, info) = bundle::open_secret_key(hq_key, TEST_PASSPHRASE).unwrap();
@@ -1249,7 +1259,7 @@ fn forge_results(out: &Path, hq_key: &str, change: &dyn Fn(&mut BagEntries)) {
     signed_bag::write(
         out,
         signed_bag::BagContent {
-            root: "thamdinh-results-forged".into(),
+            root: "thamdinh-forged".into(),
             payload,
             bag_info: "Results-Format: 1\n".into(),
             trusted_comment: "forged".into(),
@@ -1259,6 +1269,72 @@ fn forge_results(out: &Path, hq_key: &str, change: &dyn Fn(&mut BagEntries)) {
         &info,
     )
     .unwrap();
+}
+
+#[test]
+fn a_plan_is_checked_as_strictly_as_a_unit_list_and_writes_nothing_when_wrong() {
+    let hq = Hq::new();
+    let key_text = test_key("delegation");
+    let dir = tempfile::tempdir().unwrap();
+    let plan = dir.path().join("plan.zip");
+    thamdinh_core::hq::plan::export_plan(
+        &hq.store,
+        &hq.campaign,
+        &key_text,
+        TEST_PASSPHRASE,
+        &plan,
+    )
+    .unwrap();
+    // Signed by the HQ key itself: a careless export, not a forgery.
+    re_sign(
+        &plan,
+        thamdinh_core::mistake::FileKind::Plan,
+        &key_text,
+        &|e| {
+            let mut v: serde_json::Value = serde_json::from_slice(&e["data/plan.json"]).unwrap();
+            let first = v["units"][0]["code"].clone();
+            v["units"][1]["code"] = first;
+            v["units"][2]["unit_type"] = "<script>".into();
+            v["delegations"][0]["units"]
+                .as_array_mut()
+                .unwrap()
+                .push("KHÔNG-CÓ".into());
+            e.insert(
+                "data/plan.json".into(),
+                bundle::result::canonical_bytes(&v).unwrap(),
+            );
+        },
+    );
+    let mut laptop = Store::open_dir(&dir.path().join("laptop")).unwrap();
+    let err = thamdinh_core::hq::plan::import_plan(&mut laptop, &plan, None).unwrap_err();
+    let said = serde_json::to_value(err.mistakes()).unwrap();
+    let keys: Vec<String> = said
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| match m["key"].as_str().unwrap() {
+            "plan_unit_invalid" => format!(
+                "{} {}",
+                m["params"]["position"], m["params"]["mistake"]["key"]
+            ),
+            key => key.to_string(),
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "2 \"unit_code_repeated\"",
+            "3 \"unknown_unit_type\"",
+            // The code the second unit lost, and one never listed.
+            "plan_delegation_unknown_unit",
+            "plan_delegation_unknown_unit"
+        ],
+        "{err}"
+    );
+    assert!(
+        laptop.trusted_keys().unwrap().is_empty() && laptop.campaigns().unwrap().is_empty(),
+        "all or nothing: not even the HQ key is trusted"
+    );
 }
 
 #[test]

@@ -4,12 +4,26 @@
 import type { FileKind } from "./bindings/FileKind";
 import type { FileProblem } from "./bindings/FileProblem";
 import type { Mistake } from "./bindings/Mistake";
+import type { TextField } from "./bindings/TextField";
 
 const fileProblems: Record<FileProblem, string> = {
   missing: "no such file or folder",
   no_permission: "permission denied",
   is_a_folder: "this is a folder, not a file",
   unreadable: "the disk could not be read",
+};
+
+const textFields: Record<TextField, string> = {
+  unit_code: "the unit code",
+  unit_name: "the unit name",
+  unit_group: "the unit group",
+  member_name: "the member's name",
+  member_title: "the member's title",
+  campaign_name: "the campaign name",
+  province: "the province",
+  delegation_name: "the delegation's name",
+  delegation_leader: "the delegation's leader",
+  user_name: "the user's name",
 };
 
 const fileKinds: Record<FileKind, string> = {
@@ -52,6 +66,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   reason_needed: () => "a reason is required",
   not_a_date: (p) => `«${p.text}» is not a date; write it as dd/mm/yyyy`,
   campaign_name_empty: () => "the campaign name cannot be empty",
+  year_out_of_range: (p) => `the year ${p.year} is not valid: a year from ${p.min} to ${p.max}`,
   user_name_too_long: (p) => `the user name is too long (at most ${p.max} characters)`,
   unknown_language: (p) => `unsupported language: ${p.language} (vi or en only)`,
   unit_code_empty: () => "the unit code cannot be empty",
@@ -66,6 +81,8 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   unit_code_repeated: (p) => `unit code ${p.code} repeats line ${p.first_line}`,
   unit_list_empty: () => "the list is empty",
   unclosed_quote: () => "a double quote opened on this line is never closed",
+  hidden_character: (p) =>
+    `${textFields[p.field]} «${p.text}» holds the hidden character ${p.codepoint} (a control, zero-width or text-direction character): type it again`,
   too_many_cells: (p) =>
     `the row has ${p.found} cells but the header only ${p.expected} columns: write a decimal comma (1,5) in double quotes "1,5", or separate columns with semicolons (;)`,
   unreadable_csv: () => "the CSV file cannot be read (check UTF-8 encoding and the delimiter)",
@@ -100,6 +117,10 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   revoked_key_trusted_again: (p) => `key ${p.key_id} was revoked on ${p.revoked_at}: it cannot be trusted again`,
   choose_a_campaign: (p) => `there are ${p.count} campaigns: choose one (${p.campaigns})`,
   not_a_fork: (p) => `bundle ${p.bundle_id} is not one of a fork's branches`,
+  plan_unit_invalid: (p) => `the plan's unit no. ${p.position}: ${mistakeInEnglish(p.mistake)}`,
+  plan_unit_id_repeated: (p) => `the unit id «${p.id}» is empty or repeated`,
+  plan_delegation_unknown_unit: (p) =>
+    `the delegation «${p.delegation}» appraises unit ${p.code}, which is not among the plan's units`,
   campaign_already_here: (p) => `the campaign «${p.name}» is already on this computer`,
   target_is_a_key: (p) => `${p.path} is a key file: a key is never overwritten`,
   target_not_a_file: (p) => `${p.path} is not a regular file`,

@@ -149,7 +149,7 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
             let unit = store
                 .units(&store.campaign(&campaign)?.id)?
                 .into_iter()
-                .find(|u| u.code == unit.trim())
+                .find(|u| u.code == thamdinh_core::text::nfc(&unit))
                 .with_context(|| format!("không có đơn vị mã {unit} trong đợt thẩm định này"))?;
             let visit = store.create_visit(&unit.id, &date, &place, &[])?;
             println!("{}", visit.id);

@@ -5,7 +5,9 @@
 //! - import: `import_bundles` of the same files into an empty HQ store (verify + copy + store);
 //! - the same at 2 N (growth should stay near 2×: no per-bundle cost that grows with the store);
 //! - results (totals, index, ranking) for N units;
-//! - peak memory (VmHWM) of the process after each phase.
+//! - peak memory (VmHWM) of the process after each phase;
+//! - survey points (`hq_import_survey`, long CSV) for U and 8 U units against reading the same
+//!   CSV alone: the growth must stay near 8× (it was quadratic: 26 000 rows took 42 s).
 //!
 //! `HQ_BENCH_N` sets N (default 1000). Bundles are cached in `target/bench-hq/` between runs.
 use std::path::{Path, PathBuf};
@@ -200,6 +202,69 @@ fn main() {
         2 * n,
         two.as_secs_f64(),
         two.as_secs_f64() / one.as_secs_f64(),
+        peak_mb()
+    );
+    survey(n);
+}
+
+/// Survey points for `units` units × the set's survey leaves, in the long form.
+fn survey_sheet(units: usize, leaves: &[String]) -> String {
+    let mut text = String::from("code,leaf,points\n");
+    for i in 0..units {
+        for leaf in leaves {
+            text.push_str(&format!("U{i:05},{leaf},0\n"));
+        }
+    }
+    text
+}
+
+/// One survey import of `units` units: (rows, import time, time to read the CSV alone).
+fn survey_once(units: usize, leaves: &[String]) -> (usize, Duration, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_dir(dir.path()).unwrap();
+    let campaign = campaign(&mut store, units);
+    let text = survey_sheet(units, leaves);
+    let start = Instant::now();
+    let rows = thamdinh_core::csv_text::reader(text.as_bytes(), true)
+        .records()
+        .count();
+    let read = start.elapsed();
+    let start = Instant::now();
+    let stored = store
+        .hq_import_survey(&campaign, text.as_bytes(), "bench.csv")
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored, rows);
+    (rows, start.elapsed(), read)
+}
+
+fn survey(n: usize) {
+    let set = thamdinh_core::criteria::CriteriaSet::from_json(
+        thamdinh_core::builtin::json(SET).unwrap().as_bytes(),
+    )
+    .unwrap();
+    let leaves: Vec<String> = set
+        .leaves()
+        .iter()
+        .filter(|l| {
+            l.leaf
+                .as_ref()
+                .is_some_and(|l| l.method == thamdinh_core::criteria::Method::DieuTraXhh)
+        })
+        .map(|l| l.code.clone())
+        .collect();
+    let units = (2 * n).max(1000);
+    let (rows, one, read) = survey_once(units, &leaves);
+    println!(
+        "hq survey {rows:>7} rows: {:>7.2} s  ratio to reading the CSV alone {:.0}",
+        one.as_secs_f64(),
+        one.as_secs_f64() / read.as_secs_f64()
+    );
+    let (rows8, eight, _) = survey_once(8 * units, &leaves);
+    println!(
+        "hq survey {rows8:>7} rows: {:>7.2} s  growth {:.2} for 8× the rows (goal ≤ 10)  peak {:.0} MB",
+        eight.as_secs_f64(),
+        eight.as_secs_f64() / one.as_secs_f64(),
         peak_mb()
     );
 }

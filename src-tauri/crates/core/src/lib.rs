@@ -2,6 +2,7 @@
 //! functions; nothing here knows about Tauri.
 //!
 //! - [`mistake`]: a person's mistakes as keys with parameters (Vietnamese here, the UI words them).
+//! - [`text`]: codes and names as typed: NFC, no hidden or reordering characters.
 //! - [`number`]: exact decimals as people write them (`86,33`), parsing and formatting.
 //! - [`criteria`]: the criteria-set format, its validation and its identity (SHA-256).
 //! - [`criteria_xlsx`]: criteria sets from and to Excel (the provinces' appendices).
@@ -51,6 +52,7 @@ pub mod scoring;
 pub mod sheet;
 pub mod store;
 pub mod teamwork;
+pub mod text;
 pub mod units;
 pub mod visit;
 

@@ -74,6 +74,11 @@ pub enum Mistake {
         text: String,
     },
     CampaignNameEmpty,
+    YearOutOfRange {
+        year: i32,
+        min: i32,
+        max: i32,
+    },
     UserNameTooLong {
         max: usize,
     },
@@ -108,6 +113,12 @@ pub enum Mistake {
     },
     UnitListEmpty,
     UnclosedQuote,
+    /// A code or name holding a control, zero-width or bidi-override character.
+    HiddenCharacter {
+        field: crate::text::TextField,
+        text: String,
+        codepoint: String,
+    },
     TooManyCells {
         found: usize,
         expected: usize,
@@ -176,6 +187,18 @@ pub enum Mistake {
     ChooseACampaign {
         count: usize,
         campaigns: String,
+    },
+    /// The n-th unit of a plan (1-based) and what is wrong with it.
+    PlanUnitInvalid {
+        position: usize,
+        mistake: Box<Mistake>,
+    },
+    PlanUnitIdRepeated {
+        id: String,
+    },
+    PlanDelegationUnknownUnit {
+        delegation: String,
+        code: String,
     },
     CampaignAlreadyHere {
         name: String,
@@ -446,6 +469,9 @@ impl std::fmt::Display for Mistake {
             M::NoValueGiven => write!(f, "chưa nhập giá trị"),
             M::ReasonNeeded => write!(f, "cần ghi lý do"),
             M::NotADate { text } => write!(f, "«{text}» không phải ngày; hãy viết dạng dd/mm/yyyy"),
+            M::YearOutOfRange { year, min, max } => {
+                write!(f, "năm {year} không hợp lệ: năm phải từ {min} đến {max}")
+            }
             M::CampaignNameEmpty => write!(f, "tên đợt thẩm định không được để trống"),
             M::UserNameTooLong { max } => {
                 write!(f, "tên người dùng quá dài (tối đa {max} ký tự)")
@@ -481,6 +507,15 @@ impl std::fmt::Display for Mistake {
             }
             M::UnitListEmpty => write!(f, "danh sách rỗng"),
             M::UnclosedQuote => write!(f, "dấu ngoặc kép mở ở dòng này không được đóng"),
+            M::HiddenCharacter {
+                field,
+                text,
+                codepoint,
+            } => write!(
+                f,
+                "{} «{text}» chứa ký tự ẩn {codepoint} (ký tự điều khiển, không độ rộng hoặc đảo chiều văn bản): hãy gõ lại",
+                field.label_vi()
+            ),
             M::TooManyCells { found, expected } => write!(
                 f,
                 "dòng có {found} ô nhưng tiêu đề chỉ có {expected} cột: số thập phân viết bằng dấu phẩy (1,5) phải đặt trong ngoặc kép \"1,5\", hoặc dùng dấu chấm phẩy (;) để ngăn cột"
@@ -554,6 +589,16 @@ impl std::fmt::Display for Mistake {
                 f,
                 "đã tin cậy một khóa KHÁC mang cùng mã {key_id} («{label}», dấu vân tay {fingerprint}): \
                  hai khóa không được trùng mã; hãy đối chiếu dấu vân tay với người gửi"
+            ),
+            M::PlanUnitInvalid { position, mistake } => {
+                write!(f, "kế hoạch, đơn vị thứ {position}: {mistake}")
+            }
+            M::PlanUnitIdRepeated { id } => {
+                write!(f, "mã định danh đơn vị «{id}» trống hoặc lặp lại")
+            }
+            M::PlanDelegationUnknownUnit { delegation, code } => write!(
+                f,
+                "đoàn «{delegation}» thẩm định đơn vị mã {code} không có trong danh sách đơn vị của kế hoạch"
             ),
             M::KeyRevokedBefore { key_id } => write!(f, "khóa {key_id} đã bị thu hồi trước đó"),
             M::RevokedKeyTrustedAgain { key_id, revoked_at } => write!(

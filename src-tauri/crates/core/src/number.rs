@@ -38,11 +38,17 @@ pub fn parse_decimal(text: &str) -> Option<Decimal> {
 
 /// Parses a date written `dd/mm/yyyy` (as people write it) or `yyyy-mm-dd`.
 pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
     let t = text.trim();
     chrono::NaiveDate::parse_from_str(t, "%d/%m/%Y")
         .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d"))
         .ok()
+        .filter(|d| YEARS.contains(&d.year()))
 }
+
+/// The years a date or a campaign of this work can have: 14/10/0001 or a campaign of 99999 is a
+/// slip of the keyboard, not a date.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1945..=2100;
 
 /// Rounds half away from zero ("làm tròn") to `dp` decimals.
 pub fn round_half_up(value: Decimal, dp: u32) -> Decimal {

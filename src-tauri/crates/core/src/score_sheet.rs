@@ -58,6 +58,7 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Mista
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     let mut first_line = std::collections::HashMap::new();
+    let mut lines = crate::csv_text::RecordLines::new(bytes);
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -67,7 +68,7 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Mista
                 continue;
             }
         };
-        let line = crate::csv_text::csv_record_line(bytes, &record);
+        let line = lines.line_of(&record);
         let code = record.get(code_at).unwrap_or_default();
         if code.is_empty() && record.iter().all(str::is_empty) {
             continue;

@@ -489,19 +489,28 @@ impl Store {
     /// Creates a campaign, storing its criteria set (validated) by hash.
     pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<Campaign> {
         let set = crate::criteria::CriteriaSet::from_json(new.criteria_set_json.as_bytes())?;
+        use crate::text::{TextField, clean};
         if new.name.trim().is_empty() {
             return Err(Mistake::CampaignNameEmpty.into());
         }
+        if !crate::number::YEARS.contains(&new.year) {
+            return Err(Mistake::YearOutOfRange {
+                year: new.year,
+                min: *crate::number::YEARS.start(),
+                max: *crate::number::YEARS.end(),
+            }
+            .into());
+        }
         let campaign = Campaign {
             id: uuid::Uuid::new_v4().to_string(),
-            name: new.name.trim().to_string(),
+            name: clean(TextField::CampaignName, new.name)?,
             year: new.year,
-            province: new.province.trim().to_string(),
-            unit_group: new.unit_group.trim().to_string(),
+            province: clean(TextField::Province, new.province)?,
+            unit_group: clean(TextField::UnitGroup, new.unit_group)?,
             criteria_set_id: set.id.clone(),
             created_at: now(),
-            delegation_name: new.delegation_name.trim().to_string(),
-            delegation_leader: new.delegation_leader.trim().to_string(),
+            delegation_name: clean(TextField::DelegationName, new.delegation_name)?,
+            delegation_leader: clean(TextField::DelegationLeader, new.delegation_leader)?,
             plan_id: None,
             plan_key_id: None,
             plan_public_key: None,
@@ -595,7 +604,10 @@ impl Store {
     /// Sets who uses this laptop (the audit author and bundle signer): one line, at most 120
     /// characters.
     pub fn set_user_name(&self, name: &str) -> Result<()> {
-        let name = crate::bundle::keys::one_line(name);
+        let name = crate::text::clean(
+            crate::text::TextField::UserName,
+            &crate::bundle::keys::one_line(name),
+        )?;
         const MAX: usize = 120;
         if name.chars().count() > MAX {
             return Err(Mistake::UserNameTooLong { max: MAX }.into());

@@ -128,9 +128,10 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
 }
 
 /// Checks a unit before it is written; the mistake names the field.
-fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, Mistake> {
-    let code = new.code.trim();
-    let name = new.name.trim();
+pub(crate) fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, Mistake> {
+    use crate::text::{TextField, clean};
+    let code = &clean(TextField::UnitCode, &new.code)?;
+    let name = &clean(TextField::UnitName, &new.name)?;
     if code.is_empty() {
         return Err(Mistake::UnitCodeEmpty);
     }
@@ -163,9 +164,9 @@ fn check_unit(new: &NewUnit) -> std::result::Result<NewUnit, Mistake> {
         group: new
             .group
             .as_deref()
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-            .map(String::from),
+            .map(|g| clean(TextField::UnitGroup, g))
+            .transpose()?
+            .filter(|g| !g.is_empty()),
     })
 }
 
@@ -276,7 +277,12 @@ impl Store {
         title: &str,
         role: &str,
     ) -> Result<Member> {
-        if name.trim().is_empty() {
+        use crate::text::{TextField, clean};
+        let (name, title) = (
+            clean(TextField::MemberName, name)?,
+            clean(TextField::MemberTitle, title)?,
+        );
+        if name.is_empty() {
             return Err(Mistake::MemberNameEmpty.into());
         }
         if !["leader", "member", "secretary"].contains(&role) {
@@ -285,8 +291,8 @@ impl Store {
         let m = Member {
             id: uuid::Uuid::new_v4().to_string(),
             campaign_id: campaign_id.into(),
-            name: name.trim().into(),
-            title: title.trim().into(),
+            name,
+            title,
             role: role.into(),
         };
         self.conn.execute(

@@ -450,6 +450,84 @@ fn unit_import_is_all_or_nothing_and_names_bad_lines() {
 }
 
 #[test]
+fn a_code_in_decomposed_form_is_the_same_code_and_hidden_characters_are_refused() {
+    use unicode_normalization::UnicodeNormalization;
+    let (_d, store, v) = setup();
+    let campaign = store.visit_view(&v).unwrap().campaign.id;
+    let unit = |code: &str, name: &str| NewUnit {
+        code: code.into(),
+        name: name.into(),
+        unit_type: "xã".into(),
+        ..Default::default()
+    };
+    let added = store
+        .add_unit(&campaign, &unit("XÃ-ĐÔNG", "Xã Đông"))
+        .unwrap();
+    let decomposed: String = "XÃ-ĐÔNG".nfd().collect();
+    let err = store
+        .add_unit(&campaign, &unit(&decomposed, "Xã Đông 2"))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            thamdinh_core::Error::Mistake(thamdinh_core::Mistake::UnitCodeTaken { .. })
+        ),
+        "two codes that look identical: {err}"
+    );
+    let name: String = "Xã Tây".nfd().collect();
+    let west = store.add_unit(&campaign, &unit("XT", &name)).unwrap();
+    assert_eq!(west.name, "Xã Tây", "stored composed");
+    for (code, name) in [
+        ("X\u{202E}9", "Xã"),
+        ("X9", "Xã\u{200B}Chín"),
+        ("X\u{7}9", "Xã"),
+    ] {
+        let err = store.add_unit(&campaign, &unit(code, name)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                thamdinh_core::Error::Mistake(thamdinh_core::Mistake::HiddenCharacter { .. })
+            ),
+            "{code:?} {name:?}: {err}"
+        );
+    }
+    assert!(
+        store
+            .add_member(&campaign, "An\u{202E}", "", "member")
+            .is_err()
+    );
+    assert_eq!(store.units(&campaign).unwrap().len(), 3, "{added:?}");
+}
+
+#[test]
+fn years_and_dates_outside_any_campaign_are_refused() {
+    let (_d, mut store, v) = setup();
+    for year in [0, 99999] {
+        let err = store
+            .create_campaign(&NewCampaign {
+                name: "Đợt lạ",
+                year,
+                criteria_set_json: builtin::json("so-2025").unwrap(),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                thamdinh_core::Error::Mistake(thamdinh_core::Mistake::YearOutOfRange { .. })
+            ),
+            "{year}: {err}"
+        );
+    }
+    let unit = store.visit_view(&v).unwrap().unit.id;
+    let err = store
+        .create_visit(&unit, "14/10/0001", "", &[])
+        .unwrap_err();
+    assert!(err.to_string().contains("không phải ngày"), "{err}");
+    assert!(store.create_visit(&unit, "14/10/2025", "", &[]).is_ok());
+}
+
+#[test]
 fn demo_is_partly_scored_with_evidence_and_a_valid_chain() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_dir(dir.path()).unwrap();

@@ -609,6 +609,8 @@ impl Store {
         reason: &str,
     ) -> Result<()> {
         require_reason(reason)?;
+        let unit_code = crate::text::nfc(unit_code);
+        let unit_code = unit_code.as_str();
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let node = set.leaf(code)?;

@@ -211,8 +211,9 @@ pub fn import_plan(store: &mut Store, path: &Path, expected: Option<&str>) -> Re
     let expected = expected
         .map(|text| keys::parse_public_key(text).map(|(pk, _)| pk))
         .transpose()?;
-    let (plan, criteria, hq_pub) = read_plan(path, expected.as_ref())?;
+    let (mut plan, criteria, hq_pub) = read_plan(path, expected.as_ref())?;
     crate::criteria::CriteriaSet::from_json(criteria.as_bytes())?;
+    plan.units = checked_units(&plan)?;
     if store.campaign(&plan.campaign.id).is_ok() {
         return Err(Mistake::CampaignAlreadyHere {
             name: plan.campaign.name,
@@ -259,6 +260,78 @@ pub fn import_plan(store: &mut Store, path: &Path, expected: Option<&str>) -> Re
         key_id: key.key_id,
         fingerprint: key.fingerprint,
     })
+}
+
+/// A plan's units checked as strictly as a unit list (codes and names as typed, known types,
+/// coordinates), each code and id once, and every unit a delegation names among them — all
+/// mistakes at once, nothing written. Returns the units as they will be stored.
+fn checked_units(plan: &PlanDoc) -> Result<Vec<PlanUnit>> {
+    let mut mistakes = Vec::new();
+    let mut units = Vec::new();
+    let mut first: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut ids = std::collections::HashSet::new();
+    for (i, u) in plan.units.iter().enumerate() {
+        let position = i + 1;
+        let at = |mistake| Mistake::PlanUnitInvalid {
+            position,
+            mistake: Box::new(mistake),
+        };
+        let checked = crate::units::check_unit(&crate::units::NewUnit {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            unit_type: u.unit_type.clone(),
+            latitude: u.latitude,
+            longitude: u.longitude,
+            group: Some(u.group.clone()),
+        });
+        let new = match checked {
+            Ok(new) => new,
+            Err(m) => {
+                mistakes.push(at(m));
+                continue;
+            }
+        };
+        if let Some(first_line) = first.insert(new.code.clone(), position) {
+            mistakes.push(at(Mistake::UnitCodeRepeated {
+                code: new.code,
+                first_line,
+            }));
+            continue;
+        }
+        if u.id.trim().is_empty() || !ids.insert(u.id.clone()) {
+            mistakes.push(at(Mistake::PlanUnitIdRepeated { id: u.id.clone() }));
+            continue;
+        }
+        units.push(PlanUnit {
+            id: u.id.clone(),
+            code: new.code,
+            name: new.name,
+            unit_type: new.unit_type,
+            group: new.group.unwrap_or_default(),
+            latitude: new.latitude,
+            longitude: new.longitude,
+        });
+    }
+    let listed: std::collections::HashSet<String> = plan
+        .units
+        .iter()
+        .map(|u| crate::text::nfc(&u.code))
+        .collect();
+    for d in &plan.delegations {
+        for code in &d.units {
+            if !listed.contains(&crate::text::nfc(code)) {
+                mistakes.push(Mistake::PlanDelegationUnknownUnit {
+                    delegation: d.name.clone(),
+                    code: code.clone(),
+                });
+            }
+        }
+    }
+    if mistakes.is_empty() {
+        Ok(units)
+    } else {
+        Err(Error::Mistakes(mistakes))
+    }
 }
 
 /// A campaign as it arrives from a signed HQ file (plan, results), with the same ids.

@@ -195,11 +195,18 @@ impl Store {
             "DELETE FROM hq_survey WHERE campaign_id = ?1",
             [campaign_id],
         )?;
-        for ((unit, leaf), (points, _)) in &values {
-            tx.execute(
+        {
+            let mut insert = tx.prepare(
                 "INSERT INTO hq_survey (campaign_id, unit_code, code, points) VALUES (?1, ?2, ?3, ?4)",
-                params![campaign_id, unit, leaf, points.normalize().to_string()],
             )?;
+            for ((unit, leaf), (points, _)) in &values {
+                insert.execute(params![
+                    campaign_id,
+                    unit,
+                    leaf,
+                    points.normalize().to_string()
+                ])?;
+            }
         }
         let (old, new) = (
             format!("{old} giá trị"),
