@@ -225,3 +225,46 @@ fn a_backup_from_an_older_schema_restores_and_migrates() {
     let c = store.campaign("c1").unwrap();
     assert_eq!((c.name.as_str(), c.required_cosignatures), ("CCHC 2024", 0));
 }
+
+/// The names in a folder starting with `prefix`.
+fn names_starting(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(prefix))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_restore_never_swaps_a_folder_in_use_and_two_restores_keep_both_previous_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (mut store, _) = sample_store(&data);
+    let out = dir.path().join("sao-luu.zip");
+    store.backup(&out, &|_, _| {}, &no_cancel()).unwrap();
+    // Another program holds the store, inside a transaction or not: refused, nothing changes.
+    let before = tree(&data);
+    let err = backup::restore(&out, &data, &no_cancel()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            thamdinh_core::Error::Mistake(thamdinh_core::Mistake::DataFolderInUse { .. })
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("đang được mở"), "{err}");
+    assert_eq!(tree(&data), before, "the data in use is untouched");
+    assert!(names_starting(dir.path(), ".thamdinh-restore").is_empty());
+    assert!(names_starting(dir.path(), "data.truoc-khoi-phuc").is_empty());
+    // The app's own store lets go of the folder while it restores, then opens the result.
+    store.restore_from(&out, &no_cancel()).unwrap();
+    drop(store);
+    // Two restores at once (the same second): each keeps what was there under its own name.
+    backup::restore(&out, &data, &no_cancel()).unwrap();
+    backup::restore(&out, &data, &no_cancel()).unwrap();
+    assert_eq!(names_starting(dir.path(), "data.truoc-khoi-phuc").len(), 3);
+    assert!(names_starting(dir.path(), ".thamdinh-restore").is_empty());
+    Store::open_dir(&data).unwrap();
+}

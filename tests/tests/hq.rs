@@ -1507,3 +1507,46 @@ fn the_delegations_conclusions_travel_in_the_bundle_and_shortcomings_gather_acro
         ["X1", "X2"]
     );
 }
+
+/// Two imports at once of the same bundles (two officers, a window and the CLI): both finish,
+/// every bundle gets one outcome in each — imported in one, duplicate in the other — and nothing
+/// is stored twice.
+#[test]
+fn two_imports_at_once_of_the_same_bundles_both_finish_and_count_each_once() {
+    let mut field = Laptop::new("delegation");
+    let files: Vec<PathBuf> = ["X1", "X2", "X3", "P1"]
+        .iter()
+        .map(|u| {
+            let v = field.visit(u, FULL);
+            field.export(&[&v], &format!("{u}.zip"))
+        })
+        .collect();
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    let data = hq.store.data_dir().unwrap();
+    for round in 0..3 {
+        let outcomes: Vec<Vec<ImportOutcome>> = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut store = Store::open_dir(&data).unwrap();
+                        import_bundles(&mut store, &files, &|_, _| {}, &AtomicBool::new(false))
+                            .unwrap()
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        for (i, file) in files.iter().enumerate() {
+            let mut seen = [outcomes[0][i].status, outcomes[1][i].status];
+            seen.sort_by_key(|s| format!("{s:?}"));
+            let expected = if round == 0 {
+                [Duplicate, Imported]
+            } else {
+                [Duplicate, Duplicate]
+            };
+            assert_eq!(seen, expected, "round {round}, {}", file.display());
+        }
+        assert_eq!(hq.bundles(), files.len());
+    }
+}

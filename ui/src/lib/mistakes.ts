@@ -121,6 +121,9 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   plan_unit_id_repeated: (p) => `the unit id «${p.id}» is empty or repeated`,
   plan_delegation_unknown_unit: (p) =>
     `the delegation «${p.delegation}» appraises unit ${p.code}, which is not among the plan's units`,
+  data_folder_in_use: (p) =>
+    `the data folder ${p.folder} is open in ${p.holders || "another Thẩm Định program (an app window or a thamdinh command)"}: close it, then restore again; nothing was changed`,
+  data_folder_being_restored: (p) => `the data folder ${p.folder} is being restored from a backup: wait until it is done, then open it again`,
   campaign_already_here: (p) => `the campaign «${p.name}» is already on this computer`,
   target_is_a_key: (p) => `${p.path} is a key file: a key is never overwritten`,
   target_not_a_file: (p) => `${p.path} is not a regular file`,

@@ -156,6 +156,7 @@ enum CriteriaCommand {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     // Only store-touching subcommands read it; resolving it here keeps one default for all.
     let data_dir = cli
@@ -170,12 +171,50 @@ fn main() -> ExitCode {
                 .chain()
                 .find_map(|c| c.downcast_ref::<thamdinh_core::Error>())
             {
-                Some(core) => eprintln!("lỗi: {e:#} [mã: {}]", core.code()),
-                None => eprintln!("lỗi: {e:#}"),
+                Some(core) => eprintln!("lỗi: {} [mã: {}]", said(&e), core.code()),
+                None => eprintln!("lỗi: {}", said(&e)),
             }
             ExitCode::FAILURE
         }
     }
+}
+
+/// `thamdinh visit list | head -1`: the reader went away. Rust ignores SIGPIPE, so `println!`
+/// panics on the closed pipe; end quietly instead, as a Unix tool killed by SIGPIPE does (141).
+/// (Restoring SIGPIPE itself takes `unsafe`, which the workspace denies.)
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
+/// An error as a person reads it: our context, then the core's sentence (which already says
+/// what its causes mean) — never a cause twice, nor the system's English for a file error.
+fn said(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => thamdinh_core::error::io_text(io),
+            None => cause.to_string(),
+        };
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        if cause.downcast_ref::<thamdinh_core::Error>().is_some() {
+            break;
+        }
+    }
+    parts.join(": ")
 }
 
 /// One JSON line per file of an import: the photo's record with the file it came from, or the

@@ -1035,3 +1035,57 @@ fn a_full_disk_is_said_and_nothing_is_lost() {
     let sha = line["sha256"].as_str().unwrap();
     assert!(names.iter().any(|n| n.contains(sha)), "{names:?}");
 }
+
+/// A restore never swaps a data folder another program has open (#22): the other program — here
+/// this test process, holding the store as the app does — is named, nothing changes, and once it
+/// lets go the restore goes through.
+#[test]
+fn restore_is_refused_while_another_program_has_the_data_open_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(thamdinh(&data, &["demo"]).0);
+    let backup = dir.path().join("sao-luu.zip");
+    let (ok, _, err) = thamdinh(&data, &["backup", "--out", backup.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let open = thamdinh_core::store::Store::open_dir(&data).unwrap();
+    let (ok, out, err) = thamdinh(&data, &["restore", backup.to_str().unwrap()]);
+    assert!(!ok, "{out}");
+    let me = format!("(pid {})", std::process::id());
+    assert!(
+        err.contains("đang được mở bởi") && err.contains(&me),
+        "names the holder {me}: {err}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with(".thamdinh-restore") || n.contains("truoc-khoi-phuc"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    drop(open);
+    let (ok, _, err) = thamdinh(&data, &["restore", backup.to_str().unwrap()]);
+    assert!(ok, "{err}");
+}
+
+/// `thamdinh visit show … | head -1`: the reader leaves early; the command ends quietly (as a Unix
+/// tool killed by SIGPIPE, 141), never with a panic on the closed pipe.
+#[test]
+fn a_closed_pipe_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, out, _) = thamdinh(dir.path(), &["demo"]);
+    assert!(ok);
+    let visit = out.lines().last().unwrap().trim().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_thamdinh"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["visit", "show", "--visit", &visit])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The reader is gone before the command prints its first line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(141), "{stderr}");
+}

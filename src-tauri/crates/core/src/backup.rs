@@ -101,7 +101,7 @@ fn data_files(data_dir: &Path) -> Result<Vec<(String, PathBuf)>> {
                 .map(|c| c.as_os_str().to_string_lossy().to_string())
                 .collect::<Vec<_>>()
                 .join("/");
-            if relative.starts_with(DB_FILE) {
+            if relative.starts_with(DB_FILE) || relative == crate::data_lock::LOCK_FILE {
                 continue;
             }
             out.push((relative, path));
@@ -266,6 +266,26 @@ pub struct BackupReminder {
     pub unexported_visits: u32,
 }
 
+/// Where the data that was in `data_dir` is kept: `<folder>.truoc-khoi-phuc-<date-time>`, with a
+/// number added when a restore in the same second already took that name.
+fn kept_name(parent: &Path, data_dir: &Path) -> PathBuf {
+    let base = format!(
+        "{}.truoc-khoi-phuc-{}",
+        data_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "data".into()),
+        chrono::Local::now().format("%Y%m%d-%H%M%S")
+    );
+    (1..)
+        .map(|n| match n {
+            1 => parent.join(&base),
+            n => parent.join(format!("{base}-{n}")),
+        })
+        .find(|p| !p.exists())
+        .expect("a free name")
+}
+
 fn zip_error(e: zip::result::ZipError) -> Error {
     match e {
         zip::result::ZipError::Io(e) => Error::Io(e),
@@ -273,9 +293,11 @@ fn zip_error(e: zip::result::ZipError) -> Error {
     }
 }
 
-/// Restores a backup into `data_dir` (see the module documentation). No store may be open on
-/// `data_dir` meanwhile.
+/// Restores a backup into `data_dir` (see the module documentation). Refused, naming who holds
+/// it, while a store is open on `data_dir` (the app, a `thamdinh` command); no store opens on it
+/// until the restore is done.
 pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<RestoreSummary> {
+    let _alone = crate::data_lock::hold_exclusive(data_dir)?;
     let file = std::fs::File::open(backup).map_err(|e| crate::Mistake::cannot_read(backup, &e))?;
     let mut archive = ZipArchive::new(BufReader::new(file))
         .map_err(|_| backup_error("không phải tệp zip hoặc bị cắt cụt".into()))?;
@@ -345,7 +367,7 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
     }
     // The database opens, migrates and is whole before anything is swapped.
     {
-        let store = Store::open_dir(staging.path())?;
+        let store = Store::open(&staging.path().join(DB_FILE))?;
         let check: String = store
             .conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
@@ -356,32 +378,28 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
             .conn
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     }
-    let staged = staging.keep();
-    let previous = if data_dir.exists() && std::fs::read_dir(data_dir)?.next().is_some() {
-        let name = format!(
-            "{}.truoc-khoi-phuc-{}",
-            data_dir
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_else(|| "data".into()),
-            chrono::Local::now().format("%Y%m%d-%H%M%S")
-        );
-        let kept = parent.join(name);
+    // The folder holds something besides our own lock file: it is kept, never deleted.
+    let holds_data = std::fs::read_dir(data_dir)?.any(|e| {
+        e.map(|e| e.file_name() != crate::data_lock::LOCK_FILE)
+            .unwrap_or(true)
+    });
+    let previous = if holds_data {
+        let kept = kept_name(&parent, data_dir);
         std::fs::rename(data_dir, &kept)?;
         Some(kept)
     } else {
-        if data_dir.exists() {
-            std::fs::remove_dir(data_dir)?;
-        }
+        std::fs::remove_dir_all(data_dir)?;
         None
     };
-    if let Err(e) = std::fs::rename(&staged, data_dir) {
+    // The staging folder becomes the data folder; on failure it is removed (dropped) and the
+    // previous data put back.
+    if let Err(e) = std::fs::rename(staging.path(), data_dir) {
         if let Some(kept) = &previous {
             let _ = std::fs::rename(kept, data_dir);
         }
-        let _ = std::fs::remove_dir_all(&staged);
         return Err(e.into());
     }
+    let _ = staging.keep();
     if let Ok(d) = std::fs::File::open(&parent) {
         let _ = d.sync_all();
     }

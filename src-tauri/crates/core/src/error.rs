@@ -15,7 +15,8 @@ pub enum Error {
     #[error("không có bộ tiêu chí {0}")]
     UnknownCriteriaSet(String),
     /// A person's mistake the UI words in its language (see [`Mistake`]).
-    #[error("{0}")]
+    // Transparent: the mistake is the whole message (a chain printer must not say it twice).
+    #[error(transparent)]
     Mistake(#[from] Mistake),
     /// Every mistake of a list (a unit list), all at once.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -54,7 +55,7 @@ pub enum Error {
     BundleRejected(#[from] crate::bundle::Rejection),
     #[error("đã hủy")]
     Cancelled,
-    #[error("lỗi cơ sở dữ liệu: {0}")]
+    #[error("lỗi cơ sở dữ liệu: {}", sqlite_text(.0))]
     Sqlite(rusqlite::Error),
     #[error("lỗi đọc/ghi tệp: {}", io_text(.0))]
     Io(#[from] std::io::Error),
@@ -121,7 +122,34 @@ pub fn io_text(e: &std::io::Error) -> String {
         K::ReadOnlyFilesystem => "ổ đĩa chỉ cho đọc".into(),
         K::IsADirectory => "đây là thư mục, không phải tệp".into(),
         K::NotADirectory => "không phải thư mục".into(),
-        _ => e.to_string(),
+        K::UnexpectedEof => "tệp bị cắt cụt (hết dữ liệu giữa chừng)".into(),
+        K::InvalidData => "dữ liệu trong tệp bị hỏng".into(),
+        K::WouldBlock | K::TimedOut => "hệ thống đang bận, hãy thử lại".into(),
+        K::DirectoryNotEmpty => "thư mục không trống".into(),
+        K::CrossesDevices => "không chuyển được giữa hai ổ đĩa".into(),
+        // Our own Vietnamese words (io::Error::other) pass through; the OS's English does not.
+        K::Other if e.raw_os_error().is_none() => e.to_string(),
+        _ => match e.raw_os_error() {
+            Some(code) => format!("lỗi của hệ điều hành (mã {code})"),
+            None => "lỗi đọc/ghi tệp".into(),
+        },
+    }
+}
+
+/// An SQLite failure in Vietnamese: the kinds a person can recognise by name, else the code.
+pub fn sqlite_text(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode as C;
+    match e.sqlite_error_code() {
+        Some(C::NotADatabase) => {
+            "tệp không phải cơ sở dữ liệu Thẩm Định (SQLite) hoặc đã hỏng".into()
+        }
+        Some(C::DatabaseCorrupt) => "cơ sở dữ liệu bị hỏng".into(),
+        Some(C::CannotOpen) => "không mở được tệp cơ sở dữ liệu".into(),
+        Some(C::ReadOnly) => "cơ sở dữ liệu chỉ cho đọc".into(),
+        Some(C::PermissionDenied) => "không có quyền truy cập cơ sở dữ liệu".into(),
+        Some(C::ConstraintViolation) => "dữ liệu vi phạm ràng buộc của cơ sở dữ liệu".into(),
+        Some(code) => format!("lỗi SQLite {code:?}"),
+        None => "lỗi khi đọc cơ sở dữ liệu".into(),
     }
 }
 

@@ -22,6 +22,7 @@
 //! - [`score_sheet`]: CSV score sheets (`code,self,appraised[,reason]`).
 //! - [`digest`]: SHA-256 as lowercase hex.
 //! - [`demo`]: the demo campaign a newcomer opens with one click.
+//! - [`data_lock`]: who uses a data folder (open stores share it, a restore takes it alone).
 //! - [`backup`]: one-file backup of the data folder and its verified, atomic restore.
 //! - [`acknowledgement`]: the unit's drawn acknowledgement of a visit (not a digital signature).
 //! - [`conclusions`]: the delegation's conclusions of a visit (strengths, shortcomings, recommendations).
@@ -37,6 +38,7 @@ pub mod conclusions;
 pub mod criteria;
 pub mod criteria_xlsx;
 pub mod csv_text;
+pub mod data_lock;
 pub mod demo;
 pub mod digest;
 pub mod error;

@@ -200,6 +200,16 @@ pub enum Mistake {
         delegation: String,
         code: String,
     },
+    /// A restore was asked while a program has the data folder open.
+    DataFolderInUse {
+        folder: String,
+        /// `name (pid N)` of each holder, where the system says; may be empty.
+        holders: String,
+    },
+    /// A store was opened while a restore swaps its folder.
+    DataFolderBeingRestored {
+        folder: String,
+    },
     CampaignAlreadyHere {
         name: String,
     },
@@ -599,6 +609,25 @@ impl std::fmt::Display for Mistake {
             M::PlanDelegationUnknownUnit { delegation, code } => write!(
                 f,
                 "đoàn «{delegation}» thẩm định đơn vị mã {code} không có trong danh sách đơn vị của kế hoạch"
+            ),
+            M::DataFolderInUse { folder, holders } => {
+                write!(f, "thư mục dữ liệu {folder} đang được mở")?;
+                if holders.is_empty() {
+                    write!(
+                        f,
+                        " bởi một chương trình Thẩm Định khác (cửa sổ ứng dụng hoặc lệnh thamdinh)"
+                    )?;
+                } else {
+                    write!(f, " bởi {holders}")?;
+                }
+                write!(
+                    f,
+                    ": hãy đóng chương trình đó rồi khôi phục lại; dữ liệu không thay đổi"
+                )
+            }
+            M::DataFolderBeingRestored { folder } => write!(
+                f,
+                "thư mục dữ liệu {folder} đang được khôi phục từ bản sao lưu: hãy đợi xong rồi mở lại"
             ),
             M::KeyRevokedBefore { key_id } => write!(f, "khóa {key_id} đã bị thu hồi trước đó"),
             M::RevokedKeyTrustedAgain { key_id, revoked_at } => write!(

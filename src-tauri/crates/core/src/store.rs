@@ -334,6 +334,9 @@ pub struct Store {
     pub(crate) sets: std::cell::RefCell<
         std::collections::HashMap<String, std::sync::Arc<crate::criteria::CriteriaSet>>,
     >,
+    /// The shared lock on the data folder's lock file, held while the store is open: a restore
+    /// never swaps a folder in use (see [`crate::data_lock`]).
+    _in_use: Option<std::fs::File>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -412,7 +415,9 @@ impl Store {
     /// Opens (creating if needed) the store in `data_dir`.
     pub fn open_dir(data_dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
+        let in_use = crate::data_lock::hold_shared(data_dir)?;
         let mut store = Self::open(&data_dir.join(DB_FILE))?;
+        store._in_use = Some(in_use);
         // What a kill -9 in the middle of a write left behind.
         for dir in [
             "files",
@@ -460,6 +465,7 @@ impl Store {
             conn,
             files_dir: None,
             sets: Default::default(),
+            _in_use: None,
         })
     }
 
