@@ -286,6 +286,43 @@ pub fn sign_bag(
     ));
 }
 
+/// A forger's signature: the tag manifest signed with `secret_key_text`'s own key, made to state
+/// the key id of `claimed_pub` (the 8 bytes any key file may state), filed under that id.
+pub fn sign_bag_claiming(
+    entries: &mut Vec<RawEntry>,
+    secret_key_text: &str,
+    claimed_pub: &str,
+    bundle_id: &str,
+    revision: u32,
+) {
+    let root = root_of(entries);
+    let tm = tag_index(entries, "tagmanifest-sha256.txt");
+    let (sk, _) = bundle::open_secret_key(secret_key_text, TEST_PASSPHRASE).unwrap();
+    let (claimed, claimed_id) = bundle::parse_public_key(claimed_pub).unwrap();
+    // The key number sits after the algorithm, KDF and checksum names, salt and KDF limits; the
+    // key is already opened, so it is marked as not encrypted (its checksum covers the number).
+    let mut bytes = sk.to_bytes();
+    bytes[2..4].copy_from_slice(&[0, 0]);
+    bytes[54..62].copy_from_slice(claimed.keynum());
+    let forged = minisign::SecretKey::from_bytes(&bytes).unwrap();
+    let sig = sign_tag_manifest(
+        &forged,
+        &entries[tm].data,
+        bundle_id,
+        revision,
+        &SignerDoc {
+            key_id: claimed_id.clone(),
+            name: "Người ký thử".into(),
+        },
+    )
+    .unwrap();
+    entries.retain(|e| !e.name.starts_with(format!("{root}signatures/").as_bytes()));
+    entries.push(RawEntry::new(
+        &format!("{root}signatures/{claimed_id}.minisig"),
+        sig.as_bytes(),
+    ));
+}
+
 /// Extracts a bag's zip with the zip crate into a fresh folder; returns the bag folder.
 pub fn unzip_bag(file: &Path, into: &Path) -> PathBuf {
     let mut z = zip::ZipArchive::new(std::fs::File::open(file).unwrap()).unwrap();

@@ -298,6 +298,30 @@ fn main() {
         "the signature altered",
         Value::Null,
     );
+    // A forger's own key made to state the trusted key's 8-byte id: checked with the trusted
+    // key (every byte), its signature does not hold.
+    let delegation_pub = std::fs::read_to_string(keys.join("delegation.key.pub")).unwrap();
+    let stranger = test_key("stranger");
+    let bundle_id = base
+        .iter()
+        .find(|e| e.name.ends_with(b"bag-info.txt"))
+        .and_then(|e| {
+            String::from_utf8(e.data.clone())
+                .ok()?
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("Bundle-Id: ")
+                        .map(|id| id.trim().to_string())
+                })
+        })
+        .unwrap();
+    add(
+        "forged-key-id.zip",
+        &with(&|e| thamdinh_tests::sign_bag_claiming(e, &stranger, &delegation_pub, &bundle_id, 1)),
+        "bad-signature",
+        "signed by another key that states the trusted key's id (a stolen 8-byte id)",
+        Value::Null,
+    );
     add(
         "missing-signature.zip",
         &with(&|e| e.retain(|x| !x.name.ends_with(b".minisig"))),

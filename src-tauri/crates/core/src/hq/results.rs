@@ -577,6 +577,8 @@ impl Store {
     /// The drill-down of one unit: merged leaves with reasons, evidence and photo records from
     /// the counted bundles.
     pub fn hq_unit_detail(&self, campaign_id: &str, unit_code: &str) -> Result<UnitDetail> {
+        let unit_code = crate::text::nfc(unit_code);
+        let unit_code = unit_code.as_str();
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let result = self
