@@ -566,7 +566,7 @@ fn score(file: &Path, scores_file: &Path, json: bool) -> Result<ExitCode> {
     let scores = match read_scores(&set, scores_file) {
         Ok(rows) => thamdinh_core::score_sheet::to_scores(&rows),
         Err(errors) => {
-            eprintln!("{}: {} dòng sai", scores_file.display(), errors.len());
+            eprintln!("{}: {} lỗi", scores_file.display(), errors.len());
             for e in errors {
                 eprintln!("  {e}");
             }

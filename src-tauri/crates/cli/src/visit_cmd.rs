@@ -161,11 +161,7 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
             let rows = match read_scores(&set, &scores) {
                 Ok(rows) => rows,
                 Err(errors) => {
-                    eprintln!(
-                        "{}: {} dòng lỗi, không ghi gì",
-                        scores.display(),
-                        errors.len()
-                    );
+                    eprintln!("{}: {} lỗi, không ghi gì", scores.display(), errors.len());
                     for e in errors {
                         eprintln!("  {e}");
                     }

@@ -109,18 +109,25 @@ pub fn parse(set: &CriteriaSet, bytes: &[u8]) -> Result<Vec<ScoreRow>, Vec<Mista
             (Column::SelfAssessed, self_at),
             (Column::Appraised, appraised_at),
         ] {
+            // A value is a cell: a line with two bad values says each with its column.
+            let in_cell = |mistake: Mistake| Mistake::AtCell {
+                sheet: String::new(),
+                row: Some(line),
+                column: Some(crate::sheet::column_letter(at)),
+                mistake: Box::new(mistake),
+            };
             let text = record.get(at).unwrap_or_default();
             let entry = match Entry::parse(text) {
                 Ok(entry) => entry,
                 Err(mistake) => {
-                    errors.push(mistake.at_leaf(code).at_line(line));
+                    errors.push(in_cell(mistake.at_leaf(code)));
                     continue;
                 }
             };
             if let Some(entry) = entry
                 && let Err(mistake) = scoring::check_entry(set, node, column, entry)
             {
-                errors.push(mistake.at_line(line));
+                errors.push(in_cell(mistake));
                 continue;
             }
             match column {
