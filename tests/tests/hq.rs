@@ -319,6 +319,25 @@ fn a_fork_counts_neither_side_until_the_officer_chooses() {
             .collect::<Vec<_>>(),
         [1, 2, 2]
     );
+    // The province workbook lists it on its Xung đột sheet, read back by a spreadsheet reader.
+    {
+        use calamine::Reader;
+        let bytes = hq.store.hq_workbook(&hq.campaign).unwrap();
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("Xung đột").unwrap();
+        let rows: Vec<String> = sheet
+            .rows()
+            .skip(1)
+            .map(|r| {
+                r.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .collect();
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(rows[0].starts_with("X1|rẽ nhánh"), "{rows:?}");
+    }
     let b_id = hq.import(&[&b])[0].bundle_id.clone().unwrap();
     hq.store.choose_fork(&b_id, "bản của trưởng đoàn").unwrap();
     assert_eq!(hq.unit("X1").points, "80", "the chosen side (30) counts");
@@ -1549,4 +1568,74 @@ fn two_imports_at_once_of_the_same_bundles_both_finish_and_count_each_once() {
         }
         assert_eq!(hq.bundles(), files.len());
     }
+}
+
+/// Fork → the officer's choice → a later revision on the chosen side → publish: the published
+/// results recompute (the choice holds for what it decided, whatever came after); and only the
+/// HQ key the plan names may publish.
+#[test]
+fn a_fork_chosen_then_revised_still_recomputes_and_only_the_plan_key_publishes() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", &sheet(&[("1.1.1", "50,40,thiếu")]));
+    let dir = tempfile::tempdir().unwrap();
+    let bundles = dir.path().join("bundles");
+    std::fs::create_dir(&bundles).unwrap();
+    let keep = |f: PathBuf| {
+        let to = bundles.join(f.file_name().unwrap());
+        std::fs::copy(&f, &to).unwrap();
+        to
+    };
+    let r1 = keep(field.export(&[&v], "r1.zip"));
+    let mut twin = field.copy();
+    field.score(&v, "1.1.1,50,45,a\n");
+    let a = keep(field.export(&[&v], "a.zip"));
+    twin.score(&v, "1.1.1,50,30,b\n");
+    let b = keep(twin.export(&[&v], "b.zip"));
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.import(&[&r1, &a, &b]);
+    let b_id = hq.import(&[&b])[0].bundle_id.clone().unwrap();
+    hq.store.choose_fork(&b_id, "bản của trưởng đoàn").unwrap();
+    twin.score(&v, "1.1.1,50,35,bổ sung\n");
+    let b3 = keep(twin.export(&[&v], "b3.zip"));
+    assert_eq!(hq.statuses(&[&b3]), [(Imported, "imported".into())]);
+    assert_eq!(hq.unit("X1").points, "85");
+
+    // The campaign's plan names an HQ key: another key may not publish its results.
+    let (hq_key, _) = bundle::new_key(TEST_PASSPHRASE, "Sở Nội vụ").unwrap();
+    thamdinh_core::hq::plan::export_plan(
+        &hq.store,
+        &hq.campaign,
+        &hq_key,
+        TEST_PASSPHRASE,
+        &dir.path().join("plan.zip"),
+    )
+    .unwrap();
+    let out = dir.path().join("ket-qua.zip");
+    let err = thamdinh_core::hq::publish::publish_results(
+        &hq.store,
+        &hq.campaign,
+        &test_key("delegation"),
+        TEST_PASSPHRASE,
+        &out,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            thamdinh_core::Error::Mistake(thamdinh_core::Mistake::NotThePlanKey { .. })
+        ),
+        "{err}"
+    );
+    assert!(!out.exists());
+    thamdinh_core::hq::publish::publish_results(
+        &hq.store,
+        &hq.campaign,
+        &hq_key,
+        TEST_PASSPHRASE,
+        &out,
+    )
+    .unwrap();
+    let r = recompute(&out, &bundles).unwrap();
+    assert!(r.matches, "{:?}", r.differences);
 }
