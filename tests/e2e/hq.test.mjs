@@ -4,7 +4,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { root, shotsDir, startApp, tempDir } from "./harness.mjs";
 
@@ -37,19 +37,21 @@ function delegation(work, name, sheets) {
   thamdinh(dir, ["key", "new", "--out", key, "--name", name]);
   const out = join(work, `${name}.zip`);
   thamdinh(dir, ["bundle", "export", ...visits.flatMap((v) => ["--visit", v]), "--key", key, "--out", out]);
-  return { pub: `${key}.pub`, bundle: out };
+  return { pub: `${key}.pub`, bundle: out, dir, visits, key };
 }
 
 describe("Tổng hợp: import, decide, rank, workbook", () => {
   let app;
   let browser;
   let workbook;
+  let d1;
+  let work;
 
   before(async () => {
-    const work = tempDir("thamdinh-hq-");
+    work = tempDir("thamdinh-hq-");
     writeFileSync(join(work, "units.csv"), "code,name,type\nX1,Xã Thạch Lạc,xã\nX2,Xã Đồng Tiến,xã\nX3,Xã Cẩm Bình,xã\n");
     const full = "1.1.1,50,50\n1.1.2,2,2\n1.1.3,8,8\n2.1,20,20\n2.2,,20\n";
-    const d1 = delegation(work, "doan-1", {
+    d1 = delegation(work, "doan-1", {
       X1: full.replace("2.1,20,20", "2.1,20,18,chậm báo cáo"),
       X2: full.replace("1.1.1,50,50", "1.1.1,50,40,thiếu kế hoạch"),
     });
@@ -158,5 +160,48 @@ print(json.dumps({"sheets": wb.sheetnames, "x1": x1, "format": ws.cell(row=4 + r
     assert.equal(book.conflict[1], "2.1");
     assert.equal(book.conflict[3], 16.5);
     assert.equal(book.conflict[4], "Đối chiếu hồ sơ gốc: chậm một kỳ");
+  });
+
+  it("shows a fork as a disagreement, the units unranked until one side is chosen in the window", async () => {
+    // The first delegation's laptop copied: both copies re-export revision 2 of the same visits,
+    // scored otherwise — two revision 2 of one chain.
+    const twin = `${d1.dir}-ban-sao`;
+    cpSync(d1.dir, twin, { recursive: true });
+    const rescore = (dir, body, name) => {
+      writeFileSync(join(work, `${name}.csv`), `code,self,appraised,reason\n${body}`);
+      thamdinh(dir, ["visit", "score", "--visit", d1.visits[0], join(work, `${name}.csv`)]);
+      const out = join(work, "usb-2", `${name}.zip`);
+      thamdinh(dir, ["bundle", "export", ...d1.visits.flatMap((v) => ["--visit", v]), "--key", d1.key, "--out", out]);
+    };
+    mkdirSync(join(work, "usb-2"));
+    rescore(d1.dir, "1.1.1,50,45,thiếu một báo cáo\n", "ban-a");
+    rescore(twin, "1.1.1,50,30,thiếu kế hoạch\n", "ban-b");
+    await el("hq-path").scrollIntoView();
+    await el("hq-path").setValue(join(work, "usb-2"));
+    await el("hq-import").click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="hq-fork"]')).length === 2, {
+      timeout: 20000,
+      timeoutMsg: "a fork row per unit of the forked bundles",
+    });
+    const x1 = browser.$('[data-testid="hq-result"][data-code="X1"]');
+    assert.equal(await x1.$('[data-testid="hq-rank"]').getText(), "—");
+    assert.match(await x1.getText(), /chưa thống nhất/);
+    assert.match(await browser.$('[data-testid="hq-fork"][data-unit="X1"]').getText(), /rẽ nhánh[\s\S]*bản 2[\s\S]*bản 2/i);
+    // The open unit follows: no longer said to be ranked.
+    assert.match(await el("hq-unit-detail").getText(), /X1 Xã Thạch Lạc[\s\S]*chưa thống nhất/);
+    await browser.$('[data-testid="hq-fork"]').scrollIntoView();
+    await browser.saveScreenshot(join(shotsDir, "hq-fork.png"));
+    const choose = browser.$('[data-testid="hq-choose-form"]');
+    await choose.scrollIntoView();
+    await browser.saveScreenshot(join(shotsDir, "hq-fork-choose.png"));
+    await choose.$('[data-testid="hq-choose-reason"]').setValue("Bản do trưởng đoàn gửi chính thức");
+    await choose.$('[data-testid="hq-choose"]').click();
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="hq-fork"]')).length === 0, { timeout: 5000 });
+    // X2 was only disputed by the fork: ranked again. X1's chosen revision now disagrees with the
+    // second delegation on 1.1.1: a leaf conflict, still unranked — never settled by arrival.
+    const x2 = browser.$('[data-testid="hq-result"][data-code="X2"]');
+    await browser.waitUntil(async () => (await x2.$('[data-testid="hq-rank"]').getText()) !== "—", { timeout: 5000 });
+    assert.equal(await x1.$('[data-testid="hq-rank"]').getText(), "—");
+    await browser.$('[data-testid="hq-conflict"][data-code="1.1.1"]').waitForDisplayed({ timeout: 5000 });
   });
 });

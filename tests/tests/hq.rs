@@ -414,6 +414,11 @@ fn a_resolution_between_other_sides_reopens_when_a_revision_changes_a_side() {
         .hq_resolve(&hq.campaign, "X1", "1.1.1", "45", "đã xem bản sửa")
         .unwrap();
     assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
+    // A revision that keeps the same value on that leaf leaves the decision standing.
+    d2.score(&b, "1.1.1,50,40,thiếu nhiều (đã đối chiếu)\n");
+    let fb3 = d2.export(&[&b], "b3.zip");
+    assert_eq!(hq.statuses(&[&fb3]), [(Imported, "imported".into())]);
+    assert_eq!(hq.unit("X1").status, UnitStatus::Ranked);
 }
 
 #[test]

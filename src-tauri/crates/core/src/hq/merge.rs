@@ -731,12 +731,13 @@ pub(crate) fn conflicts_of(
     out
 }
 
-/// The sides a leaf resolution decides between, as recorded with it: each bundle and its value,
-/// in a fixed order. A resolution applies only while the sides are the same.
+/// The sides a leaf resolution decides between, as recorded with it: each signer and the value it
+/// gave, in a fixed order. A resolution applies only while the sides are the same: a revision
+/// that changes a value reopens it, one that repeats the same value does not.
 pub(crate) fn sides_signature(sides: &[Side]) -> String {
     let mut parts: Vec<String> = sides
         .iter()
-        .map(|s| format!("{}={}", s.bundle_id, s.value))
+        .map(|s| format!("{}={}", s.signer_key_id, s.value))
         .collect();
     parts.sort();
     parts.join(";")
