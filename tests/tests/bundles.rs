@@ -545,3 +545,31 @@ fn an_export_cancelled_mid_way_leaves_nothing() {
     let summary = export_signed(&store, &visit, "delegation", &out);
     assert_eq!(summary.revision, 1, "a cancelled export takes no revision");
 }
+
+/// Two trusted keys stating one id (a forger's key beside the real one, as `bundle verify
+/// --trust collide.pub --trust d1.pub` gives): the genuine bundle still verifies — each key with
+/// that id is tried, every byte — and the forger's key alone does not pass it.
+#[test]
+fn a_colliding_key_beside_the_real_one_neither_blocks_nor_passes_a_bundle() {
+    let real = trusted("delegation").remove(0);
+    let stranger = trusted("stranger").remove(0);
+    let mut bytes = stranger.key.to_bytes();
+    bytes[2..10].copy_from_slice(real.key.keynum());
+    let collide = TrustedKey {
+        key_id: real.key_id.clone(),
+        key: minisign::PublicKey::from_bytes(&bytes).unwrap(),
+    };
+    let valid = bundles_dir().join("valid.zip");
+    let check = |keys: Vec<TrustedKey>| {
+        bundle::verify_bundle(
+            &valid,
+            &keys,
+            &Limits::default(),
+            &|_, _| {},
+            &AtomicBool::new(false),
+        )
+    };
+    let v = check(vec![collide.clone(), real]).unwrap();
+    assert_eq!(v.signer_key_id, collide.key_id);
+    assert_eq!(check(vec![collide]).unwrap_err().code, "bad-signature");
+}

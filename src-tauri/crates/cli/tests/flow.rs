@@ -345,6 +345,17 @@ fn field_to_hq_through_the_cli() {
     );
     let x2 = units.iter().find(|u| u["code"] == "X2").unwrap();
     assert!(x2["rank"].is_null() && x2["status"] == "missing", "{x2}");
+    // The bundles as words, not the program's debug text; a folder with no bundle says so.
+    let (ok, listed, err) = thamdinh(&hq, &["hq", "bundles", "--campaign", &c_hq]);
+    assert!(ok && listed.contains("được tính"), "{listed}{err}");
+    assert!(
+        !listed.contains('{') && !listed.contains("Counted"),
+        "{listed}"
+    );
+    let empty = dir.path().join("trong");
+    std::fs::create_dir(&empty).unwrap();
+    let (ok, said, err) = thamdinh(&hq, &["hq", "import", empty.to_str().unwrap()]);
+    assert!(!ok && err.contains("không có gói kết quả"), "{said}{err}");
     let xlsx = dir.path().join("p.xlsx");
     let (ok, _, err) = thamdinh(&hq, &["hq", "results", "--xlsx", xlsx.to_str().unwrap()]);
     assert!(
@@ -1055,6 +1066,7 @@ fn restore_is_refused_while_another_program_has_the_data_open_and_names_it() {
         err.contains("đang được mở bởi") && err.contains(&me),
         "names the holder {me}: {err}"
     );
+    assert_eq!(err.matches("đang được mở").count(), 1, "said once: {err}");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
