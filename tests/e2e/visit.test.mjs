@@ -146,6 +146,50 @@ describe("field appraisal", () => {
     assert.ok(await browser.$('[data-testid="visit-total-appraised"]').isDisplayed(), "still on the visit");
   });
 
+  it("keeps what was typed when the person moves on without Enter, and says when it is not stored", async () => {
+    const [a, b] = [scored[1], scored[2]];
+    const max = vi(cents(a.max_points));
+    const state = () => browser.$('[data-testid="save-state"]').getText();
+    await browser.$('[data-testid="search"]').click();
+    await browser.keys(["Escape"]); // Esc in the search box clears it
+    await browser.waitUntil(async () => (await browser.$$("tr[data-code]")).length > 3, { timeout: 5000 });
+    // Typed, then another row clicked: stored as a spreadsheet does, the header says so.
+    await browser.$(`tr[data-code="${a.code}"] td.code`).click();
+    await typeKeys(browser, "0,25");
+    assert.equal(await state(), "Chưa lưu");
+    await browser.$(`tr[data-code="${b.code}"] td.code`).click();
+    await browser.waitUntil(async () => (await browser.$(`[data-testid="appraised-${a.code}"]`).getText()) === "0,25", {
+      timeout: 5000,
+      timeoutMsg: "the typed value was stored when the person clicked another row",
+    });
+    await browser.waitUntil(async () => (await state()) === "Đã lưu", { timeout: 5000 });
+    // A value the leaf does not allow: the editor stays open with the message, nothing stored.
+    await browser.$(`tr[data-code="${a.code}"] td.code`).click();
+    await typeKeys(browser, "99");
+    await browser.$(`tr[data-code="${b.code}"] td.code`).click();
+    await browser.$('[data-testid="field-error"]').waitForDisplayed({ timeout: 5000 });
+    assert.equal(await browser.$('[data-testid="cell-input"]').getValue(), "99", "the editor keeps what was typed");
+    assert.equal(await state(), "Chưa lưu");
+    await browser.saveScreenshot(join(shotsDir, "visit-pending-refused.png"));
+    await browser.keys(["Escape"]);
+    assert.equal(await browser.$(`[data-testid="appraised-${a.code}"]`).getText(), "0,25");
+    // Another tab: stored first.
+    await browser.$(`tr[data-code="${a.code}"] td.code`).click();
+    await typeKeys(browser, "0,5");
+    await browser.$('[data-testid="tab-evidence"]').click();
+    await browser.$('[data-testid="tab-scores"]').click();
+    await browser.waitUntil(async () => (await browser.$(`[data-testid="appraised-${a.code}"]`).getText()) === "0,5", { timeout: 5000 });
+    // Quay lại: stored first, found again when the visit opens.
+    await browser.$(`tr[data-code="${a.code}"] td.code`).click();
+    await typeKeys(browser, max);
+    await browser.$(".toolbar button").click();
+    await browser.$('[data-testid="open-visit-XA01"]').waitForDisplayed({ timeout: 5000 });
+    await browser.$('[data-testid="open-visit-XA01"]').click();
+    await browser.$(`[data-testid="appraised-${a.code}"]`).waitForDisplayed({ timeout: 5000 });
+    assert.equal(await browser.$(`[data-testid="appraised-${a.code}"]`).getText(), max);
+    assert.equal(await state(), "Đã lưu");
+  });
+
   it("marks one leaf not applicable", async () => {
     await browser.$('[data-testid="search"]').setValue(na.code);
     await browser.$(`tr[data-code="${na.code}"] td.code`).click();
