@@ -247,11 +247,20 @@ const VISIT_COLUMNS: &str = "id, unit_id, visit_date, place, participants, statu
 
 impl Store {
     /// Who is using this laptop: the name recorded in every audit entry.
+    /// Who makes a change: the name of the person using this laptop, or — where none was given
+    /// (a script, the CLI on a fresh laptop) — the computer account that ran it; never nobody.
+    /// The app asks for the name before the first edit.
     pub fn actor(&self) -> Result<String> {
-        Ok(self
+        if let Some(name) = self
             .setting(crate::store::USER_NAME)?
             .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| "(chưa đặt tên)".into()))
+        {
+            return Ok(name);
+        }
+        Ok(match os_account() {
+            Some(account) => format!("tài khoản máy «{account}»"),
+            None => "(chưa đặt tên)".into(),
+        })
     }
 
     /// Starts a visit of a unit. `date` is dd/mm/yyyy or yyyy-mm-dd.
@@ -792,4 +801,20 @@ fn undo_target(entries: &[audit::AuditEntry]) -> Option<&audit::AuditEntry> {
         }
     }
     stack.pop()
+}
+
+/// The computer account running this process, from the environment (no system call needed).
+fn os_account() -> Option<String> {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok())
+        .or_else(|| {
+            std::env::var("HOME").ok().and_then(|h| {
+                std::path::Path::new(&h)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_string())
+            })
+        })
+        .map(|a| crate::bundle::keys::one_line(&a))
+        .filter(|a| !a.is_empty())
 }

@@ -695,3 +695,17 @@ fn a_unit_list_reports_every_bad_line_at_once() {
         "{errors:?}"
     );
 }
+
+/// Without a name given (a script, the CLI on a fresh laptop), a change is signed with the
+/// computer account that made it — never "nobody".
+#[test]
+fn an_edit_without_a_given_name_is_signed_with_the_computer_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_dir(dir.path()).unwrap();
+    let actor = store.actor().unwrap();
+    if std::env::var("USER").or(std::env::var("HOME")).is_ok() {
+        assert!(actor.starts_with("tài khoản máy «"), "{actor}");
+    }
+    store.set_user_name("Lê Văn Cường").unwrap();
+    assert_eq!(store.actor().unwrap(), "Lê Văn Cường");
+}
