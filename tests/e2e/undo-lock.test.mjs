@@ -50,7 +50,17 @@ describe("undo and lock", () => {
   });
 
   it("locks read-only and unlocks only with a reason", async () => {
+    // The demo visit is not complete: locking says what is missing and asks first.
     await el("lock").click();
+    await el("lock-check").waitForDisplayed({ timeout: 5000 });
+    assert.match(await el("lock-check").getText(), /còn \d+ tiêu chí chưa chấm/);
+    await el("lock-check").scrollIntoView({ block: "center" });
+    await suite.browser.saveScreenshot(join(shotsDir, "visit-lock-incomplete.png"));
+    await el("lock-cancel").click();
+    await el("lock-check").waitForDisplayed({ reverse: true, timeout: 5000 });
+    assert.equal(await el("locked-note").isExisting(), false, "not locked without a yes");
+    await el("lock").click();
+    await el("lock-anyway").click();
     await el("locked-note").waitForDisplayed({ timeout: 5000 });
     assert.equal(await el("undo").isEnabled(), false);
     assert.equal(await el("detail-appraised").isEnabled(), false);
@@ -58,6 +68,8 @@ describe("undo and lock", () => {
     await suite.browser.$("[data-testid^='appraised-']").click();
     await suite.browser.keys(["1"]);
     assert.equal(await el("cell-input").isExisting(), false, "no editor opens on a locked visit");
+    await el("field-error").waitForDisplayed({ timeout: 5000 });
+    assert.match(await el("field-error").getText(), /đã chốt[\s\S]*Mở khóa/, "typing says it is locked and how to unlock");
     assert.equal(await total(), lockedTotal);
     await suite.browser.saveScreenshot(join(shotsDir, "visit-locked.png"));
 
