@@ -124,6 +124,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   data_folder_in_use: (p) =>
     `the data folder ${p.folder} is open in ${p.holders || "another Thẩm Định program (an app window or a thamdinh command)"}: close it, then restore again; nothing was changed`,
   data_folder_being_restored: (p) => `the data folder ${p.folder} is being restored from a backup: wait until it is done, then open it again`,
+  unit_has_work: (p) => `unit ${p.code} has recorded work (${p.visits} visits, ${p.bundles} bundles received): it cannot be removed`,
   campaign_already_here: (p) => `the campaign «${p.name}» is already on this computer`,
   target_is_a_key: (p) => `${p.path} is a key file: a key is never overwritten`,
   target_not_a_file: (p) => `${p.path} is not a regular file`,

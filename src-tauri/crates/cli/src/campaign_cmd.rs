@@ -50,6 +50,25 @@ pub enum CampaignCommand {
         #[arg(long, value_name = "N")]
         cosignatures: Option<u32>,
     },
+    /// Deletes a campaign and everything in it (visits, scores, evidence, photos, bundles
+    /// received). Without --yes it only says what would go and exits 1. Bundles already exported
+    /// elsewhere are not touched.
+    Delete {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Hides a campaign from the lists without deleting anything.
+    Archive {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+    },
+    /// Shows an archived campaign in the lists again.
+    Unarchive {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+    },
     /// Opens a plan file: the campaign, its set and units arrive with the same ids; prints the
     /// HQ key's id and fingerprint to compare by phone or on paper.
     PlanImport {
@@ -67,6 +86,14 @@ pub enum UnitCommand {
         #[arg(long, value_name = "ID")]
         campaign: String,
         file: PathBuf,
+    },
+    /// Removes a unit entered by mistake; refused while it has recorded work (a visit, a bundle
+    /// received for it).
+    Remove {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+        #[arg(long, value_name = "CODE")]
+        unit: String,
     },
 }
 
@@ -114,11 +141,30 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
                 println!("{}", serde_json::to_string_pretty(&campaigns)?);
             } else {
                 for c in campaigns {
-                    println!("{}  {}  {}  {}", c.id, c.year, c.province, c.name);
+                    let archived = if c.archived_at.is_some() {
+                        "  (đã lưu trữ)"
+                    } else {
+                        ""
+                    };
+                    println!("{}  {}  {}  {}{archived}", c.id, c.year, c.province, c.name);
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
+        CampaignCommand::Delete { campaign, yes } => {
+            let mut store = open_store(data_dir)?;
+            if !yes {
+                let contents = store.campaign_contents(&campaign)?;
+                println!("Sẽ xóa {}.", contents.said());
+                println!("Gói kết quả đã xuất ra nơi khác không bị động đến. Thêm --yes để xóa.");
+                return Ok(ExitCode::FAILURE);
+            }
+            let gone = store.delete_campaign(&campaign)?;
+            println!("Đã xóa {}.", gone.said());
+            Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::Archive { campaign } => archive(data_dir, &campaign, true),
+        CampaignCommand::Unarchive { campaign } => archive(data_dir, &campaign, false),
         CampaignCommand::PlanExport {
             campaign,
             key,
@@ -174,8 +220,27 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
     }
 }
 
+/// Hides a campaign from the lists (or shows it again); nothing is deleted.
+fn archive(data_dir: &Path, campaign: &str, archived: bool) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    store.set_campaign_archived(campaign, archived)?;
+    let name = store.campaign(campaign)?.name;
+    if archived {
+        println!("Đã lưu trữ đợt «{name}»: ẩn khỏi danh sách, không xóa gì");
+    } else {
+        println!("Đã đưa đợt «{name}» trở lại danh sách");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn run_unit(command: UnitCommand, data_dir: &Path) -> Result<ExitCode> {
     match command {
+        UnitCommand::Remove { campaign, unit } => {
+            let mut store = open_store(data_dir)?;
+            store.remove_unit(&campaign, &unit)?;
+            println!("Đã xóa đơn vị {}", unit.trim());
+            Ok(ExitCode::SUCCESS)
+        }
         UnitCommand::Import { campaign, file } => {
             let mut store = open_store(data_dir)?;
             store.campaign(&campaign)?;

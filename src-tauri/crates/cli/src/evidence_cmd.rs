@@ -32,6 +32,35 @@ pub enum EvidenceCommand {
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
     },
+    /// Corrects an evidence item of a visit not locked: only the fields given change (an empty
+    /// `--issued-on ""` clears the date; `--leaf` replaces the leaves); audited.
+    Edit {
+        #[arg(long, value_name = "ID")]
+        id: String,
+        #[arg(long)]
+        summary: Option<String>,
+        #[arg(long)]
+        number: Option<String>,
+        #[arg(long)]
+        issued_on: Option<String>,
+        #[arg(long)]
+        issuer: Option<String>,
+        #[arg(long)]
+        pages: Option<String>,
+        #[arg(long = "leaf", value_name = "CODE")]
+        leaves: Option<Vec<String>>,
+        /// Why (recorded in the audit log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Removes an evidence item from a visit not locked, with the reason (audited); it is in no
+    /// later bundle. Its file goes once no item refers to it.
+    Remove {
+        #[arg(long, value_name = "ID")]
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// The visit's evidence items.
     List {
         #[arg(long, value_name = "ID")]
@@ -77,6 +106,40 @@ pub fn run(command: EvidenceCommand, data_dir: &Path) -> Result<ExitCode> {
             let item =
                 store.add_evidence(&visit, &new, bytes.as_deref().map(|b| (name.as_str(), b)))?;
             println!("{}", item.id);
+        }
+        EvidenceCommand::Edit {
+            id,
+            summary,
+            number,
+            issued_on,
+            issuer,
+            pages,
+            leaves,
+            reason,
+        } => {
+            let edit = thamdinh_core::evidence::EvidenceEdit {
+                number,
+                issued_on,
+                issuer,
+                summary,
+                pages,
+                leaves,
+            };
+            let item = store.edit_evidence(&id, &edit, &reason)?;
+            println!(
+                "Đã sửa {}  {}  {}  [{}]",
+                item.id,
+                item.number,
+                item.summary,
+                item.leaves.join(", ")
+            );
+        }
+        EvidenceCommand::Remove { id, reason } => {
+            let item = store.remove_evidence(&id, &reason)?;
+            println!(
+                "Đã xóa tài liệu kiểm chứng {} {}",
+                item.number, item.summary
+            );
         }
         EvidenceCommand::List { visit, json } => {
             let items = store.evidence(&visit)?;

@@ -115,6 +115,16 @@ enum PhotosCommand {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Removes a photo from a visit not locked (a stray or private one), with the reason
+    /// (audited); it is in no later bundle. Its files go once no visit holds it.
+    Remove {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(value_name = "SHA256")]
+        sha256: String,
+        #[arg(long)]
+        reason: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -338,6 +348,16 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             store.record_ingested(&visit, &ingested)?;
             lines.iter().for_each(|l| println!("{l}"));
             Ok(exit_code(!failed))
+        }
+        Command::Photos(PhotosCommand::Remove {
+            visit,
+            sha256,
+            reason,
+        }) => {
+            let mut store = open_store(data_dir)?;
+            store.remove_photo(&visit, &sha256, &reason)?;
+            println!("Đã gỡ ảnh {} khỏi phiếu", sha256.trim());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Criteria(CriteriaCommand::Validate { file }) => validate(&file),
         Command::Criteria(CriteriaCommand::Show { file }) => {

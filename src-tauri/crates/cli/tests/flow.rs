@@ -1101,3 +1101,161 @@ fn a_closed_pipe_ends_the_command_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(141), "{stderr}");
 }
+
+/// What was entered by mistake can be corrected or taken back (#23), each with the reason in the
+/// visit's log: an evidence item edited then removed, a stray photo removed (in no later bundle,
+/// its files gone), a unit without work removed (one with work refused), a campaign archived
+/// and back, then deleted — first only said, then with --yes.
+#[test]
+fn what_was_entered_by_mistake_is_corrected_or_removed_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (ok, out, _) = thamdinh(&data, &["demo"]);
+    assert!(ok);
+    let visit = out.lines().last().unwrap().trim().to_string();
+    let (_, list, _) = thamdinh(&data, &["evidence", "list", "--visit", &visit, "--json"]);
+    let items: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
+    let id = items[0]["id"].as_str().unwrap().to_string();
+
+    let (ok, said, err) = thamdinh(
+        &data,
+        &[
+            "evidence",
+            "edit",
+            "--id",
+            &id,
+            "--summary",
+            "Kế hoạch CCHC (bản đúng)",
+            "--leaf",
+            "1.1.1",
+            "--reason",
+            "gõ nhầm",
+        ],
+    );
+    assert!(ok, "{said}{err}");
+    let (_, list, _) = thamdinh(&data, &["evidence", "list", "--visit", &visit, "--json"]);
+    let items: Vec<serde_json::Value> = serde_json::from_str(&list).unwrap();
+    let edited = items.iter().find(|e| e["id"] == id.as_str()).unwrap();
+    assert_eq!(edited["summary"], "Kế hoạch CCHC (bản đúng)");
+    assert_eq!(edited["leaves"], serde_json::json!(["1.1.1"]));
+    let (ok, _, err) = thamdinh(&data, &["evidence", "remove", "--id", &id, "--reason", " "]);
+    assert!(
+        !ok && err.contains("lý do"),
+        "a removal needs its reason: {err}"
+    );
+    let (ok, _, err) = thamdinh(
+        &data,
+        &["evidence", "remove", "--id", &id, "--reason", "nhập trùng"],
+    );
+    assert!(ok, "{err}");
+    let (_, list, _) = thamdinh(&data, &["evidence", "list", "--visit", &visit, "--json"]);
+    assert!(!list.contains(&id), "{list}");
+
+    let photo = dir.path().join("rieng-tu.jpg");
+    image::RgbImage::from_fn(320, 240, |x, y| image::Rgb([x as u8, y as u8, 7]))
+        .save(&photo)
+        .unwrap();
+    let (ok, lines, err) = thamdinh(
+        &data,
+        &["photos", "add", "--visit", &visit, photo.to_str().unwrap()],
+    );
+    assert!(ok, "{err}");
+    let added: serde_json::Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
+    let sha = added["sha256"].as_str().unwrap().to_string();
+    let original = data
+        .join("photos")
+        .join(added["original"].as_str().unwrap());
+    assert!(original.is_file(), "{}", original.display());
+    let (ok, _, err) = thamdinh(
+        &data,
+        &[
+            "photos",
+            "remove",
+            "--visit",
+            &visit,
+            &sha,
+            "--reason",
+            "ảnh riêng tư",
+        ],
+    );
+    assert!(ok, "{err}");
+    let left: i64 = rusqlite::Connection::open(data.join("thamdinh.sqlite3"))
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM photo WHERE sha256 = ?1",
+            [&sha],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+    assert!(!original.exists(), "the photo's file went");
+    let actions: Vec<String> = rusqlite::Connection::open(data.join("thamdinh.sqlite3"))
+        .unwrap()
+        .prepare("SELECT action || ':' || reason FROM audit WHERE visit_id = ?1 AND action LIKE '%e_%' ORDER BY seq")
+        .unwrap()
+        .query_map([&visit], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    for expected in [
+        "edit_evidence:gõ nhầm",
+        "remove_evidence:nhập trùng",
+        "remove_photo:ảnh riêng tư",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
+    }
+    assert!(thamdinh(&data, &["visit", "verify-audit", "--visit", &visit]).0);
+
+    let (_, list, _) = thamdinh(&data, &["campaign", "list", "--json"]);
+    let campaign = serde_json::from_str::<serde_json::Value>(&list).unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (ok, _, err) = thamdinh(
+        &data,
+        &["unit", "remove", "--campaign", &campaign, "--unit", "XA001"],
+    );
+    assert!(!ok && err.contains("đã có công việc"), "{err}");
+    let (ok, _, err) = thamdinh(
+        &data,
+        &["unit", "remove", "--campaign", &campaign, "--unit", "XA002"],
+    );
+    assert!(ok, "{err}");
+
+    let (ok, said, _) = thamdinh(&data, &["campaign", "archive", "--campaign", &campaign]);
+    assert!(ok && said.contains("lưu trữ"), "{said}");
+    let (_, list, _) = thamdinh(&data, &["campaign", "list", "--json"]);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&list).unwrap()[0]["archived_at"].is_string()
+    );
+    assert!(thamdinh(&data, &["campaign", "unarchive", "--campaign", &campaign]).0);
+    let (_, list, _) = thamdinh(&data, &["campaign", "list", "--json"]);
+    assert!(serde_json::from_str::<serde_json::Value>(&list).unwrap()[0]["archived_at"].is_null());
+
+    let (ok, said, _) = thamdinh(&data, &["campaign", "delete", "--campaign", &campaign]);
+    assert!(
+        !ok && said.contains("1 phiếu thẩm định") && said.contains("--yes"),
+        "{said}"
+    );
+    assert!(
+        thamdinh(&data, &["visit", "show", "--visit", &visit]).0,
+        "nothing went yet"
+    );
+    let (ok, said, err) = thamdinh(
+        &data,
+        &["campaign", "delete", "--campaign", &campaign, "--yes"],
+    );
+    assert!(ok && said.contains("Đã xóa"), "{said}{err}");
+    let (_, list, _) = thamdinh(&data, &["campaign", "list", "--json"]);
+    assert_eq!(list.trim(), "[]");
+    assert!(!thamdinh(&data, &["visit", "show", "--visit", &visit]).0);
+    assert_eq!(integrity_check(&data), "ok");
+    let guards: i64 = rusqlite::Connection::open(data.join("thamdinh.sqlite3"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%append_only%'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(guards, 4, "the logs are append-only again");
+}

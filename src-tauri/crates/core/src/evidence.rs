@@ -42,6 +42,24 @@ pub struct NewEvidence {
     pub leaves: Vec<String>,
 }
 
+/// What an edit of an evidence item changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
+pub struct EvidenceEdit {
+    pub number: Option<String>,
+    /// dd/mm/yyyy or yyyy-mm-dd; empty clears it.
+    pub issued_on: Option<String>,
+    pub issuer: Option<String>,
+    pub summary: Option<String>,
+    pub pages: Option<String>,
+    pub leaves: Option<Vec<String>>,
+}
+
+/// An item as the audit log and people name it: number and summary.
+fn described(ev: &Evidence) -> String {
+    format!("{} {}", ev.number, ev.summary).trim().to_string()
+}
+
 /// The stored name of a blob: `<sha256>.<ext>`, the extension reduced to a few safe characters.
 pub fn blob_file_name(sha256: &str, ext: &str) -> String {
     let ext: String = ext
@@ -114,7 +132,184 @@ pub(crate) fn insert_evidence(
     Ok(true)
 }
 
+/// `dd/mm/yyyy` (or ISO) as stored: `yyyy-mm-dd`, none when empty.
+fn stored_date(text: &str) -> Result<Option<String>> {
+    match text.trim() {
+        "" => Ok(None),
+        d => Ok(Some(
+            parse_date(d)
+                .ok_or_else(|| Mistake::NotADate { text: d.into() })?
+                .format("%Y-%m-%d")
+                .to_string(),
+        )),
+    }
+}
+
+/// Leaf codes as given: trimmed, each once, every one a leaf of the set.
+fn checked_leaves(set: &crate::criteria::CriteriaSet, codes: &[String]) -> Result<Vec<String>> {
+    let mut leaves: Vec<String> = Vec::new();
+    for code in codes.iter().map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        set.leaf(code)?;
+        if !leaves.iter().any(|l| l == code) {
+            leaves.push(code.to_string());
+        }
+    }
+    Ok(leaves)
+}
+
 impl Store {
+    /// One evidence item and the visit it belongs to.
+    pub fn evidence_item(&self, evidence_id: &str) -> Result<(String, Evidence)> {
+        let visit_id: String = self
+            .conn
+            .query_row(
+                "SELECT visit_id FROM evidence WHERE id = ?1",
+                [evidence_id.trim()],
+                |r| r.get(0),
+            )
+            .map_err(|_| Error::NotFound(format!("tài liệu kiểm chứng {evidence_id}")))?;
+        let item = self
+            .evidence(&visit_id)?
+            .into_iter()
+            .find(|e| e.id == evidence_id.trim())
+            .ok_or_else(|| Error::NotFound(format!("tài liệu kiểm chứng {evidence_id}")))?;
+        Ok((visit_id, item))
+    }
+
+    /// Corrects an evidence item of a visit not locked (number, date, issuer, summary, pages,
+    /// leaves); audited with what it was and what it is, and the reason if given.
+    pub fn edit_evidence(
+        &mut self,
+        evidence_id: &str,
+        edit: &EvidenceEdit,
+        reason: &str,
+    ) -> Result<Evidence> {
+        let (visit_id, old) = self.evidence_item(evidence_id)?;
+        self.ensure_draft(&visit_id)?;
+        let set = self.visit_set(&visit_id)?;
+        let text = |given: &Option<String>, was: &str| {
+            given
+                .as_deref()
+                .map_or_else(|| was.to_string(), |g| g.trim().to_string())
+        };
+        let new = Evidence {
+            id: old.id.clone(),
+            number: text(&edit.number, &old.number),
+            issued_on: match &edit.issued_on {
+                Some(d) => stored_date(d)?,
+                None => old.issued_on.clone(),
+            },
+            issuer: text(&edit.issuer, &old.issuer),
+            summary: text(&edit.summary, &old.summary),
+            pages: text(&edit.pages, &old.pages),
+            file_sha256: old.file_sha256.clone(),
+            file_name: old.file_name.clone(),
+            leaves: match &edit.leaves {
+                Some(codes) => checked_leaves(&set, codes)?,
+                None => old.leaves.clone(),
+            },
+        };
+        if new.summary.is_empty() {
+            return Err(Mistake::EvidenceSummaryEmpty.into());
+        }
+        if new == old {
+            return Ok(new);
+        }
+        let actor = self.actor()?;
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE evidence SET number = ?2, issued_on = ?3, issuer = ?4, summary = ?5, pages = ?6
+             WHERE id = ?1",
+            params![
+                new.id,
+                new.number,
+                new.issued_on,
+                new.issuer,
+                new.summary,
+                new.pages
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM evidence_leaf WHERE evidence_id = ?1",
+            [&new.id],
+        )?;
+        for code in &new.leaves {
+            tx.execute(
+                "INSERT INTO evidence_leaf (evidence_id, code) VALUES (?1, ?2)",
+                params![new.id, code],
+            )?;
+        }
+        let (was, is) = (
+            format!("{} [{}]", described(&old), old.leaves.join(", ")),
+            format!("{} [{}]", described(&new), new.leaves.join(", ")),
+        );
+        audit::append(
+            &tx,
+            &visit_id,
+            &actor,
+            &Change {
+                action: "edit_evidence",
+                code: &new.leaves.join(","),
+                field: &new.id,
+                old: Some(&was),
+                new: Some(&is),
+                reason: reason.trim(),
+            },
+        )?;
+        tx.commit()?;
+        Ok(new)
+    }
+
+    /// Removes an evidence item from a visit not locked, with the reason (audited); it is in no
+    /// later bundle. Its file stays stored while another item still refers to it.
+    pub fn remove_evidence(&mut self, evidence_id: &str, reason: &str) -> Result<Evidence> {
+        if reason.trim().is_empty() {
+            return Err(Mistake::ReasonNeeded.into());
+        }
+        let (visit_id, old) = self.evidence_item(evidence_id)?;
+        self.ensure_draft(&visit_id)?;
+        let actor = self.actor()?;
+        let tx = self.write_tx()?;
+        tx.execute(
+            "DELETE FROM evidence_leaf WHERE evidence_id = ?1",
+            [&old.id],
+        )?;
+        tx.execute(
+            "DELETE FROM photo_evidence WHERE evidence_id = ?1",
+            [&old.id],
+        )?;
+        tx.execute("DELETE FROM evidence WHERE id = ?1", [&old.id])?;
+        audit::append(
+            &tx,
+            &visit_id,
+            &actor,
+            &Change {
+                action: "remove_evidence",
+                code: &old.leaves.join(","),
+                field: &old.id,
+                old: Some(&described(&old)),
+                reason: reason.trim(),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        if let (Some(sha), Some(name)) = (&old.file_sha256, &old.file_name) {
+            let still_used: bool = self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM evidence WHERE file_sha256 = ?1)",
+                [sha],
+                |r| r.get(0),
+            )?;
+            if !still_used {
+                let path = self.files_dir()?.join(blob_file_name(sha, file_ext(name)));
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                    _ => {}
+                }
+            }
+        }
+        Ok(old)
+    }
+
     /// Adds an evidence item, optionally with a file (name, bytes), linked to the given leaves.
     pub fn add_evidence(
         &mut self,
@@ -126,26 +321,8 @@ impl Store {
         if new.summary.trim().is_empty() {
             return Err(Mistake::EvidenceSummaryEmpty.into());
         }
-        let issued_on = match new.issued_on.trim() {
-            "" => None,
-            d => Some(
-                parse_date(d)
-                    .ok_or_else(|| Mistake::NotADate { text: d.into() })?
-                    .format("%Y-%m-%d")
-                    .to_string(),
-            ),
-        };
-        let set = self.visit_set(visit_id)?;
-        let mut leaves: Vec<String> = new
-            .leaves
-            .iter()
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        leaves.dedup();
-        for code in &leaves {
-            set.leaf(code)?;
-        }
+        let issued_on = stored_date(&new.issued_on)?;
+        let leaves = checked_leaves(&*self.visit_set(visit_id)?, &new.leaves)?;
         let (file_sha256, file_name) = match file {
             Some((name, bytes)) => {
                 if bytes.is_empty() {

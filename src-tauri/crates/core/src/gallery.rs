@@ -7,7 +7,7 @@ use ts_rs::TS;
 use crate::audit::{self, Change};
 use crate::photo::{IngestFailure, Ingested, PhotoMeta};
 use crate::store::{Store, now};
-use crate::{Error, Result};
+use crate::{Error, Mistake, Result};
 
 /// Farther than this from the unit's location, a photo is flagged.
 pub const FAR_KM: f64 = 2.0;
@@ -166,6 +166,62 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Removes a photo from a visit not locked (a stray or private one), with the reason
+    /// (audited): it is in no later bundle nor minutes. Its files stay stored while another visit
+    /// still holds the same photo.
+    pub fn remove_photo(&mut self, visit_id: &str, sha256: &str, reason: &str) -> Result<()> {
+        if reason.trim().is_empty() {
+            return Err(Mistake::ReasonNeeded.into());
+        }
+        self.ensure_draft(visit_id)?;
+        let sha256 = sha256.trim().to_lowercase();
+        let meta: String = self
+            .conn
+            .query_row(
+                "SELECT meta FROM photo WHERE visit_id = ?1 AND sha256 = ?2",
+                params![visit_id, sha256],
+                |r| r.get(0),
+            )
+            .map_err(|_| Error::NotFound(format!("ảnh {sha256} trong phiếu này")))?;
+        let meta: PhotoMeta = serde_json::from_str(&meta).map_err(Error::internal)?;
+        let actor = self.actor()?;
+        let tx = self.write_tx()?;
+        for table in ["photo_leaf", "photo_evidence", "photo"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE visit_id = ?1 AND sha256 = ?2"),
+                params![visit_id, sha256],
+            )?;
+        }
+        audit::append(
+            &tx,
+            visit_id,
+            &actor,
+            &Change {
+                action: "remove_photo",
+                old: Some(&sha256),
+                reason: reason.trim(),
+                ..Default::default()
+            },
+        )?;
+        tx.commit()?;
+        let still_used: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM photo WHERE sha256 = ?1)",
+            [&sha256],
+            |r| r.get(0),
+        )?;
+        if !still_used {
+            let dir = self.photos_dir()?;
+            let print = format!("prints/{sha256}.jpg");
+            for place in [&meta.original, &meta.thumbnail, &meta.preview, &print] {
+                match std::fs::remove_file(dir.join(place)) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn set_photo_caption(&mut self, visit_id: &str, sha256: &str, caption: &str) -> Result<()> {

@@ -26,6 +26,7 @@
 //! - [`backup`]: one-file backup of the data folder and its verified, atomic restore.
 //! - [`acknowledgement`]: the unit's drawn acknowledgement of a visit (not a digital signature).
 //! - [`conclusions`]: the delegation's conclusions of a visit (strengths, shortcomings, recommendations).
+//! - [`removal`]: a unit without work, a whole campaign (after saying what goes), archiving.
 //! - [`teamwork`]: a visit split across members' laptops: partial bundles merged, conflicts.
 #![forbid(unsafe_code)]
 
@@ -49,6 +50,7 @@ pub mod hq;
 pub mod mistake;
 pub mod number;
 pub mod photo;
+pub mod removal;
 pub mod score_sheet;
 pub mod scoring;
 pub mod sheet;

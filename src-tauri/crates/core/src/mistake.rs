@@ -210,6 +210,12 @@ pub enum Mistake {
     DataFolderBeingRestored {
         folder: String,
     },
+    /// A unit with recorded work cannot be removed.
+    UnitHasWork {
+        code: String,
+        visits: u32,
+        bundles: u32,
+    },
     CampaignAlreadyHere {
         name: String,
     },
@@ -628,6 +634,14 @@ impl std::fmt::Display for Mistake {
             M::DataFolderBeingRestored { folder } => write!(
                 f,
                 "thư mục dữ liệu {folder} đang được khôi phục từ bản sao lưu: hãy đợi xong rồi mở lại"
+            ),
+            M::UnitHasWork {
+                code,
+                visits,
+                bundles,
+            } => write!(
+                f,
+                "đơn vị {code} đã có công việc ({visits} phiếu thẩm định, {bundles} gói đã nhận): không xóa được"
             ),
             M::KeyRevokedBefore { key_id } => write!(f, "khóa {key_id} đã bị thu hồi trước đó"),
             M::RevokedKeyTrustedAgain { key_id, revoked_at } => write!(

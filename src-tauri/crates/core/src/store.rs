@@ -285,6 +285,8 @@ pub const MIGRATIONS: &[&str] = &[
     "ALTER TABLE campaign ADD COLUMN plan_public_key TEXT;
     ALTER TABLE trusted_key ADD COLUMN delegation TEXT NOT NULL DEFAULT '';
     ALTER TABLE hq_resolution ADD COLUMN sides TEXT NOT NULL DEFAULT '';",
+    // v14: a campaign hidden from the lists without deleting anything.
+    "ALTER TABLE campaign ADD COLUMN archived_at TEXT;",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).
@@ -357,6 +359,8 @@ pub struct Campaign {
     /// The whole HQ public key (base64) the plan was signed with: only it may publish the
     /// campaign's results or revise a delegation's bundles as Sở Nội vụ.
     pub plan_public_key: Option<String>,
+    /// When the campaign was archived (hidden from the lists, nothing deleted).
+    pub archived_at: Option<String>,
     /// How many co-signatures (members' keys on the trust list, besides the leader's) a bundle
     /// of this campaign needs to count at HQ; from the plan.
     pub required_cosignatures: u32,
@@ -520,6 +524,7 @@ impl Store {
             plan_id: None,
             plan_key_id: None,
             plan_public_key: None,
+            archived_at: None,
             required_cosignatures: 0,
         };
         let tx = self.write_tx()?;
@@ -656,7 +661,7 @@ impl Store {
     }
 }
 
-const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader, plan_id, plan_key_id, required_cosignatures, plan_public_key";
+const CAMPAIGN_COLUMNS: &str = "id, name, year, province, unit_group, criteria_set_id, created_at, delegation_name, delegation_leader, plan_id, plan_key_id, required_cosignatures, plan_public_key, archived_at";
 
 fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
     Ok(Campaign {
@@ -673,6 +678,7 @@ fn campaign_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
         plan_key_id: r.get(10)?,
         required_cosignatures: r.get(11)?,
         plan_public_key: r.get(12)?,
+        archived_at: r.get(13)?,
     })
 }
 

@@ -758,7 +758,8 @@ fn photo_records_name_places_in_the_photo_folder_and_old_absolute_ones_migrate()
     conn.execute_batch(
         "ALTER TABLE campaign DROP COLUMN plan_public_key;
          ALTER TABLE trusted_key DROP COLUMN delegation;
-         ALTER TABLE hq_resolution DROP COLUMN sides;",
+         ALTER TABLE hq_resolution DROP COLUMN sides;
+         ALTER TABLE campaign DROP COLUMN archived_at;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 11).unwrap();

@@ -11,6 +11,10 @@ plan_id: string | null, plan_key_id: string | null,
  */
 plan_public_key: string | null, 
 /**
+ * When the campaign was archived (hidden from the lists, nothing deleted).
+ */
+archived_at: string | null, 
+/**
  * How many co-signatures (members' keys on the trust list, besides the leader's) a bundle
  * of this campaign needs to count at HQ; from the plan.
  */

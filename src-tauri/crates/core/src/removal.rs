@@ -1,0 +1,251 @@
+//! Taking back what was entered by mistake at the campaign level: a unit without recorded work,
+//! a whole campaign (the demo made twice) after saying what goes, or archiving one to hide it
+//! without deleting anything. A visit's own evidence and photos are removed where they live
+//! ([`crate::evidence`], [`crate::gallery`]). Files stay stored while anything still refers to
+//! them; bundles already exported elsewhere are never touched.
+use rusqlite::params;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::store::{Store, now};
+use crate::{Error, Mistake, Result};
+
+/// What deleting a campaign takes with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CampaignContents {
+    pub campaign_id: String,
+    pub name: String,
+    pub units: u32,
+    pub members: u32,
+    pub visits: u32,
+    /// Leaf values typed (self-assessed, appraised, reasons…).
+    pub values: u32,
+    pub evidence: u32,
+    pub photos: u32,
+    /// Bundles received at Sở Nội vụ for this campaign.
+    pub received_bundles: u32,
+}
+
+impl CampaignContents {
+    /// Said in Vietnamese, as the confirmation shows it.
+    pub fn said(&self) -> String {
+        format!(
+            "đợt «{}»: {} đơn vị, {} thành viên, {} phiếu thẩm định, {} giá trị đã nhập, {} tài liệu kiểm chứng, {} ảnh, {} gói đã nhận",
+            self.name,
+            self.units,
+            self.members,
+            self.visits,
+            self.values,
+            self.evidence,
+            self.photos,
+            self.received_bundles
+        )
+    }
+}
+
+/// The visits of a campaign, by id.
+fn visit_ids(conn: &rusqlite::Connection, campaign_id: &str) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare(
+            "SELECT v.id FROM visit v JOIN unit u ON u.id = v.unit_id WHERE u.campaign_id = ?1",
+        )?
+        .query_map([campaign_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
+impl Store {
+    /// What a campaign holds (what deleting it would take).
+    pub fn campaign_contents(&self, campaign_id: &str) -> Result<CampaignContents> {
+        let campaign = self.campaign(campaign_id)?;
+        let count = |sql: &str| -> Result<u32> {
+            Ok(self.conn.query_row(sql, [campaign_id], |r| r.get(0))?)
+        };
+        const VISITS: &str =
+            "SELECT v.id FROM visit v JOIN unit u ON u.id = v.unit_id WHERE u.campaign_id = ?1";
+        Ok(CampaignContents {
+            campaign_id: campaign.id.clone(),
+            name: campaign.name,
+            units: count("SELECT count(*) FROM unit WHERE campaign_id = ?1")?,
+            members: count("SELECT count(*) FROM member WHERE campaign_id = ?1")?,
+            visits: count(&format!("SELECT count(*) FROM ({VISITS})"))?,
+            values: count(&format!(
+                "SELECT count(*) FROM leaf_value WHERE visit_id IN ({VISITS})"
+            ))?,
+            evidence: count(&format!(
+                "SELECT count(*) FROM evidence WHERE visit_id IN ({VISITS})"
+            ))?,
+            photos: count(&format!(
+                "SELECT count(*) FROM photo WHERE visit_id IN ({VISITS})"
+            ))?,
+            received_bundles: count("SELECT count(*) FROM hq_bundle WHERE campaign_id = ?1")?,
+        })
+    }
+
+    /// Deletes a campaign and everything in it, in one transaction; then the stored files that
+    /// nothing refers to any more. Returns what went.
+    pub fn delete_campaign(&mut self, campaign_id: &str) -> Result<CampaignContents> {
+        let contents = self.campaign_contents(campaign_id)?;
+        let data_dir = self.data_dir().ok();
+        let tx = self.write_tx()?;
+        // The campaign's logs go with it: the append-only guards are lifted inside this one
+        // transaction and put back, as they were, before it commits.
+        let guards: Vec<(String, String)> = tx
+            .prepare(
+                "SELECT name, sql FROM sqlite_master
+                 WHERE type = 'trigger' AND name IN ('audit_append_only_delete', 'hq_audit_append_only_delete')",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (name, _) in &guards {
+            tx.execute_batch(&format!("DROP TRIGGER {name};"))?;
+        }
+        let visits = visit_ids(&tx, campaign_id)?;
+        for v in &visits {
+            for sql in [
+                "DELETE FROM evidence_leaf WHERE evidence_id IN (SELECT id FROM evidence WHERE visit_id = ?1)",
+                "DELETE FROM photo_evidence WHERE visit_id = ?1",
+                "DELETE FROM photo_leaf WHERE visit_id = ?1",
+                "DELETE FROM photo WHERE visit_id = ?1",
+                "DELETE FROM evidence WHERE visit_id = ?1",
+                "DELETE FROM leaf_value WHERE visit_id = ?1",
+                "DELETE FROM visit_conflict WHERE visit_id = ?1",
+                "DELETE FROM visit_acknowledgement WHERE visit_id = ?1",
+                "DELETE FROM visit_conclusion WHERE visit_id = ?1",
+                "DELETE FROM audit WHERE visit_id = ?1",
+                // The record of exports (the files themselves stay where they were written).
+                "DELETE FROM bundle WHERE instr(visit_ids, ?1) > 0",
+                "DELETE FROM visit WHERE id = ?1",
+            ] {
+                tx.execute(sql, [v])?;
+            }
+        }
+        let stored_bundles: Vec<String> = tx
+            .prepare("SELECT stored_file FROM hq_bundle WHERE campaign_id = ?1")?
+            .query_map([campaign_id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for sql in [
+            "DELETE FROM hq_leaf WHERE bundle_id IN (SELECT id FROM hq_bundle WHERE campaign_id = ?1)",
+            "DELETE FROM hq_bundle_unit WHERE bundle_id IN (SELECT id FROM hq_bundle WHERE campaign_id = ?1)",
+            "DELETE FROM hq_bundle WHERE campaign_id = ?1",
+            "DELETE FROM hq_resolution WHERE campaign_id = ?1",
+            "DELETE FROM hq_survey WHERE campaign_id = ?1",
+            "DELETE FROM hq_audit WHERE campaign_id = ?1",
+            "DELETE FROM member WHERE campaign_id = ?1",
+            "DELETE FROM unit WHERE campaign_id = ?1",
+            "DELETE FROM campaign WHERE id = ?1",
+        ] {
+            tx.execute(sql, [campaign_id])?;
+        }
+        tx.execute(
+            "DELETE FROM setting WHERE key = ?1",
+            [format!("hq_bands:{campaign_id}")],
+        )?;
+        for (_, sql) in &guards {
+            tx.execute_batch(&format!("{sql};"))?;
+        }
+        tx.commit()?;
+        if let Some(dir) = data_dir {
+            for stored in stored_bundles {
+                let still_used: bool = self.conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM hq_bundle WHERE stored_file = ?1)",
+                    [&stored],
+                    |r| r.get(0),
+                )?;
+                if !still_used {
+                    let _ = std::fs::remove_file(dir.join(&stored));
+                }
+            }
+            self.remove_unreferenced_files()?;
+        }
+        Ok(contents)
+    }
+
+    /// Evidence files and photos no row refers to any more (after a campaign went).
+    fn remove_unreferenced_files(&self) -> Result<()> {
+        let files = self.files_dir()?;
+        if let Ok(entries) = std::fs::read_dir(&files) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let sha = name.split('.').next().unwrap_or_default().to_string();
+                if sha.len() != 64 {
+                    continue;
+                }
+                let used: bool = self.conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM evidence WHERE file_sha256 = ?1)",
+                    [&sha],
+                    |r| r.get(0),
+                )?;
+                if !used {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        let photos = self.photos_dir()?;
+        for folder in ["originals", "thumbs", "previews", "prints"] {
+            let Ok(entries) = std::fs::read_dir(photos.join(folder)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                let sha = name.split('.').next().unwrap_or_default().to_string();
+                if sha.len() != 64 {
+                    continue;
+                }
+                let used: bool = self.conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM photo WHERE sha256 = ?1)",
+                    [&sha],
+                    |r| r.get(0),
+                )?;
+                if !used {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Hides a campaign from the lists without deleting anything (or shows it again).
+    pub fn set_campaign_archived(&mut self, campaign_id: &str, archived: bool) -> Result<()> {
+        self.campaign(campaign_id)?;
+        let at = archived.then(now);
+        self.conn.execute(
+            "UPDATE campaign SET archived_at = ?2 WHERE id = ?1",
+            params![campaign_id, at],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a unit entered by mistake; refused while it has recorded work (a visit, or a
+    /// bundle received for it at Sở Nội vụ).
+    pub fn remove_unit(&mut self, campaign_id: &str, code: &str) -> Result<()> {
+        let code = crate::text::nfc(code);
+        let unit = self
+            .units(campaign_id)?
+            .into_iter()
+            .find(|u| u.code == code)
+            .ok_or_else(|| Error::NotFound(format!("đơn vị mã {code} trong đợt này")))?;
+        let visits: u32 = self.conn.query_row(
+            "SELECT count(*) FROM visit WHERE unit_id = ?1",
+            [&unit.id],
+            |r| r.get(0),
+        )?;
+        let received: u32 = self.conn.query_row(
+            "SELECT count(*) FROM hq_bundle_unit bu JOIN hq_bundle b ON b.id = bu.bundle_id
+             WHERE b.campaign_id = ?1 AND bu.unit_code = ?2",
+            params![campaign_id, code],
+            |r| r.get(0),
+        )?;
+        if visits > 0 || received > 0 {
+            return Err(Mistake::UnitHasWork {
+                code,
+                visits,
+                bundles: received,
+            }
+            .into());
+        }
+        self.conn
+            .execute("DELETE FROM unit WHERE id = ?1", [&unit.id])?;
+        Ok(())
+    }
+}
