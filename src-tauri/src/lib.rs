@@ -317,6 +317,35 @@ fn add_evidence(
     })
 }
 
+/// Corrects an evidence item (only the fields given change); audited.
+#[tauri::command(async)]
+fn edit_evidence(
+    state: State<'_>,
+    visit_id: String,
+    evidence_id: String,
+    edit: thamdinh_core::evidence::EvidenceEdit,
+    reason: String,
+) -> ApiResult<VisitView> {
+    state.with_store(|s| {
+        s.edit_evidence(&evidence_id, &edit, &reason)?;
+        s.visit_view(&visit_id)
+    })
+}
+
+/// Removes an evidence item with the reason; audited.
+#[tauri::command(async)]
+fn remove_evidence(
+    state: State<'_>,
+    visit_id: String,
+    evidence_id: String,
+    reason: String,
+) -> ApiResult<VisitView> {
+    state.with_store(|s| {
+        s.remove_evidence(&evidence_id, &reason)?;
+        s.visit_view(&visit_id)
+    })
+}
+
 #[tauri::command(async)]
 fn link_evidence(
     state: State<'_>,
@@ -433,6 +462,57 @@ fn set_photo_caption(
     state.with_store(|s| {
         s.set_photo_caption(&visit_id, &sha256, &caption)?;
         s.photos(&visit_id)
+    })
+}
+
+/// Removes a photo from a visit with the reason; audited.
+#[tauri::command(async)]
+fn remove_photo(
+    state: State<'_>,
+    visit_id: String,
+    sha256: String,
+    reason: String,
+) -> ApiResult<Vec<Photo>> {
+    state.with_store(|s| {
+        s.remove_photo(&visit_id, &sha256, &reason)?;
+        s.photos(&visit_id)
+    })
+}
+
+/// Removes a unit without recorded work.
+#[tauri::command(async)]
+fn remove_unit(state: State<'_>, campaign_id: String, code: String) -> ApiResult<()> {
+    state.with_store(|s| s.remove_unit(&campaign_id, &code))
+}
+
+/// What deleting a campaign would take with it.
+#[tauri::command(async)]
+fn campaign_contents(
+    state: State<'_>,
+    campaign_id: String,
+) -> ApiResult<thamdinh_core::removal::CampaignContents> {
+    state.with_store(|s| s.campaign_contents(&campaign_id))
+}
+
+/// Deletes a campaign and everything in it; returns the campaigns left.
+#[tauri::command(async)]
+fn delete_campaign(state: State<'_>, campaign_id: String) -> ApiResult<Vec<Campaign>> {
+    state.with_store(|s| {
+        s.delete_campaign(&campaign_id)?;
+        s.campaigns()
+    })
+}
+
+/// Hides a campaign from the list (or shows it again); returns the campaigns.
+#[tauri::command(async)]
+fn archive_campaign(
+    state: State<'_>,
+    campaign_id: String,
+    archived: bool,
+) -> ApiResult<Vec<Campaign>> {
+    state.with_store(|s| {
+        s.set_campaign_archived(&campaign_id, archived)?;
+        s.campaigns()
     })
 }
 
@@ -755,6 +835,13 @@ pub fn run() {
             lock_visit,
             unlock_visit,
             add_evidence,
+            edit_evidence,
+            remove_evidence,
+            remove_photo,
+            remove_unit,
+            campaign_contents,
+            delete_campaign,
+            archive_campaign,
             link_evidence,
             audit_log,
             leaf_history,

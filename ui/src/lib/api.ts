@@ -26,6 +26,8 @@ import type { VisitView } from "./bindings/VisitView";
 import type { ExportCheck } from "./bindings/ExportCheck";
 import type { ExportSummary } from "./bindings/ExportSummary";
 import type { KeyInfo } from "./bindings/KeyInfo";
+import type { CampaignContents } from "./bindings/CampaignContents";
+import type { EvidenceEdit } from "./bindings/EvidenceEdit";
 import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
 import type { CosignSummary } from "./bindings/CosignSummary";
@@ -48,6 +50,7 @@ import type { UnitDetail } from "./bindings/UnitDetail";
 export type { IngestReport, Photo };
 export type { Conflict, HqBundle, ImportOutcome, UnitDetail, UnitResult, WeakCriterion };
 export type { CosignSummary, ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
+export type { CampaignContents, EvidenceEdit };
 export type { LeafHistory };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
@@ -94,6 +97,14 @@ export const api = {
     call<VisitView>("add_evidence", { visitId, evidence, fileName, fileBytes }),
   linkEvidence: (visitId: string, evidenceId: string, code: string, linked: boolean) =>
     call<VisitView>("link_evidence", { visitId, evidenceId, code, linked }),
+  editEvidence: (visitId: string, evidenceId: string, edit: EvidenceEdit, reason: string) =>
+    call<VisitView>("edit_evidence", { visitId, evidenceId, edit, reason }),
+  removeEvidence: (visitId: string, evidenceId: string, reason: string) =>
+    call<VisitView>("remove_evidence", { visitId, evidenceId, reason }),
+  removeUnit: (campaignId: string, code: string) => call<null>("remove_unit", { campaignId, code }),
+  campaignContents: (campaignId: string) => call<CampaignContents>("campaign_contents", { campaignId }),
+  deleteCampaign: (campaignId: string) => call<Campaign[]>("delete_campaign", { campaignId }),
+  archiveCampaign: (campaignId: string, archived: boolean) => call<Campaign[]>("archive_campaign", { campaignId, archived }),
   auditLog: (visitId: string, code: string | null) => call<AuditEntry[]>("audit_log", { visitId, code }),
   leafHistory: (visitId: string, code: string, limit: number) => call<LeafHistory>("leaf_history", { visitId, code, limit }),
   userName: () => call<string>("user_name"),
@@ -110,6 +121,7 @@ export const photoApi = {
   image: async (sha256: string, preview: boolean) =>
     new Blob([await call<ArrayBuffer>("photo_image", { sha256, preview })], { type: "image/jpeg" }),
   caption: (visitId: string, sha256: string, caption: string) => call<Photo[]>("set_photo_caption", { visitId, sha256, caption }),
+  remove: (visitId: string, sha256: string, reason: string) => call<Photo[]>("remove_photo", { visitId, sha256, reason }),
   link: (visitId: string, sha256: string, code: string, linked: boolean) =>
     call<Photo[]>("link_photo", { visitId, sha256, code, linked }),
   linkEvidence: (visitId: string, sha256: string, evidenceId: string, linked: boolean) =>
