@@ -693,6 +693,9 @@ fn cancel_bundle(state: State<'_>) {
 pub struct VerifyReport {
     pub file: String,
     pub valid: Option<VerifiedBundle>,
+    /// Whole and consistent, but signed by a key not on the trust list: what it holds and who
+    /// signed it, to be trusted (with that person's `.pub`) before it counts.
+    pub untrusted: Option<VerifiedBundle>,
     pub rejection: Option<Rejection>,
 }
 
@@ -703,20 +706,25 @@ fn verify_bundle(app: tauri::AppHandle, state: State<'_>, path: String) -> ApiRe
         .cancel_bundle
         .store(false, std::sync::atomic::Ordering::Relaxed);
     let progress = throttled_progress(&app);
-    let outcome = bundle::verify_bundle(
+    // Every check but the trust in the signer, so an untrusted signer's bundle is said to be
+    // whole (or exactly why not) rather than only "untrusted".
+    let outcome = bundle::verify_contents(
         std::path::Path::new(&path),
         &keys,
+        bundle::Signers::AllowUntrusted,
         &bundle::Limits::default(),
         &progress,
         &state.cancel_bundle,
     );
-    let (valid, rejection) = match outcome {
-        Ok(v) => (Some(v), None),
-        Err(r) => (None, Some(r)),
+    let (valid, untrusted, rejection) = match outcome {
+        Ok(v) if v.trusted => (Some(v), None, None),
+        Ok(v) => (None, Some(v), None),
+        Err(r) => (None, None, Some(r)),
     };
     Ok(VerifyReport {
         file: path,
         valid,
+        untrusted,
         rejection,
     })
 }

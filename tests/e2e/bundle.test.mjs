@@ -112,10 +112,22 @@ describe("signed result bundles", () => {
     // One file, one size: the export and the check of the same bundle say the same.
     assert.equal(await el("verify-files").getText(), exportedFiles);
 
+    // Whole, but signed by a key not trusted yet: said so — not "invalid" — with the signer and
+    // the way to trust it.
+    await el("verify-path").setValue(join(fixtures, "valid.zip"));
+    await el("verify-submit").click();
+    await el("verify-untrusted").waitForDisplayed({ timeout: 10000 });
+    const untrusted = await el("verify-untrusted").getText();
+    assert.match(untrusted, /nguyên vẹn[\s\S]*chưa có trong danh sách tin cậy/);
+    assert.match(untrusted, /[0-9A-F]{16}/, "the signer's key id");
+    await el("trust-signer").click();
+    assert.notEqual(await el("trust-label").getValue(), "", "the trust form is named after the signer");
+    await browser.saveScreenshot(join(shotsDir, "verify-untrusted.png"));
+    // A damaged bundle is said damaged whoever signed it.
     await el("verify-path").setValue(join(fixtures, "hash-mismatch.zip"));
     await el("verify-submit").click();
     await el("verify-rejected").waitForDisplayed({ timeout: 10000 });
-    assert.match(await el("verify-rejected").getText(), /untrusted-signer/);
+    assert.match(await el("verify-rejected").getText(), /hash-mismatch/);
 
     await el("trust-path").setValue(join(fixtures, "keys/delegation.key.pub"));
     await el("trust-label").setValue("Đoàn thẩm định số 2");

@@ -5,4 +5,9 @@ import type { VerifiedBundle } from "./VerifiedBundle";
 /**
  * The outcome of a verification: what the bundle is, or why it was refused.
  */
-export type VerifyReport = { file: string, valid: VerifiedBundle | null, rejection: Rejection | null, };
+export type VerifyReport = { file: string, valid: VerifiedBundle | null, 
+/**
+ * Whole and consistent, but signed by a key not on the trust list: what it holds and who
+ * signed it, to be trusted (with that person's `.pub`) before it counts.
+ */
+untrusted: VerifiedBundle | null, rejection: Rejection | null, };
