@@ -204,4 +204,27 @@ print(json.dumps({"sheets": wb.sheetnames, "x1": x1, "format": ws.cell(row=4 + r
     assert.equal(await x1.$('[data-testid="hq-rank"]').getText(), "—");
     await browser.$('[data-testid="hq-conflict"][data-code="1.1.1"]').waitForDisplayed({ timeout: 5000 });
   });
+
+  it("trusts a quarantined signer from the line that says it is quarantined", async () => {
+    const full = "1.1.1,50,50\n1.1.2,2,2\n1.1.3,8,8\n2.1,20,20\n2.2,,20\n";
+    const d3 = delegation(work, "doan-3", { X3: full });
+    mkdirSync(join(work, "usb-3"));
+    copyFileSync(d3.bundle, join(work, "usb-3", "doan-3.zip"));
+    await el("hq-path").scrollIntoView();
+    await el("hq-path").setValue(join(work, "usb-3"));
+    await el("hq-import").click();
+    const line = browser.$('[data-testid="hq-outcome"][data-status="quarantined"]');
+    await line.waitForDisplayed({ timeout: 20000 });
+    await line.$('[data-testid="hq-trust-signer"]').click();
+    await line.$('[data-testid="hq-trust-path"]').setValue(d3.pub);
+    await line.$('[data-testid="hq-trust-label"]').setValue("Đoàn 3");
+    await line.$('[data-testid="hq-trust-delegation"]').setValue("Đoàn 3");
+    await browser.saveScreenshot(join(shotsDir, "hq-trust-quarantined.png"));
+    await line.$('[data-testid="hq-trust-add"]').click();
+    const x3 = browser.$('[data-testid="hq-result"][data-code="X3"]');
+    await browser.waitUntil(async () => !/chưa có kết quả/.test(await x3.getText()), {
+      timeout: 10000,
+      timeoutMsg: "X3 counted once its signer is trusted",
+    });
+  });
 });
