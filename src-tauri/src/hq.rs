@@ -137,6 +137,74 @@ pub fn hq_assign_key(
     })
 }
 
+/// The campaign's classification bands as people write them (`90=Xuất sắc, 80=Tốt, …`).
+#[tauri::command(async)]
+pub fn hq_bands(state: State<'_>, campaign_id: String) -> ApiResult<String> {
+    state.with_store(|s| {
+        Ok(thamdinh_core::hq::results::bands_text(
+            &s.hq_bands(&campaign_id)?,
+        ))
+    })
+}
+
+/// Sets the bands (an HQ decision in the log); returns them as written.
+#[tauri::command(async)]
+pub fn hq_set_bands(state: State<'_>, campaign_id: String, bands: String) -> ApiResult<String> {
+    state.with_store(|s| {
+        Ok(thamdinh_core::hq::results::bands_text(
+            &s.hq_set_bands(&campaign_id, &bands)?,
+        ))
+    })
+}
+
+/// Publishes the campaign's results signed with this laptop's key (the plan's HQ key).
+#[tauri::command(async)]
+pub fn hq_publish(
+    state: State<'_>,
+    campaign_id: String,
+    passphrase: String,
+    out: String,
+) -> ApiResult<thamdinh_core::hq::publish::PublishSummary> {
+    state.with_store(|s| {
+        let key = s.signing_key_text()?;
+        thamdinh_core::hq::publish::publish_results(
+            s,
+            &campaign_id,
+            &key,
+            &passphrase,
+            std::path::Path::new(&out),
+        )
+    })
+}
+
+/// Recomputes someone's published results from a folder of bundles (in a store of its own);
+/// `trust`: the HQ `.pub` the person holds. Stopped by `cancel_hq`.
+#[tauri::command(async)]
+pub fn hq_recompute(
+    state: State<'_>,
+    results: String,
+    bundles: String,
+    trust: Option<String>,
+) -> ApiResult<thamdinh_core::hq::publish::RecomputeReport> {
+    state
+        .cancel_hq
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let run = || -> thamdinh_core::Result<_> {
+        let expected = trust
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| thamdinh_core::hq::trust::read_public_key(std::path::Path::new(p)))
+            .transpose()?;
+        thamdinh_core::hq::publish::recompute(
+            std::path::Path::new(&results),
+            std::path::Path::new(&bundles),
+            expected.as_deref(),
+            &state.cancel_hq,
+        )
+    };
+    Ok(run()?)
+}
+
 #[tauri::command(async)]
 pub fn hq_revoke_key(state: State<'_>, key_id: String, reason: String) -> ApiResult<u32> {
     state.with_store(|s| s.hq_trust_revoke(&key_id, &reason).map(|n| n as u32))

@@ -479,6 +479,43 @@ fn remove_photo(
     })
 }
 
+/// Writes the campaign's plan signed with this laptop's key (Sở Nội vụ's), for the delegations.
+#[tauri::command(async)]
+fn plan_export(
+    state: State<'_>,
+    campaign_id: String,
+    passphrase: String,
+    out: String,
+) -> ApiResult<thamdinh_core::hq::plan::PlanSummary> {
+    state.with_store(|s| {
+        let key = s.signing_key_text()?;
+        thamdinh_core::hq::plan::export_plan(
+            s,
+            &campaign_id,
+            &key,
+            &passphrase,
+            std::path::Path::new(&out),
+        )
+    })
+}
+
+/// Opens a plan from Sở Nội vụ; `trust`: its `.pub` received apart, which must have signed it.
+#[tauri::command(async)]
+fn plan_import(
+    state: State<'_>,
+    path: String,
+    trust: Option<String>,
+) -> ApiResult<thamdinh_core::hq::plan::ImportedPlan> {
+    state.with_store(|s| {
+        let expected = trust
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| thamdinh_core::hq::trust::read_public_key(std::path::Path::new(p)))
+            .transpose()?;
+        thamdinh_core::hq::plan::import_plan(s, std::path::Path::new(&path), expected.as_deref())
+    })
+}
+
 /// Removes a unit without recorded work.
 #[tauri::command(async)]
 fn remove_unit(state: State<'_>, campaign_id: String, code: String) -> ApiResult<()> {
@@ -906,6 +943,12 @@ pub fn run() {
             hq::hq_save_workbook,
             hq::hq_survey,
             hq::hq_revoke_key,
+            hq::hq_bands,
+            hq::hq_set_bands,
+            hq::hq_publish,
+            hq::hq_recompute,
+            plan_export,
+            plan_import,
             hq::hq_assign_key
         ])
         .run(tauri::generate_context!())

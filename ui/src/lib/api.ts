@@ -27,6 +27,10 @@ import type { ExportCheck } from "./bindings/ExportCheck";
 import type { ExportSummary } from "./bindings/ExportSummary";
 import type { KeyInfo } from "./bindings/KeyInfo";
 import type { CampaignContents } from "./bindings/CampaignContents";
+import type { ImportedPlan } from "./bindings/ImportedPlan";
+import type { PlanSummary } from "./bindings/PlanSummary";
+import type { PublishSummary } from "./bindings/PublishSummary";
+import type { RecomputeReport } from "./bindings/RecomputeReport";
 import type { EvidenceEdit } from "./bindings/EvidenceEdit";
 import type { TrustedKeyEntry } from "./bindings/TrustedKeyEntry";
 import type { VerifyReport } from "./bindings/VerifyReport";
@@ -50,7 +54,7 @@ import type { UnitDetail } from "./bindings/UnitDetail";
 export type { IngestReport, Photo };
 export type { Conflict, HqBundle, ImportOutcome, UnitDetail, UnitResult, WeakCriterion };
 export type { CosignSummary, ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
-export type { CampaignContents, EvidenceEdit };
+export type { CampaignContents, EvidenceEdit, ImportedPlan, PlanSummary, PublishSummary, RecomputeReport };
 export type { LeafHistory };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
@@ -163,6 +167,12 @@ export const hqApi = {
   survey: (campaignId: string, path: string) => call<number>("hq_survey", { campaignId, path }),
   revokeKey: (keyId: string, reason: string) => call<number>("hq_revoke_key", { keyId, reason }),
   assignKey: (keyId: string, delegation: string) => call<TrustedKeyEntry[]>("hq_assign_key", { keyId, delegation }),
+  bands: (campaignId: string) => call<string>("hq_bands", { campaignId }),
+  setBands: (campaignId: string, bands: string) => call<string>("hq_set_bands", { campaignId, bands }),
+  publish: (campaignId: string, passphrase: string, out: string) => call<PublishSummary>("hq_publish", { campaignId, passphrase, out }),
+  recompute: (results: string, bundles: string, trust: string) => call<RecomputeReport>("hq_recompute", { results, bundles, trust }),
+  planExport: (campaignId: string, passphrase: string, out: string) => call<PlanSummary>("plan_export", { campaignId, passphrase, out }),
+  planImport: (path: string, trust: string) => call<ImportedPlan>("plan_import", { path, trust }),
 };
 
 /** Native open/save dialogs (they only return paths; the backend reads and writes). `null` when

@@ -69,13 +69,16 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct PlanSummary {
     pub plan_id: String,
     pub key_id: String,
     pub fingerprint: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[ts(export)]
 pub struct ImportedPlan {
     pub campaign_id: String,
     pub campaign_name: String,

@@ -53,6 +53,15 @@ pub struct Band {
     pub label: String,
 }
 
+/// Bands as people write them: `90=Xuất sắc, 80=Tốt, …`.
+pub fn bands_text(bands: &[Band]) -> String {
+    bands
+        .iter()
+        .map(|b| format!("{}={}", b.min_index.normalize(), b.label))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The default bands (90 / 80 / 70 / 50 %), as many provinces classify; a campaign may set its own.
 pub fn default_bands() -> Vec<Band> {
     [
@@ -84,17 +93,8 @@ impl Store {
     pub fn hq_set_bands(&mut self, campaign_id: &str, text: &str) -> Result<Vec<Band>> {
         self.campaign(campaign_id)?;
         let bands = parse_bands(text)?;
-        let canonical = bands
-            .iter()
-            .map(|b| format!("{}={}", b.min_index.normalize(), b.label))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let old = self.hq_bands(campaign_id)?;
-        let old = old
-            .iter()
-            .map(|b| format!("{}={}", b.min_index.normalize(), b.label))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let canonical = bands_text(&bands);
+        let old = bands_text(&self.hq_bands(campaign_id)?);
         let actor = self.actor()?;
         let tx = self.write_tx()?;
         tx.execute(
