@@ -668,8 +668,11 @@ fn export_bundle(
     passphrase: String,
     out: String,
     overwrite: bool,
+    areas: Option<Vec<String>>,
 ) -> ApiResult<ExportSummary> {
     use std::sync::atomic::Ordering;
+    // A member's partial bundle of their areas (one visit), or the whole visits.
+    let areas = areas.filter(|a| !a.is_empty());
     use tauri::Emitter;
     let out = std::path::PathBuf::from(out);
     let prepared = state.with_store(|s| {
@@ -679,7 +682,7 @@ fn export_bundle(
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        bundle::prepare_export(s, &visit_ids, &key, &passphrase, &out)
+        bundle::prepare_scoped_export(s, &visit_ids, areas.as_deref(), &key, &passphrase, &out)
     })?;
     state.cancel_bundle.store(false, Ordering::Relaxed);
     let bundle_id = prepared.bundle_id().to_string();

@@ -140,8 +140,8 @@ export const bundleApi = {
   checklist: (visitIds: string[]) => call<ExportCheck[]>("export_checklist", { visitIds }),
   defaultPath: (visitIds: string[]) => call<string>("default_bundle_path", { visitIds }),
   exportDir: () => call<string>("export_dir"),
-  export: (visitIds: string[], passphrase: string, out: string, overwrite: boolean) =>
-    call<ExportSummary>("export_bundle", { visitIds, passphrase, out, overwrite }),
+  export: (visitIds: string[], passphrase: string, out: string, overwrite: boolean, areas: string[] = []) =>
+    call<ExportSummary>("export_bundle", { visitIds, passphrase, out, overwrite, areas }),
   cancel: () => call<null>("cancel_bundle"),
   verify: (path: string) => call<VerifyReport>("verify_bundle", { path }),
   cosign: (path: string, passphrase: string) => call<CosignSummary>("cosign_bundle", { path, passphrase }),
