@@ -4,6 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { appForSuite, root, shotsDir, tempDir } from "./harness.mjs";
 
@@ -51,5 +52,33 @@ describe("the name before the first edit", () => {
     await el("audit-table").waitForDisplayed({ timeout: 5000 });
     const last = await suite.browser.$('[data-testid="audit-table"] tbody tr:last-child').getText();
     assert.match(last, /Lê Văn Cường/, `the edit is logged under the name: ${last}`);
+  });
+
+  it("says N/A as one word and unticking it clears its reason", async () => {
+    await el("tab-scores").click();
+    const set = JSON.parse(readFileSync(join(root, "assets/criteria/xa-2025.json"), "utf8"));
+    const leaves = [];
+    (function walk(nodes) {
+      for (const n of nodes) n.children ? walk(n.children) : leaves.push(n);
+    })(set.areas);
+    const leaf = leaves.find((l) => l.not_applicable?.allowed);
+    await el("search").setValue(leaf.code);
+    await suite.browser.$(`tr[data-code="${leaf.code}"] td.code`).click();
+    assert.match(await suite.browser.$("label*=Không áp dụng (KAD)").getText(), /KAD/);
+    if (await el("na-toggle").isSelected()) {
+      await el("na-toggle").click();
+      await suite.browser.waitUntil(async () => !(await el("na-toggle").isSelected()), { timeout: 5000 });
+    }
+    await el("na-toggle").click();
+    await suite.browser.waitUntil(async () => (await el(`appraised-${leaf.code}`).getText()) === "KAD", { timeout: 5000 });
+    await el("na-reason").setValue("Không phát sinh trong năm");
+    await el("search").click(); // blur commits the reason
+    await suite.browser.waitUntil(async () => (await el("na-reason").getValue()) === "Không phát sinh trong năm", { timeout: 5000 });
+    await el("na-toggle").click();
+    await suite.browser.waitUntil(async () => (await el(`appraised-${leaf.code}`).getText()) === "", { timeout: 5000 });
+    await suite.browser.waitUntil(async () => (await el("na-reason").getValue()) === "", {
+      timeout: 5000,
+      timeoutMsg: "the N/A reason is cleared with the N/A",
+    });
   });
 });

@@ -28,14 +28,17 @@ export function formatDate(iso: string): string {
 /** A score entry as shown in the table: "1,5", "KAD" (không áp dụng) or "" when not scored. */
 export function formatEntry(entry: { kind: "points"; points: string } | { kind: "not_applicable" } | null, lang: "vi" | "en" = "vi"): string {
   if (entry === null) return "";
-  if (entry.kind === "not_applicable") return lang === "vi" ? "KAD" : "N/A";
+  if (entry.kind === "not_applicable") return naWord(lang);
   return formatPoints(entry.points, lang);
 }
 
-/** A score entry as typed back into an input: "1,5", "NA" or "". */
-export function entryInput(entry: { kind: "points"; points: string } | { kind: "not_applicable" } | null): string {
+/** N/A as one word per language: KAD (không áp dụng) in Vietnamese, N/A in English. */
+export const naWord = (lang: "vi" | "en" = "vi") => (lang === "vi" ? "KAD" : "N/A");
+
+/** A score entry as typed back into an input: "1,5", "KAD" (the core reads KAD, N/A or NA) or "". */
+export function entryInput(entry: { kind: "points"; points: string } | { kind: "not_applicable" } | null, lang: "vi" | "en" = "vi"): string {
   if (entry === null) return "";
-  return entry.kind === "not_applicable" ? "NA" : formatPoints(entry.points, "vi");
+  return entry.kind === "not_applicable" ? naWord(lang) : formatPoints(entry.points, "vi");
 }
 
 /** "2026-01-15T08:30:12.000Z" → "15/01/2026 08:30" in local time. */
@@ -92,7 +95,7 @@ export function formatBytes(bytes: number, lang: "vi" | "en" = "vi"): string {
  * with the language's decimal mark, KAD (không áp dụng) for N/A, ∅ for nothing. */
 export function formatLoggedValue(value: string | null, lang: "vi" | "en" = "vi"): string {
   if (value === null) return "∅";
-  if (value === "NA") return lang === "vi" ? "KAD" : "N/A";
+  if (value === "NA") return naWord(lang);
   // A visit's date is logged as ISO (yyyy-mm-dd): shown as people write it.
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return formatDate(value);
   return /^-?\d+(\.\d+)?$/.test(value) ? formatPoints(value, lang) : value;

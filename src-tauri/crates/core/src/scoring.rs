@@ -28,7 +28,8 @@ impl Entry {
         if t.is_empty() {
             return Ok(None);
         }
-        if t.eq_ignore_ascii_case("na") {
+        // N/A as people write it: NA, N/A, or KAD (không áp dụng) as the Vietnamese screens say.
+        if ["na", "n/a", "kad"].iter().any(|w| t.eq_ignore_ascii_case(w)) {
             return Ok(Some(Entry::NotApplicable));
         }
         parse_decimal(t)

@@ -396,6 +396,10 @@ fn entry_parsing_accepts_comma_dot_and_na() {
     assert_eq!(Entry::parse("1,5"), Ok(pts("1.5")));
     assert_eq!(Entry::parse("1.5"), Ok(pts("1.5")));
     assert_eq!(Entry::parse(" na "), Ok(Some(Entry::NotApplicable)));
+    // N/A is one word per language on screen; each is read back the same.
+    for word in ["KAD", "kad", "N/A", "n/a"] {
+        assert_eq!(Entry::parse(word), Ok(Some(Entry::NotApplicable)), "{word}");
+    }
     assert_eq!(Entry::parse(""), Ok(None));
     assert!(Entry::parse("x").is_err());
 }
