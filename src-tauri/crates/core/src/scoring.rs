@@ -29,7 +29,10 @@ impl Entry {
             return Ok(None);
         }
         // N/A as people write it: NA, N/A, or KAD (không áp dụng) as the Vietnamese screens say.
-        if ["na", "n/a", "kad"].iter().any(|w| t.eq_ignore_ascii_case(w)) {
+        if ["na", "n/a", "kad"]
+            .iter()
+            .any(|w| t.eq_ignore_ascii_case(w))
+        {
             return Ok(Some(Entry::NotApplicable));
         }
         parse_decimal(t)
