@@ -190,11 +190,7 @@ pub fn hq_recompute(
         .cancel_hq
         .store(false, std::sync::atomic::Ordering::Relaxed);
     let run = || -> thamdinh_core::Result<_> {
-        let expected = trust
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| thamdinh_core::hq::trust::read_public_key(std::path::Path::new(p)))
-            .transpose()?;
+        let expected = crate::read_optional_pub(trust.as_deref())?;
         thamdinh_core::hq::publish::recompute(
             std::path::Path::new(&results),
             std::path::Path::new(&bundles),

@@ -499,6 +499,13 @@ fn plan_export(
     })
 }
 
+/// The `.pub` file at `path`, when a person gave one (an empty field is none).
+pub(crate) fn read_optional_pub(path: Option<&str>) -> thamdinh_core::Result<Option<String>> {
+    path.filter(|p| !p.trim().is_empty())
+        .map(|p| thamdinh_core::hq::trust::read_public_key(std::path::Path::new(p)))
+        .transpose()
+}
+
 /// Opens a plan from Sở Nội vụ; `trust`: its `.pub` received apart, which must have signed it.
 #[tauri::command(async)]
 fn plan_import(
@@ -507,11 +514,7 @@ fn plan_import(
     trust: Option<String>,
 ) -> ApiResult<thamdinh_core::hq::plan::ImportedPlan> {
     state.with_store(|s| {
-        let expected = trust
-            .as_deref()
-            .filter(|p| !p.trim().is_empty())
-            .map(|p| thamdinh_core::hq::trust::read_public_key(std::path::Path::new(p)))
-            .transpose()?;
+        let expected = read_optional_pub(trust.as_deref())?;
         thamdinh_core::hq::plan::import_plan(s, std::path::Path::new(&path), expected.as_deref())
     })
 }

@@ -301,10 +301,7 @@ impl Store {
             )?;
             if !still_used {
                 let path = self.files_dir()?.join(blob_file_name(sha, file_ext(name)));
-                match std::fs::remove_file(&path) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-                    _ => {}
-                }
+                crate::files::remove_if_present(&path)?;
             }
         }
         Ok(old)

@@ -22,6 +22,14 @@ pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> Result<()> {
 /// Removes the temp files this app left in `dir` (by their name pattern) when a kill stopped a
 /// write half-way: only those older than an hour, so a write still running in another process
 /// (the CLI beside the app) is never touched. Returns how many were removed.
+/// Removes a file no longer needed; one already gone is fine.
+pub fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 pub fn clean_stale_temp_files(dir: &Path) -> usize {
     const PATTERNS: [(&str, &str); 3] = [
         (".tmp", ""),

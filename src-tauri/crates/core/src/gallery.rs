@@ -215,10 +215,7 @@ impl Store {
             let dir = self.photos_dir()?;
             let print = format!("prints/{sha256}.jpg");
             for place in [&meta.original, &meta.thumbnail, &meta.preview, &print] {
-                match std::fs::remove_file(dir.join(place)) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-                    _ => {}
-                }
+                crate::files::remove_if_present(&dir.join(place))?;
             }
         }
         Ok(())

@@ -153,7 +153,7 @@ impl Store {
                     |r| r.get(0),
                 )?;
                 if !still_used {
-                    let _ = std::fs::remove_file(dir.join(&stored));
+                    crate::files::remove_if_present(&dir.join(&stored))?;
                 }
             }
             self.remove_unreferenced_files()?;
@@ -163,43 +163,33 @@ impl Store {
 
     /// Evidence files and photos no row refers to any more (after a campaign went).
     fn remove_unreferenced_files(&self) -> Result<()> {
-        let files = self.files_dir()?;
-        if let Ok(entries) = std::fs::read_dir(&files) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().to_string();
-                let sha = name.split('.').next().unwrap_or_default().to_string();
-                if sha.len() != 64 {
-                    continue;
-                }
-                let used: bool = self.conn.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM evidence WHERE file_sha256 = ?1)",
-                    [&sha],
-                    |r| r.get(0),
-                )?;
-                if !used {
-                    let _ = std::fs::remove_file(e.path());
-                }
-            }
-        }
+        self.remove_unused_in(
+            &self.files_dir()?,
+            "SELECT EXISTS (SELECT 1 FROM evidence WHERE file_sha256 = ?1)",
+        )?;
         let photos = self.photos_dir()?;
         for folder in ["originals", "thumbs", "previews", "prints"] {
-            let Ok(entries) = std::fs::read_dir(photos.join(folder)) else {
+            self.remove_unused_in(
+                &photos.join(folder),
+                "SELECT EXISTS (SELECT 1 FROM photo WHERE sha256 = ?1)",
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The files `<sha256>[.ext]` of `dir` that `used` (a query on the hash) says nothing uses.
+    fn remove_unused_in(&self, dir: &std::path::Path, used: &str) -> Result<()> {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Ok(());
+        };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            let sha = name.split('.').next().unwrap_or_default().to_string();
+            if sha.len() != 64 {
                 continue;
-            };
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().to_string();
-                let sha = name.split('.').next().unwrap_or_default().to_string();
-                if sha.len() != 64 {
-                    continue;
-                }
-                let used: bool = self.conn.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM photo WHERE sha256 = ?1)",
-                    [&sha],
-                    |r| r.get(0),
-                )?;
-                if !used {
-                    let _ = std::fs::remove_file(e.path());
-                }
+            }
+            if !self.conn.query_row(used, [&sha], |r| r.get::<_, bool>(0))? {
+                crate::files::remove_if_present(&e.path())?;
             }
         }
         Ok(())
