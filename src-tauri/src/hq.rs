@@ -23,6 +23,7 @@ pub fn hq_import(
     app: tauri::AppHandle,
     state: State<'_>,
     paths: Vec<String>,
+    campaign_id: Option<String>,
 ) -> ApiResult<Vec<ImportOutcome>> {
     use tauri::Emitter;
     let paths: Vec<std::path::PathBuf> = paths.iter().map(std::path::PathBuf::from).collect();
@@ -38,7 +39,23 @@ pub fn hq_import(
             },
         );
     };
-    state.with_store(|s| import_bundles(s, &paths, &progress, &state.cancel_hq))
+    state.with_store(|s| {
+        let outcomes = import_bundles(s, &paths, &progress, &state.cancel_hq)?;
+        // Kept as the campaign's import history, readable after leaving Tổng hợp.
+        if let Some(campaign_id) = &campaign_id {
+            s.record_import_lines(campaign_id, &outcomes)?;
+        }
+        Ok(outcomes)
+    })
+}
+
+/// The import history of a campaign, newest first.
+#[tauri::command(async)]
+pub fn hq_import_history(
+    state: State<'_>,
+    campaign_id: String,
+) -> ApiResult<Vec<thamdinh_core::hq::import::ImportLine>> {
+    state.with_store(|s| s.import_lines(&campaign_id, 500))
 }
 
 #[tauri::command]

@@ -950,6 +950,7 @@ pub fn run() {
             hq::hq_survey,
             hq::hq_revoke_key,
             hq::hq_bands,
+            hq::hq_import_history,
             hq::hq_set_bands,
             hq::hq_publish,
             hq::hq_recompute,

@@ -95,6 +95,12 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     assert.match(text, /tệp zip hỏng/);
     assert.doesNotMatch(text, /\b(imported|refused|damaged)\b/, "no English on the Vietnamese screen");
     await browser.saveScreenshot(join(shotsDir, "hq-import.png"));
+    // Leaving Tổng hợp and coming back: the lines are kept as the campaign's import history.
+    await browser.$(".toolbar button").click();
+    await el("open-hq").waitForDisplayed({ timeout: 5000 });
+    await el("open-hq").click();
+    await el("hq-history").waitForDisplayed({ timeout: 5000 });
+    assert.equal((await browser.$$('[data-testid="hq-history-line"]')).length, 3);
   });
 
   it("keeps the disputed unit unranked until the officer decides, with a reason", async () => {

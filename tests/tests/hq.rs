@@ -1644,3 +1644,25 @@ fn a_fork_chosen_then_revised_still_recomputes_and_only_the_plan_key_publishes()
     let r = recompute(&out, &bundles).unwrap();
     assert!(r.matches, "{:?}", r.differences);
 }
+
+/// The outcome lines of an import made on a campaign stay readable later, newest first, and go
+/// with the campaign when it is deleted.
+#[test]
+fn import_lines_are_kept_newest_first_and_go_with_their_campaign() {
+    let mut field = Laptop::new("delegation");
+    let v = field.visit("X1", FULL);
+    let b = field.export(&[&v], "b.zip");
+    let mut hq = Hq::new();
+    let first = hq.import(&[&b]);
+    hq.store.record_import_lines(&hq.campaign, &first).unwrap();
+    hq.trust("delegation");
+    let second = hq.import(&[&b]);
+    hq.store.record_import_lines(&hq.campaign, &second).unwrap();
+    let lines = hq.store.import_lines(&hq.campaign, 10).unwrap();
+    assert_eq!(
+        lines.iter().map(|l| l.status.as_str()).collect::<Vec<_>>(),
+        ["duplicate", "quarantined"]
+    );
+    hq.store.delete_campaign(&hq.campaign.clone()).unwrap();
+    assert!(hq.store.campaigns().unwrap().is_empty());
+}

@@ -28,6 +28,7 @@ import type { ExportSummary } from "./bindings/ExportSummary";
 import type { KeyInfo } from "./bindings/KeyInfo";
 import type { CampaignContents } from "./bindings/CampaignContents";
 import type { ImportedPlan } from "./bindings/ImportedPlan";
+import type { ImportLine } from "./bindings/ImportLine";
 import type { PlanSummary } from "./bindings/PlanSummary";
 import type { PublishSummary } from "./bindings/PublishSummary";
 import type { RecomputeReport } from "./bindings/RecomputeReport";
@@ -54,7 +55,7 @@ import type { UnitDetail } from "./bindings/UnitDetail";
 export type { IngestReport, Photo };
 export type { Conflict, HqBundle, ImportOutcome, UnitDetail, UnitResult, WeakCriterion };
 export type { CosignSummary, ExportCheck, ExportSummary, KeyInfo, TrustedKeyEntry, VerifyReport };
-export type { CampaignContents, EvidenceEdit, ImportedPlan, PlanSummary, PublishSummary, RecomputeReport };
+export type { CampaignContents, EvidenceEdit, ImportLine, ImportedPlan, PlanSummary, PublishSummary, RecomputeReport };
 export type { LeafHistory };
 export type { ApiError, AuditEntry, Campaign, CampaignInput, CampaignView, LeafField, SetSummary, SetView, Unit, VisitView };
 
@@ -153,7 +154,8 @@ export const bundleApi = {
 
 /** Sở Nội vụ's Tổng hợp workspace (an import reports `hq-progress`). */
 export const hqApi = {
-  import: (paths: string[]) => call<ImportOutcome[]>("hq_import", { paths }),
+  import: (paths: string[], campaignId: string | null = null) => call<ImportOutcome[]>("hq_import", { paths, campaignId }),
+  history: (campaignId: string) => call<ImportLine[]>("hq_import_history", { campaignId }),
   cancel: () => call<null>("cancel_hq"),
   bundles: (campaignId: string) => call<HqBundle[]>("hq_bundles", { campaignId }),
   conflicts: (campaignId: string) => call<Conflict[]>("hq_conflicts", { campaignId }),

@@ -130,6 +130,7 @@ impl Store {
             "DELETE FROM hq_bundle WHERE campaign_id = ?1",
             "DELETE FROM hq_resolution WHERE campaign_id = ?1",
             "DELETE FROM hq_survey WHERE campaign_id = ?1",
+            "DELETE FROM hq_import_line WHERE campaign_id = ?1",
             "DELETE FROM hq_audit WHERE campaign_id = ?1",
             "DELETE FROM member WHERE campaign_id = ?1",
             "DELETE FROM unit WHERE campaign_id = ?1",

@@ -287,6 +287,17 @@ pub const MIGRATIONS: &[&str] = &[
     ALTER TABLE hq_resolution ADD COLUMN sides TEXT NOT NULL DEFAULT '';",
     // v14: a campaign hidden from the lists without deleting anything.
     "ALTER TABLE campaign ADD COLUMN archived_at TEXT;",
+    // v15: the outcome lines of the imports made on a campaign's Tổng hợp, kept to read later.
+    "CREATE TABLE hq_import_line (
+        campaign_id TEXT NOT NULL REFERENCES campaign(id),
+        seq INTEGER NOT NULL,
+        at TEXT NOT NULL,
+        file TEXT NOT NULL,
+        status TEXT NOT NULL,
+        code TEXT NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (campaign_id, seq)
+    ) WITHOUT ROWID;",
 ];
 
 /// The setting holding the name of the person using this laptop (audit author, bundle signer).

@@ -759,7 +759,8 @@ fn photo_records_name_places_in_the_photo_folder_and_old_absolute_ones_migrate()
         "ALTER TABLE campaign DROP COLUMN plan_public_key;
          ALTER TABLE trusted_key DROP COLUMN delegation;
          ALTER TABLE hq_resolution DROP COLUMN sides;
-         ALTER TABLE campaign DROP COLUMN archived_at;",
+         ALTER TABLE campaign DROP COLUMN archived_at;
+         DROP TABLE hq_import_line;",
     )
     .unwrap();
     conn.pragma_update(None, "user_version", 11).unwrap();

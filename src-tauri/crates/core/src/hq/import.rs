@@ -143,6 +143,78 @@ pub fn import_bundles(
     Ok(out)
 }
 
+/// One line of a campaign's import history (newest first when read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportLine {
+    pub at: String,
+    pub file: String,
+    pub status: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl Store {
+    /// Keeps the outcome lines of an import made on a campaign's Tổng hợp, so they stay readable
+    /// after the screen is left.
+    pub fn record_import_lines(
+        &mut self,
+        campaign_id: &str,
+        outcomes: &[ImportOutcome],
+    ) -> Result<()> {
+        if outcomes.is_empty() {
+            return Ok(());
+        }
+        let at = now();
+        let tx = self.write_tx()?;
+        let next: i64 = tx.query_row(
+            "SELECT coalesce(max(seq), 0) + 1 FROM hq_import_line WHERE campaign_id = ?1",
+            [campaign_id],
+            |r| r.get(0),
+        )?;
+        for (i, o) in outcomes.iter().enumerate() {
+            let status = serde_json::to_value(o.status)
+                .map_err(Error::internal)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            tx.execute(
+                "INSERT INTO hq_import_line (campaign_id, seq, at, file, status, code, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    campaign_id,
+                    next + i as i64,
+                    at,
+                    o.file,
+                    status,
+                    o.code,
+                    o.message
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The campaign's import history, newest first, at most `limit` lines.
+    pub fn import_lines(&self, campaign_id: &str, limit: u32) -> Result<Vec<ImportLine>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, file, status, code, message FROM hq_import_line WHERE campaign_id = ?1
+             ORDER BY seq DESC LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![campaign_id, limit], |r| {
+            Ok(ImportLine {
+                at: r.get(0)?,
+                file: r.get(1)?,
+                status: r.get(2)?,
+                code: r.get(3)?,
+                message: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
 /// The outcome code of a revision whose parent has not been received.
 const UNKNOWN_PARENT: &str = "unknown-parent";
 
