@@ -22,6 +22,17 @@ describe("correct or take back", () => {
     await el("open-visit-XA001").click();
     await el("tab-evidence").waitForDisplayed({ timeout: 10000 });
     await el("tab-evidence").click();
+    // A required field left empty is said beside it, in the UI's language (no browser bubble).
+    const rowsBefore = (await suite.browser.$$('[data-testid="evidence-row"]')).length;
+    await el("ev-add").click();
+    const note = suite.browser.$('[data-testid="ev-summary"] + [data-field-note]');
+    await note.waitForDisplayed({ timeout: 5000 });
+    assert.equal(await note.getText(), "Hãy điền ô này.");
+    assert.equal((await suite.browser.$$('[data-testid="evidence-row"]')).length, rowsBefore, "nothing added");
+    await suite.browser.saveScreenshot(join(shotsDir, "field-required.png"));
+    await el("ev-summary").setValue("x");
+    await note.waitForDisplayed({ reverse: true, timeout: 5000 });
+    await el("ev-summary").clearValue();
     const first = suite.browser.$('[data-testid="evidence-row"]');
     const number = await first.getAttribute("data-number");
     await first.$('[data-testid="ev-edit"]').click();
