@@ -56,9 +56,9 @@ pub fn report_minutes_preview(
     state: State<'_>,
     visit_id: String,
     photos: Option<Vec<String>>,
-) -> ApiResult<String> {
+) -> ApiResult<Vec<String>> {
     let choice = photo_choice(photos);
-    state.with_store(|s| thamdinh_reports::minutes::first_page_svg(s, &visit_id, &choice))
+    state.with_store(|s| thamdinh_reports::minutes::pages_svg(s, &visit_id, &choice))
 }
 
 #[tauri::command(async)]

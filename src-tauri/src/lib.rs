@@ -273,7 +273,7 @@ fn set_field(
     text: String,
 ) -> ApiResult<LeafUpdate> {
     state.with_store(|s| {
-        s.set_field(&visit_id, &code, field, &text)?;
+        s.set_typed_field(&visit_id, &code, field, &text)?;
         s.leaf_update(&visit_id, &code)
     })
 }

@@ -70,7 +70,22 @@ describe("the unit's drawn acknowledgement", () => {
     assert.ok(drawn.complete && drawn.width > 0, `the preview image loads: ${JSON.stringify(drawn)}`);
     assert.ok(Math.abs(drawn.height / drawn.width - Math.SQRT2) < 0.01, "an A4 page");
     await suite.browser.saveScreenshot(join(shotsDir, "minutes-preview.png"));
-    await el("print-minutes").click();
+    // Every page can be read: paged through with the keys, zoomed.
+    assert.match(await el("minutes-page").getText(), /^Trang 1\/\d+$/);
+    const count = Number((await el("minutes-page").getText()).split("/")[1]);
+    assert.ok(count >= 2, "the whole minutes, not only page 1");
+    const shown = () => suite.browser.execute(() => document.querySelector('[data-testid="minutes-preview"]').getAttribute("src").length);
+    const first = await shown();
+    await suite.browser.keys(["ArrowRight"]);
+    await suite.browser.waitUntil(async () => (await el("minutes-page").getText()) === `Trang 2/${count}`, { timeout: 5000 });
+    assert.notEqual(await shown(), first, "page 2 is another image");
+    const width = async () => (await el("minutes-preview").getSize()).width;
+    const before = await width();
+    await el("minutes-zoom-in").click();
+    await suite.browser.waitUntil(async () => (await width()) > before * 1.3, { timeout: 5000, timeoutMsg: "zoom in enlarges the page" });
+    assert.equal(await el("minutes-zoom").getText(), "150 %");
+    await suite.browser.saveScreenshot(join(shotsDir, "minutes-page2-zoomed.png"));
+    await suite.browser.keys(["Escape"]);
     await el("minutes-panel").waitForDisplayed({ reverse: true, timeout: 5000 });
 
     const visits = JSON.parse(execFileSync(cli, ["--data-dir", suite.dataDir, "visit", "list", "--json"], { encoding: "utf8" }));

@@ -155,10 +155,10 @@ describe("field appraisal", () => {
     await browser.waitUntil(async () => (await browser.$$("tr[data-code]")).length > 3, { timeout: 5000 });
     // Typed, then another row clicked: stored as a spreadsheet does, the header says so.
     await browser.$(`tr[data-code="${a.code}"] td.code`).click();
-    await typeKeys(browser, "0,25");
+    await typeKeys(browser, "1");
     assert.equal(await state(), "Chưa lưu");
     await browser.$(`tr[data-code="${b.code}"] td.code`).click();
-    await browser.waitUntil(async () => (await browser.$(`[data-testid="appraised-${a.code}"]`).getText()) === "0,25", {
+    await browser.waitUntil(async () => (await browser.$(`[data-testid="appraised-${a.code}"]`).getText()) === "1", {
       timeout: 5000,
       timeoutMsg: "the typed value was stored when the person clicked another row",
     });
@@ -172,7 +172,17 @@ describe("field appraisal", () => {
     assert.equal(await state(), "Chưa lưu");
     await browser.saveScreenshot(join(shotsDir, "visit-pending-refused.png"));
     await browser.keys(["Escape"]);
-    assert.equal(await browser.$(`[data-testid="appraised-${a.code}"]`).getText(), "0,25");
+    assert.equal(await browser.$(`[data-testid="appraised-${a.code}"]`).getText(), "1");
+    // A leaf scored by tiers takes only its tiers: 0,33 is on the step, but no tier of 1,5 / 1 / 0,5 / 0.
+    await browser.$(`tr[data-code="${a.code}"] td.code`).click();
+    await typeKeys(browser, "0,33");
+    await browser.keys(["Enter"]);
+    await browser.waitUntil(async () => /chỉ nhận một trong các mức 1,5 \/ 1 \/ 0,5 \/ 0/.test(await browser.$('[data-testid="field-error"]').getText()), {
+      timeout: 5000,
+      timeoutMsg: "a value that is no tier is refused naming the tiers",
+    });
+    await browser.keys(["Escape"]);
+    assert.equal(await browser.$(`[data-testid="appraised-${a.code}"]`).getText(), "1");
     // Another tab: stored first.
     await browser.$(`tr[data-code="${a.code}"] td.code`).click();
     await typeKeys(browser, "0,5");

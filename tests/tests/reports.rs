@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use thamdinh_reports::minutes::{PhotoChoice, first_page_svg, write_minutes};
+use thamdinh_reports::minutes::{PhotoChoice, pages_svg, write_minutes};
 use thamdinh_tests::{export_signed, sample_store};
 use unicode_normalization::UnicodeNormalization;
 
@@ -223,10 +223,12 @@ fn likeness(a: &image::GrayImage, b: &image::GrayImage) -> f64 {
 fn the_preview_in_the_app_is_the_first_page_of_the_pdf() {
     let dir = tempfile::tempdir().unwrap();
     let (store, visit) = sample_store(&dir.path().join("store"));
-    let svg = first_page_svg(&store, &visit, &PhotoChoice::Linked).unwrap();
+    let pages = pages_svg(&store, &visit, &PhotoChoice::Linked).unwrap();
+    assert!(pages.len() >= 2, "every page is previewed");
+    let svg = &pages[0];
     assert!(svg.starts_with("<svg"), "{}", &svg[..svg.len().min(200)]);
     let svg_file = dir.path().join("preview.svg");
-    std::fs::write(&svg_file, &svg).unwrap();
+    std::fs::write(&svg_file, svg).unwrap();
     let pdf = dir.path().join("bien-ban.pdf");
     write_minutes(&store, &visit, &PhotoChoice::Linked, &pdf).unwrap();
 

@@ -198,7 +198,7 @@ export const filesApi = {
   backupReminder: () => call<BackupReminder | null>("backup_reminder"),
   minutes: (visitId: string, out: string, photos: string[] | null) => call<string>("report_minutes", { visitId, out, photos }),
   /** The first page of those minutes, as SVG markup. */
-  minutesPreview: (visitId: string, photos: string[] | null) => call<string>("report_minutes_preview", { visitId, photos }),
+  minutesPreview: (visitId: string, photos: string[] | null) => call<string[]>("report_minutes_preview", { visitId, photos }),
   visitXlsx: (visitId: string, out: string) => call<string>("report_visit_xlsx", { visitId, out }),
   acknowledgement: (visitId: string) => call<Acknowledgement | null>("acknowledgement", { visitId }),
   acknowledge: (visitId: string, name: string, title: string, png: number[]) =>

@@ -57,6 +57,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   not_applicable_not_allowed: (p) => `${p.code} cannot be marked not applicable (NA)`,
   score_out_of_range: (p) => `${p.code}: ${p.value} — the score must be between 0 and ${p.max}`,
   score_off_step: (p) => `${p.code}: ${p.value} — the score must be a multiple of ${p.step}`,
+  score_not_a_tier: (p) => `${p.code}: ${p.value} — this criterion is scored by tiers; only ${p.tiers} are allowed`,
   unknown_leaf: (p) => `${p.code} is not a leaf criterion of this criteria set`,
   unknown_area: (p) => `the criteria set has no area «${p.code}» (it has: ${p.known})`,
   unknown_code: (p) => `there is no code ${p.code} in the criteria set`,

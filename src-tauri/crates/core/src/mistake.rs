@@ -50,6 +50,12 @@ pub enum Mistake {
         value: String,
         step: String,
     },
+    /// A typed score on a leaf scored by tiers that is none of its tiers.
+    ScoreNotATier {
+        code: String,
+        value: String,
+        tiers: String,
+    },
     UnknownLeaf {
         code: String,
     },
@@ -464,6 +470,12 @@ impl std::fmt::Display for Mistake {
             }
             M::ScoreOffStep { code, value, step } => {
                 write!(f, "{code}: {value} — điểm phải là bội số của {step}")
+            }
+            M::ScoreNotATier { code, value, tiers } => {
+                write!(
+                    f,
+                    "{code}: {value} — tiêu chí chấm theo mức, chỉ nhận một trong các mức {tiers}"
+                )
             }
             M::UnknownLeaf { code } => {
                 write!(

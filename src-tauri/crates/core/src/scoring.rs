@@ -98,6 +98,36 @@ pub fn check_entry(
     }
 }
 
+/// Checks what a person types on a leaf: `check_entry`, and on a leaf scored by tiers only one of
+/// its tiers. Not part of `check_entry` on purpose: the bundle format calls tiers quick picks, so a
+/// signed bundle with another value stays readable.
+pub fn check_typed_entry(
+    set: &CriteriaSet,
+    node: &Node,
+    column: Column,
+    entry: Entry,
+) -> Result<(), Mistake> {
+    check_entry(set, node, column, entry)?;
+    let tiers = match &node.leaf {
+        Some(leaf) if leaf.rule.kind == "tiers" && !leaf.rule.levels.is_empty() => {
+            &leaf.rule.levels
+        }
+        _ => return Ok(()),
+    };
+    match entry {
+        Entry::Points(p) if !tiers.iter().any(|t| t.points == p) => Err(Mistake::ScoreNotATier {
+            code: node.code.clone(),
+            value: format_vi(p),
+            tiers: tiers
+                .iter()
+                .map(|t| format_vi(t.points))
+                .collect::<Vec<_>>()
+                .join(" / "),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Points against the attainable max, with the index.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

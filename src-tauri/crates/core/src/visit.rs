@@ -11,7 +11,9 @@ use crate::audit::{self, Change};
 use crate::criteria::{CriteriaSet, Method};
 use crate::evidence::Evidence;
 use crate::number::parse_date;
-use crate::scoring::{self, Column, Entry, LeafScore, Scores, SetTotals, check_entry};
+use crate::scoring::{
+    self, Column, Entry, LeafScore, Scores, SetTotals, check_entry, check_typed_entry,
+};
 use crate::store::{Campaign, Store, now};
 use crate::units::Unit;
 use crate::{Error, Mistake, Result};
@@ -564,6 +566,26 @@ impl Store {
             None => Some(text.trim().to_string()).filter(|t| !t.is_empty()),
         };
         self.write_field(visit_id, code, field, value.as_deref(), "set", "")
+    }
+
+    /// `set_field` for what a person types in the app: on a leaf scored by tiers only one of its
+    /// tiers, so a slip of the keyboard (0,33 for 0,5) is refused with the tiers named. Scripts and
+    /// the CLI, which copy values already decided on paper, keep `set_field`'s rules.
+    pub fn set_typed_field(
+        &mut self,
+        visit_id: &str,
+        code: &str,
+        field: LeafField,
+        text: &str,
+    ) -> Result<()> {
+        self.ensure_draft(visit_id)?;
+        if let Some(column) = field.column()
+            && let Some(entry) = Entry::parse(text)?
+        {
+            let set = self.visit_set(visit_id)?;
+            check_typed_entry(&set, set.leaf(code)?, column, entry)?;
+        }
+        self.set_field(visit_id, code, field, text)
     }
 
     /// Writes a value (None deletes it) with its audit entry, unless it is unchanged.

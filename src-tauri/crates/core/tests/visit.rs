@@ -71,6 +71,23 @@ fn values_are_checked_and_stored_exactly() {
         invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "0,125")).contains("bội số")
     );
     assert!(invalid(store.set_field(&v, "1.1.3", LeafField::Appraised, "NA")).contains("(NA)"));
+    // 1.1.3 is scored by tiers 1,5 / 1 / 0,5 / 0: typed in the app, 0,33 is on the step but no
+    // tier, and so is refused naming the tiers; each tier is accepted, in every score column.
+    // Copied from paper through `set_field` (the CLI) it stands, as the bundle format allows.
+    assert!(
+        invalid(store.set_typed_field(&v, "1.1.3", LeafField::Appraised, "0,33"))
+            .contains("1,5 / 1 / 0,5 / 0")
+    );
+    assert!(
+        invalid(store.set_typed_field(&v, "1.1.3", LeafField::SelfAssessed, "1,25"))
+            .contains("mức")
+    );
+    store
+        .set_typed_field(&v, "1.1.3", LeafField::SelfAssessed, "0,5")
+        .unwrap();
+    store
+        .set_field(&v, "1.1.3", LeafField::Round1, "0,33")
+        .unwrap();
     assert!(
         invalid(store.set_field(&v, "1.1", LeafField::Appraised, "1"))
             .contains("không phải tiêu chí thành phần")

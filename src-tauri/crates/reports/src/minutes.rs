@@ -386,15 +386,14 @@ pub fn minutes_pdf(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Resul
         .map_err(|e| Error::internal(format!("không ghi được PDF: {e:?}")))
 }
 
-/// The first page of the minutes as SVG, laid out exactly as the PDF's first page, for the app to
-/// show before the person saves.
-pub fn first_page_svg(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<String> {
+/// The pages of the minutes as SVG, laid out exactly as the PDF's pages, for the app to show (page
+/// by page, zoomed) before the person saves.
+pub fn pages_svg(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<Vec<String>> {
     let doc = lay_out(store, visit_id, choice)?;
-    let page = doc
-        .pages
-        .first()
-        .ok_or_else(|| Error::internal("biên bản không có trang nào"))?;
-    Ok(typst_svg::svg(page))
+    if doc.pages.is_empty() {
+        return Err(Error::internal("biên bản không có trang nào"));
+    }
+    Ok(doc.pages.iter().map(typst_svg::svg).collect())
 }
 
 /// Gathers the visit's data and photos and lays the minutes out in pages.
