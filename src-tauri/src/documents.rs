@@ -61,6 +61,14 @@ pub fn report_minutes_preview(
     state.with_store(|s| thamdinh_reports::minutes::pages_svg(s, &visit_id, &choice))
 }
 
+/// Shows a file just written (a bundle, a PDF) in the system's file manager.
+#[tauri::command(async)]
+pub fn open_folder(path: String) -> ApiResult<String> {
+    Ok(thamdinh_core::files::open_folder(Path::new(&path))?
+        .display()
+        .to_string())
+}
+
 #[tauri::command(async)]
 pub fn report_visit_xlsx(state: State<'_>, visit_id: String, out: String) -> ApiResult<String> {
     state.with_store(|s| {

@@ -929,6 +929,7 @@ pub fn run() {
             documents::report_minutes,
             documents::report_minutes_preview,
             documents::report_visit_xlsx,
+            documents::open_folder,
             documents::acknowledgement,
             documents::acknowledge,
             teamwork::merge_partial,

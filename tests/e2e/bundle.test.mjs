@@ -4,12 +4,18 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { root, shotsDir, startApp } from "./harness.mjs";
+import { chmodSync, copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { root, shotsDir, startApp, tempDir } from "./harness.mjs";
 
 const cli = join(root, "target/debug/thamdinh");
 const fixtures = join(root, "tests/bundles");
+// "Mở thư mục" runs this instead of the file manager: it writes down the folder it was given.
+const openerDir = tempDir("thamdinh-e2e-opener-");
+const openerLog = join(openerDir, "opened.txt");
+const opener = join(openerDir, "opener.sh");
+writeFileSync(opener, `#!/bin/sh\nprintf '%s\\n' "$1" > '${openerLog}'\n`);
+chmodSync(opener, 0o755);
 
 describe("signed result bundles", () => {
   let app;
@@ -20,7 +26,7 @@ describe("signed result bundles", () => {
   let exportedFiles;
 
   before(async () => {
-    app = await startApp();
+    app = await startApp({ env: { THAMDINH_OPENER: opener } });
     ({ browser, dataDir } = app);
   });
 
@@ -66,12 +72,8 @@ describe("signed result bundles", () => {
   });
 
   it("exports the demo visit signed: wrong passphrase refused, then a verified file", async () => {
-    await browser.$(".toolbar button").click(); // home
-    await el("campaign-card").waitForDisplayed({ timeout: 5000 });
-    assert.match(await el("key-status").getText(), /[0-9A-F]{16}/);
-    await el("campaign-card").click();
-    await el("open-export").waitForDisplayed({ timeout: 5000 });
-    await el("open-export").click();
+    // Made from the export, the key leads back to the export.
+    await el("key-back-to-export").click();
     await el("export-passphrase").waitForDisplayed({ timeout: 5000 });
     assert.equal(await el("export-pick-XA001").isSelected(), true);
     await browser.waitUntil(async () => (await el("export-out").getValue()).endsWith(".zip"), { timeout: 5000 });
@@ -85,6 +87,9 @@ describe("signed result bundles", () => {
     await el("export-submit").click();
     await el("export-error").waitForDisplayed({ timeout: 10000 });
     assert.match(await el("export-error").getText(), /sai mật khẩu/i);
+    // Said at the passphrase field, which is selected for the next try.
+    assert.equal(await browser.execute(() => document.querySelector('[data-testid="export-error"]').closest("label")?.querySelector("input")?.dataset.testid), "export-passphrase");
+    assert.equal(await browser.execute(() => document.activeElement?.dataset.testid), "export-passphrase");
     assert.equal(existsSync(bundleFile), false);
     await el("export-passphrase").setValue("mật khẩu đoàn 1");
     await el("export-submit").click();
@@ -92,7 +97,16 @@ describe("signed result bundles", () => {
     assert.equal(await el("export-file").getText(), bundleFile);
     assert.equal(await el("export-revision").getText(), "1");
     exportedFiles = await el("export-files").getText();
+    // Done: what was written, and no signing form re-armed above it; the folder opens.
+    assert.equal(await el("export-form").isExisting(), false, "no re-armed Ký và xuất");
+    await el("export-open-folder").click();
+    await el("export-opened").waitForDisplayed({ timeout: 5000 });
+    await browser.waitUntil(() => existsSync(openerLog), { timeout: 5000, timeoutMsg: "the file manager was asked to open the folder" });
+    assert.equal(readFileSync(openerLog, "utf8").trim(), dirname(bundleFile));
     await browser.saveScreenshot(join(shotsDir, "export.png"));
+    // A corrected revision is a deliberate second step, with the next file name.
+    await el("export-again").click();
+    await el("export-form").waitForDisplayed({ timeout: 5000 });
     // The CLI (same core, other process) agrees the file is valid and signed by this key.
     const out = execFileSync(cli, ["bundle", "verify", bundleFile, "--trust", pubFile, "--json"], { encoding: "utf8" });
     assert.equal(JSON.parse(out).revision, 1);

@@ -55,8 +55,9 @@ function freePort() {
 /** Starts tauri-driver and a session; `dataDir` lets a test restart the app on the same data.
  * WebDriver screenshots hang under Xvfb with the shared-memory renderer the app picks on machines
  * without a GPU (src-tauri/src/main.rs), so the functional tests keep WebKit's default renderer;
- * `appRenderer: true` leaves the choice to the app, as the scoring benchmark does. */
-export async function startApp({ dataDir, appRenderer = false } = {}) {
+ * `appRenderer: true` leaves the choice to the app, as the scoring benchmark does; `env` adds to
+ * the app's environment. */
+export async function startApp({ dataDir, appRenderer = false, env = {} } = {}) {
   if (!process.env.DISPLAY) throw new Error("DISPLAY is not set: run the end-to-end tests under xvfb-run");
   dataDir ??= tempDir("thamdinh-e2e-");
   mkdirSync(shotsDir, { recursive: true });
@@ -69,6 +70,7 @@ export async function startApp({ dataDir, appRenderer = false } = {}) {
       THAMDINH_DATA_DIR: dataDir,
       THAMDINH_EXPORT_DIR: join(dataDir, "exports"),
       ...(appRenderer ? {} : { WEBKIT_DISABLE_DMABUF_RENDERER: "0" }),
+      ...env,
     },
     stdio: ["ignore", "inherit", "inherit"],
     // Its own process group, so stopping it also stops an app that a retried session start left

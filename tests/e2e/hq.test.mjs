@@ -109,6 +109,14 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     assert.match(await x1.getText(), /chưa thống nhất/);
     const conflict = browser.$('[data-testid="hq-conflict"][data-code="2.1"]');
     assert.match(await conflict.getText(), /18[\s\S]*doan-1[\s\S]*15[\s\S]*doan-2/);
+    // Named as people name them: the unit and the criterion, not only their codes.
+    assert.match(await conflict.getText(), /^X1 Xã Thạch Lạc\s*2\.1 Tiêu chí thành phần 2\.1/);
+    // The sides are buttons that take their value.
+    const sides = await conflict.$$("button.pick");
+    assert.equal(sides.length, 2);
+    await sides[1].click();
+    assert.equal(await conflict.$('[data-testid="hq-resolve-value"]').getValue(), "15");
+    assert.equal(await sides[1].getAttribute("aria-pressed"), "true");
     await conflict.$('[data-testid="hq-resolve-value"]').setValue("16,5");
     await conflict.$('[data-testid="hq-resolve-reason"]').setValue("Đối chiếu hồ sơ gốc: chậm một kỳ");
     await conflict.$('[data-testid="hq-resolve"]').click();
@@ -124,12 +132,32 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     assert.match(await el("hq-chart").getText(), /1\. Xã Thạch Lạc[\s\S]*96,50 %[\s\S]*2\. Xã Đồng Tiến[\s\S]*90,00 %/);
     await browser.saveScreenshot(join(shotsDir, "hq-ranking.png"));
     // A unit's drill-down: its leaf table as the bundles carried it, the dispute marked.
+    // Sorted by rank: within the group, the direction shown and reversed by a second click.
+    const order = async () => {
+      const rows = await browser.$$('[data-testid="hq-result"]');
+      const codes = [];
+      for (const r of rows) codes.push(await r.getAttribute("data-code"));
+      return codes;
+    };
+    await el("hq-sort-rank").click();
+    assert.match(await el("hq-sort-rank").getText(), /▲$/);
+    assert.deepEqual(await order(), ["X1", "X2", "X3"]);
+    await el("hq-sort-rank").click();
+    assert.match(await el("hq-sort-rank").getText(), /▼$/);
+    assert.deepEqual(await order(), ["X2", "X1", "X3"], "unranked units stay last");
     await x1.$('[data-testid="hq-open-unit"]').click();
     await el("hq-unit-detail").waitForDisplayed({ timeout: 5000 });
     const detail = await el("hq-unit-detail").getText();
     assert.match(detail, /X1 Xã Thạch Lạc/);
     assert.match(detail, /2\.1[\s\S]*16,5\s*⚑[\s\S]*chậm báo cáo/);
-    await el("hq-unit-detail").scrollIntoView();
+    // Opened where the eye is: its heading is in the window without scrolling by hand.
+    await browser.waitUntil(
+      () => browser.execute(() => {
+        const r = document.getElementById("hq-unit-h").getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      }),
+      { timeout: 5000, timeoutMsg: "the unit's detail is brought into view" },
+    );
     await browser.saveScreenshot(join(shotsDir, "hq-unit-detail.png"));
     assert.match(await el("hq-weakest").getText(), /1\.1\.1[\s\S]*thiếu kế hoạch \(1\)/, "the weakest criteria with their reasons");
   });

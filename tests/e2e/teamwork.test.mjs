@@ -74,7 +74,10 @@ describe("a visit split across members' laptops", () => {
     assert.match(lines, /Thành viên A/);
     assert.match(lines, /Thành viên B/);
     await el("visit-conflicts").waitForDisplayed({ timeout: 5000 });
-    assert.match(await el("visit-conflicts").getText(), /1\.1\.1\s*50\s*45 · Thành viên B/);
+    // The criterion named, the two values as buttons that take them.
+    assert.match(await el("visit-conflicts").getText(), /1\.1\.1 Tiêu chí thành phần 1\.1\.1\s*Lấy 50\s*Lấy 45 · Thành viên B/);
+    await el("take-theirs-1.1.1").click();
+    assert.equal(await el("resolve-value-1.1.1").getValue(), "45");
     await browser.saveScreenshot(join(shotsDir, "merge-conflict.png"));
     // Merging the same files again changes nothing.
     await el("merge-submit").click();

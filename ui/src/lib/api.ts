@@ -199,6 +199,8 @@ export const filesApi = {
   minutes: (visitId: string, out: string, photos: string[] | null) => call<string>("report_minutes", { visitId, out, photos }),
   /** The first page of those minutes, as SVG markup. */
   minutesPreview: (visitId: string, photos: string[] | null) => call<string[]>("report_minutes_preview", { visitId, photos }),
+  /** Shows the folder of a file just written in the system's file manager. */
+  openFolder: (path: string) => call<string>("open_folder", { path }),
   visitXlsx: (visitId: string, out: string) => call<string>("report_visit_xlsx", { visitId, out }),
   acknowledgement: (visitId: string) => call<Acknowledgement | null>("acknowledgement", { visitId }),
   acknowledge: (visitId: string, name: string, title: string, png: number[]) =>

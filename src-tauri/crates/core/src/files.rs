@@ -19,9 +19,6 @@ pub fn write_atomic_cache(path: &Path, bytes: &[u8]) -> Result<()> {
     write_via_temp(path, bytes, false)
 }
 
-/// Removes the temp files this app left in `dir` (by their name pattern) when a kill stopped a
-/// write half-way: only those older than an hour, so a write still running in another process
-/// (the CLI beside the app) is never touched. Returns how many were removed.
 /// Removes a file no longer needed; one already gone is fine.
 pub fn remove_if_present(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
@@ -30,6 +27,51 @@ pub fn remove_if_present(path: &Path) -> Result<()> {
     }
 }
 
+/// Opens the folder holding `file` (or the folder itself) in the system's file manager, without
+/// waiting for it; returns the folder. `THAMDINH_OPENER` names another program (tests record
+/// what would be opened).
+pub fn open_folder(file: &Path) -> Result<std::path::PathBuf> {
+    let folder = if file.is_dir() {
+        file.to_path_buf()
+    } else {
+        file.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    if !folder.is_dir() {
+        return Err(Error::NotFound(format!("thư mục {}", folder.display())));
+    }
+    let opener = std::env::var_os("THAMDINH_OPENER").unwrap_or_else(|| {
+        if cfg!(windows) {
+            "explorer".into()
+        } else if cfg!(target_os = "macos") {
+            "open".into()
+        } else {
+            "xdg-open".into()
+        }
+    });
+    let mut child = std::process::Command::new(&opener)
+        .arg(&folder)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            Error::internal(format!(
+                "không mở được thư mục {} ({}): {e}",
+                folder.display(),
+                opener.to_string_lossy()
+            ))
+        })?;
+    // Reaped when the opener exits, never waited for here.
+    std::thread::spawn(move || child.wait());
+    Ok(folder)
+}
+
+/// Removes the temp files this app left in `dir` (by their name pattern) when a kill stopped a
+/// write half-way: only those older than an hour, so a write still running in another process
+/// (the CLI beside the app) is never touched. Returns how many were removed.
 pub fn clean_stale_temp_files(dir: &Path) -> usize {
     const PATTERNS: [(&str, &str); 3] = [
         (".tmp", ""),
