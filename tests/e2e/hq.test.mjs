@@ -130,6 +130,10 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     assert.match(await browser.$('[data-testid="hq-result"][data-code="X3"]').getText(), /chưa có kết quả/);
     await el("hq-chart").scrollIntoView();
     assert.match(await el("hq-chart").getText(), /1\. Xã Thạch Lạc[\s\S]*96,50 %[\s\S]*2\. Xã Đồng Tiến[\s\S]*90,00 %/);
+    // The bars have an index axis; the heat map names its areas and has a colour legend.
+    assert.match(await el("hq-chart").getText(), /0 %[\s\S]*50 %[\s\S]*100 %/);
+    assert.match(await el("hq-heatmap").getText(), /1\. \S+[\s\S]*2\. \S+/);
+    assert.match(await el("hq-heat-legend").getText(), /0 %[\s\S]*100 %/);
     await browser.saveScreenshot(join(shotsDir, "hq-ranking.png"));
     // A unit's drill-down: its leaf table as the bundles carried it, the dispute marked.
     // Sorted by rank: within the group, the direction shown and reversed by a second click.
