@@ -83,6 +83,16 @@ pub fn acknowledgement(state: State<'_>, visit_id: String) -> ApiResult<Option<A
     state.with_store(|s| s.acknowledgement(&visit_id))
 }
 
+/// The drawn acknowledgement as saved (PNG bytes; empty when none), shown back on the visit.
+#[tauri::command(async)]
+pub fn acknowledgement_image(
+    state: State<'_>,
+    visit_id: String,
+) -> ApiResult<tauri::ipc::Response> {
+    let png = state.with_store(|s| s.acknowledgement_image(&visit_id))?;
+    Ok(tauri::ipc::Response::new(png.unwrap_or_default()))
+}
+
 /// Records the unit's drawn acknowledgement (a PNG from the signature pad).
 #[tauri::command(async)]
 pub fn acknowledge(

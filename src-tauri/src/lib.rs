@@ -932,6 +932,7 @@ pub fn run() {
             documents::open_folder,
             documents::acknowledgement,
             documents::acknowledge,
+            documents::acknowledgement_image,
             teamwork::merge_partial,
             teamwork::visit_conflicts,
             teamwork::resolve_leaf,

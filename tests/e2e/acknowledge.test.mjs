@@ -41,6 +41,16 @@ describe("the unit's drawn acknowledgement", () => {
     await el("ack-save").click();
     await el("ack-current").waitForDisplayed({ timeout: 10000 });
     assert.match(await el("ack-current").getText(), /Phạm Văn Dũng, Chủ tịch UBND xã/);
+    // The signature is shown back as saved; its SHA-256 short, whole on hover.
+    await el("ack-saved-image").waitForDisplayed({ timeout: 5000 });
+    const saved = await suite.browser.execute(() => {
+      const img = document.querySelector('[data-testid="ack-saved-image"]');
+      return { complete: img.complete, width: img.naturalWidth, height: img.naturalHeight };
+    });
+    assert.deepEqual(saved, { complete: true, width: 600, height: 180 }, "the drawn PNG comes back");
+    const hash = await el("ack-current").$('[data-testid="hash"]');
+    assert.match(await hash.getAttribute("data-value"), /^[0-9a-f]{64}$/);
+    assert.match(await hash.getText(), /^[0-9a-f]{10}…/);
     await suite.browser.saveScreenshot(join(shotsDir, "acknowledge-saved.png"));
 
     // The delegation's conclusions on the same tab: a shortcoming tied to a criterion.

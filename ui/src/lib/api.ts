@@ -203,6 +203,7 @@ export const filesApi = {
   openFolder: (path: string) => call<string>("open_folder", { path }),
   visitXlsx: (visitId: string, out: string) => call<string>("report_visit_xlsx", { visitId, out }),
   acknowledgement: (visitId: string) => call<Acknowledgement | null>("acknowledgement", { visitId }),
+  acknowledgementImage: async (visitId: string) => new Blob([await call<ArrayBuffer>("acknowledgement_image", { visitId })], { type: "image/png" }),
   acknowledge: (visitId: string, name: string, title: string, png: number[]) =>
     call<Acknowledgement>("acknowledge", { visitId, name, title, png }),
 };

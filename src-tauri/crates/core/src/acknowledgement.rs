@@ -88,6 +88,18 @@ impl Store {
         Ok(ack)
     }
 
+    /// The drawn acknowledgement as it was saved (PNG bytes), if given: shown back in the app and
+    /// printed in the minutes.
+    pub fn acknowledgement_image(&self, visit_id: &str) -> Result<Option<Vec<u8>>> {
+        let Some(ack) = self.acknowledgement(visit_id)? else {
+            return Ok(None);
+        };
+        let file = self
+            .files_dir()?
+            .join(crate::evidence::blob_file_name(&ack.image_sha256, "png"));
+        Ok(Some(std::fs::read(file)?))
+    }
+
     /// The unit's acknowledgement of a visit, if given.
     pub fn acknowledgement(&self, visit_id: &str) -> Result<Option<Acknowledgement>> {
         Ok(self

@@ -428,18 +428,8 @@ fn lay_out(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<PagedD
     let mut inputs = Dict::new();
     inputs.insert(Str::from("data"), Str::from(json).into_value());
     inputs.insert(Str::from("photos"), images.into_value());
-    if let Some(a) = store.acknowledgement(visit_id)? {
-        let file = store
-            .data_dir()?
-            .join("files")
-            .join(thamdinh_core::evidence::blob_file_name(
-                &a.image_sha256,
-                "png",
-            ));
-        inputs.insert(
-            Str::from("acknowledgement"),
-            Bytes::new(std::fs::read(file)?).into_value(),
-        );
+    if let Some(png) = store.acknowledgement_image(visit_id)? {
+        inputs.insert(Str::from("acknowledgement"), Bytes::new(png).into_value());
     }
     let engine = TypstEngine::builder()
         .main_file(TEMPLATE)

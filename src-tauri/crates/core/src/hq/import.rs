@@ -356,21 +356,25 @@ pub fn import_bundle(
 
 /// The very same file imported before: nothing more to do.
 fn same_file_imported(store: &Store, file: &Path, sha: &str) -> Result<Option<ImportOutcome>> {
-    let earlier: Option<(String, String)> = store
+    // Named as people name a bundle: its units, revision and signer (never its UUID).
+    let earlier: Option<(String, String, String, u32, String)> = store
         .conn
         .query_row(
-            "SELECT id, imported_at FROM hq_bundle WHERE file_sha256 = ?1",
+            "SELECT b.id, b.imported_at, b.signer_name, b.revision,
+                    (SELECT group_concat(unit_code, ', ') FROM
+                       (SELECT unit_code FROM hq_bundle_unit WHERE bundle_id = b.id ORDER BY unit_code))
+             FROM hq_bundle b WHERE b.file_sha256 = ?1",
             [sha],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    Ok(earlier.map(|(id, at)| {
+    Ok(earlier.map(|(id, at, signer, revision, units)| {
         let mut o = ImportOutcome::new(
             file,
             ImportStatus::Duplicate,
             "duplicate",
             format!(
-                "gói {id} đã được nhập lúc {} — không làm gì thêm",
+                "gói phiếu {units} (bản {revision}, {signer}) đã được nhập lúc {} — không làm gì thêm",
                 local_time(&at)
             ),
         );
@@ -479,8 +483,15 @@ fn cosigned_again(
             ImportStatus::Duplicate,
             "duplicate",
             format!(
-                "gói {} đã được nhập, bản này không thêm chữ ký nào — không làm gì thêm",
-                result.bundle_id
+                "gói phiếu {} (bản {}, {}) đã được nhập, bản này không thêm chữ ký nào — không làm gì thêm",
+                result
+                    .visits
+                    .iter()
+                    .map(|v| v.unit.code.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                result.revision,
+                result.signer.name
             ),
         );
         o.bundle_id = Some(result.bundle_id.clone());
