@@ -259,6 +259,22 @@ fn create_visit(
     state.with_store(|s| Ok(s.create_visit(&unit_id, &date, &place, &participants)?.id))
 }
 
+/// Corrects a visit's date, place and participants (audited); returns the visit as it now is.
+#[tauri::command(async)]
+fn edit_visit(
+    state: State<'_>,
+    visit_id: String,
+    date: String,
+    place: String,
+    participants: Vec<Participant>,
+    reason: String,
+) -> ApiResult<VisitView> {
+    state.with_store(|s| {
+        s.edit_visit(&visit_id, &date, &place, &participants, &reason)?;
+        s.visit_view(&visit_id)
+    })
+}
+
 #[tauri::command(async)]
 fn visit_view(state: State<'_>, id: String) -> ApiResult<VisitView> {
     state.with_store(|s| s.visit_view(&id))
@@ -879,6 +895,7 @@ pub fn run() {
             add_unit,
             import_units,
             create_visit,
+            edit_visit,
             delete_visit,
             visit_view,
             set_field,

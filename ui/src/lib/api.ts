@@ -91,6 +91,8 @@ export const api = {
   importUnits: (campaignId: string, bytes: number[]) => call<Unit[]>("import_units", { campaignId, bytes }),
   createVisit: (unitId: string, date: string, place: string, participants: Participant[]) =>
     call<string>("create_visit", { unitId, date, place, participants }),
+  editVisit: (visitId: string, date: string, place: string, participants: Participant[], reason: string) =>
+    call<VisitView>("edit_visit", { visitId, date, place, participants, reason }),
   visitView: (id: string) => call<VisitView>("visit_view", { id }),
   deleteVisit: (visitId: string) => call<null>("delete_visit", { visitId }),
   setField: (visitId: string, code: string, field: LeafField, text: string) =>

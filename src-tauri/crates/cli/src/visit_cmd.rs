@@ -27,6 +27,19 @@ pub enum VisitCommand {
         #[arg(long, default_value = "")]
         place: String,
     },
+    /// Corrects a visit's date or place while it is not locked (each change audited, with the
+    /// reason); what is not given stays as it is.
+    Edit {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        /// dd/mm/yyyy.
+        #[arg(long)]
+        date: Option<String>,
+        #[arg(long)]
+        place: Option<String>,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Applies a score sheet (CSV `code,self,appraised[,reason]`) to a visit: all rows or none,
     /// every change audited.
     Score {
@@ -153,6 +166,24 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
                 .with_context(|| format!("không có đơn vị mã {unit} trong đợt thẩm định này"))?;
             let visit = store.create_visit(&unit.id, &date, &place, &[])?;
             println!("{}", visit.id);
+            Ok(ExitCode::SUCCESS)
+        }
+        VisitCommand::Edit {
+            visit,
+            date,
+            place,
+            reason,
+        } => {
+            let mut store = open_store(data_dir)?;
+            let old = store.visit(&visit)?;
+            let date = date.unwrap_or(old.visit_date);
+            let place = place.unwrap_or(old.place);
+            let edited = store.edit_visit(&visit, &date, &place, &old.participants, &reason)?;
+            println!(
+                "{} · {}",
+                crate::format_date(&edited.visit_date),
+                edited.place
+            );
             Ok(ExitCode::SUCCESS)
         }
         VisitCommand::Score { visit, scores } => {

@@ -66,6 +66,35 @@ fn demo_then_list_show_and_verify() {
         "{text}"
     );
 
+    // The date written at the start is corrected (audited); the chain still verifies.
+    let (ok, out, err) = thamdinh(
+        dir.path(),
+        &[
+            "visit",
+            "edit",
+            "--visit",
+            &visit,
+            "--date",
+            "16/01/2026",
+            "--reason",
+            "ghi nhầm",
+        ],
+    );
+    assert!(
+        ok && out.starts_with("16/01/2026 · Hội trường"),
+        "{out}{err}"
+    );
+    let (_, list, _) = thamdinh(dir.path(), &["visit", "list"]);
+    assert!(
+        list.contains("16/01/2026") && !list.contains("15/01/2026"),
+        "{list}"
+    );
+    let (ok, _, err) = thamdinh(
+        dir.path(),
+        &["visit", "edit", "--visit", &visit, "--date", "32/01/2026"],
+    );
+    assert!(!ok && err.contains("32/01/2026"), "{err}");
+
     let (ok, verified, _) = thamdinh(dir.path(), &["visit", "verify-audit", "--visit", &visit]);
     assert!(ok && verified.starts_with("OK"), "{verified}");
 

@@ -315,6 +315,64 @@ impl Store {
         Ok(visit)
     }
 
+    /// Corrects what was written when the visit started — its date, place and the unit's
+    /// participants — while it is not locked; each changed field is an audited entry with who
+    /// and why. Returns the visit as it now is.
+    pub fn edit_visit(
+        &mut self,
+        visit_id: &str,
+        date: &str,
+        place: &str,
+        participants: &[Participant],
+        reason: &str,
+    ) -> Result<Visit> {
+        let old = self.ensure_draft(visit_id)?;
+        let date = parse_date(date).ok_or_else(|| Mistake::NotADate { text: date.into() })?;
+        let participants: Vec<Participant> = participants
+            .iter()
+            .filter(|p| !p.name.trim().is_empty())
+            .map(|p| Participant {
+                name: p.name.trim().into(),
+                title: p.title.trim().into(),
+            })
+            .collect();
+        let new = Visit {
+            visit_date: date.format("%Y-%m-%d").to_string(),
+            place: place.trim().into(),
+            participants,
+            ..old.clone()
+        };
+        let as_json = |v: &Visit| serde_json::to_string(&v.participants).unwrap_or_default();
+        let changes = [
+            ("visit_date", &old.visit_date, &new.visit_date),
+            ("place", &old.place, &new.place),
+            ("participants", &as_json(&old), &as_json(&new)),
+        ];
+        let actor = self.actor()?;
+        let tx = self.write_tx()?;
+        tx.execute(
+            "UPDATE visit SET visit_date = ?2, place = ?3, participants = ?4 WHERE id = ?1",
+            params![visit_id, new.visit_date, new.place, as_json(&new)],
+        )?;
+        for (field, before, after) in changes.iter().filter(|(_, a, b)| a != b) {
+            audit::append(
+                &tx,
+                visit_id,
+                &actor,
+                &Change {
+                    action: "edit_visit",
+                    field,
+                    old: Some(before.as_str()),
+                    new: Some(after.as_str()),
+                    reason: reason.trim(),
+                    ..Default::default()
+                },
+            )?;
+        }
+        tx.commit()?;
+        Ok(new)
+    }
+
     pub fn visit(&self, id: &str) -> Result<Visit> {
         self.conn
             .query_row(

@@ -726,3 +726,64 @@ fn an_edit_without_a_given_name_is_signed_with_the_computer_account() {
     store.set_user_name("Lê Văn Cường").unwrap();
     assert_eq!(store.actor().unwrap(), "Lê Văn Cường");
 }
+
+#[test]
+fn the_visit_details_are_corrected_while_draft_each_change_audited() {
+    let (_d, mut store, v) = setup();
+    let people = [thamdinh_core::visit::Participant {
+        name: " Phạm Văn Dũng ".into(),
+        title: "Chủ tịch UBND xã".into(),
+    }];
+    let edited = store
+        .edit_visit(
+            &v,
+            "21/11/2026",
+            "Hội trường UBND xã",
+            &people,
+            "ghi nhầm ngày",
+        )
+        .unwrap();
+    assert_eq!(edited.visit_date, "2026-11-21");
+    assert_eq!(edited.participants[0].name, "Phạm Văn Dũng");
+    let stored = store.visit(&v).unwrap();
+    assert_eq!(stored, edited);
+    // One entry per field changed, with the old and new value, who and why.
+    let entries: Vec<_> = store
+        .audit(&v, None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "edit_visit")
+        .collect();
+    let fields: Vec<&str> = entries.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["visit_date", "place", "participants"]);
+    assert_eq!(entries[0].old.as_deref(), Some("2026-11-20"));
+    assert_eq!(entries[0].new.as_deref(), Some("2026-11-21"));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.reason == "ghi nhầm ngày" && e.actor == "Trần Thị Bình")
+    );
+    // Unchanged fields write nothing; a bad date changes nothing; a locked visit is read-only.
+    store
+        .edit_visit(&v, "21/11/2026", "Hội trường UBND xã", &people, "")
+        .unwrap();
+    assert_eq!(
+        store
+            .audit(&v, None)
+            .unwrap()
+            .iter()
+            .filter(|e| e.action == "edit_visit")
+            .count(),
+        3
+    );
+    assert!(
+        invalid(store.edit_visit(&v, "31/02/2026", "", &[], "").map(|_| ())).contains("31/02/2026")
+    );
+    assert_eq!(store.visit(&v).unwrap(), edited);
+    store.lock_visit(&v).unwrap();
+    assert!(matches!(
+        store.edit_visit(&v, "22/11/2026", "", &[], ""),
+        Err(Error::VisitLocked)
+    ));
+    store.verify_audit(&v).unwrap();
+}
