@@ -94,6 +94,18 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     assert.match(text, /1 tiêu chí chấm khác với đoàn khác: X1 2\.1/);
     assert.match(text, /tệp zip hỏng/);
     assert.doesNotMatch(text, /\b(imported|refused|damaged)\b/, "no English on the Vietnamese screen");
+    // In English the lines are English too, with what each bundle is.
+    await el("lang-toggle").click();
+    await browser.waitUntil(async () => /imported \(X1, X2\), revision 1, signed by/.test(await el("hq-outcomes").getText()), {
+      timeout: 5000,
+      timeoutMsg: `English import lines, got ${await el("hq-outcomes").getText()}`,
+    });
+    const english = await el("hq-outcomes").getText();
+    assert.match(english, /scored differently from another delegation/);
+    assert.match(english, /damaged or truncated zip file/);
+    assert.doesNotMatch(english, /đã nhập|tệp zip hỏng/, "no Vietnamese left in the English lines");
+    await browser.saveScreenshot(join(shotsDir, "hq-import-en.png"));
+    await el("lang-toggle").click();
     await browser.saveScreenshot(join(shotsDir, "hq-import.png"));
     // Leaving Tổng hợp and coming back: the lines are kept as the campaign's import history.
     await browser.$(".toolbar button").click();

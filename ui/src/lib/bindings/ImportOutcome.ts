@@ -24,4 +24,8 @@ detail: string, bundle_id: string | null,
 /**
  * The entry of the bundle a refusal names, if any.
  */
-entry: string | null, };
+entry: string | null, 
+/**
+ * What the bundle is, once it could be read: its units (codes), revision and signer.
+ */
+units: Array<string>, revision: number | null, signer: string, };

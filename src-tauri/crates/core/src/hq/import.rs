@@ -62,6 +62,10 @@ pub struct ImportOutcome {
     pub bundle_id: Option<String>,
     /// The entry of the bundle a refusal names, if any.
     pub entry: Option<String>,
+    /// What the bundle is, once it could be read: its units (codes), revision and signer.
+    pub units: Vec<String>,
+    pub revision: Option<u32>,
+    pub signer: String,
 }
 
 impl ImportOutcome {
@@ -73,6 +77,9 @@ impl ImportOutcome {
             message,
             detail: String::new(),
             bundle_id: None,
+            units: Vec::new(),
+            revision: None,
+            signer: String::new(),
             entry: None,
         }
     }
@@ -314,7 +321,27 @@ pub fn import_bundle(
         .result
         .clone()
         .expect("a verified bundle has its result");
-    let campaign = match admissible(store, &verified, &result)? {
+    let mut outcome = import_verified(store, file, &sha, &verified, &result)?;
+    // What the bundle is, for every line about it (and for the screen's other language).
+    outcome.units = result.visits.iter().map(|v| v.unit.code.clone()).collect();
+    outcome.revision = Some(result.revision);
+    outcome.signer = result.signer.name.clone();
+    Ok(outcome)
+}
+
+/// The steps after a bundle verified: admitted or refused, the same bundle id seen before, a
+/// step in its revision chain, stored and classified.
+fn import_verified(
+    store: &mut Store,
+    file: &Path,
+    sha: &str,
+    verified: &Verified,
+    result: &ResultDoc,
+) -> Result<ImportOutcome> {
+    let refused = |code: &str, message: String| {
+        ImportOutcome::new(file, ImportStatus::Refused, code, message)
+    };
+    let campaign = match admissible(store, verified, result)? {
         Ok(c) => c,
         Err((code, message)) => return Ok(refused(code, message)),
     };
@@ -327,7 +354,7 @@ pub fn import_bundle(
         )
         .optional()?;
     if bundle_id_seen.is_some() {
-        if !same_result(store, &result)? {
+        if !same_result(store, result)? {
             return Ok(refused(
                 "bundle-id-reused",
                 format!(
@@ -336,20 +363,20 @@ pub fn import_bundle(
                 ),
             ));
         }
-        return cosigned_again(store, file, &sha, &campaign, &result, &verified);
+        return cosigned_again(store, file, sha, &campaign, result, verified);
     }
-    if let Some((code, message)) = chain_step(store, &campaign, &result)? {
+    if let Some((code, message)) = chain_step(store, &campaign, result)? {
         return Ok(refused(code, message));
     }
-    let stored = store_file(store, file, &sha)?;
-    if let Err(e) = record(store, &campaign, &result, &verified, &sha, &stored) {
+    let stored = store_file(store, file, sha)?;
+    if let Err(e) = record(store, &campaign, result, verified, sha, &stored) {
         // Another import (a second window, the CLI) stored the same file meanwhile: a duplicate.
-        return match same_file_imported(store, file, &sha)? {
+        return match same_file_imported(store, file, sha)? {
             Some(outcome) => Ok(outcome),
             None => Err(e),
         };
     }
-    let mut outcome = classify(store, &campaign.id, &result, file)?;
+    let mut outcome = classify(store, &campaign.id, result, file)?;
     outcome.bundle_id = Some(result.bundle_id.clone());
     Ok(outcome)
 }
@@ -720,12 +747,13 @@ pub(crate) fn classify(
                 "hợp lệ nhưng thiếu chữ ký đồng ký của thành viên đoàn: cần {need}, có {have} chữ ký kiểm được bằng khóa tin cậy — đã lưu, chưa tính. Thành viên đồng ký gói (thamdinh bundle cosign) rồi gửi lại"
             ),
         ),
-        Role::AwaitingParent { parent } => o(
+        Role::AwaitingParent { .. } => o(
             Waiting,
             UNKNOWN_PARENT,
             format!(
-                "bản {} thay thế gói {parent} mà Sở Nội vụ chưa nhận (hoặc không nối tiếp đúng bản đó): đã lưu, chưa tính — hãy gửi cả bản trước",
-                me.revision
+                "bản {} thay thế bản {} mà Sở Nội vụ chưa nhận (hoặc không nối tiếp đúng bản đó): đã lưu, chưa tính — hãy gửi cả bản trước",
+                me.revision,
+                me.revision.saturating_sub(1)
             ),
         ),
         Role::Superseded { by } => {
@@ -734,9 +762,10 @@ pub(crate) fn classify(
                 Superseded,
                 "superseded",
                 format!(
-                    "bản {} của gói này đã bị thay thế: bản {} ({by}) đang được tính; lưu làm lịch sử",
+                    "bản {} của gói này đã bị thay thế: bản {} ({}) đang được tính; lưu làm lịch sử",
                     me.revision,
-                    newer.map_or(0, |b| b.revision)
+                    newer.map_or(0, |b| b.revision),
+                    newer.map_or("", |b| b.signer_name.as_str())
                 ),
             )
         }
@@ -776,7 +805,7 @@ pub(crate) fn classify(
                 let replaced = me
                     .supersedes
                     .as_ref()
-                    .map(|s| format!(", thay thế {s}"))
+                    .map(|_| format!(", thay thế bản {}", me.revision.saturating_sub(1)))
                     .unwrap_or_default();
                 o(
                     Imported,
