@@ -17,10 +17,15 @@ const visitId = visits[0].visit?.id ?? visits[0].id;
 const app = await startApp({ dataDir, appRenderer: true });
 const { browser } = app;
 try {
-  await browser.$('[data-testid="campaign-card"]').waitForDisplayed({ timeout: 15000 });
-  await browser.$('[data-testid="campaign-card"]').click();
-  await browser.$('[data-testid="open-visit-XA001"]').click();
-  await browser.$('[data-testid="detail-appraised"]').waitForDisplayed({ timeout: 10000 });
+  // With the app's own renderer (shared memory, on machines without a GPU) WebDriver may never
+  // call an element "displayed": the steps wait for the element to exist and click it in the page.
+  const go = async (testid, timeout = 15000) => {
+    await browser.$(`[data-testid="${testid}"]`).waitForExist({ timeout });
+    await browser.execute((id) => document.querySelector(`[data-testid="${id}"]`).click(), testid);
+  };
+  await go("campaign-card");
+  await go("open-visit-XA001");
+  await browser.$('[data-testid="detail-appraised"]').waitForExist({ timeout: 10000 });
   await browser.setTimeout({ script: 600000 }); // 200 edits on a busy machine can take a while
 
   const result = await browser.executeAsync(async (edits, visitId, done) => {
