@@ -184,6 +184,13 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
     assert.equal(await el("hq-workbook-path").getValue(), workbook);
     await el("hq-save-workbook").click();
     await el("hq-notice").waitForDisplayed({ timeout: 10000 });
+    // Said beside the button, not thousands of pixels above it.
+    const gap = await browser.execute(() => {
+      const note = document.querySelector('[data-testid="hq-notice"]').getBoundingClientRect();
+      const button = document.querySelector('[data-testid="hq-save-workbook"]').getBoundingClientRect();
+      return Math.abs(note.top - button.bottom);
+    });
+    assert.ok(gap < 120, `the saved note is ${gap} px from its button`);
     assert.ok(existsSync(workbook));
     const read = execFileSync(
       "python3",
