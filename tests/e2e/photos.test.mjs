@@ -98,4 +98,32 @@ describe("photos as evidence", () => {
     assert.equal(flags.length, 1, "exactly the untimed photo is flagged");
     assert.match(await flags[0].getText(), /Không có thời điểm chụp/);
   });
+
+  it("offers the photos for the minutes by thumbnail, linked ones ticked, and previews the change", async () => {
+    await browser.$('[data-testid="print-minutes"]').click();
+    await browser.$('[data-testid="minutes-panel"]').waitForDisplayed({ timeout: 5000 });
+    await browser.waitUntil(async () => (await browser.$$('[data-testid="minutes-photo"] img')).length === 3, {
+      timeout: 10000,
+      timeoutMsg: "one thumbnail per photo of the visit",
+    });
+    const ticked = async () => {
+      const boxes = await browser.$$('[data-testid="minutes-photo"] input');
+      let n = 0;
+      for (const b of boxes) if (await b.isSelected()) n++;
+      return n;
+    };
+    assert.equal(await ticked(), 2, "by default the photos linked to a criterion or a document");
+    await browser.$('[data-testid="minutes-page"]').waitUntil(async function () {
+      return /\/\d+$/.test(await this.getText());
+    }, { timeout: 20000 });
+    const pagesBefore = await browser.$('[data-testid="minutes-page"]').getText();
+    const boxes = await browser.$$('[data-testid="minutes-photo"] input');
+    for (const b of boxes) if (!(await b.isSelected())) await b.click();
+    assert.equal(await ticked(), 3);
+    await browser.waitUntil(async () => /\/\d+$/.test(await browser.$('[data-testid="minutes-page"]').getText()), { timeout: 20000 });
+    await browser.saveScreenshot(join(shotsDir, "minutes-photos.png"));
+    assert.match(pagesBefore, /^Trang 1\/\d+$/);
+    await browser.keys(["Escape"]);
+    await browser.$('[data-testid="minutes-panel"]').waitForDisplayed({ reverse: true, timeout: 5000 });
+  });
 });

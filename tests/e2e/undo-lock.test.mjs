@@ -107,9 +107,9 @@ describe("undo and lock", () => {
     assert.ok(!/\d{4}-\d{2}-\d{2}/.test(logged), `no ISO date: ${logged}`);
     assert.ok(!/→ -?\d+\.\d/.test(logged), `decimal commas, never dots: ${logged}`);
     assert.ok(values.some((v) => /→ \d+,\d/.test(v)), "a decimal value is shown with a comma");
-    const hash = suite.browser.$('[data-testid="audit-table"] tbody tr:last-child td.mono.small');
-    assert.match(await hash.getText(), /^[0-9a-f]{12}…$/, "the hash shortened");
-    assert.match(await hash.getAttribute("title"), /^[0-9a-f]{64}$/, "the full hash on hover");
+    const hash = suite.browser.$('[data-testid="audit-table"] tbody tr:last-child [data-testid="hash"]');
+    assert.match(await hash.getText(), /^[0-9a-f]{10}…\s*chép$/, "the hash shortened, with a copy control");
+    assert.match(await hash.$("span").getAttribute("title"), /^[0-9a-f]{64}$/, "the full hash on hover");
     await suite.browser.saveScreenshot(join(shotsDir, "audit-log.png"));
   });
 });
