@@ -1,5 +1,6 @@
 // Accessibility (#23): axe-core, injected into the real app's webview, finds no serious or
-// critical violation on Home, a campaign, a visit (each tab), export, Keys and Tổng hợp.
+// critical violation on Home, a campaign, a visit (each tab, the minutes dialog), export, Keys
+// and Tổng hợp.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -50,6 +51,11 @@ describe("accessibility", () => {
       await suite.browser.pause(300);
       all.push(...(await violations(`visit/${tab}`)));
     }
+    await el("print-minutes").click();
+    await el("minutes-preview").waitForDisplayed({ timeout: 20000 });
+    all.push(...(await violations("minutes dialog")));
+    await suite.browser.keys(["Escape"]);
+    await el("minutes-panel").waitForDisplayed({ reverse: true, timeout: 5000 });
     await suite.browser.$(".toolbar button").click();
     await el("open-export").waitForDisplayed({ timeout: 5000 });
     await el("open-export").click();
