@@ -128,6 +128,8 @@ pub struct CriteriaXlsxCheck {
     pub leaves: u32,
     pub max_total: String,
     pub id: String,
+    /// Leaves whose N/A cell was only a mark, read as "Giảm điểm tối đa".
+    pub na_marked: Vec<String>,
     pub problems: Vec<thamdinh_core::criteria_xlsx::SheetProblem>,
 }
 
@@ -141,6 +143,7 @@ fn check_criteria_xlsx(path: String) -> ApiResult<CriteriaXlsxCheck> {
                 leaves: imported.set.leaves().len() as u32,
                 max_total: imported.set.max_total().to_string(),
                 id: imported.set.id,
+                na_marked: imported.na_marked,
                 problems: Vec::new(),
             },
             Err(problems) => CriteriaXlsxCheck {
@@ -149,6 +152,7 @@ fn check_criteria_xlsx(path: String) -> ApiResult<CriteriaXlsxCheck> {
                 leaves: 0,
                 max_total: String::new(),
                 id: String::new(),
+                na_marked: Vec::new(),
                 problems,
             },
         },

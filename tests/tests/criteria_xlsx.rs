@@ -215,3 +215,42 @@ fn a_workbook_that_makes_the_reader_panic_is_refused_as_damaged() {
     let units = thamdinh_core::units::parse_unit_list(&bytes).unwrap_err();
     assert!(units[0].to_string().contains("hỏng"), "{units:?}");
 }
+
+/// A province's appendix that only marks the criteria that may be exempted ("x" in a «Không áp
+/// dụng» column): read as the usual rule (the max leaves the attainable total) and listed, while
+/// words in the cell still say how a criterion counts.
+#[test]
+fn a_not_applicable_mark_reads_as_the_usual_rule_and_is_listed() {
+    use thamdinh_core::criteria::NotApplicable;
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet().set_name("Phụ lục").unwrap();
+    let rows: [[&str; 4]; 7] = [
+        ["STT", "Nội dung", "Điểm tối đa", "Không áp dụng"],
+        ["I", "Công tác chỉ đạo, điều hành CCHC", "4", ""],
+        ["1.1", "Kế hoạch CCHC", "4", ""],
+        ["1.1.a", "Ban hành kế hoạch đúng hạn", "2", "x"],
+        ["1.1.b", "Báo cáo định kỳ", "1", "Được điểm tối đa"],
+        ["1.1.c", "Tuyên truyền CCHC", "1", "X"],
+        ["", "Tổng cộng", "4", ""],
+    ];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *v).unwrap();
+        }
+    }
+    let imported =
+        import_xlsx(&book.save_to_buffer().unwrap()).unwrap_or_else(|p| panic!("{p:#?}"));
+    assert_eq!(imported.na_marked, ["1.1.a", "1.1.c"]);
+    let na = |code: &str| {
+        imported
+            .set
+            .leaves()
+            .iter()
+            .find(|l| l.code == code)
+            .and_then(|l| l.leaf.as_ref())
+            .map(|l| l.not_applicable)
+    };
+    assert_eq!(na("1.1.a"), Some(NotApplicable::ReduceMax));
+    assert_eq!(na("1.1.b"), Some(NotApplicable::AwardMax), "words win");
+    assert_eq!(na("1.1.c"), Some(NotApplicable::ReduceMax));
+}

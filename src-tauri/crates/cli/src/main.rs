@@ -388,6 +388,13 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
                         imported.set.id,
                         out.display()
                     );
+                    if !imported.na_marked.is_empty() {
+                        println!(
+                            "Cột «Không áp dụng» chỉ đánh dấu, không nói cách tính, ở {} tiêu chí ({}): đã đọc là «Giảm điểm tối đa» (tiêu chí được miễn không tính vào điểm tối đa)",
+                            imported.na_marked.len(),
+                            imported.na_marked.join(", ")
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(problems) => {

@@ -109,6 +109,9 @@ impl fmt::Display for SheetProblem {
 pub struct ImportedSet {
     pub json: String,
     pub set: CriteriaSet,
+    /// Leaves whose «Không áp dụng» cell only marked them (x, có, ✓) without saying how they
+    /// count: read as the usual rule, the max leaves the attainable total ("Giảm điểm tối đa").
+    pub na_marked: Vec<String>,
 }
 
 fn norm(s: &str) -> String {
@@ -261,6 +264,7 @@ pub fn import_xlsx(bytes: &[u8]) -> Result<ImportedSet, Vec<SheetProblem>> {
 struct Reader<'a> {
     sheet: &'a Sheet,
     problems: Vec<SheetProblem>,
+    na_marked: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
@@ -268,6 +272,7 @@ impl<'a> Reader<'a> {
         Reader {
             sheet,
             problems: Vec::new(),
+            na_marked: Vec::new(),
         }
     }
 
@@ -317,7 +322,11 @@ impl<'a> Reader<'a> {
         }
         let json = serde_json::to_string_pretty(&value).unwrap_or_default();
         match CriteriaSet::validate(json.as_bytes()) {
-            Ok(set) => Ok(ImportedSet { json, set }),
+            Ok(set) => Ok(ImportedSet {
+                json,
+                set,
+                na_marked: self.na_marked,
+            }),
             Err(problems) => {
                 self.place(problems, &table, &cols);
                 Err(self.problems)
@@ -639,9 +648,16 @@ impl<'a> Reader<'a> {
         }
         if r.cells.na != render_na(obj) {
             let n = norm(&r.cells.na);
+            // A province's appendix often only marks the criteria that may be exempted; the
+            // usual rule then applies and the import says which were read that way. Words in
+            // the cell say how it counts and win.
+            let marked = ["x", "có", "✓", "✔", "v"].contains(&n.as_str());
+            if marked {
+                self.na_marked.push(r.code.clone());
+            }
             let na = if n.is_empty() || n == "không" {
                 Some(json!({"allowed": false}))
-            } else if n.contains("giảm") || n.contains("reduce") || n == "có" {
+            } else if n.contains("giảm") || n.contains("reduce") || marked {
                 Some(json!({"allowed": true, "handling": "reduce_max"}))
             } else if n.contains("được") || n.contains("award") {
                 Some(json!({"allowed": true, "handling": "award_max"}))

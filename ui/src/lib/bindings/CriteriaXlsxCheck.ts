@@ -4,4 +4,8 @@ import type { SheetProblem } from "./SheetProblem";
 /**
  * What an Excel criteria set holds, or every problem in it — shown before anything is saved.
  */
-export type CriteriaXlsxCheck = { title: string, areas: number, leaves: number, max_total: string, id: string, problems: Array<SheetProblem>, };
+export type CriteriaXlsxCheck = { title: string, areas: number, leaves: number, max_total: string, id: string, 
+/**
+ * Leaves whose N/A cell was only a mark, read as "Giảm điểm tối đa".
+ */
+na_marked: Array<string>, problems: Array<SheetProblem>, };
