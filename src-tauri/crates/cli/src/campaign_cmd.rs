@@ -69,6 +69,27 @@ pub enum CampaignCommand {
         #[arg(long, value_name = "ID")]
         campaign: String,
     },
+    /// Writes a self-assessment form (.xlsx) per unit into a folder: the criteria tree, the cells
+    /// a unit fills (checked by Excel as it types), the unit and campaign named inside.
+    SelfForms {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Only these units (codes); all when none.
+        #[arg(long, value_name = "CODE")]
+        unit: Vec<String>,
+    },
+    /// Reads a folder of filled self-assessment forms: one line per form; each into its unit's
+    /// visit (started when the unit has none), all or nothing per form. Exit 1 if one is refused.
+    ImportSelf {
+        #[arg(long, value_name = "ID")]
+        campaign: String,
+        folder: PathBuf,
+        /// One JSON line per form.
+        #[arg(long)]
+        json: bool,
+    },
     /// Opens a plan file: the campaign, its set and units arrive with the same ids; prints the
     /// HQ key's id and fingerprint to compare by phone or on paper.
     PlanImport {
@@ -162,6 +183,44 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
             let gone = store.delete_campaign(&campaign)?;
             println!("Đã xóa {}.", gone.said());
             Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::SelfForms {
+            campaign,
+            out,
+            unit,
+        } => {
+            let store = open_store(data_dir)?;
+            let written = store.write_self_forms(&campaign, &out, &unit)?;
+            for file in &written {
+                println!("{}", file.display());
+            }
+            eprintln!(
+                "Đã tạo {} biểu tự đánh giá trong {}",
+                written.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        CampaignCommand::ImportSelf {
+            campaign,
+            folder,
+            json,
+        } => {
+            let mut store = open_store(data_dir)?;
+            let lines = store.import_self_forms(&campaign, &folder)?;
+            for line in &lines {
+                if json {
+                    println!("{}", serde_json::to_string(line)?);
+                } else {
+                    println!("{}", self_line_text(line));
+                }
+            }
+            let refused = lines.iter().filter(|l| l.status == "refused").count();
+            Ok(if refused == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         CampaignCommand::Archive { campaign } => archive(data_dir, &campaign, true),
         CampaignCommand::Unarchive { campaign } => archive(data_dir, &campaign, false),
@@ -267,5 +326,30 @@ pub fn run_unit(command: UnitCommand, data_dir: &Path) -> Result<ExitCode> {
                 Err(fault) => Err(fault.into()),
             }
         }
+    }
+}
+
+/// One form's line, as people read it.
+fn self_line_text(line: &thamdinh_core::self_form::SelfFormLine) -> String {
+    let file = Path::new(&line.file)
+        .file_name()
+        .map_or(line.file.clone(), |n| n.to_string_lossy().into_owned());
+    match line.status.as_str() {
+        "refused" => format!(
+            "{file}: bị từ chối, không ghi gì —\n  {}",
+            line.problems.join("\n  ")
+        ),
+        "unchanged" => format!("{file}: {} — không có gì thay đổi", line.unit_code),
+        _ => format!(
+            "{file}: {} — {} điểm tự đánh giá đổi, {} tài liệu thêm{}",
+            line.unit_code,
+            line.changes,
+            line.documents_added,
+            if line.visit_created {
+                " (đã mở phiếu mới cho đơn vị)"
+            } else {
+                ""
+            }
+        ),
     }
 }

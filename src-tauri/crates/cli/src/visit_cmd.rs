@@ -40,6 +40,15 @@ pub enum VisitCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Reads a unit's filled self-assessment form into its visit: the self-assessment and the
+    /// documents only, all or nothing, every bad cell named; prints what changed.
+    ImportSelf {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Applies a score sheet (CSV `code,self,appraised[,reason]`) to a visit: all rows or none,
     /// every change audited.
     Score {
@@ -184,6 +193,35 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
                 crate::format_date(&edited.visit_date),
                 edited.place
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        VisitCommand::ImportSelf { visit, file, json } => {
+            let mut store = open_store(data_dir)?;
+            let bytes = crate::read(&file)?;
+            let folder = file
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let done = store.import_self_form(&visit, &bytes, folder)?;
+            if json {
+                println!("{}", serde_json::to_string(&done)?);
+            } else {
+                for c in &done.changes {
+                    println!(
+                        "{}: {} → {}",
+                        c.code,
+                        c.old.as_deref().unwrap_or("∅").replace('.', ","),
+                        c.new.as_deref().unwrap_or("∅").replace('.', ",")
+                    );
+                }
+                println!(
+                    "{}: {} điểm tự đánh giá đổi, {} tài liệu thêm (biểu SHA-256 {})",
+                    done.unit_code,
+                    done.changes.len(),
+                    done.documents_added,
+                    done.form_sha256
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         VisitCommand::Score { visit, scores } => {

@@ -53,6 +53,7 @@ pub mod photo;
 pub mod removal;
 pub mod score_sheet;
 pub mod scoring;
+pub mod self_form;
 pub mod sheet;
 pub mod store;
 pub mod teamwork;

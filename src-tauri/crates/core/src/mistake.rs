@@ -50,6 +50,29 @@ pub enum Mistake {
         value: String,
         step: String,
     },
+    // Self-assessment forms (biểu tự đánh giá) coming back from the units.
+    SelfFormNotOurs,
+    SelfFormOtherCampaign {
+        found: String,
+    },
+    SelfFormOtherUnit {
+        found: String,
+        expected: String,
+    },
+    SelfFormOtherSet {
+        found: String,
+        expected: String,
+    },
+    SelfFormRowRemoved {
+        code: String,
+    },
+    SelfFormRowAdded {
+        code: String,
+    },
+    CellIsFormula,
+    EvidenceFileMissing {
+        name: String,
+    },
     /// A typed score on a leaf scored by tiers that is none of its tiers.
     ScoreNotATier {
         code: String,
@@ -471,6 +494,34 @@ impl std::fmt::Display for Mistake {
             M::ScoreOffStep { code, value, step } => {
                 write!(f, "{code}: {value} — điểm phải là bội số của {step}")
             }
+            M::SelfFormNotOurs => write!(
+                f,
+                "tệp này không phải biểu tự đánh giá do Thẩm Định tạo (không có trang «Nhận dạng» với mã đợt và mã đơn vị)"
+            ),
+            M::SelfFormOtherCampaign { found } => write!(
+                f,
+                "biểu của một đợt thẩm định khác («{found}»): không nhập vào đợt này"
+            ),
+            M::SelfFormOtherUnit { found, expected } => write!(
+                f,
+                "biểu của đơn vị {found}, không phải của đơn vị {expected} của phiếu này"
+            ),
+            M::SelfFormOtherSet { found, expected } => write!(
+                f,
+                "biểu theo bộ tiêu chí {found}, đợt này dùng bộ {expected}: hãy gửi đơn vị biểu mới"
+            ),
+            M::SelfFormRowRemoved { code } => {
+                write!(f, "dòng tiêu chí {code} đã bị xóa khỏi biểu")
+            }
+            M::SelfFormRowAdded { code } => write!(
+                f,
+                "dòng «{code}» không có trong bộ tiêu chí (biểu bị thêm dòng)"
+            ),
+            M::CellIsFormula => write!(f, "ô chứa công thức: hãy nhập giá trị"),
+            M::EvidenceFileMissing { name } => write!(
+                f,
+                "không thấy tệp «{name}» bên cạnh biểu hoặc trong thư mục con"
+            ),
             M::ScoreNotATier { code, value, tiers } => {
                 write!(
                     f,
