@@ -49,6 +49,22 @@ pub enum VisitCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Writes the explanation form (giải trình) of a visit: the leaves whose appraisal differs
+    /// from the self-assessment or that the delegation asked about, with an answer column.
+    ExplainForm {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        #[arg(long, value_name = "FILE.xlsx")]
+        out: PathBuf,
+    },
+    /// Records the unit's answers of its explanation form as audited explanation entries.
+    ImportExplain {
+        #[arg(long, value_name = "ID")]
+        visit: String,
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Applies a score sheet (CSV `code,self,appraised[,reason]`) to a visit: all rows or none,
     /// every change audited.
     Score {
@@ -219,6 +235,32 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
                     done.unit_code,
                     done.changes.len(),
                     done.documents_added,
+                    done.form_sha256
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        VisitCommand::ExplainForm { visit, out } => {
+            let store = open_store(data_dir)?;
+            let listed = store.write_explain_form(&visit, &out)?;
+            println!(
+                "{}: {} tiêu chí cần giải trình ({})",
+                out.display(),
+                listed.len(),
+                listed.join(", ")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        VisitCommand::ImportExplain { visit, file, json } => {
+            let mut store = open_store(data_dir)?;
+            let done = store.import_explain_form(&visit, &crate::read(&file)?)?;
+            if json {
+                println!("{}", serde_json::to_string(&done)?);
+            } else {
+                println!(
+                    "Đã ghi giải trình của đơn vị cho {} tiêu chí ({}); biểu SHA-256 {}",
+                    done.answered.len(),
+                    done.answered.join(", "),
                     done.form_sha256
                 );
             }

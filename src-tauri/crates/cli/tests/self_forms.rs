@@ -308,3 +308,82 @@ b.save(sys.argv[1])
         "the same document is not added twice"
     );
 }
+
+/// The explanation round on paper: the form lists the leaves appraised differently from the
+/// self-assessment (and those asked about), the unit answers in its column, the answers come back
+/// as audited explanation entries beside each leaf.
+#[test]
+fn the_explanation_round_goes_out_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (ok, out, err) = thamdinh(&data, &["demo"]);
+    assert!(ok, "{err}");
+    let visit = out.lines().last().unwrap().trim().to_string();
+    let form = dir.path().join("giai-trinh.xlsx");
+    let (ok, said, err) = thamdinh(
+        &data,
+        &[
+            "visit",
+            "explain-form",
+            "--visit",
+            &visit,
+            "--out",
+            form.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(said.contains("tiêu chí cần giải trình"), "{said}");
+    let listed = python(
+        r#"
+import sys, openpyxl
+b = openpyxl.load_workbook(sys.argv[1]); ws = b["Giải trình"]
+rows = [r for r in ws.iter_rows(min_row=6) if r[0].value]
+print(" ".join(r[0].value for r in rows))
+rows[0][7].value = "Đơn vị đã ban hành kế hoạch ngày 10/01, gửi kèm bản chụp"
+b.save(sys.argv[1])
+"#,
+        &[form.to_str().unwrap()],
+    );
+    let first = listed
+        .split_whitespace()
+        .next()
+        .expect("at least one leaf to explain")
+        .to_string();
+    // The form lists what the CLI said it lists.
+    assert!(
+        said.contains(&listed.split_whitespace().collect::<Vec<_>>().join(", ")),
+        "{said} / {listed}"
+    );
+    let (ok, said, err) = thamdinh(
+        &data,
+        &[
+            "visit",
+            "import-explain",
+            "--visit",
+            &visit,
+            form.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let done: serde_json::Value = serde_json::from_str(&said).unwrap();
+    assert_eq!(done["answered"], serde_json::json!([first]));
+    // The answer is beside the leaf, and its audit entry names the form.
+    let (_, log, _) = thamdinh(&data, &["visit", "verify-audit", "--visit", &visit]);
+    assert!(log.starts_with("OK"), "{log}");
+    // Another visit's form is refused.
+    let (ok, other, _) = thamdinh(&data, &["demo"]);
+    assert!(ok);
+    let other = other.lines().last().unwrap().trim().to_string();
+    let (ok, _, err) = thamdinh(
+        &data,
+        &[
+            "visit",
+            "import-explain",
+            "--visit",
+            &other,
+            form.to_str().unwrap(),
+        ],
+    );
+    assert!(!ok && err.contains("không phải của đơn vị"), "{err}");
+}

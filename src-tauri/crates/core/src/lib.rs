@@ -44,6 +44,7 @@ pub mod demo;
 pub mod digest;
 pub mod error;
 pub mod evidence;
+pub mod explain_form;
 pub mod files;
 pub mod gallery;
 pub mod hq;

@@ -787,3 +787,33 @@ fn the_visit_details_are_corrected_while_draft_each_change_audited() {
     ));
     store.verify_audit(&v).unwrap();
 }
+
+#[test]
+fn the_explanation_form_lists_the_disagreements_and_the_questions() {
+    let (dir, mut store, v) = setup();
+    for (code, field, value) in [
+        ("1.1.1", LeafField::SelfAssessed, "1"),
+        ("1.1.1", LeafField::Appraised, "0,5"),
+        ("1.1.2", LeafField::SelfAssessed, "0,5"),
+        ("1.1.2", LeafField::Appraised, "0,5"),
+        (
+            "1.1.3",
+            LeafField::ExplanationRequest,
+            "Đề nghị bổ sung văn bản gốc",
+        ),
+    ] {
+        store.set_field(&v, code, field, value).unwrap();
+    }
+    let out = dir.path().join("giai-trinh.xlsx");
+    assert_eq!(
+        store.write_explain_form(&v, &out).unwrap(),
+        ["1.1.1", "1.1.3"]
+    );
+    // Read back unchanged: nothing answered, nothing written.
+    let before = store.audit(&v, None).unwrap().len();
+    let done = store
+        .import_explain_form(&v, &std::fs::read(&out).unwrap())
+        .unwrap();
+    assert!(done.answered.is_empty());
+    assert_eq!(store.audit(&v, None).unwrap().len(), before);
+}
