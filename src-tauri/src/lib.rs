@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 mod documents;
+mod forms;
 mod hq;
 mod teamwork;
 
@@ -951,6 +952,10 @@ pub fn run() {
             documents::report_minutes_preview,
             documents::report_visit_xlsx,
             documents::open_folder,
+            forms::self_forms_write,
+            forms::self_forms_import,
+            forms::explain_form_write,
+            forms::explain_form_import,
             documents::acknowledgement,
             documents::acknowledge,
             documents::acknowledgement_image,

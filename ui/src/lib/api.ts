@@ -4,6 +4,8 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import * as dialog from "@tauri-apps/plugin-dialog";
+import type { SelfFormLine } from "./bindings/SelfFormLine";
+import type { ExplainImport } from "./bindings/ExplainImport";
 import type { ApiError } from "./bindings/ApiError";
 import { faults } from "./faults.svelte";
 import type { AuditEntry } from "./bindings/AuditEntry";
@@ -201,6 +203,10 @@ export const filesApi = {
   minutes: (visitId: string, out: string, photos: string[] | null) => call<string>("report_minutes", { visitId, out, photos }),
   /** The first page of those minutes, as SVG markup. */
   minutesPreview: (visitId: string, photos: string[] | null) => call<string[]>("report_minutes_preview", { visitId, photos }),
+  selfFormsWrite: (campaignId: string, outDir: string, units: string[]) => call<string[]>("self_forms_write", { campaignId, outDir, units }),
+  selfFormsImport: (campaignId: string, folder: string) => call<SelfFormLine[]>("self_forms_import", { campaignId, folder }),
+  explainFormWrite: (visitId: string, out: string) => call<string[]>("explain_form_write", { visitId, out }),
+  explainFormImport: (visitId: string, file: string) => call<ExplainImport>("explain_form_import", { visitId, file }),
   /** Shows the folder of a file just written in the system's file manager. */
   openFolder: (path: string) => call<string>("open_folder", { path }),
   visitXlsx: (visitId: string, out: string) => call<string>("report_visit_xlsx", { visitId, out }),
