@@ -49,7 +49,7 @@ node_modules/.package-lock.json: package-lock.json package.json ui/package.json 
 tauri-driver:
 	@command -v tauri-driver >/dev/null || cargo install tauri-driver --locked --version 2.1.0
 
-# bagit.py, the stock BagIt validator the bundle tests compare with, and openpyxl (PyPI only).
+# bagit.py, the stock BagIt validator the bundle tests compare with, openpyxl and python-docx (PyPI only).
 validators: apt
 	@command -v bagit.py >/dev/null || python3 -m pip install --quiet --user bagit 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages bagit
@@ -57,6 +57,9 @@ validators: apt
 	@# openpyxl reads the workbooks back in the tests, as a person's spreadsheet program would.
 	@python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install --quiet --user openpyxl 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages openpyxl
+	@# python-docx reads the .docx reports back, as an independent reader.
+	@python3 -c 'import docx' 2>/dev/null || python3 -m pip install --quiet --user python-docx 2>/dev/null \
+	  || python3 -m pip install --quiet --user --break-system-packages python-docx
 
 deps: check-tools apt npm
 

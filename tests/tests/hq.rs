@@ -1666,3 +1666,93 @@ fn import_lines_are_kept_newest_first_and_go_with_their_campaign() {
     hq.store.delete_campaign(&hq.campaign.clone()).unwrap();
     assert!(hq.store.campaigns().unwrap().is_empty());
 }
+
+/// The province's report (#25 §3): its PDF (read by pdftotext) and its .docx (read by python-docx,
+/// an independent reader) carry every ranked unit with its rank and index as `hq results` gives
+/// them, the disagreement and its decision, the source bundles, and the decision's appendix.
+#[test]
+fn the_province_report_carries_every_ranked_unit_as_the_results_give_them() {
+    let mut d1 = Laptop::new("delegation");
+    let mut d2 = Laptop::new("stranger");
+    let a = d1.visit("X1", FULL);
+    let b = d1.visit("X2", &sheet(&[("2.1", "20,12,chậm báo cáo")]));
+    let c = d2.visit("X1", &sheet(&[("2.1", "20,15,chậm hai kỳ")]));
+    let (fa, fc) = (d1.export(&[&a, &b], "a.zip"), d2.export(&[&c], "c.zip"));
+    let mut hq = Hq::new();
+    hq.trust("delegation");
+    hq.trust("stranger");
+    hq.import(&[&fa, &fc]);
+    hq.store
+        .hq_resolve(&hq.campaign, "X1", "2.1", "16,5", "Đối chiếu hồ sơ gốc")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (pdf, docx) = (
+        dir.path().join("bao-cao.pdf"),
+        dir.path().join("bao-cao.docx"),
+    );
+    thamdinh_reports::province::write_report(&hq.store, &hq.campaign, Some(&pdf), Some(&docx))
+        .unwrap();
+    // To look at them: THAMDINH_LOOK=DIR keeps a copy (render with pdftoppm).
+    if let Some(look) = std::env::var_os("THAMDINH_LOOK") {
+        std::fs::copy(&pdf, Path::new(&look).join("bao-cao.pdf")).unwrap();
+        std::fs::copy(&docx, Path::new(&look).join("bao-cao.docx")).unwrap();
+    }
+    let pdf_text = String::from_utf8(
+        std::process::Command::new("pdftotext")
+            .args(["-layout", pdf.to_str().unwrap(), "-"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let docx_text = String::from_utf8(
+        std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import sys, docx\nd = docx.Document(sys.argv[1])\nfor p in d.paragraphs: print(p.text)\nfor t in d.tables:\n    for r in t.rows: print(' | '.join(c.text for c in r.cells))",
+                docx.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let results = hq.store.hq_results(&hq.campaign).unwrap();
+    let ranked: Vec<_> = results.iter().filter(|u| u.rank.is_some()).collect();
+    assert_eq!(ranked.len(), 2, "both units ranked once decided");
+    for u in &ranked {
+        let index = format!("{} %", u.index.as_deref().unwrap().replace('.', ","));
+        let rank = u.rank.unwrap().to_string();
+        // A row of the appendix: the unit, its index and its rank on one line.
+        let row = format!(
+            " | {} | {} | {index} | {rank} | ",
+            u.name,
+            u.points.replace('.', ",")
+        );
+        assert!(docx_text.contains(&row), "docx lacks «{row}»:\n{docx_text}");
+        let line = pdf_text
+            .lines()
+            .find(|l| l.contains(&u.name) && l.contains(&index))
+            .unwrap_or_else(|| panic!("no PDF line with {} and {index}:\n{pdf_text}", u.name));
+        assert!(
+            line.split_whitespace().any(|w| w == rank),
+            "rank {rank} on «{line}»"
+        );
+    }
+    for text in [&pdf_text, &docx_text] {
+        assert!(text.contains("Phụ lục"), "the decision's appendix");
+        assert!(
+            text.contains("Đối chiếu hồ sơ gốc") && text.contains("16,5"),
+            "the decision"
+        );
+        assert!(
+            text.contains("Đơn vị") && text.contains("SHA-256"),
+            "the sources"
+        );
+    }
+    let sources = hq.store.hq_bundles(&hq.campaign).unwrap();
+    assert!(
+        sources.iter().all(|b| docx_text.contains(&b.file_sha256)),
+        "every counted bundle's SHA-256"
+    );
+}

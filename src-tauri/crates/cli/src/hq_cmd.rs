@@ -122,6 +122,17 @@ pub enum HqCommand {
         #[arg(long, value_name = "ID")]
         campaign: Option<String>,
     },
+    /// The province's report: summary, ranking per group with bands and sub-indices, charts,
+    /// weakest criteria and shortcomings, disagreements and decisions, source bundles, and the
+    /// appendix as a decision's appendix — as PDF, and as .docx with --docx.
+    Report {
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        #[arg(long, value_name = "FILE.pdf")]
+        out: PathBuf,
+        #[arg(long, value_name = "FILE.docx")]
+        docx: Option<PathBuf>,
+    },
     /// The shortcomings delegations concluded, per criterion across units (most shared first).
     Shortcomings {
         #[arg(long, value_name = "ID")]
@@ -372,6 +383,23 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                     }
                     return Ok(ExitCode::FAILURE);
                 }
+            }
+        }
+        HqCommand::Report {
+            campaign,
+            out,
+            docx,
+        } => {
+            let campaign = store.hq_campaign(campaign.as_deref())?;
+            let (pdf_bytes, docx_bytes) = thamdinh_reports::province::write_report(
+                &store,
+                &campaign.id,
+                Some(&out),
+                docx.as_deref(),
+            )?;
+            println!("Đã ghi báo cáo ({pdf_bytes} byte) → {}", out.display());
+            if let Some(d) = &docx {
+                println!("Đã ghi báo cáo .docx ({docx_bytes} byte) → {}", d.display());
             }
         }
         HqCommand::Results {

@@ -15,8 +15,11 @@ pub enum ReportCommand {
     Minutes {
         #[arg(long, value_name = "ID")]
         visit: String,
-        #[arg(long, value_name = "FILE.pdf")]
-        out: PathBuf,
+        #[arg(long, value_name = "FILE.pdf", required_unless_present = "docx")]
+        out: Option<PathBuf>,
+        /// The same minutes as .docx, to edit in Word before signing.
+        #[arg(long, value_name = "FILE.docx")]
+        docx: Option<PathBuf>,
         /// A photo to show (SHA-256 or its start); repeat for several, in this order.
         #[arg(long = "photo", value_name = "SHA")]
         photos: Vec<String>,
@@ -46,11 +49,14 @@ pub fn run(command: ReportCommand, data_dir: &Path) -> Result<ExitCode> {
         ReportCommand::Minutes {
             visit,
             out,
+            docx,
             photos,
             no_photos,
             force,
         } => {
-            thamdinh_core::bundle::export::check_target(&out, force, &[])?;
+            for target in out.iter().chain(docx.iter()) {
+                thamdinh_core::bundle::export::check_target(target, force, &[])?;
+            }
             let choice = if no_photos {
                 PhotoChoice::None
             } else if photos.is_empty() {
@@ -58,11 +64,22 @@ pub fn run(command: ReportCommand, data_dir: &Path) -> Result<ExitCode> {
             } else {
                 PhotoChoice::Chosen(photos)
             };
-            let bytes = write_minutes(&store, &visit, &choice, &out)?;
-            println!(
-                "Đã ghi biên bản thẩm định ({bytes} byte) → {}",
-                out.display()
-            );
+            if let Some(out) = &out {
+                let bytes = write_minutes(&store, &visit, &choice, out)?;
+                println!(
+                    "Đã ghi biên bản thẩm định ({bytes} byte) → {}",
+                    out.display()
+                );
+            }
+            if let Some(docx) = &docx {
+                let bytes = thamdinh_reports::minutes::minutes_docx(&store, &visit, &choice)?;
+                thamdinh_core::files::write_atomic(docx, &bytes)?;
+                println!(
+                    "Đã ghi biên bản thẩm định .docx ({} byte) → {}",
+                    bytes.len(),
+                    docx.display()
+                );
+            }
         }
         ReportCommand::VisitXlsx { visit, out, force } => {
             thamdinh_core::bundle::export::check_target(&out, force, &[])?;

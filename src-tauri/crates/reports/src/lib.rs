@@ -6,7 +6,13 @@
 //! - [`minutes`]: the appraisal minutes (biên bản thẩm định) as PDF, laid out by typst from the
 //!   versioned template `assets/reports/bien-ban-tham-dinh.typ`, with Noto Serif embedded.
 //! - [`visit_xlsx`]: the same table as a workbook, with the evidence list on a second sheet.
+//! - [`province`]: the province's report (summary, ranking per group, charts, weakest criteria,
+//!   disagreements, sources, the decision's appendix) as PDF (`assets/reports/bao-cao-tong-hop.typ`)
+//!   and .docx.
+//! - [`docx`]: .docx documents as Vietnamese administrative papers look, for Word.
+pub mod docx;
 pub mod minutes;
+pub mod province;
 pub mod table;
 pub mod visit_xlsx;
 

@@ -17,7 +17,7 @@ use crate::table::{Row, VisitReport, total_text, visit_report};
 
 /// The template, versioned with the app (`assets/reports/`).
 pub const TEMPLATE: &str = include_str!("../../../../assets/reports/bien-ban-tham-dinh.typ");
-const FONTS: [&[u8]; 4] = [
+pub(crate) const FONTS: [&[u8]; 4] = [
     include_bytes!("../../../../assets/fonts/NotoSerif-Regular.ttf"),
     include_bytes!("../../../../assets/fonts/NotoSerif-Bold.ttf"),
     include_bytes!("../../../../assets/fonts/NotoSerif-Italic.ttf"),
@@ -386,6 +386,118 @@ pub fn minutes_pdf(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Resul
         .map_err(|e| Error::internal(format!("không ghi được PDF: {e:?}")))
 }
 
+/// The minutes as .docx bytes: the same content as the PDF (photos named, not embedded), for
+/// officials who edit in Word before signing.
+pub fn minutes_docx(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<Vec<u8>> {
+    let (doc, _) = gather(store, visit_id, choice)?;
+    let mut d = crate::docx::DocxBuilder::new();
+    d.heading_block(&doc.issuer_top, &doc.issuer, &doc.place_date);
+    d.title("BIÊN BẢN THẨM ĐỊNH", &doc.subtitle);
+    d.para_bold_lead("Đợt thẩm định: ", &doc.campaign);
+    d.para_bold_lead("Bộ tiêu chí: ", &doc.set_name);
+    d.para_bold_lead(
+        "Đơn vị được thẩm định: ",
+        &format!("{} · Trạng thái phiếu: {}", doc.unit, doc.status),
+    );
+    d.heading("Thành phần");
+    d.para_bold_lead("Đoàn thẩm định:", "");
+    for p in &doc.delegation {
+        d.para(&person(p));
+    }
+    d.para_bold_lead("Đại diện đơn vị:", "");
+    for p in &doc.participants {
+        d.para(&person(p));
+    }
+    d.heading("Kết quả chấm điểm");
+    let head: Vec<String> = [
+        "Mã",
+        "Nội dung",
+        "Điểm tối đa",
+        "Tự đánh giá",
+        "Thẩm định",
+        "Chênh lệch",
+        "Lý do",
+        "TLKC",
+    ]
+    .map(String::from)
+    .to_vec();
+    let rows: Vec<Vec<String>> = doc
+        .rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.code.clone(),
+                r.title.clone(),
+                r.max.clone(),
+                r.self_assessed.clone(),
+                r.appraised.clone(),
+                r.difference.clone(),
+                r.reason.clone(),
+                r.evidence.clone(),
+            ]
+        })
+        .collect();
+    d.table(&head, &rows, &[]);
+    d.para_bold_lead("Tổng điểm tự đánh giá: ", &doc.self_total);
+    d.para_bold_lead("Tổng điểm thẩm định: ", &doc.appraised_total);
+    if !doc.deductions.is_empty() {
+        d.heading("Các tiêu chí bị trừ điểm");
+        for x in &doc.deductions {
+            d.para(&format!(
+                "• {} {}: {} / {} — {}",
+                x.code, x.title, x.appraised, x.max, x.reason
+            ));
+        }
+    }
+    if !doc.explanations.is_empty() {
+        d.heading("Giải trình");
+        for x in &doc.explanations {
+            d.para(&format!(
+                "• {}: đoàn đề nghị «{}» — đơn vị giải trình «{}»",
+                x.code, x.request, x.answer
+            ));
+        }
+    }
+    for (title, items) in [
+        ("Ưu điểm", &doc.strengths),
+        ("Tồn tại", &doc.shortcomings),
+        ("Kiến nghị", &doc.recommendations),
+    ] {
+        if !items.is_empty() {
+            d.heading(title);
+            for item in items {
+                d.para(&format!("• {item}"));
+            }
+        }
+    }
+    if !doc.photos.is_empty() {
+        d.heading("Ảnh hiện trường (trong bản PDF)");
+        for p in &doc.photos {
+            d.para(&format!("• {} {} {}", p.caption, p.taken, p.flags));
+        }
+    }
+    if let Some(a) = &doc.acknowledgement {
+        d.para(&format!("Đại diện đơn vị đã xác nhận bằng chữ ký vẽ trên máy: {}{} ({}) — hình chữ ký trong bản PDF.", a.name, if a.title.is_empty() { String::new() } else { format!(", {}", a.title) }, a.at));
+    }
+    d.signatures(&[
+        ("ĐẠI DIỆN ĐƠN VỊ", &doc.unit_representative),
+        ("THƯ KÝ", &doc.secretary),
+        ("TRƯỞNG ĐOÀN", &doc.leader),
+    ]);
+    d.finish()
+}
+
+fn person(p: &Person) -> String {
+    let mut s = format!("• {}", p.name);
+    if !p.title.is_empty() {
+        s.push_str(&format!(", {}", p.title));
+    }
+    if !p.role.is_empty() {
+        s.push_str(&format!(" — {}", p.role));
+    }
+    s
+}
+
 /// The pages of the minutes as SVG, laid out exactly as the PDF's pages, for the app to show (page
 /// by page, zoomed) before the person saves.
 pub fn pages_svg(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<Vec<String>> {
@@ -398,6 +510,16 @@ pub fn pages_svg(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<
 
 /// Gathers the visit's data and photos and lays the minutes out in pages.
 fn lay_out(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<PagedDocument> {
+    let (doc, photos) = gather(store, visit_id, choice)?;
+    typeset(store, &doc, &photos, visit_id)
+}
+
+/// The minutes' data and the photos chosen for them (one gathering for the PDF and the .docx).
+fn gather(
+    store: &Store,
+    visit_id: &str,
+    choice: &PhotoChoice,
+) -> Result<(Doc, Vec<thamdinh_core::gallery::Photo>)> {
     let report = visit_report(store, visit_id)?;
     let all = store.photos(visit_id)?;
     let photos: Vec<thamdinh_core::gallery::Photo> = match choice {
@@ -418,13 +540,22 @@ fn lay_out(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Result<PagedD
         }
         PhotoChoice::None => Vec::new(),
     };
-    let doc = document(store, &report, &photos)?;
+    Ok((document(store, &report, &photos)?, photos))
+}
+
+/// The minutes in pages, with the photos' print copies and the drawn acknowledgement.
+fn typeset(
+    store: &Store,
+    doc: &Doc,
+    photos: &[thamdinh_core::gallery::Photo],
+    visit_id: &str,
+) -> Result<PagedDocument> {
     let photos_dir = store.photos_dir()?;
     let mut images = Array::new();
-    for file in print_copies(&photos_dir, &photos)? {
+    for file in print_copies(&photos_dir, photos)? {
         images.push(Bytes::new(std::fs::read(file)?).into_value());
     }
-    let json = serde_json::to_string(&doc).map_err(Error::internal)?;
+    let json = serde_json::to_string(doc).map_err(Error::internal)?;
     let mut inputs = Dict::new();
     inputs.insert(Str::from("data"), Str::from(json).into_value());
     inputs.insert(Str::from("photos"), images.into_value());
