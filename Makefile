@@ -145,6 +145,7 @@ bench: app tauri-driver validators
 	cargo bench --locked -p thamdinh-core --bench criteria
 	cargo bench --locked -p thamdinh-core --bench hq
 	cargo bench --locked -p thamdinh-reports --bench minutes
+	cargo bench --locked -p thamdinh-reports --bench report
 	bash src-tauri/crates/core/benches/photos.sh
 	bash src-tauri/crates/core/benches/bundles.sh
 	timeout 600 xvfb-run -a --server-args="-screen 0 1366x768x24" node tests/e2e/bench-scoring.mjs
