@@ -50,6 +50,22 @@ pub fn report_minutes(
     Ok(out)
 }
 
+/// The same minutes as .docx, to edit in Word before signing; returns the file written.
+#[tauri::command(async)]
+pub fn report_minutes_docx(
+    state: State<'_>,
+    visit_id: String,
+    out: String,
+    photos: Option<Vec<String>>,
+) -> ApiResult<String> {
+    let choice = photo_choice(photos);
+    state.with_store(|s| {
+        let bytes = thamdinh_reports::minutes::minutes_docx(s, &visit_id, &choice)?;
+        thamdinh_core::files::write_atomic(Path::new(&out), &bytes)
+    })?;
+    Ok(out)
+}
+
 /// The first page of those minutes as SVG, shown before the person saves.
 #[tauri::command(async)]
 pub fn report_minutes_preview(

@@ -125,6 +125,25 @@ pub fn hq_save_workbook(state: State<'_>, campaign_id: String, out: String) -> A
     })
 }
 
+/// The province's report: the PDF at `pdf` and the .docx beside it at `docx`.
+#[tauri::command(async)]
+pub fn hq_report(
+    state: State<'_>,
+    campaign_id: String,
+    pdf: String,
+    docx: String,
+) -> ApiResult<Vec<String>> {
+    state.with_store(|s| {
+        thamdinh_reports::province::write_report(
+            s,
+            &campaign_id,
+            Some(std::path::Path::new(&pdf)),
+            Some(std::path::Path::new(&docx)),
+        )
+    })?;
+    Ok(vec![pdf, docx])
+}
+
 /// Imports a survey sheet the person picked; every bad cell is listed, nothing written then.
 #[tauri::command(async)]
 pub fn hq_survey(state: State<'_>, campaign_id: String, path: String) -> ApiResult<u32> {

@@ -950,6 +950,8 @@ pub fn run() {
             documents::backup_reminder,
             documents::report_minutes,
             documents::report_minutes_preview,
+            documents::report_minutes_docx,
+            hq::hq_report,
             documents::report_visit_xlsx,
             documents::open_folder,
             forms::self_forms_write,

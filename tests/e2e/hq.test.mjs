@@ -191,6 +191,14 @@ describe("Tổng hợp: import, decide, rank, workbook", () => {
       return Math.abs(note.top - button.bottom);
     });
     assert.ok(gap < 120, `the saved note is ${gap} px from its button`);
+    // The province's report, PDF and Word, from the same screen.
+    const report = join(app.dataDir, "exports", "bao-cao-2025.pdf");
+    assert.equal(await el("hq-report-path").getValue(), report);
+    await el("hq-save-report").click();
+    await browser.waitUntil(async () => (await el("hq-notice").isExisting()) && /bao-cao-2025\.docx/.test(await el("hq-notice").getText()), { timeout: 20000 });
+    const reportText = execFileSync("pdftotext", ["-layout", report, "-"], { encoding: "utf8" });
+    assert.match(reportText, /Xã Thạch Lạc[^\n]*96,50 %/);
+    assert.ok(existsSync(report.replace(/pdf$/, "docx")));
     assert.ok(existsSync(workbook));
     const read = execFileSync(
       "python3",

@@ -291,3 +291,45 @@ fn the_visit_workbook_reads_back_with_numbers_as_numbers_and_the_evidence_list()
     assert_eq!(added[1], Data::String("15/01/2025".into()), "dd/mm/yyyy");
     assert_eq!(ev.rows().count(), view.evidence.len() + 1);
 }
+
+/// The minutes for Word (#25 §3): the same content as the PDF, read back by python-docx (an
+/// independent reader): the title, the unit, every leaf row of the table with its values, the
+/// totals and the signature blocks.
+#[test]
+fn the_minutes_as_docx_read_back_by_an_independent_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, visit) = sample_store(&dir.path().join("store"));
+    let bytes =
+        thamdinh_reports::minutes::minutes_docx(&store, &visit, &PhotoChoice::Linked).unwrap();
+    let file = dir.path().join("bien-ban.docx");
+    std::fs::write(&file, &bytes).unwrap();
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, docx\nd = docx.Document(sys.argv[1])\nfor p in d.paragraphs: print(p.text)\nfor t in d.tables:\n    for r in t.rows: print(' | '.join(c.text for c in r.cells))",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let view = store.visit_view(&visit).unwrap();
+    assert!(text.contains("BIÊN BẢN THẨM ĐỊNH"), "{text}");
+    assert!(text.contains(&view.unit.name), "{text}");
+    for leaf in &view.leaves {
+        assert!(
+            text.contains(&format!("{} | ", leaf.code)),
+            "row of {}:\n{text}",
+            leaf.code
+        );
+    }
+    assert!(text.contains("Tổng điểm thẩm định:"), "{text}");
+    assert!(
+        text.contains("TRƯỞNG ĐOÀN") && text.contains("ĐẠI DIỆN ĐƠN VỊ"),
+        "{text}"
+    );
+}

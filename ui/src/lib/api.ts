@@ -170,6 +170,7 @@ export const hqApi = {
   weakest: (campaignId: string) => call<WeakCriterion[]>("hq_weakest", { campaignId }),
   unitDetail: (campaignId: string, unit: string) => call<UnitDetail>("hq_unit_detail", { campaignId, unit }),
   saveWorkbook: (campaignId: string, out: string) => call<string>("hq_save_workbook", { campaignId, out }),
+  report: (campaignId: string, pdf: string, docx: string) => call<string[]>("hq_report", { campaignId, pdf, docx }),
   survey: (campaignId: string, path: string) => call<number>("hq_survey", { campaignId, path }),
   revokeKey: (keyId: string, reason: string) => call<number>("hq_revoke_key", { keyId, reason }),
   assignKey: (keyId: string, delegation: string) => call<TrustedKeyEntry[]>("hq_assign_key", { keyId, delegation }),
@@ -202,6 +203,7 @@ export const filesApi = {
   backupReminder: () => call<BackupReminder | null>("backup_reminder"),
   minutes: (visitId: string, out: string, photos: string[] | null) => call<string>("report_minutes", { visitId, out, photos }),
   /** The first page of those minutes, as SVG markup. */
+  minutesDocx: (visitId: string, out: string, photos: string[] | null) => call<string>("report_minutes_docx", { visitId, out, photos }),
   minutesPreview: (visitId: string, photos: string[] | null) => call<string[]>("report_minutes_preview", { visitId, photos }),
   selfFormsWrite: (campaignId: string, outDir: string, units: string[]) => call<string[]>("self_forms_write", { campaignId, outDir, units }),
   selfFormsImport: (campaignId: string, folder: string) => call<SelfFormLine[]>("self_forms_import", { campaignId, folder }),
