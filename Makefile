@@ -57,6 +57,9 @@ validators: apt
 	@# openpyxl reads the workbooks back in the tests, as a person's spreadsheet program would.
 	@python3 -c 'import openpyxl' 2>/dev/null || python3 -m pip install --quiet --user openpyxl 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages openpyxl
+	@# LibreOffice (Calc, no GUI) re-saves a filled self-assessment form, as a unit without Excel does.
+	@command -v soffice >/dev/null || { $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	  $(SUDO) apt-get install -y -q --no-install-recommends libreoffice-calc-nogui; }
 	@# python-docx reads the .docx reports back, as an independent reader.
 	@python3 -c 'import docx' 2>/dev/null || python3 -m pip install --quiet --user python-docx 2>/dev/null \
 	  || python3 -m pip install --quiet --user --break-system-packages python-docx

@@ -1,6 +1,6 @@
 //! Units in the loop through the CLI (#25): self-assessment forms made for 5 units, filled by a
 //! script with openpyxl as a unit would (numbers, comma decimals typed as text, a document with its
-//! file in a sub-folder, a date cell), read back; the visits' self totals equal what the forms say.
+//! file in a sub-folder, a date cell; one form saved again by LibreOffice Calc), read back; the visits' self totals equal what the forms say.
 //! A bad cell, another unit's form and a form with a removed row are refused naming the cell or
 //! the row, and write nothing; a corrected form changes only what differs.
 use std::path::Path;
@@ -156,6 +156,17 @@ print(len(ws.data_validations.dataValidation) > 50, leaf[4].protection.locked, l
             .unwrap();
         expected.insert(code, total);
     }
+    // X1 typed in LibreOffice: the filled form saved again by LibreOffice Calc.
+    let resaved = dir.path().join("libreoffice");
+    let lo = Command::new("soffice")
+        .args(["--headless", "--norestore", "--convert-to", "xlsx", "--outdir"])
+        .arg(&resaved)
+        .arg(form("X1"))
+        .env("HOME", dir.path())
+        .output()
+        .expect("LibreOffice (soffice) is installed by make validators");
+    assert!(lo.status.success(), "{}", String::from_utf8_lossy(&lo.stderr));
+    std::fs::copy(resaved.join("tu-danh-gia-X1.xlsx"), form("X1")).unwrap();
     std::fs::create_dir(out.join("tai-lieu")).unwrap();
     std::fs::write(out.join("tai-lieu/ke-hoach.pdf"), b"%PDF-1.4 ke hoach").unwrap();
     // X4: a value above the max; X5: a removed row. Both refused, nothing recorded.
