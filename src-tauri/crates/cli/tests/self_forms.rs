@@ -159,13 +159,23 @@ print(len(ws.data_validations.dataValidation) > 50, leaf[4].protection.locked, l
     // X1 typed in LibreOffice: the filled form saved again by LibreOffice Calc.
     let resaved = dir.path().join("libreoffice");
     let lo = Command::new("soffice")
-        .args(["--headless", "--norestore", "--convert-to", "xlsx", "--outdir"])
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+        ])
         .arg(&resaved)
         .arg(form("X1"))
         .env("HOME", dir.path())
         .output()
         .expect("LibreOffice (soffice) is installed by make validators");
-    assert!(lo.status.success(), "{}", String::from_utf8_lossy(&lo.stderr));
+    assert!(
+        lo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lo.stderr)
+    );
     std::fs::copy(resaved.join("tu-danh-gia-X1.xlsx"), form("X1")).unwrap();
     std::fs::create_dir(out.join("tai-lieu")).unwrap();
     std::fs::write(out.join("tai-lieu/ke-hoach.pdf"), b"%PDF-1.4 ke hoach").unwrap();
