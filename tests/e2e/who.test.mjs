@@ -27,11 +27,16 @@ describe("the name before the first edit", () => {
     await el("campaign-card").click();
     await el("open-visit-XA001").click();
     await el("who-am-i").waitForDisplayed({ timeout: 10000 });
-    const code = await suite.browser.execute(() => {
-      const cell = [...document.querySelectorAll('[data-testid^="appraised-"]')].find((td) => td.textContent.trim() === "");
-      return cell ? cell.dataset.testid.slice("appraised-".length) : null;
-    });
-    assert.ok(code, "an unscored leaf");
+    // The name is asked at once; the table arrives beside it.
+    let code = null;
+    await suite.browser.waitUntil(
+      async () =>
+        (code = await suite.browser.execute(() => {
+          const cell = [...document.querySelectorAll('[data-testid^="appraised-"]')].find((td) => td.textContent.trim() === "");
+          return cell ? cell.dataset.testid.slice("appraised-".length) : null;
+        })),
+      { timeout: 10000, timeoutMsg: "an unscored leaf" },
+    );
     const row = suite.browser.$(`tr[data-code="${code}"] td.code`);
     await row.scrollIntoView({ block: "center" });
     await row.click();

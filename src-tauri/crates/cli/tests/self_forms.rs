@@ -185,9 +185,12 @@ print(len(ws.data_validations.dataValidation) > 50, leaf[4].protection.locked, l
         r#"
 import sys, openpyxl
 b = openpyxl.load_workbook(sys.argv[1]); ws = b["Tự đánh giá"]
+bad = iter([99, "=1+0", "abc"])
 for row in ws.iter_rows(min_row=7):
     if row[4].value not in (None, "ĐTXHH") and row[4].data_type != "f":
-        row[4].value = 99; print(row[0].row); break
+        value = next(bad, None)
+        if value is None: break
+        row[4].value = value
 b.save(sys.argv[1])
 "#,
         &[form("X4").to_str().unwrap()],
@@ -247,13 +250,20 @@ code = ws["A9"].value; ws.delete_rows(9); b.save(sys.argv[1]); print(code)
             .collect::<Vec<_>>()
             .join("\n")
     };
+    let bad = problems(3);
     assert!(
-        problems(3).contains("trang «Tự đánh giá», dòng")
-            && problems(3).contains("cột E")
-            && problems(3).contains("99"),
-        "{}",
-        problems(3)
+        bad.contains("trang «Tự đánh giá», dòng") && bad.contains("cột E") && bad.contains("99"),
+        "{bad}"
     );
+    assert!(
+        bad.contains("ô chứa công thức"),
+        "a formula is refused: {bad}"
+    );
+    assert!(
+        bad.contains("«abc» không phải là số"),
+        "text in a number cell: {bad}"
+    );
+    assert_eq!(bad.lines().count(), 3, "every bad cell at once: {bad}");
     assert!(
         problems(4).contains(&format!("dòng tiêu chí {} đã bị xóa", removed.trim())),
         "{}",
@@ -277,8 +287,20 @@ code = ws["A9"].value; ws.delete_rows(9); b.save(sys.argv[1]); print(code)
         .find(|v| v["unit_code"] == "X3")
         .unwrap();
     let visit = x3["id"].as_str().unwrap().to_string();
-    let (_, shown, _) = thamdinh(&data, &["visit", "show", "--visit", &visit, "--json"]);
-    assert!(shown.contains("\"visit_id\""), "{shown}");
+    let (ok, listed, err) = thamdinh(&data, &["evidence", "list", "--visit", &visit, "--json"]);
+    assert!(ok, "{err}");
+    let documents: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+    assert_eq!(documents.len(), 1, "{listed}");
+    assert_eq!(documents[0]["number"], "52/KH-UBND");
+    assert_eq!(
+        documents[0]["issued_on"], "2025-01-10",
+        "a date cell read as the date"
+    );
+    assert_eq!(
+        documents[0]["file_name"], "ke-hoach.pdf",
+        "the file found in the sub-folder"
+    );
+    assert!(documents[0]["file_sha256"].is_string());
 
     // Another unit's form into this visit: refused, naming both units.
     let (ok, _, err) = thamdinh(
