@@ -134,6 +134,7 @@ bindings:
 	cargo test --workspace --locked export_bindings -- --quiet
 
 lint: deps bindings
+	python3 .ci/check-layers.py
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	npm run lint --workspace ui

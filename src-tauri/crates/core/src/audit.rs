@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use ts_rs::TS;
 
-use crate::criteria::canonical_sha256;
+use crate::canonical::canonical_sha256;
 use crate::store::{Store, now};
 use crate::{Error, Result};
 

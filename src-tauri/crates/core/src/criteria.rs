@@ -120,36 +120,7 @@ pub struct BonusPenalty {
     pub leaves: Vec<Node>,
 }
 
-/// One validation problem: a stable code (listed in `assets/criteria/README.md`), where it is,
-/// and the mistake with its parameters (its Vietnamese words in `message`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct Problem {
-    pub code: String,
-    /// The node's code when known, else a JSON pointer.
-    pub at: String,
-    pub message: String,
-    pub mistake: Mistake,
-}
-
-impl Problem {
-    fn new(code: &str, at: &str, mistake: Mistake) -> Problem {
-        Problem {
-            code: code.into(),
-            at: at.into(),
-            message: mistake.to_string(),
-            mistake,
-        }
-    }
-
-    /// The mistake placed at its node, for the UI to word.
-    pub fn placed(&self) -> Mistake {
-        Mistake::AtNode {
-            at: self.at.clone(),
-            mistake: Box::new(self.mistake.clone()),
-        }
-    }
-}
+pub use crate::mistake::Problem;
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -167,7 +138,7 @@ impl CriteriaSet {
     pub fn validate(bytes: &[u8]) -> std::result::Result<Self, Vec<Problem>> {
         // Excel and Notepad write a byte-order mark before the text.
         let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-        use crate::bundle::result::{JsonProblem, parse_strict};
+        use crate::canonical::{JsonProblem, parse_strict};
         let value: Value = parse_strict(bytes).map_err(|e| {
             vec![match e {
                 JsonProblem::DuplicateKey(key) => {
@@ -260,11 +231,7 @@ fn collect_leaves<'a>(node: &'a Node, out: &mut Vec<&'a Node>) {
     }
 }
 
-/// SHA-256 over the canonical (RFC 8785) form of a JSON value, lowercase hex.
-pub fn canonical_sha256(value: &Value) -> String {
-    let bytes = serde_jcs::to_vec(value).expect("a serde_json::Value always serialises");
-    crate::digest::sha256_hex(&bytes)
-}
+pub use crate::canonical::canonical_sha256;
 
 #[derive(Default)]
 struct Parser {

@@ -15,3 +15,18 @@ pub fn hex(bytes: &[u8]) -> String {
             s
         })
 }
+
+/// SHA-256 of a file, streamed (a bundle of hundreds of megabytes never sits in memory).
+pub fn file_sha256(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex(&h.finalize()));
+        }
+        h.update(&buf[..n]);
+    }
+}

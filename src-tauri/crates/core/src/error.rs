@@ -5,8 +5,8 @@
 //! as a banner — [`Error::is_fault`].
 use std::path::PathBuf;
 
-use crate::criteria::Problem;
 use crate::mistake::Mistake;
+use crate::mistake::Problem;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -52,7 +52,7 @@ pub enum Error {
     )]
     Busy,
     #[error("gói kết quả bị từ chối: {0}")]
-    BundleRejected(#[from] crate::bundle::Rejection),
+    BundleRejected(#[from] crate::rejection::Rejection),
     #[error("đã hủy")]
     Cancelled,
     #[error("lỗi cơ sở dữ liệu: {}", sqlite_text(.0))]

@@ -144,7 +144,7 @@ pub enum Mistake {
     UnclosedQuote,
     /// A code or name holding a control, zero-width or bidi-override character.
     HiddenCharacter {
-        field: crate::text::TextField,
+        field: TextField,
         text: String,
         codepoint: String,
     },
@@ -1031,6 +1031,72 @@ impl Mistake {
         Mistake::AtLine {
             line,
             mistake: Box::new(self),
+        }
+    }
+}
+
+/// Which typed field a mistake is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum TextField {
+    UnitCode,
+    UnitName,
+    UnitGroup,
+    MemberName,
+    MemberTitle,
+    CampaignName,
+    Province,
+    DelegationName,
+    DelegationLeader,
+    UserName,
+}
+
+impl TextField {
+    /// The field as the Vietnamese screens name it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            TextField::UnitCode => "mã đơn vị",
+            TextField::UnitName => "tên đơn vị",
+            TextField::UnitGroup => "nhóm đơn vị",
+            TextField::MemberName => "tên thành viên",
+            TextField::MemberTitle => "chức vụ",
+            TextField::CampaignName => "tên đợt thẩm định",
+            TextField::Province => "tỉnh",
+            TextField::DelegationName => "tên đoàn",
+            TextField::DelegationLeader => "trưởng đoàn",
+            TextField::UserName => "tên người dùng",
+        }
+    }
+}
+
+/// One validation problem: a stable code (listed in `assets/criteria/README.md`), where it is,
+/// and the mistake with its parameters (its Vietnamese words in `message`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Problem {
+    pub code: String,
+    /// The node's code when known, else a JSON pointer.
+    pub at: String,
+    pub message: String,
+    pub mistake: Mistake,
+}
+
+impl Problem {
+    pub(crate) fn new(code: &str, at: &str, mistake: Mistake) -> Problem {
+        Problem {
+            code: code.into(),
+            at: at.into(),
+            message: mistake.to_string(),
+            mistake,
+        }
+    }
+
+    /// The mistake placed at its node, for the UI to word.
+    pub fn placed(&self) -> Mistake {
+        Mistake::AtNode {
+            at: self.at.clone(),
+            mistake: Box::new(self.mistake.clone()),
         }
     }
 }

@@ -628,7 +628,7 @@ impl Store {
     pub fn set_user_name(&self, name: &str) -> Result<()> {
         let name = crate::text::clean(
             crate::text::TextField::UserName,
-            &crate::bundle::keys::one_line(name),
+            &crate::text::one_line(name),
         )?;
         const MAX: usize = 120;
         if name.chars().count() > MAX {

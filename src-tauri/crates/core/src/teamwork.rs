@@ -158,7 +158,7 @@ impl Store {
         outcome.values = merge_leaves(&tx, &by, theirs, &current)?;
         outcome.evidence = merge_evidence(&tx, &by, theirs)?;
         outcome.photos = merge_photos(&tx, &by, theirs, &metas)?;
-        let sha = crate::hq::import::file_sha256(file)?;
+        let sha = crate::digest::file_sha256(file)?;
         let summary = format!(
             "{author}, lĩnh vực {}: {} giá trị",
             scope.areas.join(", "),

@@ -2,45 +2,20 @@
 //! decomposed diacritics is the same code), and refused when it holds a character that hides or
 //! reorders what is shown — a control, a zero-width or a bidi override — so two codes that look
 //! the same are never two codes.
-use serde::Serialize;
-use ts_rs::TS;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::Mistake;
 
-/// Which typed field a mistake is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum TextField {
-    UnitCode,
-    UnitName,
-    UnitGroup,
-    MemberName,
-    MemberTitle,
-    CampaignName,
-    Province,
-    DelegationName,
-    DelegationLeader,
-    UserName,
-}
+pub use crate::mistake::TextField;
 
-impl TextField {
-    /// The field as the Vietnamese screens name it.
-    pub fn label_vi(self) -> &'static str {
-        match self {
-            TextField::UnitCode => "mã đơn vị",
-            TextField::UnitName => "tên đơn vị",
-            TextField::UnitGroup => "nhóm đơn vị",
-            TextField::MemberName => "tên thành viên",
-            TextField::MemberTitle => "chức vụ",
-            TextField::CampaignName => "tên đợt thẩm định",
-            TextField::Province => "tỉnh",
-            TextField::DelegationName => "tên đoàn",
-            TextField::DelegationLeader => "trưởng đoàn",
-            TextField::UserName => "tên người dùng",
-        }
-    }
+/// One line of text, its control characters (line breaks, tabs) turned into spaces and trimmed:
+/// what a minisign comment, a setting or a bag-info value may hold.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Trimmed and in NFC: the form every code is compared in.

@@ -895,6 +895,6 @@ fn os_account() -> Option<String> {
                     .map(|n| n.to_string_lossy().to_string())
             })
         })
-        .map(|a| crate::bundle::keys::one_line(&a))
+        .map(|a| crate::text::one_line(&a))
         .filter(|a| !a.is_empty())
 }

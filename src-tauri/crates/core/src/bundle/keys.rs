@@ -217,14 +217,7 @@ pub fn secret_key_label(text: &str) -> Option<String> {
         .map(String::from)
 }
 
-/// Comments are single lines in minisign's formats.
-pub fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
+pub use crate::text::one_line;
 
 #[cfg(test)]
 mod tests {

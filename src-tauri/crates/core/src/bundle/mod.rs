@@ -11,9 +11,6 @@ pub mod keys;
 pub mod result;
 pub mod verify;
 
-use serde::Serialize;
-use ts_rs::TS;
-
 pub use cosign::{CosignSummary, cosign_bundle};
 pub use export::{
     ExportSummary, PreparedExport, export_bundle, export_scoped_bundle, prepare_export,
@@ -33,28 +30,8 @@ pub const MANIFEST: &str = "manifest-sha256.txt";
 pub const TAG_MANIFEST: &str = "tagmanifest-sha256.txt";
 pub const SIGNATURES_DIR: &str = "signatures/";
 
-/// Why a bundle was refused: a stable code (the fixtures name it), the entry or file concerned,
-/// and a message for people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
-#[ts(export)]
-#[error("[{code}] {entry}: {message}")]
-pub struct Rejection {
-    pub code: String,
-    pub entry: String,
-    pub message: String,
-}
-
-pub(crate) fn reject(
-    code: &str,
-    entry: impl Into<String>,
-    message: impl Into<String>,
-) -> Rejection {
-    Rejection {
-        code: code.into(),
-        entry: entry.into(),
-        message: message.into(),
-    }
-}
+pub use crate::rejection::Rejection;
+pub(crate) use crate::rejection::reject;
 
 /// The signed trusted comment: `bundle-id:<id>\trevision:<n>\tsigner:<name>`.
 pub fn trusted_comment(bundle_id: &str, revision: u32, signer: &str) -> String {

@@ -2,13 +2,12 @@
 //! the campaign, the set and the units) before anything is written, then stored in one
 //! transaction: the file (once by SHA-256), its leaves and the import decision. Outcomes carry a
 //! stable code; nothing is counted twice and nothing is lost.
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use super::merge::Role;
@@ -273,19 +272,7 @@ fn chain_of(result: &ResultDoc) -> String {
     visit_ids.join(",")
 }
 
-/// SHA-256 of a file, streamed.
-pub(crate) fn file_sha256(path: &Path) -> std::io::Result<String> {
-    let mut f = std::fs::File::open(path)?;
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            return Ok(crate::digest::hex(&h.finalize()));
-        }
-        h.update(&buf[..n]);
-    }
-}
+pub(crate) use crate::digest::file_sha256;
 
 /// Imports one bundle; a store fault (disk full…) is an error, a bad bundle an outcome.
 /// `keys`: the store's verification keys (read once per batch). The steps: the same file

@@ -247,7 +247,7 @@ fn assign(
     entry: &TrustedKeyEntry,
     delegation: &str,
 ) -> Result<()> {
-    let delegation = crate::bundle::keys::one_line(delegation);
+    let delegation = crate::text::one_line(delegation);
     if delegation == entry.delegation {
         return Ok(());
     }

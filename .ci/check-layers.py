@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""The core's floors (#24), checked on every `make lint` from the code's own imports.
+
+- No import cycle among the core's modules (`use crate::…`, `super::…`, a parent's `use child::…`).
+- The ground floor imports only the ground floor: canonical JSON, digests, numbers, text, files,
+  mistakes, errors, refusals and spreadsheets' cells know nothing of the domain.
+
+Prints every cycle and every upward import; exits 1 if there is one.
+"""
+import os
+import re
+import sys
+
+CORE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src-tauri", "crates", "core", "src")
+GROUND = {"canonical", "digest", "number", "text", "files", "mistake", "error", "rejection", "csv_text", "sheet", "data_lock"}
+# Names the crate root re-exports, and the module each comes from.
+ROOT_NAMES = {"Error": "error", "Result": "error", "ErrorCode": "error", "Mistake": "mistake"}
+
+
+def modules():
+    found = {}
+    for folder, _, files in os.walk(CORE):
+        for f in files:
+            if f.endswith(".rs"):
+                path = os.path.join(folder, f)
+                parts = os.path.relpath(path, CORE)[:-3].split(os.sep)
+                if parts[-1] in ("mod", "lib"):
+                    parts = parts[:-1]
+                found["::".join(parts) or "crate"] = path
+    return found
+
+
+def paths_after(src, prefix):
+    """Every path written after `prefix::`, brace groups expanded (one level of nesting)."""
+    out = []
+    for m in re.finditer(re.escape(prefix) + r"::(\{|[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*)", src):
+        if m.group(1) != "{":
+            out.append(m.group(1))
+            continue
+        depth, j = 1, m.end()
+        while depth and j < len(src):
+            depth += {"{": 1, "}": -1}.get(src[j], 0)
+            j += 1
+        inner = src[m.end() : j - 1]
+        out += re.findall(r"(?:^|[,{])\s*([A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*)", inner)
+    return out
+
+
+def deps(name, path, mods):
+    src = open(path, encoding="utf-8").read()
+    cut = src.find("#[cfg(test)]")
+    if cut >= 0:
+        src = src[:cut]
+    parent = name.rsplit("::", 1)[0] if "::" in name else ""
+    here = name if os.path.basename(path) in ("mod.rs", "lib.rs") else parent
+    candidates = [p.split("::") for p in paths_after(src, "crate")]
+    candidates += [(parent.split("::") if parent else []) + p.split("::") for p in paths_after(src, "super")]
+    # A parent's own `use child::…` (a `pub use` re-export is the facade, not a dependency).
+    for m in re.finditer(r"^\s*use ([a-z_]+)::", src, re.M):
+        if m.group(1) not in ("crate", "super", "self") and (here + "::" if here else "") + m.group(1) in mods:
+            candidates.append((here.split("::") if here else []) + [m.group(1)])
+    out = set()
+    for segs in candidates:
+        for k in range(len(segs), 0, -1):
+            cand = "::".join(segs[:k])
+            if cand in mods:
+                out.add(cand)
+                break
+        else:
+            if segs and segs[0] in ROOT_NAMES:
+                out.add(ROOT_NAMES[segs[0]])
+    out.discard(name)
+    return out
+
+
+def cycles(graph):
+    index, low, stack, on, found, counter = {}, {}, [], set(), [], [0]
+    sys.setrecursionlimit(10000)
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def main():
+    mods = modules()
+    graph = {n: deps(n, p, mods) for n, p in mods.items()}
+    bad = []
+    for comp in cycles(graph):
+        bad.append("import cycle: " + " ↔ ".join(comp))
+    for name in sorted(GROUND & graph.keys()):
+        for dep in sorted(graph[name] - GROUND):
+            bad.append(f"the ground floor reaches up: {name} imports {dep}")
+    for line in bad:
+        print(line)
+    if bad:
+        sys.exit(1)
+    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it")
+
+
+if __name__ == "__main__":
+    main()
