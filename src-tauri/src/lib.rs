@@ -641,9 +641,9 @@ fn create_signing_key(state: State<'_>, passphrase: String) -> ApiResult<KeyInfo
 #[tauri::command(async)]
 fn save_public_key(state: State<'_>, path: String) -> ApiResult<String> {
     state.with_store(|s| {
-        let key = s
-            .signing_key()?
-            .ok_or_else(|| thamdinh_core::Error::NotFound("chưa có khóa ký trên máy này".into()))?;
+        let key = s.signing_key()?.ok_or_else(|| {
+            thamdinh_core::Error::NotFound(thamdinh_core::mistake::Missing::SigningKey)
+        })?;
         let path = std::path::PathBuf::from(&path);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;

@@ -35,3 +35,13 @@ describe("mistakes in English", () => {
     expect(text).toBe("the plan file does not check: nothing was taken from it");
   });
 });
+
+describe("not found, as a key with what and which", () => {
+  it("words every kind in English, its particulars kept", () => {
+    expect(mistakeInEnglish({ key: "not_found", params: { what: "visit", which: "2877abf0" } })).toBe("not found: visit 2877abf0");
+    expect(mistakeInEnglish({ key: "not_found", params: { what: "signing_key" } })).toBe("not found: a signing key on this laptop: create one");
+    expect(mistakeInEnglish({ key: "not_found", params: { what: "hq_conflict", which: { unit: "X1", code: "2.1" } } })).toBe(
+      "not found: a disagreement on criterion 2.1 of unit X1",
+    );
+  });
+});

@@ -3,6 +3,7 @@
 // TypeScript refuses the build when a key of the core's `Mistake` has no words here.
 import type { FileKind } from "./bindings/FileKind";
 import type { FileProblem } from "./bindings/FileProblem";
+import type { Missing } from "./bindings/Missing";
 import type { Mistake } from "./bindings/Mistake";
 import type { TextField } from "./bindings/TextField";
 
@@ -25,6 +26,52 @@ const textFields: Record<TextField, string> = {
   delegation_leader: "the delegation's leader",
   user_name: "the user's name",
 };
+
+/** What was not found, in English (the Vietnamese is the core's). */
+function missingInEnglish(m: Missing): string {
+  switch (m.what) {
+    case "campaign":
+      return `campaign ${m.which}`;
+    case "any_campaign":
+      return "any campaign yet: create one with `thamdinh campaign new`";
+    case "visit":
+      return `visit ${m.which}`;
+    case "unit":
+      return `unit ${m.which}`;
+    case "unit_in_campaign":
+      return `unit ${m.which} in this campaign`;
+    case "leaf_in_visit":
+      return `criterion ${m.which} in this visit`;
+    case "evidence":
+      return `evidence item ${m.which}`;
+    case "evidence_in_visit":
+      return `evidence item ${m.which} in this visit`;
+    case "photo_in_visit":
+      return `photo ${m.which} in this visit`;
+    case "stored_photo":
+      return `the original of photo ${m.which}: it is no longer stored`;
+    case "file":
+      return m.which;
+    case "conclusion":
+      return `conclusion ${m.which} of this visit`;
+    case "trusted_key":
+      return `trusted key ${m.which}`;
+    case "key_not_trusted":
+      return `key ${m.which} on the trust list`;
+    case "signing_key":
+      return "a signing key on this laptop: create one";
+    case "bundle":
+      return `bundle ${m.which}`;
+    case "bundle_under_review":
+      return `bundle ${m.which} awaiting review`;
+    case "folder":
+      return `folder ${m.which}`;
+    case "hq_conflict":
+      return `a disagreement on criterion ${m.which.code} of unit ${m.which.unit}`;
+    case "visit_conflict":
+      return `a conflict on criterion ${m.which} of this visit`;
+  }
+}
 
 const fileKinds: Record<FileKind, string> = {
   plan: "the plan file",
@@ -57,6 +104,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   not_applicable_not_allowed: (p) => `${p.code} cannot be marked not applicable (NA)`,
   score_out_of_range: (p) => `${p.code}: ${p.value} — the score must be between 0 and ${p.max}`,
   score_off_step: (p) => `${p.code}: ${p.value} — the score must be a multiple of ${p.step}`,
+  not_found: (p) => `not found: ${missingInEnglish(p)}`,
   self_form_not_ours: () => "this file is not a self-assessment form made by Thẩm Định (no «Nhận dạng» sheet with the campaign and unit)",
   self_form_other_campaign: (p) => `a form of another campaign («${p.found}»): not imported into this one`,
   self_form_other_unit: (p) => `the form of unit ${p.found}, not of this visit's unit ${p.expected}`,

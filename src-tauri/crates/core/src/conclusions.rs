@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, Change};
+use crate::mistake::Missing;
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
 
@@ -136,7 +137,7 @@ impl Store {
             .conclusions(visit_id)?
             .into_iter()
             .find(|c| c.id == id)
-            .ok_or_else(|| Error::NotFound(format!("kết luận {id} của phiếu này")))?;
+            .ok_or_else(|| Error::NotFound(Missing::Conclusion(id.to_string())))?;
         let actor = self.actor()?;
         let tx = self.write_tx()?;
         tx.execute("DELETE FROM visit_conclusion WHERE id = ?1", [id])?;

@@ -32,7 +32,7 @@ pub enum Error {
     #[error("{} đã tồn tại: chọn tên khác, hoặc dùng --force để ghi đè", .0.display())]
     TargetExists(PathBuf),
     #[error("không tìm thấy: {0}")]
-    NotFound(String),
+    NotFound(crate::mistake::Missing),
     #[error("phiếu đã chốt: mở khóa (kèm lý do) rồi mới sửa được")]
     VisitLocked,
     #[error("nhật ký thay đổi của phiếu {visit} bị hỏng ở mục {seq}: {why}")]
@@ -100,6 +100,7 @@ impl Error {
             Error::Mistake(m) => vec![m.clone()],
             Error::Mistakes(ms) => ms.clone(),
             Error::InvalidCriteria(problems) => problems.iter().map(Problem::placed).collect(),
+            Error::NotFound(missing) => vec![Mistake::NotFound(missing.clone())],
             _ => Vec::new(),
         }
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, Change};
+use crate::mistake::Missing;
 use crate::number::parse_date;
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
@@ -167,12 +168,12 @@ impl Store {
                 [evidence_id.trim()],
                 |r| r.get(0),
             )
-            .map_err(|_| Error::NotFound(format!("tài liệu kiểm chứng {evidence_id}")))?;
+            .map_err(|_| Error::NotFound(Missing::Evidence(evidence_id.to_string())))?;
         let item = self
             .evidence(&visit_id)?
             .into_iter()
             .find(|e| e.id == evidence_id.trim())
-            .ok_or_else(|| Error::NotFound(format!("tài liệu kiểm chứng {evidence_id}")))?;
+            .ok_or_else(|| Error::NotFound(Missing::Evidence(evidence_id.to_string())))?;
         Ok((visit_id, item))
     }
 
@@ -369,8 +370,8 @@ impl Store {
             )
             .ok();
         if owner.as_deref() != Some(visit_id) {
-            return Err(Error::NotFound(format!(
-                "tài liệu kiểm chứng {evidence_id} trong phiếu này"
+            return Err(Error::NotFound(Missing::EvidenceInVisit(
+                evidence_id.to_string(),
             )));
         }
         let changed = if linked {

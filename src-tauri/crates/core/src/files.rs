@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::mistake::Missing;
 use crate::{Error, Result};
 
 /// Writes `bytes` to `path` atomically and durably: a temp file in the same folder, fsynced,
@@ -40,7 +41,9 @@ pub fn open_folder(file: &Path) -> Result<std::path::PathBuf> {
             .to_path_buf()
     };
     if !folder.is_dir() {
-        return Err(Error::NotFound(format!("thư mục {}", folder.display())));
+        return Err(Error::NotFound(Missing::Folder(
+            folder.display().to_string(),
+        )));
     }
     let opener = std::env::var_os("THAMDINH_OPENER").unwrap_or_else(|| {
         if cfg!(windows) {

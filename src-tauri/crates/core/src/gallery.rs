@@ -5,6 +5,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::audit::{self, Change};
+use crate::mistake::Missing;
 use crate::photo::{IngestFailure, Ingested, PhotoMeta};
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
@@ -184,7 +185,7 @@ impl Store {
                 params![visit_id, sha256],
                 |r| r.get(0),
             )
-            .map_err(|_| Error::NotFound(format!("ảnh {sha256} trong phiếu này")))?;
+            .map_err(|_| Error::NotFound(Missing::PhotoInVisit(sha256.to_string())))?;
         let meta: PhotoMeta = serde_json::from_str(&meta).map_err(Error::internal)?;
         let actor = self.actor()?;
         let tx = self.write_tx()?;
@@ -228,7 +229,7 @@ impl Store {
             params![visit_id, sha256, caption.trim()],
         )?;
         if n == 0 {
-            return Err(Error::NotFound(format!("ảnh {sha256} trong phiếu này")));
+            return Err(Error::NotFound(Missing::PhotoInVisit(sha256.to_string())));
         }
         Ok(())
     }
@@ -254,8 +255,8 @@ impl Store {
         linked: bool,
     ) -> Result<()> {
         if !self.evidence(visit_id)?.iter().any(|e| e.id == evidence_id) {
-            return Err(Error::NotFound(format!(
-                "tài liệu kiểm chứng {evidence_id} trong phiếu này"
+            return Err(Error::NotFound(Missing::EvidenceInVisit(
+                evidence_id.to_string(),
             )));
         }
         self.link_photo_to(visit_id, sha256, PhotoLink::Evidence(evidence_id), linked)
@@ -278,7 +279,7 @@ impl Store {
             |r| r.get(0),
         )?;
         if !known {
-            return Err(Error::NotFound(format!("ảnh {sha256} trong phiếu này")));
+            return Err(Error::NotFound(Missing::PhotoInVisit(sha256.to_string())));
         }
         let (table, column, value, action, code) = match target {
             PhotoLink::Leaf(code) => ("photo_leaf", "code", code, "photo", code),

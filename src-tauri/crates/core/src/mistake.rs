@@ -50,6 +50,8 @@ pub enum Mistake {
         value: String,
         step: String,
     },
+    /// Something looked for is not there.
+    NotFound(Missing),
     // Self-assessment forms (biểu tự đánh giá) coming back from the units.
     SelfFormNotOurs,
     SelfFormOtherCampaign {
@@ -494,6 +496,7 @@ impl std::fmt::Display for Mistake {
             M::ScoreOffStep { code, value, step } => {
                 write!(f, "{code}: {value} — điểm phải là bội số của {step}")
             }
+            M::NotFound(missing) => write!(f, "không tìm thấy: {missing}"),
             M::SelfFormNotOurs => write!(
                 f,
                 "tệp này không phải biểu tự đánh giá do Thẩm Định tạo (không có trang «Nhận dạng» với mã đợt và mã đơn vị)"
@@ -1097,6 +1100,74 @@ impl Problem {
         Mistake::AtNode {
             at: self.at.clone(),
             mistake: Box::new(self.mistake.clone()),
+        }
+    }
+}
+
+/// What was looked for and not found, with which one: a key with parameters, so the UI words it
+/// in its own language (`ui/src/lib/mistakes.ts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "what", content = "which", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Missing {
+    Campaign(String),
+    /// No campaign at all in the store.
+    AnyCampaign,
+    Visit(String),
+    Unit(String),
+    UnitInCampaign(String),
+    LeafInVisit(String),
+    Evidence(String),
+    EvidenceInVisit(String),
+    PhotoInVisit(String),
+    StoredPhoto(String),
+    /// A file to read (its path and why, as the system says it).
+    File(String),
+    Conclusion(String),
+    TrustedKey(String),
+    KeyNotTrusted(String),
+    SigningKey,
+    Bundle(String),
+    BundleUnderReview(String),
+    Folder(String),
+    HqConflict {
+        unit: String,
+        code: String,
+    },
+    VisitConflict(String),
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use Missing as W;
+        match self {
+            W::Campaign(id) => write!(f, "đợt thẩm định {id}"),
+            W::AnyCampaign => write!(
+                f,
+                "chưa có đợt thẩm định nào: tạo bằng `thamdinh campaign new`"
+            ),
+            W::Visit(id) => write!(f, "phiếu thẩm định {id}"),
+            W::Unit(id) => write!(f, "đơn vị {id}"),
+            W::UnitInCampaign(code) => write!(f, "đơn vị mã {code} trong đợt này"),
+            W::LeafInVisit(code) => write!(f, "tiêu chí {code} trong phiếu này"),
+            W::Evidence(id) => write!(f, "tài liệu kiểm chứng {id}"),
+            W::EvidenceInVisit(id) => write!(f, "tài liệu kiểm chứng {id} trong phiếu này"),
+            W::PhotoInVisit(sha) => write!(f, "ảnh {sha} trong phiếu này"),
+            W::StoredPhoto(sha) => write!(f, "ảnh gốc {sha} không còn trong kho"),
+            W::File(text) => write!(f, "{text}"),
+            W::Conclusion(id) => write!(f, "kết luận {id} của phiếu này"),
+            W::TrustedKey(id) => write!(f, "khóa tin cậy {id}"),
+            W::KeyNotTrusted(id) => write!(f, "khóa {id} không có trong danh sách tin cậy"),
+            W::SigningKey => write!(f, "chưa có khóa ký trên máy này: hãy tạo khóa ký"),
+            W::Bundle(id) => write!(f, "gói {id}"),
+            W::BundleUnderReview(id) => write!(f, "gói {id} không chờ xem xét"),
+            W::Folder(path) => write!(f, "thư mục {path}"),
+            W::HqConflict { unit, code } => {
+                write!(f, "không có xung đột ở tiêu chí {code} của đơn vị {unit}")
+            }
+            W::VisitConflict(code) => {
+                write!(f, "không có xung đột ở tiêu chí {code} của phiếu này")
+            }
         }
     }
 }

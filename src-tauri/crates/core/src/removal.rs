@@ -7,6 +7,7 @@ use rusqlite::params;
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::mistake::Missing;
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
 
@@ -215,7 +216,7 @@ impl Store {
             .units(campaign_id)?
             .into_iter()
             .find(|u| u.code == code)
-            .ok_or_else(|| Error::NotFound(format!("đơn vị mã {code} trong đợt này")))?;
+            .ok_or_else(|| Error::NotFound(Missing::UnitInCampaign(code.to_string())))?;
         let visits: u32 = self.conn.query_row(
             "SELECT count(*) FROM visit WHERE unit_id = ?1",
             [&unit.id],

@@ -6,6 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::mistake::Missing;
 use crate::{Error, Mistake, Result};
 
 /// Append-only. Entry *i* brings the schema from version *i* to *i + 1* (public so tests can
@@ -580,7 +581,7 @@ impl Store {
                 campaign_from_row,
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("đợt thẩm định {id}")))
+            .ok_or_else(|| Error::NotFound(Missing::Campaign(id.to_string())))
     }
 
     /// A criteria set by id: a built-in one or one stored with a campaign (parsed once, cached).

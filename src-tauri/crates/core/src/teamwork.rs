@@ -16,6 +16,7 @@ use crate::audit::{self, Change};
 use crate::bundle::consistency::field_value;
 use crate::bundle::result::VisitDoc;
 use crate::bundle::{Limits, Signers, TrustedKey, verify_contents};
+use crate::mistake::Missing;
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::{Store, now};
 use crate::visit::{LeafField, entry_text, write_field_in};
@@ -233,9 +234,7 @@ impl Store {
             .iter()
             .any(|c| c.code == code)
         {
-            return Err(Error::NotFound(format!(
-                "không có xung đột ở tiêu chí {code} của phiếu này"
-            )));
+            return Err(Error::NotFound(Missing::VisitConflict(code.to_string())));
         }
         let set = self.visit_set(visit_id)?;
         let node = set.leaf(code)?;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::csv_text::csv_rows;
+use crate::mistake::Missing;
 use crate::store::Store;
 use crate::{Error, Mistake, Result};
 
@@ -387,6 +388,6 @@ impl Store {
                 unit_from_row,
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("đơn vị {id}")))
+            .ok_or_else(|| Error::NotFound(Missing::Unit(id.to_string())))
     }
 }

@@ -10,6 +10,7 @@ use ts_rs::TS;
 use crate::audit::{self, Change};
 use crate::criteria::{CriteriaSet, Method};
 use crate::evidence::Evidence;
+use crate::mistake::Missing;
 use crate::number::parse_date;
 use crate::scoring::{
     self, Column, Entry, LeafScore, Scores, SetTotals, check_entry, check_typed_entry,
@@ -381,7 +382,7 @@ impl Store {
                 visit_from_row,
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("phiếu thẩm định {id}")))
+            .ok_or_else(|| Error::NotFound(Missing::Visit(id.to_string())))
     }
 
     /// Visits of one campaign, or of all campaigns, by unit code and date.
@@ -462,7 +463,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("phiếu thẩm định {visit_id}")))?;
+            .ok_or_else(|| Error::NotFound(Missing::Visit(visit_id.to_string())))?;
         self.criteria_set(&set_id)
     }
 
@@ -581,7 +582,7 @@ impl Store {
         let leaf = leaves
             .into_iter()
             .find(|l| l.code == code)
-            .ok_or_else(|| Error::NotFound(format!("tiêu chí {code} trong phiếu này")))?;
+            .ok_or_else(|| Error::NotFound(Missing::LeafInVisit(code.to_string())))?;
         Ok(LeafUpdate {
             leaf,
             nodes: node_with_ancestors(&set, &totals.nodes, code),

@@ -817,3 +817,21 @@ fn the_explanation_form_lists_the_disagreements_and_the_questions() {
     assert!(done.answered.is_empty());
     assert_eq!(store.audit(&v, None).unwrap().len(), before);
 }
+
+#[test]
+fn not_found_is_a_key_with_what_and_which_said_in_vietnamese() {
+    let (_d, store, _) = setup();
+    let e = store.visit("no-such-visit").unwrap_err();
+    assert_eq!(e.code(), thamdinh_core::ErrorCode::NotFound);
+    assert_eq!(
+        e.to_string(),
+        "không tìm thấy: phiếu thẩm định no-such-visit"
+    );
+    assert_eq!(
+        e.mistakes(),
+        [thamdinh_core::Mistake::NotFound(
+            thamdinh_core::mistake::Missing::Visit("no-such-visit".into())
+        )],
+        "the UI words it from the key"
+    );
+}

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 use thamdinh_core::conclusions::ConclusionKind;
+use thamdinh_core::mistake::Missing;
 use thamdinh_core::number::format_vi;
 use thamdinh_core::store::Store;
 use thamdinh_core::{Error, Result};
@@ -533,7 +534,7 @@ fn gather(
                 let p = all
                     .iter()
                     .find(|p| p.meta.sha256.starts_with(sha.as_str()))
-                    .ok_or_else(|| Error::NotFound(format!("ảnh {sha} trong phiếu này")))?;
+                    .ok_or_else(|| Error::NotFound(Missing::PhotoInVisit(sha.clone())))?;
                 out.push(p.clone());
             }
             out

@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 use super::keys::{self, KeyInfo};
 use super::verify::TrustedKey;
+use crate::mistake::Missing;
 use crate::store::Store;
 use crate::{Error, Mistake, Result};
 
@@ -154,7 +155,7 @@ impl Store {
     /// The encrypted secret key's text, for signing.
     pub fn signing_key_text(&self) -> Result<String> {
         std::fs::read_to_string(self.signing_key_path()?)
-            .map_err(|_| Error::NotFound("chưa có khóa ký trên máy này: hãy tạo khóa ký".into()))
+            .map_err(|_| Error::NotFound(Missing::SigningKey))
     }
 
     /// The trust list, revoked keys included (oldest first).
@@ -172,7 +173,7 @@ impl Store {
     pub fn add_trusted_key(&self, pub_text: &str, label: &str) -> Result<TrustedKeyEntry> {
         let key_id = put_trusted_key(&self.conn, pub_text, label)?;
         self.trusted_key(&key_id)?
-            .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {key_id}")))
+            .ok_or_else(|| Error::NotFound(Missing::TrustedKey(key_id.to_string())))
     }
 
     pub fn remove_trusted_key(&self, key_id: &str) -> Result<()> {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::audit::AuditEntry;
+use crate::mistake::Missing;
 use crate::photo::Gps;
 use crate::scoring::{ColumnTotals, Entry};
 use crate::store::Store;
@@ -478,7 +479,7 @@ impl PayloadFiles {
     /// A photo's original, byte for byte: its bag path.
     fn add_photo(&mut self, sha256: &str) -> Result<String> {
         let source = crate::photo::original_path(&self.photos_dir, sha256)
-            .ok_or_else(|| Error::NotFound(format!("ảnh gốc {sha256} không còn trong kho")))?;
+            .ok_or_else(|| Error::NotFound(Missing::StoredPhoto(sha256.to_string())))?;
         let name = source
             .file_name()
             .and_then(|n| n.to_str())
@@ -559,11 +560,11 @@ fn photo_doc(p: &crate::gallery::Photo, files: &mut PayloadFiles) -> Result<Phot
 fn stored_file(bag_path: &str, source: PathBuf, sha256: &str) -> Result<StoredFile> {
     let size = std::fs::metadata(&source)
         .map_err(|e| {
-            Error::NotFound(format!(
+            Error::NotFound(Missing::File(format!(
                 "{}: {}",
                 source.display(),
                 crate::error::io_text(&e)
-            ))
+            )))
         })?
         .len();
     Ok(StoredFile {

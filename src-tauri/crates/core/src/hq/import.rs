@@ -716,7 +716,9 @@ pub(crate) fn classify(
     let me = bundles
         .iter()
         .find(|b| b.id == result.bundle_id)
-        .ok_or_else(|| Error::NotFound(format!("gói {}", result.bundle_id)))?;
+        .ok_or_else(|| {
+            Error::NotFound(crate::mistake::Missing::Bundle(result.bundle_id.clone()))
+        })?;
     let o = |status, code: &str, message: String| ImportOutcome::new(file, status, code, message);
     Ok(match &me.role {
         Role::Quarantined => o(

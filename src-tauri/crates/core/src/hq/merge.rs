@@ -15,6 +15,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::audit::Change;
+use crate::mistake::Missing;
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::{Store, now};
 use crate::visit::entry_text;
@@ -473,7 +474,7 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?
-            .ok_or_else(|| Error::NotFound(format!("gói {bundle_id}")))?;
+            .ok_or_else(|| Error::NotFound(Missing::Bundle(bundle_id.to_string())))?;
         let role = self
             .hq_bundles(&campaign_id)?
             .into_iter()
@@ -622,9 +623,10 @@ impl Store {
             .iter()
             .find(|c| c.kind == ConflictKind::Leaf && c.unit == unit_code && c.code == code)
         else {
-            return Err(Error::NotFound(format!(
-                "không có xung đột ở tiêu chí {code} của đơn vị {unit_code}"
-            )));
+            return Err(Error::NotFound(Missing::HqConflict {
+                unit: unit_code.to_string(),
+                code: code.to_string(),
+            }));
         };
         let old = conflict.resolution.as_ref().map(|r| r.value.clone());
         let sides = sides_signature(&conflict.sides);

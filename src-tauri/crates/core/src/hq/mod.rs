@@ -45,9 +45,7 @@ impl Store {
         let all = self.campaigns()?;
         match all.as_slice() {
             [only] => Ok(only.clone()),
-            [] => Err(Error::NotFound(
-                "chưa có đợt thẩm định nào: tạo bằng `thamdinh campaign new`".into(),
-            )),
+            [] => Err(Error::NotFound(crate::mistake::Missing::AnyCampaign)),
             _ => Err(Mistake::ChooseACampaign {
                 count: all.len(),
                 campaigns: all

@@ -585,7 +585,9 @@ impl Store {
             .hq_results(campaign_id)?
             .into_iter()
             .find(|u| u.code == unit_code)
-            .ok_or_else(|| crate::Error::NotFound(format!("đơn vị {unit_code}")))?;
+            .ok_or_else(|| {
+                crate::Error::NotFound(crate::mistake::Missing::Unit(unit_code.to_string()))
+            })?;
         let merged = self
             .hq_merged(campaign_id)?
             .remove(unit_code)

@@ -11,6 +11,7 @@ use super::import::{ImportOutcome, classify};
 use crate::audit::Change;
 use crate::bundle::keyring::{self, TrustedKeyEntry};
 use crate::bundle::{Limits, Signers, verify_contents};
+use crate::mistake::Missing;
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
 
@@ -33,7 +34,7 @@ impl Store {
         let before = keyring::trusted_entry(&tx, &key_id)?;
         keyring::put_trusted_key(&tx, pub_text, label)?;
         let entry = keyring::trusted_entry(&tx, &key_id)?
-            .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {key_id}")))?;
+            .ok_or_else(|| Error::NotFound(Missing::TrustedKey(key_id.to_string())))?;
         if let Some(b) = before.filter(|b| b.label != entry.label) {
             log_trust_decision(
                 &tx,
@@ -55,18 +56,15 @@ impl Store {
 
     /// Makes a trusted key a member of a delegation (an HQ decision in the log).
     pub fn hq_trust_assign(&mut self, key_id: &str, delegation: &str) -> Result<TrustedKeyEntry> {
-        let entry = self.trusted_key(key_id)?.ok_or_else(|| {
-            Error::NotFound(format!(
-                "khóa {} không có trong danh sách tin cậy",
-                key_id.trim().to_uppercase()
-            ))
-        })?;
+        let entry = self
+            .trusted_key(key_id)?
+            .ok_or_else(|| Error::NotFound(Missing::KeyNotTrusted(key_id.trim().to_uppercase())))?;
         let actor = self.actor()?;
         let tx = self.write_tx()?;
         assign(&tx, &actor, &entry, delegation)?;
         tx.commit()?;
         self.trusted_key(&entry.key_id)?
-            .ok_or_else(|| Error::NotFound(format!("khóa tin cậy {}", entry.key_id)))
+            .ok_or_else(|| Error::NotFound(Missing::TrustedKey(entry.key_id.clone())))
     }
 
     /// The bundles a newly trusted key signed (as leader or co-signer), checked again with it.
@@ -150,9 +148,7 @@ impl Store {
             .find(|k| k.key_id == key_id);
         match known {
             None => {
-                return Err(Error::NotFound(format!(
-                    "khóa {key_id} không có trong danh sách tin cậy"
-                )));
+                return Err(Error::NotFound(Missing::KeyNotTrusted(key_id.to_string())));
             }
             Some(k) if k.revoked_at.is_some() => {
                 return Err(Mistake::KeyRevokedBefore { key_id }.into());
@@ -206,7 +202,7 @@ impl Store {
                 [bundle_id],
                 |r| r.get(0),
             )
-            .map_err(|_| Error::NotFound(format!("gói {bundle_id} không chờ xem xét")))?;
+            .map_err(|_| Error::NotFound(Missing::BundleUnderReview(bundle_id.to_string())))?;
         let actor = self.actor()?;
         let tx = self.write_tx()?;
         if keep {
