@@ -694,31 +694,27 @@ fn export_bundle(
     overwrite: bool,
     areas: Option<Vec<String>>,
 ) -> ApiResult<ExportSummary> {
-    use std::sync::atomic::Ordering;
+    use tauri::Emitter;
     // A member's partial bundle of their areas (one visit), or the whole visits.
     let areas = areas.filter(|a| !a.is_empty());
-    use tauri::Emitter;
-    let out = std::path::PathBuf::from(out);
-    let prepared = state.with_store(|s| {
-        let key_path = s.signing_key_path()?;
-        bundle::export::check_target(&out, overwrite, &[&key_path])?;
-        let key = s.signing_key_text()?;
-        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        bundle::prepare_scoped_export(s, &visit_ids, areas.as_deref(), &key, &passphrase, &out)
-    })?;
-    state.cancel_bundle.store(false, Ordering::Relaxed);
-    let bundle_id = prepared.bundle_id().to_string();
-    let progress = throttled_progress(&app);
-    let summary = match bundle::write_bundle(prepared, &out, &progress, &state.cancel_bundle) {
-        Ok(summary) => summary,
-        Err(e) => {
-            state.with_store(|s| bundle::release_reservation(s, &bundle_id))?;
-            return Err(e.into());
-        }
+    let store = state.store.as_ref().map_err(Clone::clone)?;
+    state
+        .cancel_bundle
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    let request = bundle::ExportRequest {
+        visit_ids: &visit_ids,
+        areas: areas.as_deref(),
+        key: bundle::ExportKey::ThisLaptop,
+        passphrase: &passphrase,
+        out: std::path::Path::new(&out),
+        overwrite,
     };
-    state.with_store(|s| bundle::record_bundle(s, &summary))?;
+    let summary = bundle::export_to_file(
+        store,
+        &request,
+        &throttled_progress(&app),
+        &state.cancel_bundle,
+    )?;
     let _ = app.emit(
         "bundle-progress",
         BundleProgress {

@@ -129,19 +129,19 @@ pub fn run_bundle(command: BundleCommand, data_dir: &Path) -> Result<ExitCode> {
             force,
             areas,
         } => {
+            // Said before the passphrase is asked (the export checks it again).
             bundle::export::check_target(&out, force, &[&key])?;
             let store = crate::open_store(data_dir)?;
-            let key_text = read_text(&key)?;
-            let summary = bundle::export_scoped_bundle(
-                &store,
-                &visits,
-                areas.as_deref(),
-                &key_text,
-                &passphrase(false)?,
-                &out,
-                &|_, _| {},
-                &AtomicBool::new(false),
-            )?;
+            let request = bundle::ExportRequest {
+                visit_ids: &visits,
+                areas: areas.as_deref(),
+                key: bundle::ExportKey::File(&key),
+                passphrase: &passphrase(false)?,
+                out: &out,
+                overwrite: force,
+            };
+            let summary =
+                bundle::export_to_file(&store, &request, &|_, _| {}, &AtomicBool::new(false))?;
             println!(
                 "Đã xuất gói {} (bản {}{}), ký bởi khóa {}: {} tệp, {} byte dữ liệu → {}",
                 summary.bundle_id,

@@ -234,16 +234,98 @@ pub fn export_scoped_bundle(
     progress: &(dyn Fn(u64, u64) + Sync),
     cancel: &AtomicBool,
 ) -> Result<ExportSummary> {
-    let prepared =
-        prepare_scoped_export(store, visit_ids, areas, secret_key_text, passphrase, out)?;
+    let request = ExportRequest {
+        visit_ids,
+        areas,
+        key: ExportKey::Text(secret_key_text),
+        passphrase,
+        out,
+        overwrite: true,
+    };
+    export_to_file(store, &request, progress, cancel)
+}
+
+/// The key a bundle is signed with: the key file named (the CLI's `--key`), or this laptop's
+/// own signing key (the app). Neither file is ever overwritten by the export.
+pub enum ExportKey<'a> {
+    File(&'a Path),
+    Text(&'a str),
+    ThisLaptop,
+}
+
+/// What to export, and where.
+pub struct ExportRequest<'a> {
+    pub visit_ids: &'a [String],
+    /// A member's areas: a partial bundle of one visit.
+    pub areas: Option<&'a [String]>,
+    pub key: ExportKey<'a>,
+    pub passphrase: &'a str,
+    pub out: &'a Path,
+    /// An existing file at `out` may be replaced (the save dialog asked, or `--force`).
+    pub overwrite: bool,
+}
+
+/// Where the store is reached: directly (the CLI), or behind the app's lock, which the long
+/// write of the bundle must not hold (the window keeps working meanwhile).
+pub trait WithStore {
+    fn with_store<T>(&self, f: &mut dyn FnMut(&Store) -> Result<T>) -> Result<T>;
+}
+
+impl WithStore for Store {
+    fn with_store<T>(&self, f: &mut dyn FnMut(&Store) -> Result<T>) -> Result<T> {
+        f(self)
+    }
+}
+
+impl WithStore for std::sync::Mutex<Store> {
+    fn with_store<T>(&self, f: &mut dyn FnMut(&Store) -> Result<T>) -> Result<T> {
+        f(&self
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+}
+
+/// The one export, for the app and the CLI: the target checked (never a key file), the key read,
+/// the bundle prepared and its revision reserved (store reached), written with progress and
+/// cancel (store free), then recorded — or the reservation released when the write failed.
+pub fn export_to_file(
+    store: &impl WithStore,
+    request: &ExportRequest,
+    progress: &(dyn Fn(u64, u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ExportSummary> {
+    let out = request.out;
+    let prepared = store.with_store(&mut |s| {
+        let (key_text, key_path) = match &request.key {
+            ExportKey::File(path) => (
+                std::fs::read_to_string(path).map_err(|e| Mistake::cannot_read(path, &e))?,
+                Some(path.to_path_buf()),
+            ),
+            ExportKey::Text(text) => (text.to_string(), None),
+            ExportKey::ThisLaptop => (s.signing_key_text()?, Some(s.signing_key_path()?)),
+        };
+        let keys: Vec<&Path> = key_path.as_deref().into_iter().collect();
+        check_target(out, request.overwrite, &keys)?;
+        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        prepare_scoped_export(
+            s,
+            request.visit_ids,
+            request.areas,
+            &key_text,
+            request.passphrase,
+            out,
+        )
+    })?;
     let bundle_id = prepared.bundle_id().to_string();
     match write_bundle(prepared, out, progress, cancel) {
         Ok(summary) => {
-            record_bundle(store, &summary)?;
+            store.with_store(&mut |s| record_bundle(s, &summary))?;
             Ok(summary)
         }
         Err(e) => {
-            release_reservation(store, &bundle_id)?;
+            store.with_store(&mut |s| release_reservation(s, &bundle_id))?;
             Err(e)
         }
     }

@@ -13,9 +13,9 @@ pub mod verify;
 
 pub use cosign::{CosignSummary, cosign_bundle};
 pub use export::{
-    ExportSummary, PreparedExport, export_bundle, export_scoped_bundle, prepare_export,
-    prepare_scoped_export, record_bundle, release_reservation, sign_tag_manifest, signer_name,
-    write_bundle,
+    ExportKey, ExportRequest, ExportSummary, PreparedExport, WithStore, export_bundle,
+    export_scoped_bundle, export_to_file, prepare_export, prepare_scoped_export, record_bundle,
+    release_reservation, sign_tag_manifest, signer_name, write_bundle,
 };
 pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
 pub use verify::{
