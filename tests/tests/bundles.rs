@@ -573,3 +573,65 @@ fn a_colliding_key_beside_the_real_one_neither_blocks_nor_passes_a_bundle() {
     assert_eq!(v.signer_key_id, collide.key_id);
     assert_eq!(check(vec![collide]).unwrap_err().code, "bad-signature");
 }
+
+/// Plans and the province's published results are signed bags too (#24): read through the same
+/// entry checks as a bundle, the hostile archives among the bundle fixtures are refused with the
+/// same codes — traversal names, encrypted entries, symlinks, other compressions, bombs, wrong
+/// sizes, truncation, a second top folder — whatever kind of signed file they claim to be.
+#[test]
+fn plans_and_published_results_are_refused_by_the_bundles_codes() {
+    use thamdinh_core::hq::signed_bag;
+    use thamdinh_core::mistake::FileKind;
+    const ENTRY_LEVEL: [&str; 12] = [
+        "damaged-archive",
+        "path-traversal",
+        "absolute-path",
+        "backslash",
+        "symlink",
+        "duplicate-name",
+        "name-collision",
+        "entry-too-large",
+        "bad-layout",
+        "bad-name",
+        "encrypted-entry",
+        "bad-compression",
+    ];
+    let cases: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(bundles_dir().join("cases.json")).unwrap())
+            .unwrap();
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    // The bomb's declared size is past a plan's limit too; the other limit cases are tuned to a
+    // bundle's limits.
+    for case in cases
+        .iter()
+        .filter(|c| c.get("limits").is_none() || c["expect"] == "entry-too-large")
+    {
+        let expect = case["expect"].as_str().unwrap();
+        if !ENTRY_LEVEL.contains(&expect) {
+            continue;
+        }
+        let file = bundles_dir().join(case["file"].as_str().unwrap());
+        for kind in [FileKind::Plan, FileKind::ProvinceResults] {
+            checked += 1;
+            let got = match signed_bag::read(&file, kind, 1 << 20, None) {
+                Ok(_) => "ok".to_string(),
+                Err(e) => match e.mistakes().first() {
+                    Some(thamdinh_core::Mistake::FileNotValid { code, .. }) => code.clone(),
+                    _ => format!("{e}"),
+                },
+            };
+            if got != expect {
+                failures.push(format!(
+                    "{} as {kind:?}: expected {expect}, got {got}",
+                    case["file"]
+                ));
+            }
+        }
+    }
+    assert!(
+        checked >= 20,
+        "the entry-level fixtures are there ({checked})"
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -243,7 +243,7 @@ const english: { [K in Mistake["key"]]: (p: Params<K>) => string } = {
   total_mismatch: (p) => `the total row states ${p.stated} points but the areas add up to ${p.sum}`,
   step_not_a_number: (p) => `the step «${p.text}» is not a number`,
   cannot_write: (p) => `cannot write to ${p.path}: ${fileProblems[p.why]}`,
-  file_not_valid: (p) => `${fileKinds[p.kind]} does not check: nothing was taken from it`,
+  file_not_valid: (p) => `${fileKinds[p.kind]} does not check${p.code ? ` [${p.code}]` : ""}: nothing was taken from it`,
   signed_by_another_key: (p) =>
     `${fileKinds[p.kind]} is signed by key ${p.found}, not by the trusted Sở Nội vụ key ${p.expected}`,
   not_the_plan_key: (p) =>

@@ -424,6 +424,9 @@ pub enum Mistake {
     // for a bundle's refusal.
     FileNotValid {
         kind: FileKind,
+        /// The signed-bag layer's refusal code (the same as a bundle's), empty when the content
+        /// itself does not check.
+        code: String,
         detail: String,
     },
     /// A signed HQ file (plan, results) carries another key than the one the reader trusts.
@@ -914,7 +917,7 @@ impl std::fmt::Display for Mistake {
             M::NoSheets => write!(f, "bảng tính không có trang nào"),
             M::StepNotANumber { text } => write!(f, "bước điểm «{text}» không phải là số"),
             M::CannotWrite { path, why } => write!(f, "không ghi được vào {path}: {}", why.vi()),
-            M::FileNotValid { kind, detail } => match kind {
+            M::FileNotValid { kind, detail, .. } => match kind {
                 FileKind::Plan => write!(f, "kế hoạch không hợp lệ: {detail}"),
                 FileKind::ProvinceResults => write!(f, "gói kết quả tỉnh không hợp lệ: {detail}"),
                 FileKind::Backup => write!(f, "tệp sao lưu không dùng được: {detail}"),
@@ -1015,7 +1018,21 @@ impl Mistake {
     pub fn not_valid(kind: FileKind, detail: impl Into<String>) -> Mistake {
         Mistake::FileNotValid {
             kind,
+            code: String::new(),
             detail: detail.into(),
+        }
+    }
+
+    /// A signed file refused by the bag layer: its code, and the words for it.
+    pub fn bag_refused(kind: FileKind, r: &crate::rejection::Rejection) -> Mistake {
+        let detail = match r.entry.as_str() {
+            "" => format!("[{}] {}", r.code, r.message),
+            entry => format!("[{}] {entry}: {}", r.code, r.message),
+        };
+        Mistake::FileNotValid {
+            kind,
+            code: r.code.clone(),
+            detail,
         }
     }
 }

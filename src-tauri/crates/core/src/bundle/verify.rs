@@ -622,6 +622,28 @@ fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
     })
 }
 
+/// A small signed bag (a plan, the province's results) read whole into memory through the same
+/// entry checks as a bundle — names, kinds (no encryption, no symlink, stored or deflated only),
+/// declared and real sizes, one top folder — with the same refusal codes. Keys are paths inside
+/// the bag (its top folder removed).
+pub(crate) fn read_small_bag(path: &Path, limits: &Limits) -> Reject<BTreeMap<String, Vec<u8>>> {
+    let mut archive = open(path)?;
+    let entries = list_entries(&mut archive, limits)?;
+    let inflated = AtomicU64::new(0);
+    let mut out = BTreeMap::new();
+    for (name, entry) in &entries {
+        let bytes = read_bounded(
+            &mut archive,
+            entry,
+            limits.max_document_bytes,
+            limits,
+            &inflated,
+        )?;
+        out.insert(name.clone(), bytes);
+    }
+    Ok(out)
+}
+
 /// The name and kind checks of step 1, on the central directory alone.
 fn list_entries(
     archive: &mut ZipArchive<BufReader<File>>,

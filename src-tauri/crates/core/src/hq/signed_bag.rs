@@ -6,7 +6,7 @@
 //! alone proves nothing, any key file may state it. Stock `bagit.py` and `minisign -V` check
 //! them as they check result bundles.
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use minisign::{SecretKey, SignatureBox};
@@ -190,45 +190,19 @@ pub fn read(
     })
 }
 
-/// Reads every entry of a (small) zip, checking names and sizes.
+/// Reads every entry of a (small) bag through the bundle reader's entry checks: the same hostile
+/// cases refused with the same codes (traversal names, encrypted entries, bombs, symlinks, wrong
+/// sizes, truncation).
 fn read_entries(path: &Path, kind: FileKind, max_bytes: u64) -> Result<BTreeMap<String, Vec<u8>>> {
-    let file = std::fs::File::open(path).map_err(|e| Mistake::cannot_read(path, &e))?;
-    let bad = |why: String| Error::from(Mistake::not_valid(kind, why));
-    let mut archive =
-        zip::ZipArchive::new(file).map_err(|_| bad("không phải tệp zip hoặc bị cắt cụt".into()))?;
-    if archive.len() > 64 || archive.has_duplicate_names() {
-        return Err(bad("quá nhiều mục hoặc tên trùng".into()));
-    }
-    let mut root: Option<String> = None;
-    let mut out = BTreeMap::new();
-    let mut total = 0u64;
-    for i in 0..archive.len() {
-        let mut f = archive
-            .by_index(i)
-            .map_err(|_| bad(format!("mục thứ {} của tệp zip hỏng", i + 1)))?;
-        let name = f
-            .name()
-            .map_err(|_| bad(format!("tên mục thứ {} không đọc được", i + 1)))?
-            .to_string();
-        crate::bundle::verify::check_name(&name).map_err(|r| bad(r.message))?;
-        if f.is_dir() {
-            continue;
-        }
-        let (top, rest) = name
-            .split_once('/')
-            .ok_or_else(|| bad(format!("{name} nằm ngoài thư mục gốc")))?;
-        if root.get_or_insert_with(|| top.to_string()) != top {
-            return Err(bad("nhiều thư mục gốc".into()));
-        }
-        let mut bytes = Vec::new();
-        (&mut f).take(max_bytes + 1).read_to_end(&mut bytes)?;
-        total += bytes.len() as u64;
-        if total > max_bytes {
-            return Err(bad("quá lớn".into()));
-        }
-        out.insert(rest.to_string(), bytes);
-    }
-    Ok(out)
+    std::fs::File::open(path).map_err(|e| Mistake::cannot_read(path, &e))?;
+    let limits = crate::bundle::Limits {
+        max_entries: 64,
+        max_entry_bytes: max_bytes,
+        max_total_bytes: max_bytes,
+        max_document_bytes: max_bytes,
+    };
+    crate::bundle::verify::read_small_bag(path, &limits)
+        .map_err(|r| Error::from(Mistake::bag_refused(kind, &r)))
 }
 
 fn parse_manifest(bytes: &[u8]) -> std::result::Result<BTreeMap<String, String>, String> {
