@@ -31,8 +31,11 @@ describe("mistakes in English", () => {
   });
 
   it("names a hostile file's kind without its Vietnamese particulars", () => {
-    const text = mistakeInEnglish({ key: "file_not_valid", params: { kind: "plan", detail: "thiếu data/plan.json" } });
+    const text = mistakeInEnglish({ key: "file_not_valid", params: { kind: "plan", code: "", detail: "thiếu data/plan.json" } });
     expect(text).toBe("the plan file does not check: nothing was taken from it");
+    // Refused by the bag layer: its code, as a bundle's.
+    const bag = mistakeInEnglish({ key: "file_not_valid", params: { kind: "plan", code: "symlink", detail: "[symlink] x: mục là liên kết" } });
+    expect(bag).toBe("the plan file does not check [symlink]: nothing was taken from it");
   });
 });
 
