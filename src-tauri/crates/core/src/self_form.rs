@@ -160,33 +160,73 @@ fn truncate(text: &str, chars: usize) -> String {
     text.chars().take(chars).collect()
 }
 
-/// The form of one unit: its bytes.
-pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<Vec<u8>> {
-    let xlsx = |e: rust_xlsxwriter::XlsxError| Error::internal(format!("không tạo được biểu: {e}"));
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let header = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_border(FormatBorder::Thin)
-        .set_background_color("#EEF2F7");
-    let text = Format::new().set_text_wrap().set_border(FormatBorder::Thin);
-    let group = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_border(FormatBorder::Thin);
-    let number = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_num_format("0.##");
-    let open = Format::new()
-        .set_unlocked()
-        .set_border(FormatBorder::Thin)
-        .set_background_color("#FFF8DC")
-        .set_text_wrap();
-    let open_number = open.clone().set_num_format("0.##");
-    let open_date = open.clone().set_num_format("dd/mm/yyyy");
+/// The cell formats of the form: headers, the locked tree, the open (yellow) input cells.
+struct Formats {
+    bold: Format,
+    header: Format,
+    text: Format,
+    group: Format,
+    number: Format,
+    open: Format,
+    open_number: Format,
+    open_date: Format,
+}
 
+impl Formats {
+    fn new() -> Self {
+        let open = Format::new()
+            .set_unlocked()
+            .set_border(FormatBorder::Thin)
+            .set_background_color("#FFF8DC")
+            .set_text_wrap();
+        Formats {
+            bold: Format::new().set_bold(),
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_border(FormatBorder::Thin)
+                .set_background_color("#EEF2F7"),
+            text: Format::new().set_text_wrap().set_border(FormatBorder::Thin),
+            group: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_border(FormatBorder::Thin),
+            number: Format::new()
+                .set_border(FormatBorder::Thin)
+                .set_num_format("0.##"),
+            open_number: open.clone().set_num_format("0.##"),
+            open_date: open.clone().set_num_format("dd/mm/yyyy"),
+            open,
+        }
+    }
+}
+
+fn xlsx(e: rust_xlsxwriter::XlsxError) -> Error {
+    Error::internal(format!("không tạo được biểu: {e}"))
+}
+
+/// The form of one unit: its bytes. The tree's sheet is protected, only the input cells open.
+pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<Vec<u8>> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
     let sheet = book.add_worksheet().set_name(FORM_SHEET).map_err(xlsx)?;
+    write_title(sheet, campaign, set, unit, &f)?;
+    write_tree(sheet, set, &f)?;
+    sheet.set_freeze_panes(HEADER_ROW + 1, 2).map_err(xlsx)?;
+    sheet.protect();
+    write_help(&mut book)?;
+    write_identity(&mut book, campaign, set, unit)?;
+    book.save_to_buffer().map_err(xlsx)
+}
+
+/// Who the form is for, and the header row.
+fn write_title(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    campaign: &Campaign,
+    set: &CriteriaSet,
+    unit: &Unit,
+    f: &Formats,
+) -> Result<()> {
     sheet
         .write_string_with_format(
             0,
@@ -195,7 +235,7 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
                 "BIỂU TỰ ĐÁNH GIÁ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {}",
                 campaign.year
             ),
-            &bold,
+            &f.bold,
         )
         .map_err(xlsx)?;
     sheet
@@ -212,7 +252,7 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
         .map_err(xlsx)?;
     for (c, h) in HEADERS.iter().enumerate() {
         sheet
-            .write_string_with_format(HEADER_ROW, c as u16, *h, &header)
+            .write_string_with_format(HEADER_ROW, c as u16, *h, &f.header)
             .map_err(xlsx)?;
     }
     for (c, width) in [9.0, 48.0, 8.0, 40.0, 11.0, 14.0, 12.0, 32.0, 18.0, 18.0]
@@ -221,6 +261,16 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
     {
         sheet.set_column_width(c as u16, *width).map_err(xlsx)?;
     }
+    Ok(())
+}
+
+/// The criteria tree: codes, titles, maxima, rules in words; a validated input cell per leaf
+/// (a sum per group), one open document per leaf; the bonus/penalty leaves under their heading.
+fn write_tree(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    set: &CriteriaSet,
+    f: &Formats,
+) -> Result<()> {
     // The tree, then the bonus/penalty leaves under a heading row of their own (no code).
     let bonus_at = set
         .bonus_penalty
@@ -248,13 +298,13 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
                     row,
                     1,
                     format!("Điểm thưởng, điểm trừ — {title}"),
-                    &group,
+                    &f.group,
                 )
                 .map_err(xlsx)?;
             continue;
         };
         let is_leaf = node.leaf.is_some();
-        let style = if is_leaf { &text } else { &group };
+        let style = if is_leaf { &f.text } else { &f.group };
         sheet
             .write_string_with_format(row, 0, &node.code, style)
             .map_err(xlsx)?;
@@ -267,20 +317,20 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
             )
             .map_err(xlsx)?;
         sheet
-            .write_number_with_format(row, 2, decimal_f64(node.max_points), &number)
+            .write_number_with_format(row, 2, decimal_f64(node.max_points), &f.number)
             .map_err(xlsx)?;
         sheet
-            .write_string_with_format(row, 3, rule_in_words(node), &text)
+            .write_string_with_format(row, 3, rule_in_words(node), &f.text)
             .map_err(xlsx)?;
         let cell = format!("{}{}", column_letter(SELF as usize), row + 1);
         match &node.leaf {
             Some(leaf) if leaf.method == Method::DieuTraXhh => {
                 sheet
-                    .write_string_with_format(row, SELF, "ĐTXHH", &text)
+                    .write_string_with_format(row, SELF, "ĐTXHH", &f.text)
                     .map_err(xlsx)?;
             }
             Some(_) => {
-                sheet.write_blank(row, SELF, &open_number).map_err(xlsx)?;
+                sheet.write_blank(row, SELF, &f.open_number).map_err(xlsx)?;
                 sheet
                     .add_data_validation(row, SELF, row, SELF, &validation(set, node, &cell)?)
                     .map_err(xlsx)?;
@@ -297,30 +347,41 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
                         row,
                         SELF,
                         Formula::new(format!("=SUM({})", parts.join(","))),
-                        &number,
+                        &f.number,
                     )
                     .map_err(xlsx)?;
             }
         }
         for col in EVIDENCE {
             if is_leaf {
-                let style = if col == 6 { &open_date } else { &open };
+                let style = if col == 6 { &f.open_date } else { &f.open };
                 sheet.write_blank(row, col, style).map_err(xlsx)?;
             } else {
-                sheet.write_blank(row, col, &text).map_err(xlsx)?;
+                sheet.write_blank(row, col, &f.text).map_err(xlsx)?;
             }
         }
     }
-    sheet.set_freeze_panes(HEADER_ROW + 1, 2).map_err(xlsx)?;
-    sheet.protect();
+    Ok(())
+}
 
+/// The instructions, in Vietnamese.
+fn write_help(book: &mut Workbook) -> Result<()> {
     let help = book.add_worksheet().set_name(HELP_SHEET).map_err(xlsx)?;
     help.set_column_width(0, 110).map_err(xlsx)?;
     for (r, line) in HELP.iter().enumerate() {
         help.write_string(r as u32, 0, *line).map_err(xlsx)?;
     }
     help.protect();
+    Ok(())
+}
 
+/// The hidden sheet naming campaign, unit and set: a form is read back into its own unit only.
+fn write_identity(
+    book: &mut Workbook,
+    campaign: &Campaign,
+    set: &CriteriaSet,
+    unit: &Unit,
+) -> Result<()> {
     let id = book.add_worksheet().set_name(ID_SHEET).map_err(xlsx)?;
     let created = crate::store::now();
     for (r, (k, v)) in [
@@ -340,7 +401,7 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
     }
     id.protect();
     id.set_hidden(true);
-    book.save_to_buffer().map_err(xlsx)
+    Ok(())
 }
 
 const HELP: [&str; 9] = [

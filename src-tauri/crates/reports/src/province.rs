@@ -206,6 +206,44 @@ pub fn province_doc(store: &Store, campaign_id: &str) -> Result<ProvinceDoc> {
     let campaign = store.campaign(campaign_id)?;
     let set = store.criteria_set(&campaign.criteria_set_id)?;
     let results = store.hq_results(campaign_id)?;
+    let today = chrono::Local::now().date_naive();
+    let issuer = province_authority(&campaign.province);
+    Ok(ProvinceDoc {
+        title: format!(
+            "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {}",
+            campaign.year
+        ),
+        issuer_name: committee(&campaign.province),
+        issuer,
+        place_date: place_date(&campaign.province, &today.format("%Y-%m-%d").to_string()),
+        year: campaign.year,
+        decision_year: chrono::Datelike::year(&today),
+        campaign: campaign.name.clone(),
+        set_title: set.title.clone(),
+        summary: summary_of(store, campaign_id, &results)?,
+        areas: set
+            .areas
+            .iter()
+            .map(|a| AreaHead {
+                code: a.code.clone(),
+                title: a.title.clone(),
+            })
+            .collect(),
+        groups: groups_of(&results),
+        heatmap: results
+            .iter()
+            .filter(|u| !u.bundles.is_empty())
+            .map(rank_row)
+            .collect(),
+        weakest: weakest_of(store, campaign_id)?,
+        shortcomings: shortcomings_of(store, campaign_id)?,
+        disagreements: disagreements_of(store, campaign_id)?,
+        sources: sources_of(store, campaign_id)?,
+    })
+}
+
+/// The summary: units planned, appraised and ranked, the mean index, the counts per band.
+fn summary_of(store: &Store, campaign_id: &str, results: &[UnitResult]) -> Result<Summary> {
     let ranked: Vec<&UnitResult> = results.iter().filter(|u| u.rank.is_some()).collect();
     let mean = if ranked.is_empty() {
         "—".into()
@@ -230,6 +268,17 @@ pub fn province_doc(store: &Store, campaign_id: &str) -> Result<ProvinceDoc> {
                 .count(),
         })
         .collect();
+    Ok(Summary {
+        planned: results.len(),
+        appraised: results.iter().filter(|u| !u.bundles.is_empty()).count(),
+        ranked: ranked.len(),
+        mean_index: mean,
+        bands,
+    })
+}
+
+/// The ranking tables, one per group: ranked units by rank, then the others.
+fn groups_of(results: &[UnitResult]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     let mut names: Vec<&str> = results.iter().map(|u| u.group.as_str()).collect();
     names.sort();
@@ -242,12 +291,11 @@ pub fn province_doc(store: &Store, campaign_id: &str) -> Result<ProvinceDoc> {
             rows: rows.into_iter().map(rank_row).collect(),
         });
     }
-    let heatmap = results
-        .iter()
-        .filter(|u| !u.bundles.is_empty())
-        .map(rank_row)
-        .collect();
-    let weakest = store
+    groups
+}
+
+fn weakest_of(store: &Store, campaign_id: &str) -> Result<Vec<Weak>> {
+    Ok(store
         .hq_weakest(campaign_id, 10)?
         .into_iter()
         .map(|w| Weak {
@@ -256,8 +304,11 @@ pub fn province_doc(store: &Store, campaign_id: &str) -> Result<ProvinceDoc> {
             share: percent(w.share.as_deref()),
             units_below_max: w.units_below_max,
         })
-        .collect();
-    let shortcomings = store
+        .collect())
+}
+
+fn shortcomings_of(store: &Store, campaign_id: &str) -> Result<Vec<Shortcoming>> {
+    Ok(store
         .hq_shortcomings(campaign_id)?
         .into_iter()
         .map(|s| Shortcoming {
@@ -270,8 +321,12 @@ pub fn province_doc(store: &Store, campaign_id: &str) -> Result<ProvinceDoc> {
                 .collect::<Vec<_>>()
                 .join("; "),
         })
-        .collect();
-    let disagreements = store
+        .collect())
+}
+
+/// The disagreements and how they were decided (a fork is a disagreement on a whole visit).
+fn disagreements_of(store: &Store, campaign_id: &str) -> Result<Vec<Disagreement>> {
+    Ok(store
         .hq_conflicts(campaign_id)?
         .into_iter()
         .map(|c| Disagreement {
@@ -303,8 +358,12 @@ pub fn province_doc(store: &Store, campaign_id: &str) -> Result<ProvinceDoc> {
                 .map(|r| r.reason.clone())
                 .unwrap_or_default(),
         })
-        .collect();
-    let sources = store
+        .collect())
+}
+
+/// The bundles counted: what the figures trace to.
+fn sources_of(store: &Store, campaign_id: &str) -> Result<Vec<Source>> {
+    Ok(store
         .hq_bundles(campaign_id)?
         .into_iter()
         .filter(|b| b.role == Role::Counted)
@@ -314,43 +373,7 @@ pub fn province_doc(store: &Store, campaign_id: &str) -> Result<ProvinceDoc> {
             revision: b.revision,
             sha256: b.file_sha256,
         })
-        .collect();
-    let today = chrono::Local::now().date_naive();
-    let issuer = province_authority(&campaign.province);
-    Ok(ProvinceDoc {
-        title: format!(
-            "KẾT QUẢ XÁC ĐỊNH CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM {}",
-            campaign.year
-        ),
-        issuer_name: committee(&campaign.province),
-        issuer,
-        place_date: place_date(&campaign.province, &today.format("%Y-%m-%d").to_string()),
-        year: campaign.year,
-        decision_year: chrono::Datelike::year(&today),
-        campaign: campaign.name.clone(),
-        set_title: set.title.clone(),
-        summary: Summary {
-            planned: results.len(),
-            appraised: results.iter().filter(|u| !u.bundles.is_empty()).count(),
-            ranked: ranked.len(),
-            mean_index: mean,
-            bands,
-        },
-        areas: set
-            .areas
-            .iter()
-            .map(|a| AreaHead {
-                code: a.code.clone(),
-                title: a.title.clone(),
-            })
-            .collect(),
-        groups,
-        heatmap,
-        weakest,
-        shortcomings,
-        disagreements,
-        sources,
-    })
+        .collect())
 }
 
 /// The report as PDF bytes.
@@ -377,6 +400,16 @@ pub fn report_docx(doc: &ProvinceDoc) -> Result<Vec<u8>> {
     d.title("BÁO CÁO", &doc.title);
     d.para_bold_lead("Đợt thẩm định: ", &doc.campaign);
     d.para_bold_lead("Bộ tiêu chí: ", &doc.set_title);
+    docx_summary(&mut d, doc);
+    docx_ranking(&mut d, doc);
+    docx_charts(&mut d, doc);
+    docx_findings(&mut d, doc);
+    docx_appendix(&mut d, doc);
+    d.finish()
+}
+
+/// 1. The summary: units planned, appraised, ranked; the mean index; counts per band.
+fn docx_summary(d: &mut DocxBuilder, doc: &ProvinceDoc) {
     d.heading("1. Tổng quan");
     let s = &doc.summary;
     d.para(&format!(
@@ -393,6 +426,10 @@ pub fn report_docx(doc: &ProvinceDoc) -> Result<Vec<u8>> {
                 .join("; ")
         ));
     }
+}
+
+/// 2. The ranking table per group, with bands and the areas' sub-indices.
+fn docx_ranking(d: &mut DocxBuilder, doc: &ProvinceDoc) {
     d.heading("2. Kết quả xếp hạng theo nhóm");
     for g in &doc.groups {
         d.subheading(&format!("Nhóm: {} ({} đơn vị)", g.name, g.rows.len()));
@@ -419,6 +456,10 @@ pub fn report_docx(doc: &ProvinceDoc) -> Result<Vec<u8>> {
             .collect::<Vec<_>>()
             .join("; ")
     ));
+}
+
+/// 3. The ranking bars per group and the heat map, with their scales.
+fn docx_charts(d: &mut DocxBuilder, doc: &ProvinceDoc) {
     d.heading("3. Biểu đồ");
     for g in &doc.groups {
         d.subheading(&format!(
@@ -452,6 +493,10 @@ pub fn report_docx(doc: &ProvinceDoc) -> Result<Vec<u8>> {
         .collect();
     d.table(&head, &rows, &fills);
     d.legend();
+}
+
+/// 4–6. The weakest criteria and shortcomings, the disagreements and decisions, the sources.
+fn docx_findings(d: &mut DocxBuilder, doc: &ProvinceDoc) {
     d.heading("4. Tiêu chí đạt thấp nhất");
     d.table(
         &[
@@ -527,6 +572,10 @@ pub fn report_docx(doc: &ProvinceDoc) -> Result<Vec<u8>> {
             .collect::<Vec<_>>(),
         &[],
     );
+}
+
+/// The appendix, laid out as a decision's appendix.
+fn docx_appendix(d: &mut DocxBuilder, doc: &ProvinceDoc) {
     d.page_break();
     d.title(
         "Phụ lục",
@@ -567,7 +616,6 @@ pub fn report_docx(doc: &ProvinceDoc) -> Result<Vec<u8>> {
             &[],
         );
     }
-    d.finish()
 }
 
 /// Writes the report: the PDF at `pdf`, and the .docx at `docx` when given. Returns the bytes
