@@ -491,7 +491,6 @@ struct FilledForm {
     campaign_id: String,
     campaign_name: String,
     unit_code: String,
-    set_id: String,
     leaves: Vec<FilledLeaf>,
 }
 
@@ -545,10 +544,35 @@ fn cell_date(data: Option<&Data>) -> std::result::Result<Option<String>, Mistake
     }
 }
 
-/// Reads a filled form against the set; every problem at once.
-fn read_form(bytes: &[u8], set: &CriteriaSet) -> std::result::Result<FilledForm, Vec<Mistake>> {
-    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|_| vec![Mistake::UnreadableSpreadsheet])?;
+/// The form's sheet as read: values and formulas, addressed as Excel addresses them (0-based).
+struct FormCells {
+    range: calamine::Range<Data>,
+    formulas: Option<calamine::Range<String>>,
+}
+
+impl FormCells {
+    fn get(&self, row: u32, col: u16) -> Option<&Data> {
+        let (top, left) = self.range.start().unwrap_or((0, 0));
+        self.range.get((
+            (row.checked_sub(top)?) as usize,
+            (u32::from(col).checked_sub(left)?) as usize,
+        ))
+    }
+
+    fn is_formula(&self, row: u32, col: u16) -> bool {
+        self.formulas
+            .as_ref()
+            .and_then(|f| f.get_value((row, u32::from(col))))
+            .is_some_and(|s| !s.is_empty())
+    }
+}
+
+/// Whose form it is (the hidden «Nhận dạng» sheet), refused when not one of ours or of another
+/// criteria set.
+fn identify<R: Reader<std::io::Cursor<Vec<u8>>>>(
+    book: &mut R,
+    set: &CriteriaSet,
+) -> std::result::Result<FilledForm, Vec<Mistake>> {
     let id = book
         .worksheet_range(ID_SHEET)
         .map_err(|_| vec![Mistake::SelfFormNotOurs])?;
@@ -562,44 +586,86 @@ fn read_form(bytes: &[u8], set: &CriteriaSet) -> std::result::Result<FilledForm,
     {
         return Err(vec![Mistake::SelfFormNotOurs]);
     }
-    let mut form = FilledForm {
-        campaign_id: field("Mã đợt"),
-        campaign_name: field("Đợt"),
-        unit_code: field("Mã đơn vị"),
-        set_id: field("Mã bộ tiêu chí"),
-        leaves: Vec::new(),
-    };
-    if form.set_id != set.id {
+    if field("Mã bộ tiêu chí") != set.id {
         return Err(vec![Mistake::SelfFormOtherSet {
-            found: form.set_id,
+            found: field("Mã bộ tiêu chí"),
             expected: set.id.clone(),
         }]);
     }
-    let range = book.worksheet_range(FORM_SHEET).map_err(|_| {
-        vec![Mistake::SheetUnreadable {
-            sheet: FORM_SHEET.into(),
-        }]
-    })?;
-    let formulas = book.worksheet_formula(FORM_SHEET).ok();
-    let (top, left) = range.start().unwrap_or((0, 0));
-    let get = |row: u32, col: u16| -> Option<&Data> {
-        range.get((
-            (row.checked_sub(top)?) as usize,
-            (u32::from(col).checked_sub(left)?) as usize,
-        ))
-    };
-    let formula_at = |row: u32, col: u16| {
-        formulas
-            .as_ref()
-            .and_then(|f| f.get_value((row, u32::from(col))))
-            .is_some_and(|s| !s.is_empty())
+    Ok(FilledForm {
+        campaign_id: field("Mã đợt"),
+        campaign_name: field("Đợt"),
+        unit_code: field("Mã đơn vị"),
+        leaves: Vec::new(),
+    })
+}
+
+/// A leaf's self score as typed: none, or one the leaf allows; a formula or text refused.
+fn self_score(
+    cells: &FormCells,
+    set: &CriteriaSet,
+    node: &Node,
+    row: u32,
+) -> std::result::Result<Option<Entry>, Mistake> {
+    if cells.is_formula(row, SELF) {
+        return Err(Mistake::CellIsFormula);
+    }
+    let entry = Entry::parse(&cell_text(cells.get(row, SELF)))?;
+    if let Some(entry) = entry {
+        check_typed_entry(set, node, Column::SelfAssessed, entry)?;
+    }
+    Ok(entry)
+}
+
+/// A leaf's document, when any of its cells is filled; its problems, placed, added to `problems`.
+fn document_of(cells: &FormCells, row: u32, problems: &mut Vec<Mistake>) -> Option<Document> {
+    let texts: Vec<String> = EVIDENCE
+        .iter()
+        .map(|c| cell_text(cells.get(row, *c)))
+        .collect();
+    if texts.iter().all(String::is_empty) {
+        return None;
+    }
+    let issued_on = cell_date(cells.get(row, EVIDENCE[1])).unwrap_or_else(|m| {
+        problems.push(at(FORM_SHEET, Some(row), Some(EVIDENCE[1]), m));
+        None
+    });
+    if texts[2].is_empty() {
+        problems.push(at(
+            FORM_SHEET,
+            Some(row),
+            Some(EVIDENCE[2]),
+            Mistake::EvidenceSummaryEmpty,
+        ));
+    }
+    Some(Document {
+        number: texts[0].clone(),
+        issued_on,
+        summary: texts[2].clone(),
+        issuer: texts[3].clone(),
+        file_name: texts[4].clone(),
+    })
+}
+
+/// Reads a filled form against the set; every problem at once.
+fn read_form(bytes: &[u8], set: &CriteriaSet) -> std::result::Result<FilledForm, Vec<Mistake>> {
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
+        .map_err(|_| vec![Mistake::UnreadableSpreadsheet])?;
+    let mut form = identify(&mut book, set)?;
+    let cells = FormCells {
+        range: book.worksheet_range(FORM_SHEET).map_err(|_| {
+            vec![Mistake::SheetUnreadable {
+                sheet: FORM_SHEET.into(),
+            }]
+        })?,
+        formulas: book.worksheet_formula(FORM_SHEET).ok(),
     };
     let mut problems = Vec::new();
     let expected = rows_of(set);
-    let end = range.end().map_or(0, |(r, _)| r);
+    let end = cells.range.end().map_or(0, |(r, _)| r);
     let mut seen = Vec::new();
     for row in HEADER_ROW + 1..=end {
-        let code = crate::text::nfc(&cell_text(get(row, 0)));
+        let code = crate::text::nfc(&cell_text(cells.get(row, 0)));
         if code.is_empty() {
             continue;
         }
@@ -614,73 +680,67 @@ fn read_form(bytes: &[u8], set: &CriteriaSet) -> std::result::Result<FilledForm,
         };
         seen.push(code.clone());
         let Some(leaf) = &node.leaf else { continue };
-        let mut filled = FilledLeaf {
-            code: code.clone(),
-            row,
-            entry: None,
-            document: None,
-        };
-        if leaf.method != Method::DieuTraXhh {
-            if formula_at(row, SELF) {
-                problems.push(at(
-                    FORM_SHEET,
-                    Some(row),
-                    Some(SELF),
-                    Mistake::CellIsFormula,
-                ));
-            } else {
-                match Entry::parse(&cell_text(get(row, SELF))) {
-                    Ok(Some(entry)) => {
-                        match check_typed_entry(set, node, Column::SelfAssessed, entry) {
-                            Ok(()) => filled.entry = Some(entry),
-                            Err(m) => problems.push(at(FORM_SHEET, Some(row), Some(SELF), m)),
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(m) => problems.push(at(FORM_SHEET, Some(row), Some(SELF), m)),
-                }
-            }
-        }
-        let texts: Vec<String> = EVIDENCE.iter().map(|c| cell_text(get(row, *c))).collect();
-        if texts.iter().any(|t| !t.is_empty()) {
-            let issued_on = cell_date(get(row, EVIDENCE[1])).unwrap_or_else(|m| {
-                problems.push(at(FORM_SHEET, Some(row), Some(EVIDENCE[1]), m));
+        let entry = if leaf.method == Method::DieuTraXhh {
+            None
+        } else {
+            self_score(&cells, set, node, row).unwrap_or_else(|m| {
+                problems.push(at(FORM_SHEET, Some(row), Some(SELF), m));
                 None
-            });
-            if texts[2].is_empty() {
-                problems.push(at(
-                    FORM_SHEET,
-                    Some(row),
-                    Some(EVIDENCE[2]),
-                    Mistake::EvidenceSummaryEmpty,
-                ));
-            }
-            filled.document = Some(Document {
-                number: texts[0].clone(),
-                issued_on,
-                summary: texts[2].clone(),
-                issuer: texts[3].clone(),
-                file_name: texts[4].clone(),
-            });
-        }
-        form.leaves.push(filled);
+            })
+        };
+        let document = document_of(&cells, row, &mut problems);
+        form.leaves.push(FilledLeaf {
+            code,
+            row,
+            entry,
+            document,
+        });
     }
-    for (node, _) in &expected {
-        if !seen.contains(&node.code) {
-            problems.push(at(
-                FORM_SHEET,
-                None,
-                Some(0),
-                Mistake::SelfFormRowRemoved {
-                    code: node.code.clone(),
-                },
-            ));
-        }
+    for (node, _) in expected.iter().filter(|(n, _)| !seen.contains(&n.code)) {
+        problems.push(at(
+            FORM_SHEET,
+            None,
+            Some(0),
+            Mistake::SelfFormRowRemoved {
+                code: node.code.clone(),
+            },
+        ));
     }
     if problems.is_empty() {
         Ok(form)
     } else {
         Err(problems)
+    }
+}
+
+/// The bytes of each leaf's named file (in the form's order), every missing one named at its cell.
+fn files_named(form: &FilledForm, files_dir: &Path) -> Result<Vec<Option<Vec<u8>>>> {
+    let mut files = Vec::new();
+    let mut missing = Vec::new();
+    for leaf in &form.leaves {
+        let Some(doc) = leaf.document.as_ref().filter(|d| !d.file_name.is_empty()) else {
+            files.push(None);
+            continue;
+        };
+        match find_file(files_dir, &doc.file_name) {
+            Some(path) => files.push(Some(std::fs::read(&path)?)),
+            None => {
+                missing.push(at(
+                    FORM_SHEET,
+                    Some(leaf.row),
+                    Some(EVIDENCE[4]),
+                    Mistake::EvidenceFileMissing {
+                        name: doc.file_name.clone(),
+                    },
+                ));
+                files.push(None);
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(files)
+    } else {
+        Err(Error::Mistakes(missing))
     }
 }
 
@@ -758,31 +818,7 @@ impl Store {
             .into());
         }
         // Every named file is found before anything is written.
-        let mut files = Vec::new();
-        let mut missing = Vec::new();
-        for leaf in &form.leaves {
-            let Some(doc) = leaf.document.as_ref().filter(|d| !d.file_name.is_empty()) else {
-                files.push(None);
-                continue;
-            };
-            match find_file(files_dir, &doc.file_name) {
-                Some(path) => files.push(Some(std::fs::read(&path)?)),
-                None => {
-                    missing.push(at(
-                        FORM_SHEET,
-                        Some(leaf.row),
-                        Some(EVIDENCE[4]),
-                        Mistake::EvidenceFileMissing {
-                            name: doc.file_name.clone(),
-                        },
-                    ));
-                    files.push(None);
-                }
-            }
-        }
-        if !missing.is_empty() {
-            return Err(Error::Mistakes(missing));
-        }
+        let files = files_named(&form, files_dir)?;
         let sha = crate::digest::sha256_hex(bytes);
         let reason = format!("từ biểu tự đánh giá của đơn vị (SHA-256 {sha})");
         let existing = self.evidence(visit_id)?;
