@@ -9,6 +9,7 @@ use clap::Subcommand;
 use thamdinh_core::hq::import::{ImportOutcome, import_bundles};
 use thamdinh_core::hq::results::results_csv;
 use thamdinh_core::number::format_vi_2dp;
+use thamdinh_core::store::Store;
 
 use crate::open_store;
 
@@ -256,18 +257,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             file,
             name,
             delegation,
-        }) => {
-            let text = thamdinh_core::hq::trust::read_public_key(&file)?;
-            let (entry, released) = store.hq_trust_add(&text, &name, delegation.as_deref())?;
-            println!(
-                "Đã tin cậy khóa {} ({}){}\n  dấu vân tay: {}",
-                entry.key_id,
-                entry.label,
-                member_of(&entry.delegation),
-                entry.fingerprint
-            );
-            print_outcomes(&released, false)?;
-        }
+        }) => trust_add(&mut store, &file, &name, delegation.as_deref())?,
         HqCommand::Trust(TrustCommand::Assign { key_id, delegation }) => {
             let entry = store.hq_trust_assign(&key_id, &delegation)?;
             println!(
@@ -277,50 +267,12 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 member_of(&entry.delegation)
             );
         }
-        HqCommand::Trust(TrustCommand::List { json }) => {
-            let keys = store.trusted_keys()?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&keys)?);
-            } else {
-                for k in keys {
-                    let revoked = k
-                        .revoked_at
-                        .map(|at| {
-                            format!(
-                                "  [thu hồi {}: {}]",
-                                thamdinh_core::hq::import::local_time(&at),
-                                k.revoke_reason
-                            )
-                        })
-                        .unwrap_or_default();
-                    println!(
-                        "{}  {}{}{revoked}\n  dấu vân tay: {}",
-                        k.key_id,
-                        k.label,
-                        member_of(&k.delegation),
-                        k.fingerprint
-                    );
-                }
-            }
-        }
+        HqCommand::Trust(TrustCommand::List { json }) => list_trusted(&store, json)?,
         HqCommand::Trust(TrustCommand::Revoke { key_id, reason }) => {
             let flagged = store.hq_trust_revoke(&key_id, &reason)?;
             println!("Đã thu hồi khóa {key_id}; {flagged} gói đã nhập được đánh dấu cần xem xét");
         }
-        HqCommand::Import { paths, json } => {
-            let outcomes = import_bundles(&mut store, &paths, &|_, _| {}, &AtomicBool::new(false))?;
-            if outcomes.is_empty() {
-                let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-                eprintln!(
-                    "không có gói kết quả (.zip) nào trong {}: không nhập gì",
-                    given.join(", ")
-                );
-                return Ok(ExitCode::FAILURE);
-            }
-            // Every bundle's outcome is in the output (a refusal is an outcome, not a failure of
-            // the command): exit 0 once all were handled.
-            print_outcomes(&outcomes, json)?;
-        }
+        HqCommand::Import { paths, json } => return import(&mut store, &paths, json),
         HqCommand::Bundles { campaign, json } => {
             let campaign = store.hq_campaign(campaign.as_deref())?;
             let bundles = store.hq_bundles(&campaign.id)?;
@@ -330,20 +282,7 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
                 print_bundles(&bundles);
             }
         }
-        HqCommand::Conflicts { campaign, json } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let conflicts = store.hq_conflicts(&campaign.id)?;
-            for c in &conflicts {
-                if json {
-                    println!("{}", serde_json::to_string(c)?);
-                } else {
-                    print_conflict(c);
-                }
-            }
-            if !json && conflicts.is_empty() {
-                println!("Không có xung đột.");
-            }
-        }
+        HqCommand::Conflicts { campaign, json } => conflicts(&store, campaign.as_deref(), json)?,
         HqCommand::Resolve {
             campaign,
             unit,
@@ -368,100 +307,37 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             println!("Đã ghi quyết định về gói {bundle}");
         }
         HqCommand::Survey { file, campaign } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let bytes = crate::read(&file)?;
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            match store.hq_import_survey(&campaign.id, &bytes, &name)? {
-                Ok(n) => println!("Đã nhập {n} điểm điều tra XHH từ {}", file.display()),
-                Err(problems) => {
-                    eprintln!("{}: {} lỗi, không nhập gì", file.display(), problems.len());
-                    for p in problems {
-                        eprintln!("  {p}");
-                    }
-                    return Ok(ExitCode::FAILURE);
-                }
-            }
+            return survey(&mut store, &file, campaign.as_deref());
         }
         HqCommand::Report {
             campaign,
             out,
             docx,
-        } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let (pdf_bytes, docx_bytes) = thamdinh_reports::province::write_report(
-                &store,
-                &campaign.id,
-                Some(&out),
-                docx.as_deref(),
-            )?;
-            println!("Đã ghi báo cáo ({pdf_bytes} byte) → {}", out.display());
-            if let Some(d) = &docx {
-                println!("Đã ghi báo cáo .docx ({docx_bytes} byte) → {}", d.display());
-            }
-        }
+        } => report(&store, campaign.as_deref(), &out, docx.as_deref())?,
         HqCommand::Results {
             campaign,
             json,
             xlsx,
             csv,
-        } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let results = store.hq_results(&campaign.id)?;
-            if let Some(path) = &xlsx {
-                write_file(path, &store.hq_workbook(&campaign.id)?)?;
-            }
-            if let Some(path) = &csv {
-                let set = store.criteria_set(&campaign.criteria_set_id)?;
-                write_file(path, &results_csv(&set, &results))?;
-            }
-            if json {
-                println!("{}", serde_json::to_string_pretty(&results)?);
-            } else {
-                print_results(&campaign.name, &results);
-            }
-        }
+        } => results(
+            &store,
+            campaign.as_deref(),
+            json,
+            xlsx.as_deref(),
+            csv.as_deref(),
+        )?,
         HqCommand::Unit {
             campaign,
             unit,
             json,
-        } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let detail = store.hq_unit_detail(&campaign.id, &unit)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&detail)?);
-            } else {
-                print_unit_detail(&detail);
-            }
-        }
+        } => unit_detail(&store, campaign.as_deref(), &unit, json)?,
         HqCommand::Weakest {
             campaign,
             top,
             json,
-        } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let weakest = store.hq_weakest(&campaign.id, top)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&weakest)?);
-            } else {
-                print_weakest(&weakest);
-            }
-        }
+        } => weakest(&store, campaign.as_deref(), top, json)?,
         HqCommand::Bands { campaign, set } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let bands = match set {
-                Some(text) => store.hq_set_bands(&campaign.id, &text)?,
-                None => store.hq_bands(&campaign.id)?,
-            };
-            for b in bands {
-                println!(
-                    "≥ {} %  {}",
-                    b.min_index.normalize().to_string().replace('.', ","),
-                    b.label
-                );
-            }
+            bands(&mut store, campaign.as_deref(), set.as_deref())?
         }
         HqCommand::VerifyLog { campaign } => {
             let campaign = store.hq_campaign(campaign.as_deref())?;
@@ -474,39 +350,233 @@ pub fn run(command: HqCommand, data_dir: &Path) -> Result<ExitCode> {
             out,
             force,
             json,
-        } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            thamdinh_core::bundle::export::check_target(&out, force, &[&key])?;
-            let key_text = std::fs::read_to_string(&key)
-                .with_context(|| format!("không đọc được {}", key.display()))?;
-            let s = thamdinh_core::hq::publish::publish_results(
-                &store,
-                &campaign.id,
-                &key_text,
-                &crate::bundle_cmd::passphrase(false)?,
-                &out,
-            )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&s)?);
-            } else {
-                println!(
-                    "Đã công bố kết quả {} ({} đơn vị, {} đã xếp hạng, {} gói nguồn), ký bởi khóa Sở Nội vụ {} → {}",
-                    s.results_id, s.units, s.ranked, s.sources, s.key_id, s.file
-                );
-            }
-        }
+        } => publish(&store, campaign.as_deref(), &key, &out, force, json)?,
         HqCommand::Shortcomings { campaign, json } => {
-            let campaign = store.hq_campaign(campaign.as_deref())?;
-            let list = store.hq_shortcomings(&campaign.id)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&list)?);
-            } else {
-                print_shortcomings(&list);
-            }
+            shortcomings(&store, campaign.as_deref(), json)?
         }
         HqCommand::Recompute { .. } => unreachable!("handled above"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The trust list: each key with its label, delegation, fingerprint and revocation.
+fn list_trusted(store: &Store, json: bool) -> Result<()> {
+    let keys = store.trusted_keys()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&keys)?);
+    } else {
+        for k in keys {
+            let revoked = k
+                .revoked_at
+                .map(|at| {
+                    format!(
+                        "  [thu hồi {}: {}]",
+                        thamdinh_core::hq::import::local_time(&at),
+                        k.revoke_reason
+                    )
+                })
+                .unwrap_or_default();
+            println!(
+                "{}  {}{}{revoked}\n  dấu vân tay: {}",
+                k.key_id,
+                k.label,
+                member_of(&k.delegation),
+                k.fingerprint
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Imports files and folders of bundles: one outcome line each; exit 1 when none was found.
+fn import(store: &mut Store, paths: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let outcomes = import_bundles(store, paths, &|_, _| {}, &AtomicBool::new(false))?;
+    if outcomes.is_empty() {
+        let given: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        eprintln!(
+            "không có gói kết quả (.zip) nào trong {}: không nhập gì",
+            given.join(", ")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    // Every bundle's outcome is in the output (a refusal is an outcome, not a failure of
+    // the command): exit 0 once all were handled.
+    print_outcomes(&outcomes, json)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports survey points: all or nothing, every bad cell said; exit 1 when refused.
+fn survey(store: &mut Store, file: &Path, campaign: Option<&str>) -> Result<ExitCode> {
+    let campaign = store.hq_campaign(campaign)?;
+    let bytes = crate::read(file)?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    match store.hq_import_survey(&campaign.id, &bytes, &name)? {
+        Ok(n) => println!("Đã nhập {n} điểm điều tra XHH từ {}", file.display()),
+        Err(problems) => {
+            eprintln!("{}: {} lỗi, không nhập gì", file.display(), problems.len());
+            for p in problems {
+                eprintln!("  {p}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The province's report, PDF and (with --docx) Word.
+fn report(store: &Store, campaign: Option<&str>, out: &Path, docx: Option<&Path>) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    let (pdf_bytes, docx_bytes) =
+        thamdinh_reports::province::write_report(store, &campaign.id, Some(out), docx)?;
+    println!("Đã ghi báo cáo ({pdf_bytes} byte) → {}", out.display());
+    if let Some(d) = docx {
+        println!("Đã ghi báo cáo .docx ({docx_bytes} byte) → {}", d.display());
+    }
+    Ok(())
+}
+
+/// The results, and the workbook or CSV when asked.
+fn results(
+    store: &Store,
+    campaign: Option<&str>,
+    json: bool,
+    xlsx: Option<&Path>,
+    csv: Option<&Path>,
+) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    let results = store.hq_results(&campaign.id)?;
+    if let Some(path) = xlsx {
+        write_file(path, &store.hq_workbook(&campaign.id)?)?;
+    }
+    if let Some(path) = csv {
+        let set = store.criteria_set(&campaign.criteria_set_id)?;
+        write_file(path, &results_csv(&set, &results))?;
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        print_results(&campaign.name, &results);
+    }
+    Ok(())
+}
+
+/// Publishes the results signed with the HQ key.
+fn publish(
+    store: &Store,
+    campaign: Option<&str>,
+    key: &Path,
+    out: &Path,
+    force: bool,
+    json: bool,
+) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    thamdinh_core::bundle::export::check_target(out, force, &[key])?;
+    let key_text = std::fs::read_to_string(key)
+        .with_context(|| format!("không đọc được {}", key.display()))?;
+    let s = thamdinh_core::hq::publish::publish_results(
+        store,
+        &campaign.id,
+        &key_text,
+        &crate::bundle_cmd::passphrase(false)?,
+        out,
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        println!(
+            "Đã công bố kết quả {} ({} đơn vị, {} đã xếp hạng, {} gói nguồn), ký bởi khóa Sở Nội vụ {} → {}",
+            s.results_id, s.units, s.ranked, s.sources, s.key_id, s.file
+        );
+    }
+    Ok(())
+}
+
+/// The disagreements, one line (or JSON line) each.
+fn conflicts(store: &Store, campaign: Option<&str>, json: bool) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    let conflicts = store.hq_conflicts(&campaign.id)?;
+    for c in &conflicts {
+        if json {
+            println!("{}", serde_json::to_string(c)?);
+        } else {
+            print_conflict(c);
+        }
+    }
+    if !json && conflicts.is_empty() {
+        println!("Không có xung đột.");
+    }
+    Ok(())
+}
+
+/// One unit's leaf table as the counted bundles carried it.
+fn unit_detail(store: &Store, campaign: Option<&str>, unit: &str, json: bool) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    let detail = store.hq_unit_detail(&campaign.id, unit)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&detail)?);
+    } else {
+        print_unit_detail(&detail);
+    }
+    Ok(())
+}
+
+/// The weakest criteria and areas, with their reasons.
+fn weakest(store: &Store, campaign: Option<&str>, top: usize, json: bool) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    let weakest = store.hq_weakest(&campaign.id, top)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&weakest)?);
+    } else {
+        print_weakest(&weakest);
+    }
+    Ok(())
+}
+
+/// Shows the bands, or sets them (an HQ decision).
+fn bands(store: &mut Store, campaign: Option<&str>, set: Option<&str>) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    let bands = match set {
+        Some(text) => store.hq_set_bands(&campaign.id, text)?,
+        None => store.hq_bands(&campaign.id)?,
+    };
+    for b in bands {
+        println!(
+            "≥ {} %  {}",
+            b.min_index.normalize().to_string().replace('.', ","),
+            b.label
+        );
+    }
+    Ok(())
+}
+
+/// The shortcomings delegations concluded, most shared first.
+fn shortcomings(store: &Store, campaign: Option<&str>, json: bool) -> Result<()> {
+    let campaign = store.hq_campaign(campaign)?;
+    let list = store.hq_shortcomings(&campaign.id)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+    } else {
+        print_shortcomings(&list);
+    }
+    Ok(())
+}
+
+/// Trusts a delegation's key (its fingerprint said back); the bundles it signed count at once.
+fn trust_add(store: &mut Store, file: &Path, name: &str, delegation: Option<&str>) -> Result<()> {
+    let text = thamdinh_core::hq::trust::read_public_key(file)?;
+    let (entry, released) = store.hq_trust_add(&text, name, delegation)?;
+    println!(
+        "Đã tin cậy khóa {} ({}){}\n  dấu vân tay: {}",
+        entry.key_id,
+        entry.label,
+        member_of(&entry.delegation),
+        entry.fingerprint
+    );
+    print_outcomes(&released, false)?;
+    Ok(())
 }
 
 fn recompute(results: &Path, bundles: &Path, trust: Option<&Path>, json: bool) -> Result<ExitCode> {
