@@ -140,21 +140,9 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
             set,
             delegation,
             leader,
-        } => {
-            let json = set_json(&set)?;
-            let mut store = open_store(data_dir)?;
-            let campaign = store.create_campaign(&NewCampaign {
-                name: &name,
-                year,
-                province: &province,
-                unit_group: &group,
-                criteria_set_json: &json,
-                delegation_name: &delegation,
-                delegation_leader: &leader,
-            })?;
-            println!("{}", campaign.id);
-            Ok(ExitCode::SUCCESS)
-        }
+        } => new_campaign(
+            data_dir, name, year, province, group, set, delegation, leader,
+        ),
         CampaignCommand::List { json } => {
             let store = open_store(data_dir)?;
             let campaigns = store.campaigns()?;
@@ -205,23 +193,7 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
             campaign,
             folder,
             json,
-        } => {
-            let mut store = open_store(data_dir)?;
-            let lines = store.import_self_forms(&campaign, &folder)?;
-            for line in &lines {
-                if json {
-                    println!("{}", serde_json::to_string(line)?);
-                } else {
-                    println!("{}", self_line_text(line));
-                }
-            }
-            let refused = lines.iter().filter(|l| l.status == "refused").count();
-            Ok(if refused == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        } => import_self(data_dir, campaign, folder, json),
         CampaignCommand::Archive { campaign } => archive(data_dir, &campaign, true),
         CampaignCommand::Unarchive { campaign } => archive(data_dir, &campaign, false),
         CampaignCommand::PlanExport {
@@ -230,30 +202,7 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
             out,
             force,
             cosignatures,
-        } => {
-            let mut store = open_store(data_dir)?;
-            let key_text = std::fs::read_to_string(&key)
-                .with_context(|| format!("không đọc được {}", key.display()))?;
-            thamdinh_core::bundle::export::check_target(&out, force, &[&key])?;
-            if let Some(n) = cosignatures {
-                store.set_required_cosignatures(&campaign, n)?;
-            }
-            let summary = thamdinh_core::hq::plan::export_plan(
-                &store,
-                &campaign,
-                &key_text,
-                &crate::bundle_cmd::passphrase(false)?,
-                &out,
-            )?;
-            println!(
-                "Đã xuất kế hoạch {} ký bởi khóa Sở Nội vụ {} → {}\n  dấu vân tay khóa: {}",
-                summary.plan_id,
-                summary.key_id,
-                out.display(),
-                summary.fingerprint
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        } => plan_export(data_dir, campaign, key, out, force, cosignatures),
         CampaignCommand::PlanImport { file, trust } => {
             let mut store = open_store(data_dir)?;
             let expected = trust
@@ -290,6 +239,84 @@ fn archive(data_dir: &Path, campaign: &str, archived: bool) -> Result<ExitCode> 
         println!("Đã đưa đợt «{name}» trở lại danh sách");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A campaign created; prints its id.
+fn new_campaign(
+    data_dir: &Path,
+    name: String,
+    year: i32,
+    province: String,
+    group: String,
+    set: String,
+    delegation: String,
+    leader: String,
+) -> Result<ExitCode> {
+    let json = set_json(&set)?;
+    let mut store = open_store(data_dir)?;
+    let campaign = store.create_campaign(&NewCampaign {
+        name: &name,
+        year,
+        province: &province,
+        unit_group: &group,
+        criteria_set_json: &json,
+        delegation_name: &delegation,
+        delegation_leader: &leader,
+    })?;
+    println!("{}", campaign.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The campaign's plan, signed with the HQ key, for the delegations.
+fn plan_export(
+    data_dir: &Path,
+    campaign: String,
+    key: PathBuf,
+    out: PathBuf,
+    force: bool,
+    cosignatures: Option<u32>,
+) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let key_text = std::fs::read_to_string(&key)
+        .with_context(|| format!("không đọc được {}", key.display()))?;
+    thamdinh_core::bundle::export::check_target(&out, force, &[&key])?;
+    if let Some(n) = cosignatures {
+        store.set_required_cosignatures(&campaign, n)?;
+    }
+    let summary = thamdinh_core::hq::plan::export_plan(
+        &store,
+        &campaign,
+        &key_text,
+        &crate::bundle_cmd::passphrase(false)?,
+        &out,
+    )?;
+    println!(
+        "Đã xuất kế hoạch {} ký bởi khóa Sở Nội vụ {} → {}\n  dấu vân tay khóa: {}",
+        summary.plan_id,
+        summary.key_id,
+        out.display(),
+        summary.fingerprint
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A folder of filled forms: one line per form; exit 1 if one is refused.
+fn import_self(data_dir: &Path, campaign: String, folder: PathBuf, json: bool) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let lines = store.import_self_forms(&campaign, &folder)?;
+    for line in &lines {
+        if json {
+            println!("{}", serde_json::to_string(line)?);
+        } else {
+            println!("{}", self_line_text(line));
+        }
+    }
+    let refused = lines.iter().filter(|l| l.status == "refused").count();
+    Ok(if refused == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 pub fn run_unit(command: UnitCommand, data_dir: &Path) -> Result<ExitCode> {

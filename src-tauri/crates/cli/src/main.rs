@@ -287,52 +287,8 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore { file } => {
-            let s = thamdinh_core::backup::restore(&file, data_dir, &AtomicBool::new(false))?;
-            println!(
-                "Đã khôi phục {} tệp ({} byte) vào {}{}",
-                s.files,
-                s.bytes,
-                data_dir.display(),
-                if s.schema_from < s.schema_to {
-                    format!(" (nâng lược đồ {} → {})", s.schema_from, s.schema_to)
-                } else {
-                    String::new()
-                }
-            );
-            if let Some(kept) = s.previous_kept_at {
-                println!("Dữ liệu trước khi khôi phục được giữ lại ở {kept}");
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Demo { set, if_empty } => {
-            let mut store = open_store(data_dir)?;
-            let visit = if if_empty {
-                thamdinh_core::demo::create_demo_if_empty(&mut store, &set)?
-            } else {
-                Some(thamdinh_core::demo::create_demo(&mut store, &set)?)
-            };
-            let Some(visit) = visit else {
-                println!(
-                    "Kho dữ liệu ở {} đã có đợt thẩm định; không thêm dữ liệu mẫu.",
-                    data_dir.display()
-                );
-                return Ok(ExitCode::SUCCESS);
-            };
-            let view = store.visit_view(&visit.id)?;
-            println!(
-                "Đợt thẩm định mẫu: {} ({})",
-                view.campaign.name, view.campaign.id
-            );
-            println!(
-                "Buổi thẩm định: {} {} — {}",
-                view.unit.code,
-                view.unit.name,
-                format_date(&view.visit.visit_date)
-            );
-            println!("{}", visit.id);
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Restore { file } => restore(data_dir, file),
+        Command::Demo { set, if_empty } => demo(data_dir, set, if_empty),
         Command::Photos(PhotosCommand::Ingest { store, jobs, files }) => {
             let workers = jobs.unwrap_or_else(thamdinh_core::photo::default_workers);
             let (lines, failed) = ingest_lines(&ingest(&store, &files, workers))?;
@@ -373,45 +329,7 @@ fn run(command: Command, data_dir: &Path) -> Result<ExitCode> {
             out,
             force,
             json,
-        }) => {
-            thamdinh_core::bundle::export::check_target(&out, force, &[])?;
-            match thamdinh_core::criteria_xlsx::import_xlsx(&read(&file)?) {
-                Ok(imported) => {
-                    thamdinh_core::files::write_atomic(&out, imported.json.as_bytes())
-                        .with_context(|| format!("không ghi được {}", out.display()))?;
-                    println!(
-                        "Đã đọc bộ tiêu chí «{}»: {} lĩnh vực, {} tiêu chí thành phần, tối đa {} điểm, mã {} → {}",
-                        imported.set.title,
-                        imported.set.areas.len(),
-                        imported.set.leaves().len(),
-                        format_vi(imported.set.max_total()),
-                        imported.set.id,
-                        out.display()
-                    );
-                    if !imported.na_marked.is_empty() {
-                        println!(
-                            "Cột «Không áp dụng» chỉ đánh dấu, không nói cách tính, ở {} tiêu chí ({}): đã đọc là «Giảm điểm tối đa» (tiêu chí được miễn không tính vào điểm tối đa)",
-                            imported.na_marked.len(),
-                            imported.na_marked.join(", ")
-                        );
-                    }
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(problems) => {
-                    if json {
-                        for p in &problems {
-                            println!("{}", serde_json::to_string(p)?);
-                        }
-                    } else {
-                        eprintln!("{}: {} lỗi, chưa ghi gì:", file.display(), problems.len());
-                        for p in &problems {
-                            eprintln!("  {p}");
-                        }
-                    }
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        }) => import_criteria_xlsx(file, out, force, json),
         Command::Criteria(CriteriaCommand::ExportXlsx { file, out, force }) => {
             thamdinh_core::bundle::export::check_target(&out, force, &[])?;
             let bytes = thamdinh_core::criteria_xlsx::export_xlsx(&read(&file)?)?;
@@ -447,6 +365,97 @@ fn load_set(file: &Path) -> Result<CriteriaSet> {
             )
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// Restores a backup (verified first) into the data folder, which no program may be using.
+fn restore(data_dir: &Path, file: PathBuf) -> Result<ExitCode> {
+    let s = thamdinh_core::backup::restore(&file, data_dir, &AtomicBool::new(false))?;
+    println!(
+        "Đã khôi phục {} tệp ({} byte) vào {}{}",
+        s.files,
+        s.bytes,
+        data_dir.display(),
+        if s.schema_from < s.schema_to {
+            format!(" (nâng lược đồ {} → {})", s.schema_from, s.schema_to)
+        } else {
+            String::new()
+        }
+    );
+    if let Some(kept) = s.previous_kept_at {
+        println!("Dữ liệu trước khi khôi phục được giữ lại ở {kept}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The demo campaign and visit; prints the visit id.
+fn demo(data_dir: &Path, set: String, if_empty: bool) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let visit = if if_empty {
+        thamdinh_core::demo::create_demo_if_empty(&mut store, &set)?
+    } else {
+        Some(thamdinh_core::demo::create_demo(&mut store, &set)?)
+    };
+    let Some(visit) = visit else {
+        println!(
+            "Kho dữ liệu ở {} đã có đợt thẩm định; không thêm dữ liệu mẫu.",
+            data_dir.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let view = store.visit_view(&visit.id)?;
+    println!(
+        "Đợt thẩm định mẫu: {} ({})",
+        view.campaign.name, view.campaign.id
+    );
+    println!(
+        "Buổi thẩm định: {} {} — {}",
+        view.unit.code,
+        view.unit.name,
+        format_date(&view.visit.visit_date)
+    );
+    println!("{}", visit.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A criteria set read from a province's Excel appendix, every problem at once.
+fn import_criteria_xlsx(file: PathBuf, out: PathBuf, force: bool, json: bool) -> Result<ExitCode> {
+    thamdinh_core::bundle::export::check_target(&out, force, &[])?;
+    match thamdinh_core::criteria_xlsx::import_xlsx(&read(&file)?) {
+        Ok(imported) => {
+            thamdinh_core::files::write_atomic(&out, imported.json.as_bytes())
+                .with_context(|| format!("không ghi được {}", out.display()))?;
+            println!(
+                "Đã đọc bộ tiêu chí «{}»: {} lĩnh vực, {} tiêu chí thành phần, tối đa {} điểm, mã {} → {}",
+                imported.set.title,
+                imported.set.areas.len(),
+                imported.set.leaves().len(),
+                format_vi(imported.set.max_total()),
+                imported.set.id,
+                out.display()
+            );
+            if !imported.na_marked.is_empty() {
+                println!(
+                    "Cột «Không áp dụng» chỉ đánh dấu, không nói cách tính, ở {} tiêu chí ({}): đã đọc là «Giảm điểm tối đa» (tiêu chí được miễn không tính vào điểm tối đa)",
+                    imported.na_marked.len(),
+                    imported.na_marked.join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            if json {
+                for p in &problems {
+                    println!("{}", serde_json::to_string(p)?);
+                }
+            } else {
+                eprintln!("{}: {} lỗi, chưa ghi gì:", file.display(), problems.len());
+                for p in &problems {
+                    eprintln!("  {p}");
+                }
+            }
+            Ok(ExitCode::FAILURE)
+        }
     }
 }
 

@@ -182,64 +182,14 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
             unit,
             date,
             place,
-        } => {
-            let mut store = open_store(data_dir)?;
-            let unit = store
-                .units(&store.campaign(&campaign)?.id)?
-                .into_iter()
-                .find(|u| u.code == thamdinh_core::text::nfc(&unit))
-                .with_context(|| format!("không có đơn vị mã {unit} trong đợt thẩm định này"))?;
-            let visit = store.create_visit(&unit.id, &date, &place, &[])?;
-            println!("{}", visit.id);
-            Ok(ExitCode::SUCCESS)
-        }
+        } => new_visit(data_dir, campaign, unit, date, place),
         VisitCommand::Edit {
             visit,
             date,
             place,
             reason,
-        } => {
-            let mut store = open_store(data_dir)?;
-            let old = store.visit(&visit)?;
-            let date = date.unwrap_or(old.visit_date);
-            let place = place.unwrap_or(old.place);
-            let edited = store.edit_visit(&visit, &date, &place, &old.participants, &reason)?;
-            println!(
-                "{} · {}",
-                crate::format_date(&edited.visit_date),
-                edited.place
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        VisitCommand::ImportSelf { visit, file, json } => {
-            let mut store = open_store(data_dir)?;
-            let bytes = crate::read(&file)?;
-            let folder = file
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let done = store.import_self_form(&visit, &bytes, folder)?;
-            if json {
-                println!("{}", serde_json::to_string(&done)?);
-            } else {
-                for c in &done.changes {
-                    println!(
-                        "{}: {} → {}",
-                        c.code,
-                        c.old.as_deref().unwrap_or("∅").replace('.', ","),
-                        c.new.as_deref().unwrap_or("∅").replace('.', ",")
-                    );
-                }
-                println!(
-                    "{}: {} điểm tự đánh giá đổi, {} tài liệu thêm (biểu SHA-256 {})",
-                    done.unit_code,
-                    done.changes.len(),
-                    done.documents_added,
-                    done.form_sha256
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => edit(data_dir, visit, date, place, reason),
+        VisitCommand::ImportSelf { visit, file, json } => import_self(data_dir, visit, file, json),
         VisitCommand::ExplainForm { visit, out } => {
             let store = open_store(data_dir)?;
             let listed = store.write_explain_form(&visit, &out)?;
@@ -252,42 +202,9 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         VisitCommand::ImportExplain { visit, file, json } => {
-            let mut store = open_store(data_dir)?;
-            let done = store.import_explain_form(&visit, &crate::read(&file)?)?;
-            if json {
-                println!("{}", serde_json::to_string(&done)?);
-            } else {
-                println!(
-                    "Đã ghi giải trình của đơn vị cho {} tiêu chí ({}); biểu SHA-256 {}",
-                    done.answered.len(),
-                    done.answered.join(", "),
-                    done.form_sha256
-                );
-            }
-            Ok(ExitCode::SUCCESS)
+            import_explain(data_dir, visit, file, json)
         }
-        VisitCommand::Score { visit, scores } => {
-            let mut store = open_store(data_dir)?;
-            let set = store.visit_set(&visit)?;
-            let rows = match read_scores(&set, &scores) {
-                Ok(rows) => rows,
-                Err(errors) => {
-                    eprintln!("{}: {} lỗi, không ghi gì", scores.display(), errors.len());
-                    for e in errors {
-                        eprintln!("  {e}");
-                    }
-                    return Ok(ExitCode::FAILURE);
-                }
-            };
-            let changed = store.set_scores(&visit, &rows)?;
-            let view = store.visit_view(&visit)?;
-            println!(
-                "{} dòng, {changed} giá trị thay đổi; thẩm định {}",
-                rows.len(),
-                short_tally(&view.totals.appraised.total)
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        VisitCommand::Score { visit, scores } => score(data_dir, visit, scores),
         VisitCommand::Lock { visit } => {
             open_store(data_dir)?.lock_visit(&visit)?;
             println!("Đã chốt phiếu {visit}");
@@ -317,50 +234,15 @@ pub fn run(command: VisitCommand, data_dir: &Path) -> Result<ExitCode> {
             name,
             title,
             image,
-        } => {
-            let mut store = open_store(data_dir)?;
-            let a = store.acknowledge(&visit, &name, &title, &read(&image)?)?;
-            println!(
-                "Đã ghi xác nhận của đơn vị: {} — chữ ký vẽ (không phải chữ ký số), SHA-256 {}",
-                a.name, a.image_sha256
-            );
-            Ok(ExitCode::SUCCESS)
-        }
+        } => acknowledge(data_dir, visit, name, title, image),
         VisitCommand::Conclude {
             visit,
             kind,
             text,
             leaves,
             deadline,
-        } => {
-            let kind = thamdinh_core::conclusions::ConclusionKind::parse(&kind).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "--kind «{kind}»: ghi strength (ưu điểm), shortcoming (tồn tại) hoặc recommendation (kiến nghị)"
-                )
-            })?;
-            let c = open_store(data_dir)?.add_conclusion(
-                &visit,
-                kind,
-                &text,
-                &leaves,
-                deadline.as_deref(),
-            )?;
-            println!("Đã ghi kết luận {}", c.id);
-            Ok(ExitCode::SUCCESS)
-        }
-        VisitCommand::Conflicts { visit, json } => {
-            let conflicts = open_store(data_dir)?.visit_conflicts(&visit)?;
-            if json {
-                for c in &conflicts {
-                    println!("{}", serde_json::to_string(c)?);
-                }
-            } else if conflicts.is_empty() {
-                println!("Không còn xung đột.");
-            } else {
-                print_conflicts(&conflicts);
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => conclude(data_dir, visit, kind, text, leaves, deadline),
+        VisitCommand::Conflicts { visit, json } => conflicts(data_dir, visit, json),
         VisitCommand::List { json } => {
             let store = open_store(data_dir)?;
             let visits = store.visits(None)?;
@@ -497,6 +379,170 @@ fn print_visits(visits: &[thamdinh_core::visit::VisitSummary]) {
 }
 
 /// A visit's totals: as JSON for scripts, or as the tree of areas for people.
+/// One unit's filled form into its visit; prints what changed.
+fn import_self(data_dir: &Path, visit: String, file: PathBuf, json: bool) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let bytes = crate::read(&file)?;
+    let folder = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let done = store.import_self_form(&visit, &bytes, folder)?;
+    if json {
+        println!("{}", serde_json::to_string(&done)?);
+    } else {
+        for c in &done.changes {
+            println!(
+                "{}: {} → {}",
+                c.code,
+                c.old.as_deref().unwrap_or("∅").replace('.', ","),
+                c.new.as_deref().unwrap_or("∅").replace('.', ",")
+            );
+        }
+        println!(
+            "{}: {} điểm tự đánh giá đổi, {} tài liệu thêm (biểu SHA-256 {})",
+            done.unit_code,
+            done.changes.len(),
+            done.documents_added,
+            done.form_sha256
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A score sheet applied to a visit, all rows or none.
+fn score(data_dir: &Path, visit: String, scores: PathBuf) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let set = store.visit_set(&visit)?;
+    let rows = match read_scores(&set, &scores) {
+        Ok(rows) => rows,
+        Err(errors) => {
+            eprintln!("{}: {} lỗi, không ghi gì", scores.display(), errors.len());
+            for e in errors {
+                eprintln!("  {e}");
+            }
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let changed = store.set_scores(&visit, &rows)?;
+    let view = store.visit_view(&visit)?;
+    println!(
+        "{} dòng, {changed} giá trị thay đổi; thẩm định {}",
+        rows.len(),
+        short_tally(&view.totals.appraised.total)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One of the delegation's conclusions, audited.
+fn conclude(
+    data_dir: &Path,
+    visit: String,
+    kind: String,
+    text: String,
+    leaves: Vec<String>,
+    deadline: Option<String>,
+) -> Result<ExitCode> {
+    let kind = thamdinh_core::conclusions::ConclusionKind::parse(&kind).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--kind «{kind}»: ghi strength (ưu điểm), shortcoming (tồn tại) hoặc recommendation (kiến nghị)"
+        )
+    })?;
+    let c =
+        open_store(data_dir)?.add_conclusion(&visit, kind, &text, &leaves, deadline.as_deref())?;
+    println!("Đã ghi kết luận {}", c.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The visit's start fields corrected (audited).
+fn edit(
+    data_dir: &Path,
+    visit: String,
+    date: Option<String>,
+    place: Option<String>,
+    reason: String,
+) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let old = store.visit(&visit)?;
+    let date = date.unwrap_or(old.visit_date);
+    let place = place.unwrap_or(old.place);
+    let edited = store.edit_visit(&visit, &date, &place, &old.participants, &reason)?;
+    println!(
+        "{} · {}",
+        crate::format_date(&edited.visit_date),
+        edited.place
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A visit of a unit (by code) started; prints its id.
+fn new_visit(
+    data_dir: &Path,
+    campaign: String,
+    unit: String,
+    date: String,
+    place: String,
+) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let unit = store
+        .units(&store.campaign(&campaign)?.id)?
+        .into_iter()
+        .find(|u| u.code == thamdinh_core::text::nfc(&unit))
+        .with_context(|| format!("không có đơn vị mã {unit} trong đợt thẩm định này"))?;
+    let visit = store.create_visit(&unit.id, &date, &place, &[])?;
+    println!("{}", visit.id);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The unit's answers of its explanation form recorded.
+fn import_explain(data_dir: &Path, visit: String, file: PathBuf, json: bool) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let done = store.import_explain_form(&visit, &crate::read(&file)?)?;
+    if json {
+        println!("{}", serde_json::to_string(&done)?);
+    } else {
+        println!(
+            "Đã ghi giải trình của đơn vị cho {} tiêu chí ({}); biểu SHA-256 {}",
+            done.answered.len(),
+            done.answered.join(", "),
+            done.form_sha256
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A visit's conflicts not yet resolved, one line (or JSON line) each.
+fn conflicts(data_dir: &Path, visit: String, json: bool) -> Result<ExitCode> {
+    let conflicts = open_store(data_dir)?.visit_conflicts(&visit)?;
+    if json {
+        for c in &conflicts {
+            println!("{}", serde_json::to_string(c)?);
+        }
+    } else if conflicts.is_empty() {
+        println!("Không còn xung đột.");
+    } else {
+        print_conflicts(&conflicts);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The unit's drawn acknowledgement recorded.
+fn acknowledge(
+    data_dir: &Path,
+    visit: String,
+    name: String,
+    title: String,
+    image: PathBuf,
+) -> Result<ExitCode> {
+    let mut store = open_store(data_dir)?;
+    let a = store.acknowledge(&visit, &name, &title, &read(&image)?)?;
+    println!(
+        "Đã ghi xác nhận của đơn vị: {} — chữ ký vẽ (không phải chữ ký số), SHA-256 {}",
+        a.name, a.image_sha256
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn show(store: &Store, visit: &str, json: bool) -> Result<ExitCode> {
     let view = store.visit_view(visit)?;
     if json {
