@@ -141,7 +141,17 @@ pub fn run_campaign(command: CampaignCommand, data_dir: &Path) -> Result<ExitCod
             delegation,
             leader,
         } => new_campaign(
-            data_dir, name, year, province, group, set, delegation, leader,
+            data_dir,
+            &set,
+            &NewCampaign {
+                name: &name,
+                year,
+                province: &province,
+                unit_group: &group,
+                delegation_name: &delegation,
+                delegation_leader: &leader,
+                ..Default::default()
+            },
         ),
         CampaignCommand::List { json } => {
             let store = open_store(data_dir)?;
@@ -241,27 +251,13 @@ fn archive(data_dir: &Path, campaign: &str, archived: bool) -> Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// A campaign created; prints its id.
-fn new_campaign(
-    data_dir: &Path,
-    name: String,
-    year: i32,
-    province: String,
-    group: String,
-    set: String,
-    delegation: String,
-    leader: String,
-) -> Result<ExitCode> {
-    let json = set_json(&set)?;
+/// A campaign created on a set (built-in or a file); prints its id.
+fn new_campaign(data_dir: &Path, set: &str, campaign: &NewCampaign<'_>) -> Result<ExitCode> {
+    let json = set_json(set)?;
     let mut store = open_store(data_dir)?;
     let campaign = store.create_campaign(&NewCampaign {
-        name: &name,
-        year,
-        province: &province,
-        unit_group: &group,
         criteria_set_json: &json,
-        delegation_name: &delegation,
-        delegation_leader: &leader,
+        ..*campaign
     })?;
     println!("{}", campaign.id);
     Ok(ExitCode::SUCCESS)
