@@ -2,7 +2,7 @@
 //! score` and `thamdinh visit score` read it. Every bad row is reported with the file's line.
 use crate::criteria::CriteriaSet;
 use crate::mistake::Mistake;
-use crate::scoring::{self, Column, Entry, LeafScore, Scores};
+use crate::scoring::{self, Column, Entry, Scores};
 
 /// One row of a score sheet, checked against the set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,17 +17,10 @@ pub struct ScoreRow {
 
 /// The rows as the arithmetic takes them.
 pub fn to_scores(rows: &[ScoreRow]) -> Scores {
-    rows.iter()
-        .map(|r| {
-            (
-                r.code.clone(),
-                LeafScore {
-                    self_assessed: r.self_assessed,
-                    appraised: r.appraised,
-                },
-            )
-        })
-        .collect()
+    crate::scoring::scores_from(
+        rows.iter()
+            .map(|r| (r.code.as_str(), r.self_assessed, r.appraised)),
+    )
 }
 
 /// Reads `code,self,appraised[,reason]` rows; all or nothing: every bad row is reported with its

@@ -62,6 +62,24 @@ pub struct LeafScore {
 /// Values per leaf code.
 pub type Scores = HashMap<String, LeafScore>;
 
+/// Rows of (leaf code, self-assessed, appraised) as the arithmetic takes them: the one place any
+/// rows (a score sheet's, a visit's, a bundle's) become `Scores`.
+pub fn scores_from<C: Into<String>>(
+    rows: impl IntoIterator<Item = (C, Option<Entry>, Option<Entry>)>,
+) -> Scores {
+    rows.into_iter()
+        .map(|(code, self_assessed, appraised)| {
+            (
+                code.into(),
+                LeafScore {
+                    self_assessed,
+                    appraised,
+                },
+            )
+        })
+        .collect()
+}
+
 /// Checks one entry against its leaf: N/A only where allowed, points within 0..max and on the step,
 /// no self score for survey leaves. The message names the rule broken and the allowed range.
 pub fn check_entry(

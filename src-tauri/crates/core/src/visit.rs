@@ -12,9 +12,7 @@ use crate::criteria::{CriteriaSet, Method};
 use crate::evidence::Evidence;
 use crate::mistake::Missing;
 use crate::number::parse_date;
-use crate::scoring::{
-    self, Column, Entry, LeafScore, Scores, SetTotals, check_entry, check_typed_entry,
-};
+use crate::scoring::{self, Column, Entry, Scores, SetTotals, check_entry, check_typed_entry};
 use crate::store::{Campaign, Store, now};
 use crate::units::Unit;
 use crate::{Error, Mistake, Result};
@@ -172,18 +170,11 @@ pub const LEAF_HISTORY_SHOWN: usize = 12;
 
 /// Entered values by leaf, as the scoring code takes them.
 fn scores_of(leaves: &[LeafRecord]) -> Scores {
-    leaves
-        .iter()
-        .map(|r| {
-            (
-                r.code.clone(),
-                LeafScore {
-                    self_assessed: r.self_assessed,
-                    appraised: r.appraised,
-                },
-            )
-        })
-        .collect()
+    scoring::scores_from(
+        leaves
+            .iter()
+            .map(|r| (r.code.as_str(), r.self_assessed, r.appraised)),
+    )
 }
 
 /// The totals of node `code` and of its ancestors in the set's tree, nearest first (a bonus or
@@ -478,19 +469,7 @@ impl Store {
 
     /// The scores of a visit, as the arithmetic takes them.
     pub fn visit_scores(&self, visit_id: &str) -> Result<Scores> {
-        Ok(self
-            .leaf_records(visit_id)?
-            .into_iter()
-            .map(|r| {
-                (
-                    r.code,
-                    LeafScore {
-                        self_assessed: r.self_assessed,
-                        appraised: r.appraised,
-                    },
-                )
-            })
-            .collect())
+        Ok(scores_of(&self.leaf_records(visit_id)?))
     }
 
     fn leaf_records(&self, visit_id: &str) -> Result<Vec<LeafRecord>> {

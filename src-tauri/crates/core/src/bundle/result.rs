@@ -386,18 +386,12 @@ impl Store {
         let totals = match scope {
             None => view.totals.clone(),
             Some(_) => {
-                let scores: crate::scoring::Scores = view
-                    .leaves
-                    .iter()
-                    .filter(|l| in_scope(&l.code))
-                    .map(|l| {
-                        let score = crate::scoring::LeafScore {
-                            self_assessed: l.self_assessed,
-                            appraised: l.appraised,
-                        };
-                        (l.code.clone(), score)
-                    })
-                    .collect();
+                let scores = crate::scoring::scores_from(
+                    view.leaves
+                        .iter()
+                        .filter(|l| in_scope(&l.code))
+                        .map(|l| (l.code.as_str(), l.self_assessed, l.appraised)),
+                );
                 crate::scoring::totals(&*self.visit_set(visit_id)?, &scores)
             }
         };
