@@ -99,50 +99,12 @@ impl Store {
         let Some(unit_col) = unit_col else {
             return Ok(Err(vec![at(header_row, None, Mistake::NoUnitColumn)]));
         };
-        // (row, leaf column or leaf cell, unit code, leaf code, text of the points)
-        let mut cells: Vec<(usize, usize, String, String, String)> = Vec::new();
-        match (leaf_col, points_col) {
-            (Some(leaf_col), Some(points_col)) => {
-                for (row, r) in rows {
-                    let get = |c: usize| r.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
-                    cells.push((
-                        row,
-                        points_col,
-                        get(unit_col),
-                        get(leaf_col),
-                        get(points_col),
-                    ));
-                }
-            }
-            _ => {
-                let leaf_columns: Vec<(usize, String)> = header
-                    .iter()
-                    .enumerate()
-                    .filter(|(c, h)| *c != unit_col && !h.trim().is_empty())
-                    .filter(|(_, h)| {
-                        !["tên", "ten", "name", "đơn vị", "don vi", "stt"]
-                            .contains(&norm(h).as_str())
-                    })
-                    .map(|(c, h)| (c, h.trim().to_string()))
-                    .collect();
-                if leaf_columns.is_empty() {
-                    problems.push(at(header_row, None, Mistake::NoLeafColumns));
-                }
-                for (row, r) in rows {
-                    let unit = r
-                        .get(unit_col)
-                        .map(|s| s.trim().to_string())
-                        .unwrap_or_default();
-                    for (c, leaf) in &leaf_columns {
-                        let text = r.get(*c).map(|s| s.trim().to_string()).unwrap_or_default();
-                        if !text.is_empty() {
-                            cells.push((row, *c, unit.clone(), leaf.clone(), text));
-                        }
-                    }
-                }
-            }
-        }
-        let mut values: BTreeMap<(String, String), (Decimal, (usize, usize))> = BTreeMap::new();
+        let cells =
+            survey_cells(&header, rows, unit_col, leaf_col, points_col).unwrap_or_else(|| {
+                problems.push(at(header_row, None, Mistake::NoLeafColumns));
+                Vec::new()
+            });
+        let mut values = SurveyValues::new();
         for (row, col, unit, leaf, text) in cells {
             let here = |mistake| at(row, Some(col), mistake);
             if !units.contains_key(&unit) {
@@ -184,6 +146,19 @@ impl Store {
         if !problems.is_empty() {
             return Ok(Err(problems));
         }
+        self.replace_survey(campaign_id, &values, source, bytes)?;
+        Ok(Ok(values.len()))
+    }
+
+    /// Replaces the campaign's survey points with checked values, logged as an HQ decision
+    /// naming the sheet and its SHA-256, in one transaction.
+    fn replace_survey(
+        &mut self,
+        campaign_id: &str,
+        values: &SurveyValues,
+        source: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
         let actor = self.actor()?;
         let tx = self.write_tx()?;
         let old: i64 = tx.query_row(
@@ -199,7 +174,7 @@ impl Store {
             let mut insert = tx.prepare(
                 "INSERT INTO hq_survey (campaign_id, unit_code, code, points) VALUES (?1, ?2, ?3, ?4)",
             )?;
-            for ((unit, leaf), (points, _)) in &values {
+            for ((unit, leaf), (points, _)) in values {
                 insert.execute(params![
                     campaign_id,
                     unit,
@@ -226,8 +201,68 @@ impl Store {
             },
         )?;
         tx.commit()?;
-        Ok(Ok(values.len()))
+        Ok(())
     }
+}
+
+/// Checked points per (unit, leaf), with the cell each came from (row, column).
+type SurveyValues = BTreeMap<(String, String), (Decimal, (usize, usize))>;
+
+/// One cell of survey points: (row, column, unit code, leaf code, text of the points).
+type SurveyCell = (usize, usize, String, String, String);
+
+/// The survey's cells, in the long form (a unit, a criterion and a points column) or the wide
+/// one (a column per survey criterion); `None` when the wide form has no criterion column.
+fn survey_cells(
+    header: &[String],
+    rows: impl Iterator<Item = (usize, Vec<String>)>,
+    unit_col: usize,
+    leaf_col: Option<usize>,
+    points_col: Option<usize>,
+) -> Option<Vec<SurveyCell>> {
+    let norm = |h: &str| h.trim().trim_start_matches('\u{feff}').to_lowercase();
+    let mut cells: Vec<(usize, usize, String, String, String)> = Vec::new();
+    match (leaf_col, points_col) {
+        (Some(leaf_col), Some(points_col)) => {
+            for (row, r) in rows {
+                let get = |c: usize| r.get(c).map(|s| s.trim().to_string()).unwrap_or_default();
+                cells.push((
+                    row,
+                    points_col,
+                    get(unit_col),
+                    get(leaf_col),
+                    get(points_col),
+                ));
+            }
+        }
+        _ => {
+            let leaf_columns: Vec<(usize, String)> = header
+                .iter()
+                .enumerate()
+                .filter(|(c, h)| *c != unit_col && !h.trim().is_empty())
+                .filter(|(_, h)| {
+                    !["tên", "ten", "name", "đơn vị", "don vi", "stt"].contains(&norm(h).as_str())
+                })
+                .map(|(c, h)| (c, h.trim().to_string()))
+                .collect();
+            if leaf_columns.is_empty() {
+                return None;
+            }
+            for (row, r) in rows {
+                let unit = r
+                    .get(unit_col)
+                    .map(|s| s.trim().to_string())
+                    .unwrap_or_default();
+                for (c, leaf) in &leaf_columns {
+                    let text = r.get(*c).map(|s| s.trim().to_string()).unwrap_or_default();
+                    if !text.is_empty() {
+                        cells.push((row, *c, unit.clone(), leaf.clone(), text));
+                    }
+                }
+            }
+        }
+    }
+    Some(cells)
 }
 
 #[cfg(test)]
