@@ -780,58 +780,69 @@ pub(crate) fn classify(
                 me.revision, me.signer_key_id, me.signer_name
             ),
         ),
-        Role::Counted => {
-            let conflicts: Vec<_> = store
-                .conflicts_in(campaign_id, super::merge::Scope::Units(&units))?
-                .into_iter()
-                .filter(|c| {
-                    c.kind == super::merge::ConflictKind::Leaf
-                        && c.resolution.is_none()
-                        && c.sides.iter().any(|s| s.bundle_id == me.id)
-                })
-                .collect();
-            if conflicts.is_empty() {
-                let replaced = me
-                    .supersedes
-                    .as_ref()
-                    .map(|_| format!(", thay thế bản {}", me.revision.saturating_sub(1)))
-                    .unwrap_or_default();
-                o(
-                    Imported,
-                    "imported",
-                    format!(
-                        "đã nhập {} phiếu ({}), bản {}{replaced}, ký bởi {} ({})",
-                        result.visits.len(),
-                        units.join(", "),
-                        me.revision,
-                        me.signer_name,
-                        me.signer_key_id
-                    ),
-                )
-            } else {
-                let mut leaves: Vec<String> = conflicts
-                    .iter()
-                    .map(|c| {
-                        let reopened = if c.reopened {
-                            " (quyết định trước đây không còn áp dụng: một bên đã thay đổi)"
-                        } else {
-                            ""
-                        };
-                        format!("{} {}{reopened}", c.unit, c.code)
-                    })
-                    .collect();
-                leaves.dedup();
-                o(
-                    Conflict,
-                    "leaf-conflict",
-                    format!(
-                        "đã lưu, nhưng {} tiêu chí chấm khác với đoàn khác: {} — đơn vị chưa thống nhất cho đến khi giải quyết",
-                        conflicts.len(),
-                        leaves.join(", ")
-                    ),
-                )
-            }
-        }
+        Role::Counted => counted(store, campaign_id, result, &units, me, &o)?,
+    })
+}
+
+/// A counted bundle's line: imported, or stored with the leaves it scores differently from
+/// another delegation (its units unranked until decided).
+fn counted(
+    store: &Store,
+    campaign_id: &str,
+    result: &ResultDoc,
+    units: &[String],
+    me: &super::merge::HqBundle,
+    outcome: &dyn Fn(ImportStatus, &str, String) -> ImportOutcome,
+) -> Result<ImportOutcome> {
+    let conflicts: Vec<_> = store
+        .conflicts_in(campaign_id, super::merge::Scope::Units(units))?
+        .into_iter()
+        .filter(|c| {
+            c.kind == super::merge::ConflictKind::Leaf
+                && c.resolution.is_none()
+                && c.sides.iter().any(|s| s.bundle_id == me.id)
+        })
+        .collect();
+    Ok(if conflicts.is_empty() {
+        let replaced = me
+            .supersedes
+            .as_ref()
+            .map(|_| format!(", thay thế bản {}", me.revision.saturating_sub(1)))
+            .unwrap_or_default();
+        outcome(
+            ImportStatus::Imported,
+            "imported",
+            format!(
+                "đã nhập {} phiếu ({}), bản {}{replaced}, ký bởi {} ({})",
+                result.visits.len(),
+                units.join(", "),
+                me.revision,
+                me.signer_name,
+                me.signer_key_id
+            ),
+        )
+    } else {
+        let mut leaves: Vec<String> = conflicts
+            .iter()
+            .map(|c| {
+                let reopened = if c.reopened {
+                    " (quyết định trước đây không còn áp dụng: một bên đã thay đổi)"
+                } else {
+                    ""
+                };
+                format!("{} {}{reopened}", c.unit, c.code)
+            })
+            .collect();
+        leaves.dedup();
+        outcome(
+            ImportStatus::Conflict,
+            "leaf-conflict",
+            format!(
+                "đã lưu, nhưng {} tiêu chí chấm khác với đoàn khác: {} — đơn vị chưa thống nhất cho đến khi giải quyết",
+                conflicts.len(),
+                leaves.join(", ")
+            ),
+        )
     })
 }
 
