@@ -191,6 +191,11 @@ fn score_demo_visit(store: &mut Store, visit_id: &str) -> Result<()> {
             &points.normalize().to_string(),
         )?;
     }
+    demo_evidence(store, visit_id, &scored)
+}
+
+/// Three documents of the demo, linked to the leaves scored first.
+fn demo_evidence(store: &mut Store, visit_id: &str, scored: &[String]) -> Result<()> {
     let items = [
         (
             "52/KH-UBND",
