@@ -307,6 +307,80 @@ pub struct RecomputeReport {
     pub unlisted_files: Vec<String>,
 }
 
+/// A store of its own for recomputing: the published campaign with its units and the trust list
+/// as published (keys and their delegations).
+fn fresh_store(
+    dir: &Path,
+    published: &ResultsDoc,
+    criteria: &str,
+    units: &[PlanUnit],
+    decisions: &DecisionsDoc,
+) -> Result<Store> {
+    let plan_key_id = decisions
+        .plan_public_key
+        .as_deref()
+        .map(|text| keys::parse_public_key(text).map(|(_, id)| id))
+        .transpose()?;
+    let mut store = Store::open_dir(dir)?;
+    {
+        let tx = store.write_tx()?;
+        insert_campaign(
+            &tx,
+            &CampaignRows {
+                campaign: &published.campaign,
+                criteria_set_id: &published.criteria_set_id,
+                criteria_json: criteria,
+                units,
+                delegation_name: "",
+                delegation_leader: "",
+                plan_id: None,
+                plan_key_id: plan_key_id.as_deref(),
+                plan_public_key: decisions.plan_public_key.as_deref(),
+                required_cosignatures: decisions.required_cosignatures,
+            },
+        )?;
+        tx.commit()?;
+    }
+    for k in &decisions.keys {
+        store.add_trusted_key(&k.public_key, &k.label)?;
+        let tx = store.write_tx()?;
+        crate::bundle::keyring::set_key_delegation(&tx, &k.key_id, &k.delegation)?;
+        tx.commit()?;
+    }
+    Ok(store)
+}
+
+/// Every listed source, found in the folder by its SHA-256 (all must be there), and the files
+/// of the folder no source lists.
+fn sources_in_folder(
+    sources: &[SourceDoc],
+    bundles_dir: &Path,
+) -> Result<(BTreeMap<String, PathBuf>, Vec<String>)> {
+    let mut by_sha: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for f in expand_bundle_paths(&[bundles_dir.to_path_buf()]) {
+        by_sha.insert(file_sha256(&f)?, f);
+    }
+    let missing: Vec<String> = sources
+        .iter()
+        .filter(|s| !by_sha.contains_key(&s.sha256))
+        .map(|s| format!("{} bản {} (SHA-256 {})", s.bundle_id, s.revision, s.sha256))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Mistake::SourcesMissing {
+            count: missing.len(),
+            folder: bundles_dir.display().to_string(),
+            list: missing.join("; "),
+        }
+        .into());
+    }
+    let unlisted_files = by_sha
+        .iter()
+        .filter(|(sha, _)| !sources.iter().any(|s| &s.sha256 == *sha))
+        .map(|(_, f)| f.display().to_string())
+        .collect();
+    Ok((by_sha, unlisted_files))
+}
+
 /// Recomputes a results bag from the bundles in `bundles_dir` (see the module documentation).
 /// `expected_key`: the HQ public key (`.pub` text) the caller holds, if any: the bag must carry
 /// that very key and is checked with it (else the bag's own key is reported, with its
@@ -354,64 +428,18 @@ pub fn recompute(
     }
     crate::criteria::CriteriaSet::from_json(criteria.as_bytes())?;
 
-    // Every listed source, found in the folder by its SHA-256.
-    let mut by_sha: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for f in expand_bundle_paths(&[bundles_dir.to_path_buf()]) {
-        by_sha.insert(file_sha256(&f)?, f);
-    }
-    let missing: Vec<String> = sources
-        .iter()
-        .filter(|s| !by_sha.contains_key(&s.sha256))
-        .map(|s| format!("{} bản {} (SHA-256 {})", s.bundle_id, s.revision, s.sha256))
-        .collect();
-    if !missing.is_empty() {
-        return Err(Mistake::SourcesMissing {
-            count: missing.len(),
-            folder: bundles_dir.display().to_string(),
-            list: missing.join("; "),
-        }
-        .into());
-    }
-    let unlisted_files = by_sha
-        .iter()
-        .filter(|(sha, _)| !sources.iter().any(|s| &s.sha256 == *sha))
-        .map(|(_, f)| f.display().to_string())
-        .collect();
+    let (by_sha, unlisted_files) = sources_in_folder(&sources, bundles_dir)?;
 
-    let plan_key_id = decisions
-        .plan_public_key
-        .as_deref()
-        .map(|text| keys::parse_public_key(text).map(|(_, id)| id))
-        .transpose()?;
-    // A fresh store: the campaign, the trust list, the bundles, the decisions.
+    // A fresh store: the campaign, the trust list, then the bundles and the decisions.
     let tmp = tempfile::tempdir()?;
-    let mut store = Store::open_dir(&tmp.path().join("store"))?;
+    let mut store = fresh_store(
+        &tmp.path().join("store"),
+        &published,
+        &criteria,
+        &units,
+        &decisions,
+    )?;
     let campaign_id = published.campaign.id.clone();
-    {
-        let tx = store.write_tx()?;
-        insert_campaign(
-            &tx,
-            &CampaignRows {
-                campaign: &published.campaign,
-                criteria_set_id: &published.criteria_set_id,
-                criteria_json: &criteria,
-                units: &units,
-                delegation_name: "",
-                delegation_leader: "",
-                plan_id: None,
-                plan_key_id: plan_key_id.as_deref(),
-                plan_public_key: decisions.plan_public_key.as_deref(),
-                required_cosignatures: decisions.required_cosignatures,
-            },
-        )?;
-        tx.commit()?;
-    }
-    for k in &decisions.keys {
-        store.add_trusted_key(&k.public_key, &k.label)?;
-        let tx = store.write_tx()?;
-        crate::bundle::keyring::set_key_delegation(&tx, &k.key_id, &k.delegation)?;
-        tx.commit()?;
-    }
     let mut differences = Vec::new();
     let keys = store.verification_keys()?;
     for s in &sources {
