@@ -903,25 +903,47 @@ fn render_na(obj: &Map<String, Value>) -> String {
     }
 }
 
-/// Writes a criteria set (its JSON) as the template workbook.
-pub fn export_xlsx(json: &[u8]) -> crate::Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
-    let set = CriteriaSet::from_json(json)?;
-    let value: Value = serde_json::from_slice(json).map_err(crate::Error::internal)?;
+/// The «Thông tin» sheet: the set's own fields (title, unit type, year, step, the rest as JSON).
+fn info_sheet(
+    book: &mut rust_xlsxwriter::Workbook,
+    set: &CriteriaSet,
+    value: &Value,
+) -> crate::Result<()> {
+    use rust_xlsxwriter::Format;
     let xlsx = |e: rust_xlsxwriter::XlsxError| crate::Error::internal(format!("xlsx: {e}"));
-    let mut book = Workbook::new();
     let bold = Format::new().set_bold();
-    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
-    let group = Format::new()
-        .set_bold()
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
-    let points = Format::new()
-        .set_num_format("0.00")
-        .set_align(FormatAlign::Top);
-    let group_points = Format::new().set_num_format("0.00").set_bold();
+    let info = book.add_worksheet().set_name(INFO_SHEET).map_err(xlsx)?;
+    info.set_column_width(0, 22).map_err(xlsx)?;
+    info.set_column_width(1, 80).map_err(xlsx)?;
+    let mut top = value.as_object().cloned().unwrap_or_default();
+    top.remove("areas");
+    top.remove("bonus_penalty");
+    let values = [
+        set.title.clone(),
+        set.unit_type.clone(),
+        set.year.map(|y| y.to_string()).unwrap_or_default(),
+        top.get("step")
+            .map(|s| {
+                s.as_str()
+                    .map(String::from)
+                    .unwrap_or_else(|| s.to_string())
+            })
+            .unwrap_or_default(),
+        serde_json::to_string(&Value::Object(top)).unwrap_or_default(),
+    ];
+    for (i, (k, v)) in INFO_KEYS.iter().zip(values).enumerate() {
+        info.write_string_with_format(i as u32, 0, *k, &bold)
+            .map_err(xlsx)?;
+        info.write_string(i as u32, 1, v).map_err(xlsx)?;
+    }
+    Ok(())
+}
 
-    let sheet = book.add_worksheet().set_name(SHEET).map_err(xlsx)?;
+/// The title block and the header row of the criteria sheet; returns the header's row.
+fn table_head(sheet: &mut rust_xlsxwriter::Worksheet, set: &CriteriaSet) -> crate::Result<u32> {
+    use rust_xlsxwriter::Format;
+    let xlsx = |e: rust_xlsxwriter::XlsxError| crate::Error::internal(format!("xlsx: {e}"));
+    let bold = Format::new().set_bold();
     sheet
         .merge_range(
             0,
@@ -950,6 +972,43 @@ pub fn export_xlsx(json: &[u8]) -> crate::Result<Vec<u8>> {
     }
     sheet.set_column_hidden(7).map_err(xlsx)?;
     sheet.set_freeze_panes(header_row + 1, 0).map_err(xlsx)?;
+    Ok(header_row)
+}
+
+/// Writes a node and, below it, its children, depth first.
+fn walk(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    node: &Value,
+    write: &mut dyn FnMut(&mut rust_xlsxwriter::Worksheet, &Value, bool, bool) -> crate::Result<()>,
+) -> crate::Result<()> {
+    let kids = node.get("children").and_then(Value::as_array);
+    write(sheet, node, kids.is_some(), false)?;
+    for k in kids.into_iter().flatten() {
+        walk(sheet, k, write)?;
+    }
+    Ok(())
+}
+
+/// Writes a criteria set (its JSON) as the template workbook.
+pub fn export_xlsx(json: &[u8]) -> crate::Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, FormatAlign, Workbook};
+    let set = CriteriaSet::from_json(json)?;
+    let value: Value = serde_json::from_slice(json).map_err(crate::Error::internal)?;
+    let xlsx = |e: rust_xlsxwriter::XlsxError| crate::Error::internal(format!("xlsx: {e}"));
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
+    let group = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    let points = Format::new()
+        .set_num_format("0.00")
+        .set_align(FormatAlign::Top);
+    let group_points = Format::new().set_num_format("0.00").set_bold();
+
+    let sheet = book.add_worksheet().set_name(SHEET).map_err(xlsx)?;
+    let header_row = table_head(sheet, &set)?;
     let mut row = header_row + 1;
     let mut write = |sheet: &mut rust_xlsxwriter::Worksheet,
                      node: &Value,
@@ -1011,23 +1070,6 @@ pub fn export_xlsx(json: &[u8]) -> crate::Result<Vec<u8>> {
         row += 1;
         Ok(())
     };
-    fn walk(
-        sheet: &mut rust_xlsxwriter::Worksheet,
-        node: &Value,
-        write: &mut dyn FnMut(
-            &mut rust_xlsxwriter::Worksheet,
-            &Value,
-            bool,
-            bool,
-        ) -> crate::Result<()>,
-    ) -> crate::Result<()> {
-        let kids = node.get("children").and_then(Value::as_array);
-        write(sheet, node, kids.is_some(), false)?;
-        for k in kids.into_iter().flatten() {
-            walk(sheet, k, write)?;
-        }
-        Ok(())
-    }
     for area in value
         .get("areas")
         .and_then(Value::as_array)
@@ -1060,29 +1102,6 @@ pub fn export_xlsx(json: &[u8]) -> crate::Result<Vec<u8>> {
         )
         .map_err(xlsx)?;
 
-    let info = book.add_worksheet().set_name(INFO_SHEET).map_err(xlsx)?;
-    info.set_column_width(0, 22).map_err(xlsx)?;
-    info.set_column_width(1, 80).map_err(xlsx)?;
-    let mut top = value.as_object().cloned().unwrap_or_default();
-    top.remove("areas");
-    top.remove("bonus_penalty");
-    let values = [
-        set.title.clone(),
-        set.unit_type.clone(),
-        set.year.map(|y| y.to_string()).unwrap_or_default(),
-        top.get("step")
-            .map(|s| {
-                s.as_str()
-                    .map(String::from)
-                    .unwrap_or_else(|| s.to_string())
-            })
-            .unwrap_or_default(),
-        serde_json::to_string(&Value::Object(top)).unwrap_or_default(),
-    ];
-    for (i, (k, v)) in INFO_KEYS.iter().zip(values).enumerate() {
-        info.write_string_with_format(i as u32, 0, *k, &bold)
-            .map_err(xlsx)?;
-        info.write_string(i as u32, 1, v).map_err(xlsx)?;
-    }
+    info_sheet(&mut book, &set, &value)?;
     book.save_to_buffer().map_err(xlsx)
 }
