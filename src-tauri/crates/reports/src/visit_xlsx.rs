@@ -42,40 +42,7 @@ pub fn visit_workbook(store: &Store, visit_id: &str) -> Result<Vec<u8>> {
     let group_points = Format::new().set_bold().set_num_format("0.00");
 
     let sheet = book.add_worksheet().set_name("Bảng điểm").map_err(xlsx)?;
-    sheet
-        .write_string_with_format(
-            0,
-            0,
-            format!(
-                "Bảng điểm thẩm định — {} ({})",
-                view.unit.name, view.unit.code
-            ),
-            &bold,
-        )
-        .map_err(xlsx)?;
-    sheet
-        .write_string(
-            1,
-            0,
-            format!(
-                "{} · {} · mã bộ tiêu chí {}",
-                view.campaign.name, report.set_title, view.set_id
-            ),
-        )
-        .map_err(xlsx)?;
-    let header = 3u32;
-    for (i, h) in HEADERS.iter().enumerate() {
-        sheet
-            .write_string_with_format(header, i as u16, *h, &bold)
-            .map_err(xlsx)?;
-    }
-    for (i, w) in [9.0, 60.0, 11.0, 11.0, 11.0, 11.0, 40.0, 6.0]
-        .iter()
-        .enumerate()
-    {
-        sheet.set_column_width(i as u16, *w).map_err(xlsx)?;
-    }
-    sheet.set_freeze_panes(header + 1, 0).map_err(xlsx)?;
+    let header = sheet_head(sheet, &report)?;
     let mut row = header + 1;
     let mut area_start: Option<u32> = None;
     let close_group = |sheet: &mut Worksheet, start: Option<u32>, end: u32| -> Result<()> {
@@ -156,6 +123,17 @@ pub fn visit_workbook(store: &Store, visit_id: &str) -> Result<Vec<u8>> {
         row += 1;
     }
 
+    evidence_sheet(&mut book, &view.evidence)?;
+    book.save_to_buffer().map_err(xlsx)
+}
+
+/// The evidence register on a sheet of its own.
+fn evidence_sheet(
+    book: &mut Workbook,
+    evidence: &[thamdinh_core::evidence::Evidence],
+) -> Result<()> {
+    let bold = Format::new().set_bold();
+    let wrap = Format::new().set_text_wrap().set_align(FormatAlign::Top);
     let ev = book
         .add_worksheet()
         .set_name("Tài liệu kiểm chứng")
@@ -178,7 +156,7 @@ pub fn visit_workbook(store: &Store, visit_id: &str) -> Result<Vec<u8>> {
     for (i, w) in [16.0, 13.0, 22.0, 50.0, 8.0, 30.0, 20.0].iter().enumerate() {
         ev.set_column_width(i as u16, *w).map_err(xlsx)?;
     }
-    for (i, e) in view.evidence.iter().enumerate() {
+    for (i, e) in evidence.iter().enumerate() {
         let r = i as u32 + 1;
         let date = e
             .issued_on
@@ -202,5 +180,46 @@ pub fn visit_workbook(store: &Store, visit_id: &str) -> Result<Vec<u8>> {
                 .map_err(xlsx)?;
         }
     }
-    book.save_to_buffer().map_err(xlsx)
+    Ok(())
+}
+
+/// Whose scores these are, and the header row; returns the header's row.
+fn sheet_head(sheet: &mut Worksheet, report: &crate::table::VisitReport) -> Result<u32> {
+    let view = &report.view;
+    let bold = Format::new().set_bold();
+    sheet
+        .write_string_with_format(
+            0,
+            0,
+            format!(
+                "Bảng điểm thẩm định — {} ({})",
+                view.unit.name, view.unit.code
+            ),
+            &bold,
+        )
+        .map_err(xlsx)?;
+    sheet
+        .write_string(
+            1,
+            0,
+            format!(
+                "{} · {} · mã bộ tiêu chí {}",
+                view.campaign.name, report.set_title, view.set_id
+            ),
+        )
+        .map_err(xlsx)?;
+    let header = 3u32;
+    for (i, h) in HEADERS.iter().enumerate() {
+        sheet
+            .write_string_with_format(header, i as u16, *h, &bold)
+            .map_err(xlsx)?;
+    }
+    for (i, w) in [9.0, 60.0, 11.0, 11.0, 11.0, 11.0, 40.0, 6.0]
+        .iter()
+        .enumerate()
+    {
+        sheet.set_column_width(i as u16, *w).map_err(xlsx)?;
+    }
+    sheet.set_freeze_panes(header + 1, 0).map_err(xlsx)?;
+    Ok(header)
 }
