@@ -180,6 +180,61 @@ pub fn place_date(place: &str, iso_date: &str) -> String {
     }
 }
 
+/// A photo as the minutes list it: caption with its criteria, when taken, what is flagged.
+fn doc_photo(p: &thamdinh_core::gallery::Photo) -> DocPhoto {
+    let mut flags = Vec::new();
+    if p.no_time {
+        flags.push("không có thời điểm chụp".to_string());
+    }
+    if p.other_day {
+        flags.push("chụp ngày khác ngày thẩm định".to_string());
+    }
+    if p.far {
+        flags.push(format!(
+            "cách trụ sở đơn vị {} km",
+            format_vi(
+                rust_decimal::Decimal::from_f64_retain(p.distance_km.unwrap_or_default())
+                    .unwrap_or_default()
+                    .round_dp(1)
+            )
+        ));
+    }
+    let taken = p
+        .meta
+        .taken_at
+        .as_deref()
+        .and_then(|t| {
+            chrono::NaiveDateTime::parse_from_str(&t[..19.min(t.len())], "%Y-%m-%dT%H:%M:%S").ok()
+        })
+        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default();
+    let leaves = if p.leaves.is_empty() {
+        String::new()
+    } else {
+        format!(" (tiêu chí {})", p.leaves.join(", "))
+    };
+    DocPhoto {
+        caption: format!("{}{leaves}", p.caption),
+        taken,
+        flags: flags.join("; "),
+    }
+}
+
+/// The unit's drawn acknowledgement as the minutes name it: who, and when (local time).
+fn ack_line(a: thamdinh_core::acknowledgement::Acknowledgement) -> AckLine {
+    AckLine {
+        name: a.name,
+        title: a.title,
+        at: chrono::DateTime::parse_from_rfc3339(&a.at)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%d/%m/%Y %H:%M")
+                    .to_string()
+            })
+            .unwrap_or(a.at),
+    }
+}
+
 fn document(
     store: &Store,
     report: &VisitReport,
@@ -279,53 +334,7 @@ fn document(
                 answer: l.explanation_answer.clone(),
             })
             .collect(),
-        photos: photos
-            .iter()
-            .map(|p| {
-                let mut flags = Vec::new();
-                if p.no_time {
-                    flags.push("không có thời điểm chụp".to_string());
-                }
-                if p.other_day {
-                    flags.push("chụp ngày khác ngày thẩm định".to_string());
-                }
-                if p.far {
-                    flags.push(format!(
-                        "cách trụ sở đơn vị {} km",
-                        format_vi(
-                            rust_decimal::Decimal::from_f64_retain(
-                                p.distance_km.unwrap_or_default()
-                            )
-                            .unwrap_or_default()
-                            .round_dp(1)
-                        )
-                    ));
-                }
-                let taken = p
-                    .meta
-                    .taken_at
-                    .as_deref()
-                    .and_then(|t| {
-                        chrono::NaiveDateTime::parse_from_str(
-                            &t[..19.min(t.len())],
-                            "%Y-%m-%dT%H:%M:%S",
-                        )
-                        .ok()
-                    })
-                    .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
-                    .unwrap_or_default();
-                let leaves = if p.leaves.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (tiêu chí {})", p.leaves.join(", "))
-                };
-                DocPhoto {
-                    caption: format!("{}{leaves}", p.caption),
-                    taken,
-                    flags: flags.join("; "),
-                }
-            })
-            .collect(),
+        photos: photos.iter().map(doc_photo).collect(),
         leader,
         secretary: by_role("secretary").unwrap_or_default(),
         unit_representative: v
@@ -338,17 +347,7 @@ fn document(
         strengths: conclusions(store, &v.visit.id, ConclusionKind::Strength)?,
         shortcomings: conclusions(store, &v.visit.id, ConclusionKind::Shortcoming)?,
         recommendations: conclusions(store, &v.visit.id, ConclusionKind::Recommendation)?,
-        acknowledgement: store.acknowledgement(&v.visit.id)?.map(|a| AckLine {
-            name: a.name,
-            title: a.title,
-            at: chrono::DateTime::parse_from_rfc3339(&a.at)
-                .map(|t| {
-                    t.with_timezone(&chrono::Local)
-                        .format("%d/%m/%Y %H:%M")
-                        .to_string()
-                })
-                .unwrap_or(a.at),
-        }),
+        acknowledgement: store.acknowledgement(&v.visit.id)?.map(ack_line),
         status: match v.visit.status {
             thamdinh_core::visit::VisitStatus::Locked => "đã chốt".into(),
             thamdinh_core::visit::VisitStatus::Draft => "chưa chốt (bản nháp)".into(),
