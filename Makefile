@@ -135,6 +135,7 @@ bindings:
 
 lint: deps bindings
 	python3 .ci/check-layers.py
+	python3 .ci/check-function-length.py
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	npm run lint --workspace ui

@@ -86,6 +86,20 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The store of the data folder, or why it could not be opened (shown instead of crashing).
+    fn open(data_dir: &std::path::Path) -> Self {
+        AppState {
+            store: Store::open_dir(data_dir)
+                .map(Mutex::new)
+                .map_err(ApiError::from),
+            cancel_ingest: Default::default(),
+            cancel_bundle: Default::default(),
+            cancel_hq: Default::default(),
+        }
+    }
+}
+
 pub(crate) type State<'a> = tauri::State<'a, AppState>;
 
 /// A criteria set with its totals (no values entered yet: points 0, maxima as defined).
@@ -867,14 +881,7 @@ fn focus_main_window(app: &tauri::AppHandle) {
 
 pub fn run() {
     let data_dir = store::default_data_dir();
-    let state = AppState {
-        store: Store::open_dir(&data_dir)
-            .map(Mutex::new)
-            .map_err(ApiError::from),
-        cancel_ingest: Default::default(),
-        cancel_bundle: Default::default(),
-        cancel_hq: Default::default(),
-    };
+    let state = AppState::open(&data_dir);
     tauri::Builder::default()
         // First: a second launch must be caught before anything else starts.
         .plugin(
