@@ -110,6 +110,21 @@ pub(crate) fn put_trusted_key(
     Ok(key_id)
 }
 
+/// Marks a trusted key revoked (when, why), inside the caller's transaction: the one place the
+/// trust list's revocations are written (an HQ decision, or a published trust list replayed).
+pub(crate) fn set_key_revoked(
+    conn: &rusqlite::Connection,
+    key_id: &str,
+    revoked_at: Option<&str>,
+    reason: &str,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE trusted_key SET revoked_at = ?2, revoke_reason = ?3 WHERE key_id = ?1",
+        rusqlite::params![key_id, revoked_at, reason],
+    )?;
+    Ok(())
+}
+
 /// Makes a trusted key a member of a delegation (empty: of none), inside the caller's
 /// transaction; Sở Nội vụ logs it as a decision.
 pub(crate) fn set_key_delegation(

@@ -538,9 +538,11 @@ fn apply_decisions(
             )?;
         }
         for k in decisions.keys.iter().filter(|k| k.revoked_at.is_some()) {
-            tx.execute(
-                "UPDATE trusted_key SET revoked_at = ?2, revoke_reason = ?3 WHERE key_id = ?1",
-                params![k.key_id, k.revoked_at, k.revoke_reason],
+            crate::bundle::keyring::set_key_revoked(
+                &tx,
+                &k.key_id,
+                k.revoked_at.as_deref(),
+                &k.revoke_reason,
             )?;
         }
         // Resolutions as they stand (one may outlive its conflict, as at HQ).

@@ -163,10 +163,7 @@ impl Store {
         );
         let actor = self.actor()?;
         let tx = self.write_tx()?;
-        tx.execute(
-            "UPDATE trusted_key SET revoked_at = ?2, revoke_reason = ?3 WHERE key_id = ?1",
-            params![key_id, at, reason.trim()],
-        )?;
+        crate::bundle::keyring::set_key_revoked(&tx, &key_id, Some(&at), reason.trim())?;
         let flagged = tx.execute(
             "UPDATE hq_bundle SET review_reason = ?2 WHERE signer_key_id = ?1 AND trusted = 1",
             params![key_id, flag],
