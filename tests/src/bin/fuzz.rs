@@ -234,8 +234,15 @@ fn main() {
             }),
         ),
         (
+            // A plan, and the hostile bundles read as plans: signed bags share one entry reader.
             "plan",
-            vec![plan_seed],
+            std::iter::once(plan_seed)
+                .chain(
+                    read_seeds(&files_in(&bundles_dir(), "zip"))
+                        .into_iter()
+                        .filter(|b| b.len() < 2 << 20),
+                )
+                .collect(),
             Box::new(move |b| {
                 std::fs::write(&plan_file, b).unwrap();
                 let _ = thamdinh_core::hq::plan::read_plan(&plan_file, None);
