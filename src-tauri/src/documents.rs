@@ -43,9 +43,28 @@ pub fn report_minutes(
     out: String,
     photos: Option<Vec<String>>,
 ) -> ApiResult<String> {
+    save_minutes(
+        state,
+        &visit_id,
+        out,
+        photos,
+        thamdinh_reports::minutes::minutes_pdf,
+    )
+}
+
+/// The minutes made by `make` (PDF or .docx) with the photos ticked, written where the person
+/// picked; returns the file written.
+fn save_minutes(
+    state: State<'_>,
+    visit_id: &str,
+    out: String,
+    photos: Option<Vec<String>>,
+    make: fn(&thamdinh_core::store::Store, &str, &PhotoChoice) -> thamdinh_core::Result<Vec<u8>>,
+) -> ApiResult<String> {
     let choice = photo_choice(photos);
     state.with_store(|s| {
-        thamdinh_reports::minutes::write_minutes(s, &visit_id, &choice, Path::new(&out))
+        let bytes = make(s, visit_id, &choice)?;
+        thamdinh_core::files::write_atomic(Path::new(&out), &bytes)
     })?;
     Ok(out)
 }
@@ -58,12 +77,13 @@ pub fn report_minutes_docx(
     out: String,
     photos: Option<Vec<String>>,
 ) -> ApiResult<String> {
-    let choice = photo_choice(photos);
-    state.with_store(|s| {
-        let bytes = thamdinh_reports::minutes::minutes_docx(s, &visit_id, &choice)?;
-        thamdinh_core::files::write_atomic(Path::new(&out), &bytes)
-    })?;
-    Ok(out)
+    save_minutes(
+        state,
+        &visit_id,
+        out,
+        photos,
+        thamdinh_reports::minutes::minutes_docx,
+    )
 }
 
 /// The first page of those minutes as SVG, shown before the person saves.

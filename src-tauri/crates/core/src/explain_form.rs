@@ -16,7 +16,6 @@ use crate::visit::{LeafField, LeafRecord, write_field_in};
 use crate::{Error, Result};
 
 const SHEET: &str = "Giải trình";
-const ID_SHEET: &str = "Nhận dạng";
 const FORMAT: &str = "thamdinh-bieu-giai-trinh/1";
 const HEADER_ROW: u32 = 4;
 const ANSWER: u16 = 7;
@@ -132,20 +131,14 @@ impl Store {
             listed.push(leaf.code.clone());
         }
         sheet.protect();
-        let id = book.add_worksheet().set_name(ID_SHEET).map_err(xlsx)?;
-        for (r, (k, v)) in [
-            ("Định dạng", FORMAT),
-            ("Mã phiếu", visit_id),
-            ("Mã đơn vị", view.unit.code.as_str()),
-        ]
-        .iter()
-        .enumerate()
-        {
-            id.write_string(r as u32, 0, *k).map_err(xlsx)?;
-            id.write_string(r as u32, 1, *v).map_err(xlsx)?;
-        }
-        id.protect();
-        id.set_hidden(true);
+        crate::self_form::write_identity_sheet(
+            &mut book,
+            &[
+                ("Định dạng", FORMAT),
+                ("Mã phiếu", visit_id),
+                ("Mã đơn vị", view.unit.code.as_str()),
+            ],
+        )?;
         crate::files::write_atomic(out, &book.save_to_buffer().map_err(xlsx)?)?;
         Ok(listed)
     }
@@ -156,21 +149,15 @@ impl Store {
         self.ensure_draft(visit_id)?;
         let set = self.visit_set(visit_id)?;
         let view = self.visit_view(visit_id)?;
-        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
             .map_err(|_| Mistake::UnreadableSpreadsheet)?;
         let text = |d: Option<&Data>| {
             d.map(|d| d.to_string().trim().to_string())
                 .unwrap_or_default()
         };
-        let id = book
-            .worksheet_range(ID_SHEET)
-            .map_err(|_| Mistake::SelfFormNotOurs)?;
-        let field = |key: &str| {
-            id.rows()
-                .find(|r| text(r.first()) == key)
-                .map(|r| text(r.get(1)))
-                .unwrap_or_default()
-        };
+        let id =
+            crate::self_form::read_identity_sheet(&mut book).ok_or(Mistake::SelfFormNotOurs)?;
+        let field = |key: &str| id.get(key).cloned().unwrap_or_default();
         if field("Định dạng") != FORMAT {
             return Err(Mistake::SelfFormNotOurs.into());
         }

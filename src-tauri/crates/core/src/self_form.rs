@@ -382,26 +382,45 @@ fn write_identity(
     set: &CriteriaSet,
     unit: &Unit,
 ) -> Result<()> {
-    let id = book.add_worksheet().set_name(ID_SHEET).map_err(xlsx)?;
     let created = crate::store::now();
-    for (r, (k, v)) in [
-        ("Định dạng", FORMAT),
-        ("Mã đợt", campaign.id.as_str()),
-        ("Đợt", campaign.name.as_str()),
-        ("Mã đơn vị", unit.code.as_str()),
-        ("Tên đơn vị", unit.name.as_str()),
-        ("Mã bộ tiêu chí", set.id.as_str()),
-        ("Tạo lúc", created.as_str()),
-    ]
-    .iter()
-    .enumerate()
-    {
+    write_identity_sheet(
+        book,
+        &[
+            ("Định dạng", FORMAT),
+            ("Mã đợt", campaign.id.as_str()),
+            ("Đợt", campaign.name.as_str()),
+            ("Mã đơn vị", unit.code.as_str()),
+            ("Tên đơn vị", unit.name.as_str()),
+            ("Mã bộ tiêu chí", set.id.as_str()),
+            ("Tạo lúc", created.as_str()),
+        ],
+    )
+}
+
+/// The hidden, protected «Nhận dạng» sheet of a form that travels to a unit: what it is and
+/// whose, as key–value rows, so it is read back into its own place only.
+pub(crate) fn write_identity_sheet(book: &mut Workbook, pairs: &[(&str, &str)]) -> Result<()> {
+    let id = book.add_worksheet().set_name(ID_SHEET).map_err(xlsx)?;
+    for (r, (k, v)) in pairs.iter().enumerate() {
         id.write_string(r as u32, 0, *k).map_err(xlsx)?;
         id.write_string(r as u32, 1, *v).map_err(xlsx)?;
     }
     id.protect();
     id.set_hidden(true);
     Ok(())
+}
+
+/// The «Nhận dạng» sheet read back: the value of each key (empty when absent); `None` when the
+/// workbook has no such sheet (not one of our forms).
+pub(crate) fn read_identity_sheet<R: Reader<std::io::Cursor<Vec<u8>>>>(
+    book: &mut R,
+) -> Option<std::collections::HashMap<String, String>> {
+    let id = book.worksheet_range(ID_SHEET).ok()?;
+    Some(
+        id.rows()
+            .filter_map(|r| Some((cell_text(r.first()?.into()), cell_text(r.get(1)))))
+            .collect(),
+    )
 }
 
 const HELP: [&str; 9] = [
@@ -573,15 +592,8 @@ fn identify<R: Reader<std::io::Cursor<Vec<u8>>>>(
     book: &mut R,
     set: &CriteriaSet,
 ) -> std::result::Result<FilledForm, Vec<Mistake>> {
-    let id = book
-        .worksheet_range(ID_SHEET)
-        .map_err(|_| vec![Mistake::SelfFormNotOurs])?;
-    let field = |key: &str| {
-        id.rows()
-            .find(|r| r.first().is_some_and(|c| cell_text(Some(c)) == key))
-            .map(|r| cell_text(r.get(1)))
-            .unwrap_or_default()
-    };
+    let id = read_identity_sheet(book).ok_or_else(|| vec![Mistake::SelfFormNotOurs])?;
+    let field = |key: &str| id.get(key).cloned().unwrap_or_default();
     if field("Định dạng") != FORMAT || field("Mã đợt").is_empty() || field("Mã đơn vị").is_empty()
     {
         return Err(vec![Mistake::SelfFormNotOurs]);
@@ -900,17 +912,10 @@ impl Store {
     pub fn self_form_unit(&self, campaign_id: &str, bytes: &[u8]) -> Result<Unit> {
         let campaign = self.campaign(campaign_id)?;
         let set = self.criteria_set(&campaign.criteria_set_id)?;
-        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
             .map_err(|_| Mistake::UnreadableSpreadsheet)?;
-        let id = book
-            .worksheet_range(ID_SHEET)
-            .map_err(|_| Mistake::SelfFormNotOurs)?;
-        let field = |key: &str| {
-            id.rows()
-                .find(|r| r.first().is_some_and(|c| cell_text(Some(c)) == key))
-                .map(|r| cell_text(r.get(1)))
-                .unwrap_or_default()
-        };
+        let id = read_identity_sheet(&mut book).ok_or(Mistake::SelfFormNotOurs)?;
+        let field = |key: &str| id.get(key).cloned().unwrap_or_default();
         if field("Định dạng") != FORMAT {
             return Err(Mistake::SelfFormNotOurs.into());
         }

@@ -409,18 +409,7 @@ pub fn minutes_docx(store: &Store, visit_id: &str, choice: &PhotoChoice) -> Resu
         d.para(&person(p));
     }
     d.heading("Kết quả chấm điểm");
-    let head: Vec<String> = [
-        "Mã",
-        "Nội dung",
-        "Điểm tối đa",
-        "Tự đánh giá",
-        "Thẩm định",
-        "Chênh lệch",
-        "Lý do",
-        "TLKC",
-    ]
-    .map(String::from)
-    .to_vec();
+    let head: Vec<String> = crate::visit_xlsx::HEADERS.map(String::from).to_vec();
     let rows: Vec<Vec<String>> = doc
         .rows
         .iter()
