@@ -118,11 +118,8 @@ pub fn hq_weakest(state: State<'_>, campaign_id: String) -> ApiResult<Vec<WeakCr
 /// Writes the province workbook to the path the person chose in the save dialog.
 #[tauri::command(async)]
 pub fn hq_save_workbook(state: State<'_>, campaign_id: String, out: String) -> ApiResult<String> {
-    state.with_store(|s| {
-        let bytes = s.hq_workbook(&campaign_id)?;
-        thamdinh_core::files::write_atomic(std::path::Path::new(&out), &bytes)?;
-        Ok(out)
-    })
+    state.with_store(|s| s.hq_write_workbook(&campaign_id, std::path::Path::new(&out)))?;
+    Ok(out)
 }
 
 /// The province's report: the PDF at `pdf` and the .docx beside it at `docx`.
@@ -147,15 +144,8 @@ pub fn hq_report(
 /// Imports a survey sheet the person picked; every bad cell is listed, nothing written then.
 #[tauri::command(async)]
 pub fn hq_survey(state: State<'_>, campaign_id: String, path: String) -> ApiResult<u32> {
-    let bytes = std::fs::read(&path).map_err(|e| {
-        thamdinh_core::Error::from(thamdinh_core::Mistake::cannot_read(path.as_ref(), &e))
-    })?;
-    let name = std::path::Path::new(&path)
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
     state
-        .with_store(|s| s.hq_import_survey(&campaign_id, &bytes, &name))?
+        .with_store(|s| s.hq_import_survey_file(&campaign_id, std::path::Path::new(&path)))?
         .map(|n| n as u32)
         .map_err(|problems| thamdinh_core::Error::Mistakes(problems).into())
 }

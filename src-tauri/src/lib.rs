@@ -197,25 +197,20 @@ fn campaigns(state: State<'_>) -> ApiResult<Vec<Campaign>> {
 
 #[tauri::command(async)]
 fn create_campaign(state: State<'_>, input: CampaignInput) -> ApiResult<Campaign> {
-    let imported;
-    let json = match &input.criteria_xlsx {
-        Some(path) => {
-            imported = thamdinh_core::criteria_xlsx::import_file(std::path::Path::new(path))?
-                .map_err(|p| thamdinh_core::criteria_xlsx::problems_error(&p))?;
-            imported.json.as_str()
-        }
-        None => builtin::json(&input.criteria_set)?,
-    };
     state.with_store(|s| {
-        s.create_campaign(&NewCampaign {
-            name: &input.name,
-            year: input.year,
-            province: &input.province,
-            unit_group: &input.unit_group,
-            criteria_set_json: json,
-            delegation_name: &input.delegation_name,
-            delegation_leader: &input.delegation_leader,
-        })
+        s.create_campaign_on(
+            &NewCampaign {
+                name: &input.name,
+                year: input.year,
+                province: &input.province,
+                unit_group: &input.unit_group,
+                delegation_name: &input.delegation_name,
+                delegation_leader: &input.delegation_leader,
+                ..Default::default()
+            },
+            &input.criteria_set,
+            input.criteria_xlsx.as_deref().map(std::path::Path::new),
+        )
     })
 }
 
@@ -655,15 +650,9 @@ fn create_signing_key(state: State<'_>, passphrase: String) -> ApiResult<KeyInfo
 #[tauri::command(async)]
 fn save_public_key(state: State<'_>, path: String) -> ApiResult<String> {
     state.with_store(|s| {
-        let key = s.signing_key()?.ok_or_else(|| {
-            thamdinh_core::Error::NotFound(thamdinh_core::mistake::Missing::SigningKey)
-        })?;
-        let path = std::path::PathBuf::from(&path);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
-        }
-        thamdinh_core::files::write_atomic(&path, key.pub_file.as_bytes())?;
-        Ok(path.display().to_string())
+        Ok(s.save_public_key(std::path::Path::new(&path))?
+            .display()
+            .to_string())
     })
 }
 

@@ -509,6 +509,29 @@ impl Store {
     }
 
     /// Creates a campaign, storing its criteria set (validated) by hash.
+    /// Creates a campaign on a built-in criteria set, or on a province's Excel appendix when
+    /// `criteria_xlsx` is given (refused with every problem of the sheet).
+    pub fn create_campaign_on(
+        &mut self,
+        new: &NewCampaign<'_>,
+        builtin_set: &str,
+        criteria_xlsx: Option<&Path>,
+    ) -> Result<Campaign> {
+        let imported;
+        let json = match criteria_xlsx {
+            Some(path) => {
+                imported = crate::criteria_xlsx::import_file(path)?
+                    .map_err(|p| crate::criteria_xlsx::problems_error(&p))?;
+                imported.json.as_str()
+            }
+            None => crate::builtin::json(builtin_set)?,
+        };
+        self.create_campaign(&NewCampaign {
+            criteria_set_json: json,
+            ..*new
+        })
+    }
+
     pub fn create_campaign(&mut self, new: &NewCampaign<'_>) -> Result<Campaign> {
         let set = crate::criteria::CriteriaSet::from_json(new.criteria_set_json.as_bytes())?;
         use crate::text::{TextField, clean};

@@ -140,6 +140,19 @@ pub(crate) fn set_key_delegation(
 }
 
 impl Store {
+    /// Writes this laptop's public key (`.pub`, minisign's format) at `path` for Sở Nội vụ;
+    /// returns where it went.
+    pub fn save_public_key(&self, path: &std::path::Path) -> Result<PathBuf> {
+        let key = self
+            .signing_key()?
+            .ok_or(Error::NotFound(Missing::SigningKey))?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
+        crate::files::write_atomic(path, key.pub_file.as_bytes())?;
+        Ok(path.to_path_buf())
+    }
+
     /// Where this laptop's encrypted secret key lives (`<data dir>/keys/signing.key`).
     pub fn signing_key_path(&self) -> Result<PathBuf> {
         Ok(self.data_dir()?.join("keys").join("signing.key"))

@@ -52,6 +52,20 @@ impl Store {
         Ok(out)
     }
 
+    /// [`Store::hq_import_survey`] of a file the person picked (named in the HQ log by its name).
+    pub fn hq_import_survey_file(
+        &mut self,
+        campaign_id: &str,
+        path: &std::path::Path,
+    ) -> Result<std::result::Result<usize, Vec<Mistake>>> {
+        let bytes = std::fs::read(path).map_err(|e| Mistake::cannot_read(path, &e))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        self.hq_import_survey(campaign_id, &bytes, &name)
+    }
+
     /// Replaces the campaign's survey points with a sheet's; `Ok(Err(problems))` when any cell
     /// is bad (nothing written). Returns the number of values stored.
     pub fn hq_import_survey(

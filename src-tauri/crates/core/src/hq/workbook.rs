@@ -73,6 +73,11 @@ struct Formats {
 }
 
 impl Store {
+    /// The province workbook written (atomically) at `out`.
+    pub fn hq_write_workbook(&self, campaign_id: &str, out: &std::path::Path) -> Result<()> {
+        crate::files::write_atomic(out, &self.hq_workbook(campaign_id)?)
+    }
+
     /// The province workbook of a campaign, as bytes: one writer per sheet, in the order staff
     /// read them.
     pub fn hq_workbook(&self, campaign_id: &str) -> Result<Vec<u8>> {
