@@ -87,24 +87,13 @@ impl Store {
         let tx = self.write_tx()?;
         let mut added = 0;
         for meta in metas {
-            let json = serde_json::to_string(meta).map_err(Error::internal)?;
-            let n = tx.execute(
-                "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![visit_id, meta.sha256, json, meta.taken_at, now()],
-            )?;
-            if n > 0 {
-                audit::append(
-                    &tx,
-                    visit_id,
-                    &actor,
-                    &Change {
-                        action: "add_photo",
-                        new: Some(&meta.sha256),
-                        ..Default::default()
-                    },
-                )?;
-                added += 1;
-            }
+            let photo = NewPhoto {
+                meta,
+                caption: "",
+                leaves: &[],
+                evidence: &[],
+            };
+            added += usize::from(insert_photo(&tx, visit_id, &actor, &photo, "")?);
         }
         tx.commit()?;
         Ok(added)
@@ -329,4 +318,66 @@ impl Store {
 enum PhotoLink<'a> {
     Leaf(&'a str),
     Evidence(&'a str),
+}
+
+/// A photo as it enters a visit: stored, with its caption and links (a member's photo arrives
+/// with them).
+pub(crate) struct NewPhoto<'a> {
+    pub meta: &'a PhotoMeta,
+    pub caption: &'a str,
+    pub leaves: &'a [String],
+    pub evidence: &'a [String],
+}
+
+/// Records a photo in a visit with its links and its audit entry, inside the caller's
+/// transaction: the one place the photo tables are written for a new photo. The same photo twice
+/// is recorded once (false).
+pub(crate) fn insert_photo(
+    tx: &rusqlite::Connection,
+    visit_id: &str,
+    actor: &str,
+    photo: &NewPhoto<'_>,
+    reason: &str,
+) -> Result<bool> {
+    let meta = photo.meta;
+    let json = serde_json::to_string(meta).map_err(Error::internal)?;
+    let inserted = tx.execute(
+        "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, caption, added_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            visit_id,
+            meta.sha256,
+            json,
+            meta.taken_at,
+            photo.caption,
+            now()
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    for code in photo.leaves {
+        tx.execute(
+            "INSERT OR IGNORE INTO photo_leaf (visit_id, sha256, code) VALUES (?1, ?2, ?3)",
+            params![visit_id, meta.sha256, code],
+        )?;
+    }
+    for ev in photo.evidence {
+        tx.execute(
+            "INSERT OR IGNORE INTO photo_evidence (visit_id, sha256, evidence_id) VALUES (?1, ?2, ?3)",
+            params![visit_id, meta.sha256, ev],
+        )?;
+    }
+    audit::append(
+        tx,
+        visit_id,
+        actor,
+        &Change {
+            action: "add_photo",
+            new: Some(&meta.sha256),
+            reason,
+            ..Default::default()
+        },
+    )?;
+    Ok(true)
 }

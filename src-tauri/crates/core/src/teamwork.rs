@@ -18,7 +18,7 @@ use crate::bundle::result::VisitDoc;
 use crate::bundle::{Limits, Signers, TrustedKey, verify_contents};
 use crate::mistake::Missing;
 use crate::scoring::{Column, Entry, check_entry};
-use crate::store::{Store, now};
+use crate::store::Store;
 use crate::visit::{LeafField, entry_text, write_field_in};
 use crate::{Error, Mistake, Result};
 
@@ -453,46 +453,19 @@ fn merge_photos(
 ) -> Result<u32> {
     let mut added = 0;
     for (p, meta) in theirs.photos.iter().zip(metas) {
-        let json = serde_json::to_string(meta).map_err(Error::internal)?;
-        let inserted = tx.execute(
-            "INSERT OR IGNORE INTO photo (visit_id, sha256, meta, taken_at, caption, added_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                by.visit_id,
-                meta.sha256,
-                json,
-                meta.taken_at,
-                p.caption,
-                now()
-            ],
-        )?;
-        if inserted == 0 {
-            continue;
-        }
-        for code in &p.leaves {
-            tx.execute(
-                "INSERT OR IGNORE INTO photo_leaf (visit_id, sha256, code) VALUES (?1, ?2, ?3)",
-                params![by.visit_id, meta.sha256, code],
-            )?;
-        }
-        for ev in &p.evidence {
-            tx.execute(
-                "INSERT OR IGNORE INTO photo_evidence (visit_id, sha256, evidence_id) VALUES (?1, ?2, ?3)",
-                params![by.visit_id, meta.sha256, ev],
-            )?;
-        }
-        audit::append(
+        let photo = crate::gallery::NewPhoto {
+            meta,
+            caption: &p.caption,
+            leaves: &p.leaves,
+            evidence: &p.evidence,
+        };
+        added += u32::from(crate::gallery::insert_photo(
             tx,
             by.visit_id,
             &by.actor,
-            &Change {
-                action: "add_photo",
-                new: Some(&meta.sha256),
-                reason: &by.reason,
-                ..Default::default()
-            },
-        )?;
-        added += 1;
+            &photo,
+            &by.reason,
+        )?);
     }
     Ok(added)
 }
