@@ -563,26 +563,7 @@ impl Store {
             required_cosignatures: 0,
         };
         let tx = self.write_tx()?;
-        tx.execute(
-            "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
-            params![set.id, new.criteria_set_json, campaign.created_at],
-        )?;
-        tx.execute(
-            "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at,
-                                   delegation_name, delegation_leader)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                campaign.id,
-                campaign.name,
-                campaign.year,
-                campaign.province,
-                campaign.unit_group,
-                campaign.criteria_set_id,
-                campaign.created_at,
-                campaign.delegation_name,
-                campaign.delegation_leader
-            ],
-        )?;
+        insert_campaign_row(&tx, &campaign, new.criteria_set_json)?;
         tx.commit()?;
         Ok(campaign)
     }
@@ -738,6 +719,70 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Writes a campaign and its criteria set (kept once by id) inside the caller's transaction: the
+/// one place the campaign and criteria_set tables are inserted into (a campaign made here, or
+/// arriving from a plan or a published result).
+pub(crate) fn insert_campaign_row(
+    tx: &rusqlite::Connection,
+    c: &Campaign,
+    criteria_json: &str,
+) -> Result<()> {
+    tx.execute(
+        "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
+        params![c.criteria_set_id, criteria_json, c.created_at],
+    )?;
+    tx.execute(
+        "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at,
+                               delegation_name, delegation_leader, plan_id, plan_key_id,
+                               required_cosignatures, plan_public_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            c.id,
+            c.name,
+            c.year,
+            c.province,
+            c.unit_group,
+            c.criteria_set_id,
+            c.created_at,
+            c.delegation_name,
+            c.delegation_leader,
+            c.plan_id,
+            c.plan_key_id,
+            c.required_cosignatures,
+            c.plan_public_key
+        ],
+    )?;
+    Ok(())
+}
+
+/// The HQ key a campaign's plan was signed with (only it publishes or revises as HQ).
+pub(crate) fn set_campaign_plan(
+    tx: &rusqlite::Connection,
+    campaign_id: &str,
+    plan_id: &str,
+    key_id: &str,
+    public_key: &str,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE campaign SET plan_id = ?2, plan_key_id = ?3, plan_public_key = ?4 WHERE id = ?1",
+        params![campaign_id, plan_id, key_id, public_key],
+    )?;
+    Ok(())
+}
+
+/// How many members' co-signatures a bundle of the campaign needs.
+pub(crate) fn set_campaign_cosignatures(
+    tx: &rusqlite::Connection,
+    campaign_id: &str,
+    count: u32,
+) -> Result<()> {
+    tx.execute(
+        "UPDATE campaign SET required_cosignatures = ?2 WHERE id = ?1",
+        params![campaign_id, count],
+    )?;
     Ok(())
 }
 

@@ -95,6 +95,24 @@ fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
     })
 }
 
+/// Writes a unit row inside the caller's transaction: the one place the unit table is inserted
+/// into (a unit typed here, from a list, or arriving with a plan).
+pub(crate) fn insert_unit_row(conn: &rusqlite::Connection, u: &Unit) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude, unit_group) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![u.id, u.campaign_id, u.code, u.name, u.unit_type, u.latitude, u.longitude, u.group],
+    )
+}
+
+/// Writes a delegation member's row inside the caller's transaction.
+pub(crate) fn insert_member_row(conn: &rusqlite::Connection, m: &Member) -> Result<()> {
+    conn.execute(
+        "INSERT INTO member (id, campaign_id, name, title, role) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![m.id, m.campaign_id, m.name, m.title, m.role],
+    )?;
+    Ok(())
+}
+
 /// Inserts a checked unit (on a connection or inside a transaction); a code already in the
 /// campaign is an error naming it.
 fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) -> Result<Unit> {
@@ -108,11 +126,7 @@ fn insert_unit(conn: &rusqlite::Connection, campaign_id: &str, new: &NewUnit) ->
         longitude: new.longitude,
         group: new.group.clone().unwrap_or_default(),
     };
-    let result = conn.execute(
-        "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude, unit_group) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![unit.id, unit.campaign_id, unit.code, unit.name, unit.unit_type, unit.latitude, unit.longitude, unit.group],
-    );
-    match result {
+    match insert_unit_row(conn, &unit) {
         Err(rusqlite::Error::SqliteFailure(e, _))
             if e.code == rusqlite::ErrorCode::ConstraintViolation =>
         {
@@ -296,10 +310,7 @@ impl Store {
             title,
             role: role.into(),
         };
-        self.conn.execute(
-            "INSERT INTO member (id, campaign_id, name, title, role) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![m.id, m.campaign_id, m.name, m.title, m.role],
-        )?;
+        insert_member_row(&self.conn, &m)?;
         Ok(m)
     }
 

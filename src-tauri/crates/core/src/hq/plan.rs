@@ -6,7 +6,6 @@
 //! arrive with the same ids, so bundles from the delegation match HQ's campaign exactly.
 use std::path::Path;
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use crate::bundle::keys;
@@ -151,9 +150,12 @@ pub fn export_plan(
         &key,
     )?;
     // The campaign now names its HQ key: only it publishes the results or revises as HQ.
-    store.conn.execute(
-        "UPDATE campaign SET plan_id = ?2, plan_key_id = ?3, plan_public_key = ?4 WHERE id = ?1",
-        params![campaign.id, plan.plan_id, key.key_id, key.public_key],
+    crate::store::set_campaign_plan(
+        &store.conn,
+        &campaign.id,
+        &plan.plan_id,
+        &key.key_id,
+        &key.public_key,
     )?;
     Ok(PlanSummary {
         plan_id: plan.plan_id,
@@ -249,10 +251,14 @@ pub fn import_plan(store: &mut Store, path: &Path, expected: Option<&str>) -> Re
     )?;
     for d in &plan.delegations {
         for m in &d.members {
-            tx.execute(
-                "INSERT INTO member (id, campaign_id, name, title, role) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![uuid::Uuid::new_v4().to_string(), plan.campaign.id, m.name, m.title, m.role],
-            )?;
+            let member = crate::units::Member {
+                id: uuid::Uuid::new_v4().to_string(),
+                campaign_id: plan.campaign.id.clone(),
+                name: m.name.clone(),
+                title: m.title.clone(),
+                role: m.role.clone(),
+            };
+            crate::units::insert_member_row(&tx, &member)?;
         }
     }
     tx.commit()?;
@@ -353,39 +359,36 @@ pub(crate) struct CampaignRows<'a> {
 
 /// Writes the set, the campaign and its units inside the caller's transaction.
 pub(crate) fn insert_campaign(tx: &rusqlite::Connection, rows: &CampaignRows<'_>) -> Result<()> {
-    let at = now();
     let c = rows.campaign;
-    tx.execute(
-        "INSERT OR IGNORE INTO criteria_set (id, json, added_at) VALUES (?1, ?2, ?3)",
-        params![rows.criteria_set_id, rows.criteria_json, at],
-    )?;
-    tx.execute(
-        "INSERT INTO campaign (id, name, year, province, unit_group, criteria_set_id, created_at,
-                               delegation_name, delegation_leader, plan_id, plan_key_id,
-                               required_cosignatures, plan_public_key)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-            c.id,
-            c.name,
-            c.year,
-            c.province,
-            c.unit_group,
-            rows.criteria_set_id,
-            at,
-            rows.delegation_name,
-            rows.delegation_leader,
-            rows.plan_id,
-            rows.plan_key_id,
-            rows.required_cosignatures,
-            rows.plan_public_key
-        ],
-    )?;
+    let campaign = crate::store::Campaign {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        year: c.year,
+        province: c.province.clone(),
+        unit_group: c.unit_group.clone(),
+        criteria_set_id: rows.criteria_set_id.into(),
+        created_at: now(),
+        delegation_name: rows.delegation_name.into(),
+        delegation_leader: rows.delegation_leader.into(),
+        plan_id: rows.plan_id.map(String::from),
+        plan_key_id: rows.plan_key_id.map(String::from),
+        plan_public_key: rows.plan_public_key.map(String::from),
+        archived_at: None,
+        required_cosignatures: rows.required_cosignatures,
+    };
+    crate::store::insert_campaign_row(tx, &campaign, rows.criteria_json)?;
     for u in rows.units {
-        tx.execute(
-            "INSERT INTO unit (id, campaign_id, code, name, unit_type, latitude, longitude, unit_group)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![u.id, c.id, u.code, u.name, u.unit_type, u.latitude, u.longitude, u.group],
-        )?;
+        let unit = crate::units::Unit {
+            id: u.id.clone(),
+            campaign_id: c.id.clone(),
+            code: u.code.clone(),
+            name: u.name.clone(),
+            unit_type: u.unit_type.clone(),
+            latitude: u.latitude,
+            longitude: u.longitude,
+            group: u.group.clone(),
+        };
+        crate::units::insert_unit_row(tx, &unit)?;
     }
     Ok(())
 }
@@ -436,10 +439,7 @@ impl Store {
         }
         let actor = self.actor()?;
         let tx = self.write_tx()?;
-        tx.execute(
-            "UPDATE campaign SET required_cosignatures = ?2 WHERE id = ?1",
-            params![campaign_id, count],
-        )?;
+        crate::store::set_campaign_cosignatures(&tx, campaign_id, count)?;
         let (old, new) = (
             campaign.required_cosignatures.to_string(),
             count.to_string(),
