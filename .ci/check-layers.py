@@ -4,6 +4,7 @@
 - No import cycle among the core's modules (`use crate::…`, `super::…`, a parent's `use child::…`).
 - The ground floor imports only the ground floor: canonical JSON, digests, numbers, text, files,
   mistakes, errors, refusals and spreadsheets' cells know nothing of the domain.
+- Every table is written only by the area that owns it (store, field, ledger, bundle, hq).
 
 Prints every cycle and every upward import; exits 1 if there is one.
 """
@@ -105,6 +106,59 @@ def cycles(graph):
     return found
 
 
+# Who writes which table (#24): each table is written only by the area that owns it, through
+# that area's functions. A file's area is its folder, or for the core's top-level files this map.
+AREAS = {
+    "store": {"store"},
+    "field": {"units", "visit", "evidence", "gallery", "photo", "conclusions", "acknowledgement",
+              "teamwork", "removal", "self_form", "explain_form", "score_sheet", "demo"},
+    "ledger": {"audit"},
+}
+OWNERS = {
+    "store": {"campaign", "criteria_set", "setting"},
+    "field": {"unit", "member", "visit", "leaf_value", "evidence", "evidence_leaf", "photo",
+              "photo_leaf", "photo_evidence", "visit_acknowledgement", "visit_conclusion",
+              "visit_conflict"},
+    "ledger": {"audit", "hq_audit"},
+    "bundle": {"bundle", "trusted_key"},
+    "hq": {"hq_bundle", "hq_bundle_unit", "hq_leaf", "hq_resolution", "hq_survey", "hq_import_line"},
+}
+# The ledger keeps each visit's chain anchored in the visit row (audit_count, audit_head).
+SHARED = {("ledger", "visit")}
+
+
+def area_of(name):
+    top = name.split("::")[0]
+    if top in ("bundle", "hq"):
+        return top
+    return next((a for a, files in AREAS.items() if top in files), None)
+
+
+def table_writes(mods):
+    """(file, table, area of the file, owner of the table) for every write outside its owner."""
+    owner = {t: a for a, tables in OWNERS.items() for t in tables}
+    bad = []
+    for name, path in sorted(mods.items()):
+        src = open(path, encoding="utf-8").read()
+        cut = src.find("#[cfg(test)]")
+        if cut >= 0:
+            src = src[:cut]
+        # The schema's migrations are the store's: they may touch any table.
+        if name == "store":
+            start = src.find("const MIGRATIONS")
+            end = src.find("];", start)
+            if start >= 0 and end >= 0:
+                src = src[:start] + src[end:]
+        area = area_of(name)
+        for m in re.finditer(r"(INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+([a-z_]+)\b", src):
+            table = m.group(2)
+            if table not in owner:
+                continue
+            if owner[table] != area and (area, table) not in SHARED:
+                bad.append(f"{path.split('core/src/')[-1]} writes {table}, which {owner[table]} owns")
+    return sorted(set(bad))
+
+
 def main():
     mods = modules()
     graph = {n: deps(n, p, mods) for n, p in mods.items()}
@@ -114,11 +168,12 @@ def main():
     for name in sorted(GROUND & graph.keys()):
         for dep in sorted(graph[name] - GROUND):
             bad.append(f"the ground floor reaches up: {name} imports {dep}")
+    bad += table_writes(mods)
     for line in bad:
         print(line)
     if bad:
         sys.exit(1)
-    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it")
+    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it; every table written by its own area")
 
 
 if __name__ == "__main__":

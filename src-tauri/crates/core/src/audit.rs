@@ -159,6 +159,34 @@ pub(crate) fn append_to(
     Ok(entry)
 }
 
+/// Deletes a campaign's logs — its visits' chains and its HQ decision log — inside the caller's
+/// transaction (a campaign deleted whole): the append-only guards are lifted for this one
+/// transaction and put back, as they were, before it commits.
+pub(crate) fn delete_campaign_logs(
+    tx: &rusqlite::Connection,
+    campaign_id: &str,
+    visit_ids: &[String],
+) -> Result<()> {
+    let guards: Vec<(String, String)> = tx
+        .prepare(
+            "SELECT name, sql FROM sqlite_master
+             WHERE type = 'trigger' AND name IN ('audit_append_only_delete', 'hq_audit_append_only_delete')",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (name, _) in &guards {
+        tx.execute_batch(&format!("DROP TRIGGER {name};"))?;
+    }
+    for v in visit_ids {
+        tx.execute("DELETE FROM audit WHERE visit_id = ?1", [v])?;
+    }
+    tx.execute("DELETE FROM hq_audit WHERE campaign_id = ?1", [campaign_id])?;
+    for (_, sql) in &guards {
+        tx.execute_batch(&format!("{sql};"))?;
+    }
+    Ok(())
+}
+
 /// What a visit's log leads to: the value of each (leaf, field) last written by `set` or `undo`
 /// (None when cleared) and the status after the last `lock` / `unlock`.
 pub fn replay(entries: &[AuditEntry]) -> (HashMap<(String, String), Option<String>>, &'static str) {

@@ -89,63 +89,16 @@ impl Store {
         let contents = self.campaign_contents(campaign_id)?;
         let data_dir = self.data_dir().ok();
         let tx = self.write_tx()?;
-        // The campaign's logs go with it: the append-only guards are lifted inside this one
-        // transaction and put back, as they were, before it commits.
-        let guards: Vec<(String, String)> = tx
-            .prepare(
-                "SELECT name, sql FROM sqlite_master
-                 WHERE type = 'trigger' AND name IN ('audit_append_only_delete', 'hq_audit_append_only_delete')",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
-        for (name, _) in &guards {
-            tx.execute_batch(&format!("DROP TRIGGER {name};"))?;
-        }
+        // Each area deletes its own rows: logs, export records, visits, HQ's, units, the campaign.
         let visits = visit_ids(&tx, campaign_id)?;
+        crate::audit::delete_campaign_logs(&tx, campaign_id, &visits)?;
         for v in &visits {
-            for sql in [
-                "DELETE FROM evidence_leaf WHERE evidence_id IN (SELECT id FROM evidence WHERE visit_id = ?1)",
-                "DELETE FROM photo_evidence WHERE visit_id = ?1",
-                "DELETE FROM photo_leaf WHERE visit_id = ?1",
-                "DELETE FROM photo WHERE visit_id = ?1",
-                "DELETE FROM evidence WHERE visit_id = ?1",
-                "DELETE FROM leaf_value WHERE visit_id = ?1",
-                "DELETE FROM visit_conflict WHERE visit_id = ?1",
-                "DELETE FROM visit_acknowledgement WHERE visit_id = ?1",
-                "DELETE FROM visit_conclusion WHERE visit_id = ?1",
-                "DELETE FROM audit WHERE visit_id = ?1",
-                // The record of exports (the files themselves stay where they were written).
-                "DELETE FROM bundle WHERE instr(visit_ids, ?1) > 0",
-                "DELETE FROM visit WHERE id = ?1",
-            ] {
-                tx.execute(sql, [v])?;
-            }
+            crate::bundle::export::forget_exports_of(&tx, v)?;
+            crate::visit::delete_visit_rows(&tx, v)?;
         }
-        let stored_bundles: Vec<String> = tx
-            .prepare("SELECT stored_file FROM hq_bundle WHERE campaign_id = ?1")?
-            .query_map([campaign_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for sql in [
-            "DELETE FROM hq_leaf WHERE bundle_id IN (SELECT id FROM hq_bundle WHERE campaign_id = ?1)",
-            "DELETE FROM hq_bundle_unit WHERE bundle_id IN (SELECT id FROM hq_bundle WHERE campaign_id = ?1)",
-            "DELETE FROM hq_bundle WHERE campaign_id = ?1",
-            "DELETE FROM hq_resolution WHERE campaign_id = ?1",
-            "DELETE FROM hq_survey WHERE campaign_id = ?1",
-            "DELETE FROM hq_import_line WHERE campaign_id = ?1",
-            "DELETE FROM hq_audit WHERE campaign_id = ?1",
-            "DELETE FROM member WHERE campaign_id = ?1",
-            "DELETE FROM unit WHERE campaign_id = ?1",
-            "DELETE FROM campaign WHERE id = ?1",
-        ] {
-            tx.execute(sql, [campaign_id])?;
-        }
-        tx.execute(
-            "DELETE FROM setting WHERE key = ?1",
-            [format!("hq_bands:{campaign_id}")],
-        )?;
-        for (_, sql) in &guards {
-            tx.execute_batch(&format!("{sql};"))?;
-        }
+        let stored_bundles = crate::hq::delete_campaign_hq(&tx, campaign_id)?;
+        crate::units::delete_units_of(&tx, campaign_id)?;
+        crate::store::delete_campaign_row(&tx, campaign_id)?;
         tx.commit()?;
         if let Some(dir) = data_dir {
             for stored in stored_bundles {
@@ -201,11 +154,7 @@ impl Store {
     pub fn set_campaign_archived(&mut self, campaign_id: &str, archived: bool) -> Result<()> {
         self.campaign(campaign_id)?;
         let at = archived.then(now);
-        self.conn.execute(
-            "UPDATE campaign SET archived_at = ?2 WHERE id = ?1",
-            params![campaign_id, at],
-        )?;
-        Ok(())
+        crate::store::set_campaign_archived_at(&self.conn, campaign_id, at.as_deref())
     }
 
     /// Removes a unit entered by mistake; refused while it has recorded work (a visit, or a
@@ -236,8 +185,6 @@ impl Store {
             }
             .into());
         }
-        self.conn
-            .execute("DELETE FROM unit WHERE id = ?1", [&unit.id])?;
-        Ok(())
+        crate::units::delete_unit_row(&self.conn, &unit.id)
     }
 }

@@ -660,11 +660,7 @@ impl Store {
     }
 
     pub(crate) fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        put_setting(&self.conn, key, value)
     }
 
     /// The schema as SQLite reports it, for comparing an upgraded database with a fresh one.
@@ -719,6 +715,40 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     }
     tx.commit()?;
+    Ok(())
+}
+
+/// Writes a setting inside the caller's transaction: the one place the setting table is written.
+pub(crate) fn put_setting(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![key, value],
+    )?;
+    Ok(())
+}
+
+/// Deletes a setting inside the caller's transaction.
+pub(crate) fn delete_setting(conn: &rusqlite::Connection, key: &str) -> Result<()> {
+    conn.execute("DELETE FROM setting WHERE key = ?1", [key])?;
+    Ok(())
+}
+
+/// Deletes a campaign's row (its units, visits and logs already gone).
+pub(crate) fn delete_campaign_row(conn: &rusqlite::Connection, campaign_id: &str) -> Result<()> {
+    conn.execute("DELETE FROM campaign WHERE id = ?1", [campaign_id])?;
+    Ok(())
+}
+
+/// Hides a campaign from the lists (`Some(when)`) or shows it again (`None`).
+pub(crate) fn set_campaign_archived_at(
+    conn: &rusqlite::Connection,
+    campaign_id: &str,
+    at: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE campaign SET archived_at = ?2 WHERE id = ?1",
+        params![campaign_id, at],
+    )?;
     Ok(())
 }
 

@@ -95,6 +95,19 @@ fn unit_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Unit> {
     })
 }
 
+/// Deletes a campaign's members and units inside the caller's transaction.
+pub(crate) fn delete_units_of(tx: &rusqlite::Connection, campaign_id: &str) -> Result<()> {
+    tx.execute("DELETE FROM member WHERE campaign_id = ?1", [campaign_id])?;
+    tx.execute("DELETE FROM unit WHERE campaign_id = ?1", [campaign_id])?;
+    Ok(())
+}
+
+/// Deletes one unit's row (one without recorded work).
+pub(crate) fn delete_unit_row(conn: &rusqlite::Connection, unit_id: &str) -> Result<()> {
+    conn.execute("DELETE FROM unit WHERE id = ?1", [unit_id])?;
+    Ok(())
+}
+
 /// Writes a unit row inside the caller's transaction: the one place the unit table is inserted
 /// into (a unit typed here, from a list, or arriving with a plan).
 pub(crate) fn insert_unit_row(conn: &rusqlite::Connection, u: &Unit) -> rusqlite::Result<usize> {

@@ -788,6 +788,27 @@ impl Store {
     }
 }
 
+/// Deletes a visit and everything recorded in it (values, evidence, photos' rows, conflicts,
+/// the acknowledgement, conclusions) inside the caller's transaction; its log and its export
+/// records are their areas' to delete first.
+pub(crate) fn delete_visit_rows(tx: &rusqlite::Connection, visit_id: &str) -> Result<()> {
+    for sql in [
+        "DELETE FROM evidence_leaf WHERE evidence_id IN (SELECT id FROM evidence WHERE visit_id = ?1)",
+        "DELETE FROM photo_evidence WHERE visit_id = ?1",
+        "DELETE FROM photo_leaf WHERE visit_id = ?1",
+        "DELETE FROM photo WHERE visit_id = ?1",
+        "DELETE FROM evidence WHERE visit_id = ?1",
+        "DELETE FROM leaf_value WHERE visit_id = ?1",
+        "DELETE FROM visit_conflict WHERE visit_id = ?1",
+        "DELETE FROM visit_acknowledgement WHERE visit_id = ?1",
+        "DELETE FROM visit_conclusion WHERE visit_id = ?1",
+        "DELETE FROM visit WHERE id = ?1",
+    ] {
+        tx.execute(sql, [visit_id])?;
+    }
+    Ok(())
+}
+
 /// Writes a value (None deletes it) with its audit entry inside `tx`, unless it is unchanged;
 /// says whether it changed.
 #[allow(clippy::too_many_arguments)]

@@ -180,6 +180,16 @@ pub fn signer_name(store: &Store, secret_key_text: &str) -> Result<String> {
     })
 }
 
+/// Forgets the record of a visit's exports (the files stay where they were written), inside the
+/// caller's transaction: its visit is being deleted.
+pub(crate) fn forget_exports_of(tx: &rusqlite::Connection, visit_id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM bundle WHERE instr(visit_ids, ?1) > 0",
+        [visit_id],
+    )?;
+    Ok(())
+}
+
 /// Marks a reserved export as written, once the file is in place.
 pub fn record_bundle(store: &Store, summary: &ExportSummary) -> Result<()> {
     store.conn.execute(

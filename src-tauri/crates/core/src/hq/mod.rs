@@ -72,6 +72,31 @@ impl Store {
     }
 }
 
+/// Deletes everything Sở Nội vụ holds for a campaign (bundles, their leaves and units,
+/// decisions, survey points, import lines, bands), inside the caller's transaction; returns the
+/// stored bundle files that the rows named (to remove once committed, when nothing else uses them).
+pub(crate) fn delete_campaign_hq(
+    tx: &rusqlite::Connection,
+    campaign_id: &str,
+) -> Result<Vec<String>> {
+    let stored: Vec<String> = tx
+        .prepare("SELECT stored_file FROM hq_bundle WHERE campaign_id = ?1")?
+        .query_map([campaign_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for sql in [
+        "DELETE FROM hq_leaf WHERE bundle_id IN (SELECT id FROM hq_bundle WHERE campaign_id = ?1)",
+        "DELETE FROM hq_bundle_unit WHERE bundle_id IN (SELECT id FROM hq_bundle WHERE campaign_id = ?1)",
+        "DELETE FROM hq_bundle WHERE campaign_id = ?1",
+        "DELETE FROM hq_resolution WHERE campaign_id = ?1",
+        "DELETE FROM hq_survey WHERE campaign_id = ?1",
+        "DELETE FROM hq_import_line WHERE campaign_id = ?1",
+    ] {
+        tx.execute(sql, [campaign_id])?;
+    }
+    crate::store::delete_setting(tx, &results::bands_key(campaign_id))?;
+    Ok(stored)
+}
+
 /// Records an HQ decision inside the caller's transaction.
 pub(crate) fn log_decision(
     tx: &rusqlite::Connection,

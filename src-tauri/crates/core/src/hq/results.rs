@@ -53,6 +53,11 @@ pub struct Band {
     pub label: String,
 }
 
+/// Where a campaign's bands are kept (a setting).
+pub(crate) fn bands_key(campaign_id: &str) -> String {
+    format!("hq_bands:{campaign_id}")
+}
+
 /// Bands as people write them: `90=Xuất sắc, 80=Tốt, …`.
 pub fn bands_text(bands: &[Band]) -> String {
     bands
@@ -82,7 +87,7 @@ pub fn default_bands() -> Vec<Band> {
 impl Store {
     /// The campaign's classification bands, highest first (the defaults until set).
     pub fn hq_bands(&self, campaign_id: &str) -> Result<Vec<Band>> {
-        Ok(match self.setting(&format!("hq_bands:{campaign_id}"))? {
+        Ok(match self.setting(&bands_key(campaign_id))? {
             Some(text) => parse_bands(&text).unwrap_or_else(|_| default_bands()),
             None => default_bands(),
         })
@@ -97,10 +102,7 @@ impl Store {
         let old = bands_text(&self.hq_bands(campaign_id)?);
         let actor = self.actor()?;
         let tx = self.write_tx()?;
-        tx.execute(
-            "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![format!("hq_bands:{campaign_id}"), canonical],
-        )?;
+        crate::store::put_setting(&tx, &bands_key(campaign_id), &canonical)?;
         super::log_decision(
             &tx,
             campaign_id,
