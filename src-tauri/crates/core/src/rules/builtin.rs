@@ -10,15 +10,15 @@ use crate::{Error, Result};
 const BUILTIN: &[(&str, &str)] = &[
     (
         "so-2025",
-        include_str!("../../../../assets/criteria/so-2025.json"),
+        include_str!("../../../../../assets/criteria/so-2025.json"),
     ),
     (
         "xa-2025",
-        include_str!("../../../../assets/criteria/xa-2025.json"),
+        include_str!("../../../../../assets/criteria/xa-2025.json"),
     ),
     (
         "huyen-2024",
-        include_str!("../../../../assets/criteria/huyen-2024.json"),
+        include_str!("../../../../../assets/criteria/huyen-2024.json"),
     ),
 ];
 
