@@ -461,7 +461,12 @@ fn docx_ranking(d: &mut DocxBuilder, doc: &ProvinceDoc) {
 /// 3. The ranking bars per group and the heat map, with their scales.
 fn docx_charts(d: &mut DocxBuilder, doc: &ProvinceDoc) {
     d.heading("3. Biểu đồ");
-    for g in &doc.groups {
+    // A group with no ranked unit has no bars (as in the PDF).
+    for g in doc
+        .groups
+        .iter()
+        .filter(|g| g.rows.iter().any(|r| r.bar >= 0.0))
+    {
         d.subheading(&format!(
             "Xếp hạng — nhóm {} (chỉ số %, thang 0–100)",
             g.name

@@ -213,6 +213,11 @@ pub fn form_xlsx(campaign: &Campaign, set: &CriteriaSet, unit: &Unit) -> Result<
     write_title(sheet, campaign, set, unit, &f)?;
     write_tree(sheet, set, &f)?;
     sheet.set_freeze_panes(HEADER_ROW + 1, 2).map_err(xlsx)?;
+    // Printed across the page's width, landscape, the header row on every page.
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    sheet
+        .set_repeat_rows(HEADER_ROW, HEADER_ROW)
+        .map_err(xlsx)?;
     sheet.protect();
     write_help(&mut book)?;
     write_identity(&mut book, campaign, set, unit)?;
@@ -319,8 +324,18 @@ fn write_tree(
         sheet
             .write_number_with_format(row, 2, decimal_f64(node.max_points), &f.number)
             .map_err(xlsx)?;
+        let rule = rule_in_words(node);
         sheet
-            .write_string_with_format(row, 3, rule_in_words(node), &f.text)
+            .write_string_with_format(row, 3, &rule, &f.text)
+            .map_err(xlsx)?;
+        // Wrapped text needs its rows' height set: not every reader fits rows on opening.
+        let lines = [(node.title.chars().count(), 46), (rule.chars().count(), 38)]
+            .iter()
+            .map(|(chars, width)| chars.div_ceil(*width).max(1))
+            .max()
+            .unwrap_or(1);
+        sheet
+            .set_row_height(row, 15.0 * lines as f64)
             .map_err(xlsx)?;
         let cell = format!("{}{}", column_letter(SELF as usize), row + 1);
         match &node.leaf {
