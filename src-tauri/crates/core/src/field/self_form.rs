@@ -820,16 +820,16 @@ impl Store {
     /// nothing, each change audited with the form's SHA-256; documents are added once (a second
     /// import of the same document adds nothing). Files the form names are looked for in
     /// `files_dir` (the form's folder). A form that does not check gives every mistake, placed.
-    pub fn import_self_form(
-        &mut self,
-        visit_id: &str,
+    /// A unit's form read and checked against the unit's campaign and set, with the files it
+    /// names (every one found): all before anything is written.
+    fn checked_form(
+        &self,
+        unit: &Unit,
         bytes: &[u8],
         files_dir: &Path,
-    ) -> Result<SelfImport> {
-        let visit = self.ensure_draft(visit_id)?;
-        let unit = self.unit(&visit.unit_id)?;
+    ) -> Result<(FilledForm, Vec<Option<Vec<u8>>>)> {
         let campaign = self.campaign(&unit.campaign_id)?;
-        let set = self.visit_set(visit_id)?;
+        let set = self.criteria_set(&campaign.criteria_set_id)?;
         let form = read_form(bytes, &set).map_err(Error::Mistakes)?;
         if form.campaign_id != campaign.id {
             return Err(Mistake::SelfFormOtherCampaign {
@@ -840,12 +840,23 @@ impl Store {
         if crate::text::nfc(&form.unit_code) != unit.code {
             return Err(Mistake::SelfFormOtherUnit {
                 found: form.unit_code,
-                expected: unit.code,
+                expected: unit.code.clone(),
             }
             .into());
         }
-        // Every named file is found before anything is written.
         let files = files_named(&form, files_dir)?;
+        Ok((form, files))
+    }
+
+    pub fn import_self_form(
+        &mut self,
+        visit_id: &str,
+        bytes: &[u8],
+        files_dir: &Path,
+    ) -> Result<SelfImport> {
+        let visit = self.ensure_draft(visit_id)?;
+        let unit = self.unit(&visit.unit_id)?;
+        let (form, files) = self.checked_form(&unit, bytes, files_dir)?;
         let sha = crate::digest::sha256_hex(bytes);
         let reason = format!("từ biểu tự đánh giá của đơn vị (SHA-256 {sha})");
         let existing = self.evidence(visit_id)?;
@@ -1046,6 +1057,10 @@ impl Store {
         let (visit_id, created) = match visit {
             Some(v) => (v.id, false),
             None => {
+                // A visit is started for a form that checks, never for one that is refused.
+                if let Err(e) = self.checked_form(&unit, &bytes, folder) {
+                    return refused(line, e);
+                }
                 let today = chrono::Local::now().format("%d/%m/%Y").to_string();
                 (self.create_visit(&unit.id, &today, "", &[])?.id, true)
             }
@@ -1064,15 +1079,7 @@ impl Store {
                 .into();
                 Ok(line)
             }
-            Err(e) => {
-                if created {
-                    // Nothing of the form was written: the visit started for it goes too.
-                    self.delete_visit(&visit_id)?;
-                    line.visit_id = None;
-                    line.visit_created = false;
-                }
-                refused(line, e)
-            }
+            Err(e) => refused(line, e),
         }
     }
 }
