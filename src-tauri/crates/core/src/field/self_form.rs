@@ -940,25 +940,15 @@ impl Store {
         let set = self.criteria_set(&campaign.criteria_set_id)?;
         let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
             .map_err(|_| Mistake::UnreadableSpreadsheet)?;
-        let id = read_identity_sheet(&mut book).ok_or(Mistake::SelfFormNotOurs)?;
-        let field = |key: &str| id.get(key).cloned().unwrap_or_default();
-        if field("Định dạng") != FORMAT {
-            return Err(Mistake::SelfFormNotOurs.into());
-        }
-        if field("Mã đợt") != campaign.id {
+        // Whose form it is: the same reading of «Nhận dạng» as the import's.
+        let form = identify(&mut book, &set).map_err(Error::Mistakes)?;
+        if form.campaign_id != campaign.id {
             return Err(Mistake::SelfFormOtherCampaign {
-                found: field("Đợt"),
+                found: form.campaign_name,
             }
             .into());
         }
-        if field("Mã bộ tiêu chí") != set.id {
-            return Err(Mistake::SelfFormOtherSet {
-                found: field("Mã bộ tiêu chí"),
-                expected: set.id.clone(),
-            }
-            .into());
-        }
-        let code = crate::text::nfc(&field("Mã đơn vị"));
+        let code = crate::text::nfc(&form.unit_code);
         self.units(&campaign.id)?
             .into_iter()
             .find(|u| u.code == code)
