@@ -570,6 +570,13 @@ fn an_unknown_key_is_quarantined_until_trusted() {
         (o[0].status, o[0].code.as_str()),
         (Quarantined, "untrusted-signer")
     );
+    // The name is the bundle's own claim: the line names the key that signed it too.
+    assert!(
+        o[0].signer
+            .ends_with(&format!("({})", key_id_of("stranger"))),
+        "{}",
+        o[0].signer
+    );
     assert_eq!(hq.unit("X2").status, UnitStatus::Missing, "not counted");
     let public =
         std::fs::read_to_string(thamdinh_tests::bundles_dir().join("keys/stranger.key.pub"))

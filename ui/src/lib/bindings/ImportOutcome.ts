@@ -28,4 +28,8 @@ entry: string | null,
 /**
  * What the bundle is, once it could be read: its units (codes), revision and signer.
  */
-units: Array<string>, revision: number | null, signer: string, };
+units: Array<string>, revision: number | null, 
+/**
+ * The signer's name as the bundle claims it, with the id of the key that signed it.
+ */
+signer: string, };

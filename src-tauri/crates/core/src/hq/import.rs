@@ -64,6 +64,7 @@ pub struct ImportOutcome {
     /// What the bundle is, once it could be read: its units (codes), revision and signer.
     pub units: Vec<String>,
     pub revision: Option<u32>,
+    /// The signer's name as the bundle claims it, with the id of the key that signed it.
     pub signer: String,
 }
 
@@ -312,7 +313,8 @@ pub fn import_bundle(
     // What the bundle is, for every line about it (and for the screen's other language).
     outcome.units = result.visits.iter().map(|v| v.unit.code.clone()).collect();
     outcome.revision = Some(result.revision);
-    outcome.signer = result.signer.name.clone();
+    // The name is the bundle's own claim: always with the key that signed it.
+    outcome.signer = format!("{} ({})", result.signer.name, result.signer.key_id);
     Ok(outcome)
 }
 
