@@ -4,6 +4,8 @@
 - No import cycle among the core's modules (`use crate::…`, `super::…`, a parent's `use child::…`).
 - The ground floor imports only the ground floor: canonical JSON, digests, numbers, text, files,
   mistakes, errors, refusals and spreadsheets' cells know nothing of the domain.
+- The bag layer (`bag/`: the signed container) imports only itself and the ground floor: every
+  signed file — bundles, plans, published results — is read and written through it.
 - Every table is written only by the area that owns it (store, field, ledger, bundle, hq).
 
 Prints every cycle and every upward import; exits 1 if there is one.
@@ -185,12 +187,16 @@ def main():
     for name in sorted(GROUND & graph.keys()):
         for dep in sorted(graph[name] - GROUND):
             bad.append(f"the ground floor reaches up: {name} imports {dep}")
+    for name in sorted(n for n in graph if n == "bag" or n.startswith("bag::")):
+        for dep in sorted(graph[name] - GROUND):
+            if dep != "bag" and not dep.startswith("bag::"):
+                bad.append(f"the bag layer reaches up: {name} imports {dep}")
     bad += table_writes(mods)
     for line in bad:
         print(line)
     if bad:
         sys.exit(1)
-    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it; every table written by its own area")
+    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it, the bag layer nothing but the ground; every table written by its own area")
 
 
 if __name__ == "__main__":

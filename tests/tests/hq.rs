@@ -1277,7 +1277,7 @@ fn re_sign(
     hq_key: &str,
     change: &dyn Fn(&mut BagEntries),
 ) {
-    use thamdinh_core::hq::signed_bag;
+    use thamdinh_core::bag::small as signed_bag;
     let bag = signed_bag::read(out, kind, 1 << 30, None).unwrap();
     let mut entries = bag.entries.clone();
     change(&mut entries);

@@ -342,7 +342,7 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
         .prefix(".thamdinh-restore-")
         .tempdir_in(&parent)?;
     for f in &manifest.files {
-        crate::bundle::verify::check_name(&f.path)
+        crate::bag::archive::check_name(&f.path)
             .map_err(|r| backup_error(format!("{}: {}", f.path, r.message)))?;
         let target = staging.path().join(&f.path);
         if let Some(dir) = target.parent() {

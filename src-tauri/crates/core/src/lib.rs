@@ -16,7 +16,9 @@
 //! - [`audit`]: the hash-chained, append-only audit log of each visit.
 //! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
 //! - [`gallery`]: a visit's photos: captions, links to leaves, time/place flags.
-//! - [`bundle`]: signed result bundles (BagIt + minisign): keys, export, verification.
+//! - [`bag`]: the signed container of every file we sign (zip + BagIt + minisign), read and
+//!   written once: entry checks, tag files, signatures, keys, atomic writes, small bags.
+//! - [`bundle`]: signed result bundles: what their payload says, export, verification, co-signing.
 //! - [`hq`]: Sở Nội vụ's half: import of many bundles, trust, revisions, conflicts, survey
 //!   points, results and rankings, the province workbook. HQ code goes here, not in field files.
 //! - [`score_sheet`]: CSV score sheets (`code,self,appraised[,reason]`).
@@ -32,6 +34,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod bag;
 pub mod bundle;
 pub mod canonical;
 pub mod csv_text;

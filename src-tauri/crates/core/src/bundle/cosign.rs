@@ -2,17 +2,15 @@
 //! same tag manifest) to a bundle the leader exported. Every entry of the archive is copied as
 //! it is (raw, not recompressed), so no byte of the bag changes and each signature still checks
 //! alone with stock `minisign -V`.
-use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use serde::Serialize;
 use ts_rs::TS;
-use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
-use super::export::{options, zip_error};
 use super::verify::{Limits, Signature, Signers, TrustedKey, verify_contents};
-use super::{SIGNATURES_DIR, TAG_MANIFEST};
+use crate::bag::TAG_MANIFEST;
+use crate::bag::archive::Archive;
 use crate::{Error, Result};
 
 /// What co-signing did.
@@ -40,7 +38,7 @@ pub fn cosign_bundle(
     signer_name: &str,
     trusted: &[TrustedKey],
 ) -> Result<CosignSummary> {
-    let (secret_key, key) = super::keys::open_secret_key(secret_key_text, passphrase)?;
+    let (secret_key, key) = crate::bag::keys::open_secret_key(secret_key_text, passphrase)?;
     let own = TrustedKey::parse(&key.pub_file)?;
     let mut keys = trusted.to_vec();
     keys.push(own);
@@ -66,27 +64,9 @@ pub fn cosign_bundle(
         return Ok(summary);
     }
 
-    let file = std::fs::File::open(path)?;
-    let mut archive = ZipArchive::new(BufReader::new(file)).map_err(zip_error)?;
-    let root = archive
-        .file_names()
-        .filter_map(|n| n.ok())
-        .find_map(|n| {
-            n.strip_suffix(TAG_MANIFEST)
-                .filter(|r| r.matches('/').count() == 1)
-                .map(str::to_string)
-        })
-        .ok_or_else(|| {
-            crate::Mistake::not_valid(
-                crate::mistake::FileKind::Bundle,
-                format!("gói không có {TAG_MANIFEST}"),
-            )
-        })?;
-    let mut tag_manifest = Vec::new();
-    archive
-        .by_name(&format!("{root}{TAG_MANIFEST}"))
-        .map_err(zip_error)?
-        .read_to_end(&mut tag_manifest)?;
+    // The bag's folder and the tag manifest every signature covers, read as the verifier read them.
+    let mut archive = Archive::open(path, &Limits::default()).map_err(Error::BundleRejected)?;
+    let tag_manifest = archive.read(TAG_MANIFEST).map_err(Error::BundleRejected)?;
     let signature = super::sign_tag_manifest(
         &secret_key,
         &tag_manifest,
@@ -97,37 +77,14 @@ pub fn cosign_bundle(
             name: signer_name.to_string(),
         },
     )?;
-
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".thamdinh-cosign-")
-        .suffix(".part")
-        .tempfile_in(&dir)?;
-    let mut zip = ZipWriter::new(BufWriter::new(tmp.as_file().try_clone()?));
-    for i in 0..archive.len() {
-        zip.raw_copy_file(archive.by_index_raw(i).map_err(zip_error)?)
-            .map_err(zip_error)?;
-    }
-    zip.start_file(
-        format!("{root}{SIGNATURES_DIR}{}.minisig", key.key_id),
-        options(CompressionMethod::Deflated, 0),
-    )
-    .map_err(zip_error)?;
-    zip.write_all(signature.as_bytes())?;
-    let written = zip
-        .finish()
-        .map_err(zip_error)?
-        .into_inner()
-        .map_err(|e| Error::Io(e.into_error()))?;
-    written.sync_all()?;
-    drop(written);
-    tmp.persist(path).map_err(|e| Error::Io(e.error))?;
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
+    let root = archive.root.clone();
+    drop(archive);
+    crate::bag::write::add_file(
+        path,
+        &root,
+        &crate::bag::signature::path_of(&key.key_id),
+        signature.as_bytes(),
+    )?;
     summary.signatures.push(Signature {
         key_id: key.key_id,
         name: signer_name.to_string(),

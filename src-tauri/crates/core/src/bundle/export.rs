@@ -5,20 +5,19 @@ use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use chrono::{Datelike, Timelike};
 use minisign::SecretKey;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
-use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::result::{
     AUDIT_PATH, BundleIdentity, CRITERIA_PATH, Payload, RESULT_PATH, SignerDoc, StoredFile,
     canonical_bytes,
 };
-use super::{BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, TAG_MANIFEST, manifest_text};
+use super::{BUNDLE_FORMAT, manifest_text};
+use crate::bag::write::{finish, options, part_file_beside, persist, zip_error};
 use crate::digest::{hex, sha256_hex};
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
@@ -83,7 +82,7 @@ pub fn prepare_scoped_export(
     passphrase: &str,
     out: &Path,
 ) -> Result<PreparedExport> {
-    let (secret_key, key) = super::keys::open_secret_key(secret_key_text, passphrase)?;
+    let (secret_key, key) = crate::bag::keys::open_secret_key(secret_key_text, passphrase)?;
     for v in visit_ids {
         let open = store.visit_conflicts(v)?;
         if !open.is_empty() {
@@ -176,7 +175,7 @@ impl Store {
 pub fn signer_name(store: &Store, secret_key_text: &str) -> Result<String> {
     Ok(match store.setting(crate::store::USER_NAME)? {
         Some(n) if !n.trim().is_empty() => n,
-        _ => super::keys::secret_key_label(secret_key_text).unwrap_or(store.actor()?),
+        _ => crate::bag::keys::secret_key_label(secret_key_text).unwrap_or(store.actor()?),
     })
 }
 
@@ -526,29 +525,7 @@ fn write_zip(
             .map_err(zip_error)?;
         zip.write_all(&bytes)?;
     }
-    zip.finish()
-        .map_err(zip_error)?
-        .into_inner()
-        .map_err(|e| Error::Io(e.into_error()))
-}
-
-/// The `.part` file an export is written to, beside its target (the same file system, so the
-/// final rename is atomic); stale ones a killed export left there are removed first.
-fn part_file_beside(out: &Path) -> Result<(PathBuf, tempfile::NamedTempFile)> {
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    crate::files::clean_stale_temp_files(&dir);
-    let tmp = tempfile::Builder::new()
-        .prefix(".thamdinh-export-")
-        .suffix(".part")
-        .tempfile_in(&dir)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::StorageFull => Error::Io(e),
-            _ => Mistake::cannot_write(&dir, &e).into(),
-        })?;
-    Ok((dir, tmp))
+    finish(zip)
 }
 
 /// What bag-info.txt says of a bundle.
@@ -559,8 +536,8 @@ struct Bag<'a> {
     payload_files: u64,
 }
 
-/// The tag files in bag order, then the tag manifest and the signature: the manifest covers the
-/// payload, the tag manifest covers the tag files, the signature covers the tag manifest.
+/// The signed tag files of a bundle: bag-info, the manifest of the payload, the tag manifest and
+/// the exporter's signature.
 fn signed_tag_files(
     bag: &Bag,
     generated: &[(&str, &[u8])],
@@ -572,36 +549,23 @@ fn signed_tag_files(
         .map(|(p, b)| (p.to_string(), sha256_hex(b)))
         .collect();
     entries.extend(files.iter().map(|f| (f.bag_path.clone(), f.sha256.clone())));
-    let manifest = manifest_text(&entries);
     let bag_info = bag_info(
         bag.result,
         bag.source_organization,
         bag.payload_bytes,
         bag.payload_files,
     );
-    let tags = [
-        ("bagit.txt", BAGIT_TXT.as_bytes()),
-        ("bag-info.txt", bag_info.as_bytes()),
-        (MANIFEST, manifest.as_bytes()),
-    ];
-    let tag_manifest = super::manifest_of(&tags);
     let result = bag.result;
-    let signature = sign_tag_manifest(
-        secret_key,
-        tag_manifest.as_bytes(),
-        &result.bundle_id,
-        result.revision,
-        &result.signer,
-    )?;
-    let sig_path = format!("signatures/{}.minisig", result.signer.key_id);
-    Ok(tags
-        .into_iter()
-        .chain([
-            (TAG_MANIFEST, tag_manifest.as_bytes()),
-            (sig_path.as_str(), signature.as_bytes()),
-        ])
-        .map(|(path, bytes)| (path.to_string(), bytes.to_vec()))
-        .collect())
+    crate::bag::write::signed_tag_files(&manifest_text(&entries), &bag_info, |tag_manifest| {
+        let signature = sign_tag_manifest(
+            secret_key,
+            tag_manifest,
+            &result.bundle_id,
+            result.revision,
+            &result.signer,
+        )?;
+        Ok((crate::bag::signature::path_of(&result.signer.key_id), signature))
+    })
 }
 
 /// The first error of the hash checkers (a damaged stored file), if any; a checker that was
@@ -620,24 +584,6 @@ fn first_damage(checkers: Vec<std::thread::ScopedJoinHandle<'_, Result<()>>>) ->
         }
     }
     damaged
-}
-
-/// Makes the written zip durable, renames it onto the target and syncs the folder; returns
-/// its size.
-fn persist(
-    zip_file: std::fs::File,
-    tmp: tempfile::NamedTempFile,
-    out: &Path,
-    dir: &Path,
-) -> Result<u64> {
-    zip_file.sync_all()?;
-    let zip_bytes = zip_file.metadata()?.len();
-    drop(zip_file);
-    tmp.persist(out).map_err(|e| Error::Io(e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(zip_bytes)
 }
 
 /// Reads a file chunk by chunk into `sink`, checking `stopped` before each chunk; returns the
@@ -671,15 +617,12 @@ pub fn sign_tag_manifest(
     revision: u32,
     signer: &SignerDoc,
 ) -> Result<String> {
-    Ok(minisign::sign(
-        None,
+    crate::bag::signature::sign(
         secret_key,
-        std::io::Cursor::new(tag_manifest),
-        Some(&super::trusted_comment(bundle_id, revision, &signer.name)),
-        Some(&format!("signature from Thẩm Định key {}", signer.key_id)),
+        tag_manifest,
+        &super::trusted_comment(bundle_id, revision, &signer.name),
+        &format!("signature from Thẩm Định key {}", signer.key_id),
     )
-    .map_err(|e| Error::internal(format!("không ký được: {e}")))?
-    .into_string())
 }
 
 /// Hashes stored files (taken in turn from `next`) and compares with the name they are filed
@@ -710,34 +653,9 @@ fn check_stored_files(
     }
 }
 
-pub(super) fn options(method: CompressionMethod, size: u64) -> SimpleFileOptions {
-    let t = chrono::Local::now();
-    let time = zip::DateTime::from_date_and_time(
-        t.year().clamp(1980, 2107) as u16,
-        t.month() as u8,
-        t.day() as u8,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
-    )
-    .unwrap_or_default();
-    SimpleFileOptions::default()
-        .compression_method(method)
-        .last_modified_time(time)
-        .unix_permissions(0o644)
-        .large_file(size >= u32::MAX as u64)
-}
-
 /// A file of the store that no longer is what was stored: the disk's fault, not the person's.
 fn store_damaged(what: String) -> Error {
     Error::Io(std::io::Error::new(std::io::ErrorKind::InvalidData, what))
-}
-
-pub(super) fn zip_error(e: zip::result::ZipError) -> Error {
-    match e {
-        zip::result::ZipError::Io(e) => Error::Io(e),
-        other => Error::internal(format!("lỗi tệp zip: {other}")),
-    }
 }
 
 fn bag_info(
@@ -746,7 +664,7 @@ fn bag_info(
     payload_bytes: u64,
     payload_files: u64,
 ) -> String {
-    let one = super::keys::one_line;
+    let one = crate::text::one_line;
     let mut s = format!(
         "Bundle-Id: {}\nBundle-Format: {BUNDLE_FORMAT}\nBundle-Revision: {}\n",
         result.bundle_id, result.revision

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::keys::{self, KeyInfo};
+use crate::bag::keys::{self, KeyInfo};
 use super::verify::TrustedKey;
 use crate::mistake::Missing;
 use crate::store::Store;

@@ -1,13 +1,12 @@
 #![doc = include_str!("FORMAT.md")]
 //!
-//! Modules: [`keys`] (minisign keys), [`keyring`] (this laptop's key and trust list), [`result`] (what the payload says), [`export`] (writing a
+//! The bag itself (zip, BagIt, manifests, signatures, keys) is [`crate::bag`]'s. Modules: [`keyring`] (this laptop's key and trust list), [`result`] (what the payload says), [`export`] (writing a
 //! bundle), [`verify`] (reading one without trusting it).
 pub mod codes;
 pub mod consistency;
 pub mod cosign;
 pub mod export;
 pub mod keyring;
-pub mod keys;
 pub mod result;
 pub mod verify;
 
@@ -17,18 +16,16 @@ pub use export::{
     export_scoped_bundle, export_to_file, prepare_export, prepare_scoped_export, record_bundle,
     release_reservation, sign_tag_manifest, signer_name, write_bundle,
 };
-pub use keys::{KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key};
-pub use verify::{
-    Limits, Signature, Signers, TrustedKey, VerifiedBundle, verify_bundle, verify_contents,
+// The bag layer's keys, limits, names and manifests, by the paths bundles have always used.
+pub use crate::bag::keys::{
+    self, KeyInfo, key_id, new_key, open_secret_key, parse_public_key, write_new_key,
 };
+pub use crate::bag::tags::{manifest_of, manifest_text};
+pub use crate::bag::{BAGIT_TXT, Limits, MANIFEST, SIGNATURES_DIR, TAG_FILES, TAG_MANIFEST};
+pub use verify::{Signature, Signers, TrustedKey, VerifiedBundle, verify_bundle, verify_contents};
 
 /// The bundle format this build writes and the newest it reads.
 pub const BUNDLE_FORMAT: u32 = 1;
-pub const BAGIT_TXT: &str = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
-pub const TAG_FILES: [&str; 3] = ["bagit.txt", "bag-info.txt", "manifest-sha256.txt"];
-pub const MANIFEST: &str = "manifest-sha256.txt";
-pub const TAG_MANIFEST: &str = "tagmanifest-sha256.txt";
-pub const SIGNATURES_DIR: &str = "signatures/";
 
 pub use crate::rejection::Rejection;
 pub(crate) use crate::rejection::reject;
@@ -37,7 +34,7 @@ pub(crate) use crate::rejection::reject;
 pub fn trusted_comment(bundle_id: &str, revision: u32, signer: &str) -> String {
     format!(
         "bundle-id:{bundle_id}\trevision:{revision}\tsigner:{}",
-        keys::one_line(signer).replace('\t', " ")
+        crate::text::one_line(signer).replace('\t', " ")
     )
 }
 
@@ -48,31 +45,4 @@ pub fn parse_trusted_comment(text: &str) -> Option<(String, u32, String)> {
     let revision = parts.next()?.strip_prefix("revision:")?.parse().ok()?;
     let signer = parts.next()?.strip_prefix("signer:")?.to_string();
     Some((id, revision, signer))
-}
-
-/// The manifest of files held in memory (path, bytes): each hashed, then [`manifest_text`].
-pub fn manifest_of(files: &[(&str, &[u8])]) -> String {
-    manifest_text(
-        &files
-            .iter()
-            .map(|(p, b)| (p.to_string(), crate::digest::sha256_hex(b)))
-            .collect::<Vec<_>>(),
-    )
-}
-
-/// One line per file, `<sha256>  <path>`, sorted by path; `%`, CR and LF percent-encoded as
-/// RFC 8493 asks.
-pub fn manifest_text(entries: &[(String, String)]) -> String {
-    let mut sorted: Vec<_> = entries.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted
-        .iter()
-        .map(|(path, sha)| {
-            let p = path
-                .replace('%', "%25")
-                .replace('\r', "%0D")
-                .replace('\n', "%0A");
-            format!("{sha}  {p}\n")
-        })
-        .collect()
 }

@@ -1,18 +1,25 @@
-//! Reading a bundle without trusting it. Nothing is extracted: entries are streamed from the
-//! archive into bounded buffers or hashers. Every refusal names the entry and has a stable code.
+//! Reading a bundle without trusting it, through the bag layer ([`crate::bag`]): its entry,
+//! tag and signature checks, then what only a bundle has (its bag-info fields, result.json, the
+//! audit log, the references, a result that follows from its content). Nothing is extracted:
+//! entries are streamed from the archive into bounded buffers or hashers. Every refusal names the
+//! entry and has a stable code.
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use minisign::{PublicKey, SignatureBox};
+use minisign::PublicKey;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
-use unicode_normalization::UnicodeNormalization;
-use zip::ZipArchive;
 
+use crate::bag::archive::{self, Archive, Entry};
+use crate::bag::tags::{
+    check_bagit, check_known_files, check_payload_listing, check_tag_manifest, parse_bag_info,
+    parse_manifest, required_field,
+};
+pub use crate::bag::{Limits, Reject};
+use crate::bag::signature;
 use crate::digest::{hex, sha256_hex};
 use crate::error::json_text;
 
@@ -20,31 +27,7 @@ use super::result::{
     AUDIT_PATH, AuditLine, CRITERIA_PATH, JsonProblem, RESULT_FORMAT, RESULT_PATH, ResultDoc,
     parse_canonical,
 };
-use super::{
-    BAGIT_TXT, BUNDLE_FORMAT, MANIFEST, Rejection, SIGNATURES_DIR, TAG_FILES, TAG_MANIFEST,
-    parse_trusted_comment, reject,
-};
-
-/// Bounds on what a bundle may hold; sizes are counted as actually inflated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    pub max_entries: usize,
-    pub max_entry_bytes: u64,
-    pub max_total_bytes: u64,
-    /// Tag files and JSON documents are read into memory: this much at most each.
-    pub max_document_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_entries: 100_000,
-            max_entry_bytes: 4 << 30,
-            max_total_bytes: 64 << 30,
-            max_document_bytes: 256 << 20,
-        }
-    }
-}
+use super::{BUNDLE_FORMAT, MANIFEST, Rejection, TAG_MANIFEST, parse_trusted_comment, reject};
 
 /// A public key the verifier trusts, with its minisign key id.
 #[derive(Clone)]
@@ -56,7 +39,7 @@ pub struct TrustedKey {
 impl TrustedKey {
     /// From a `.pub` file's text.
     pub fn parse(text: &str) -> crate::Result<Self> {
-        let (key, key_id) = super::keys::parse_public_key(text)?;
+        let (key, key_id) = crate::bag::keys::parse_public_key(text)?;
         Ok(TrustedKey { key_id, key })
     }
 }
@@ -111,16 +94,6 @@ pub enum Signers {
     AllowUntrusted,
 }
 
-type Reject<T> = std::result::Result<T, Rejection>;
-
-/// One file entry of the archive, after the name checks.
-struct Entry {
-    index: usize,
-    /// Path inside the bag (top folder removed).
-    path: String,
-    size: u64,
-}
-
 /// Verifies a bundle: see the module documentation for the checks, in order. `progress(done,
 /// total)` follows the payload hashing; `cancel` stops it (an error, code `cancelled`).
 pub fn verify_bundle(
@@ -151,20 +124,14 @@ pub fn verify_contents(
     cancel: &AtomicBool,
 ) -> Reject<VerifiedBundle> {
     // 1. Names and kinds of the entries, from the central directory.
-    let mut archive = open(path)?;
-    let entries = list_entries(&mut archive, limits)?;
-    let inflated = AtomicU64::new(0);
+    let mut archive = Archive::open(path, limits)?;
+    let entries = std::mem::take(&mut archive.entries);
+    let inflated = archive.inflated.clone();
     let mut read = |path: &str| -> Reject<Vec<u8>> {
         let e = entries
             .get(path)
             .ok_or_else(|| reject("missing-file", path, "thiếu tệp bắt buộc"))?;
-        read_bounded(
-            &mut archive,
-            e,
-            limits.max_document_bytes,
-            limits,
-            &inflated,
-        )
+        archive.read_entry(e)
     };
     // 2. The bag's declaration and its info; only known files beside data/.
     let bag = read_bag_info(&mut read)?;
@@ -182,7 +149,7 @@ pub fn verify_contents(
     check_tag_manifest(&tag_manifest, &mut read)?;
     // 5. The payload manifest covers exactly data/, and every hash matches.
     let manifest = parse_manifest(&read(MANIFEST)?, MANIFEST)?;
-    let payload = check_payload_listing(&entries, &manifest, &bag)?;
+    let payload = check_payload_listing(&entries, &manifest, &bag.field("Payload-Oxum")?)?;
     let payload_bytes: u64 = payload.iter().map(|e| e.size).sum();
     hash_payload(
         path, &payload, &manifest, limits, &inflated, progress, cancel,
@@ -237,13 +204,7 @@ struct BagInfo {
 
 impl BagInfo {
     fn field(&self, name: &str) -> Reject<String> {
-        self.fields.get(name).cloned().ok_or_else(|| {
-            reject(
-                "bad-bag-info",
-                "bag-info.txt",
-                format!("thiếu trường {name}"),
-            )
-        })
+        required_field(&self.fields, name)
     }
 
     fn get(&self, name: &str) -> String {
@@ -254,14 +215,7 @@ impl BagInfo {
 /// Step 2: bagit.txt declares BagIt 1.0 in UTF-8; bag-info.txt a format this build reads, the
 /// bundle id and its revision.
 fn read_bag_info(read: &mut impl FnMut(&str) -> Reject<Vec<u8>>) -> Reject<BagInfo> {
-    let bagit = read("bagit.txt").map_err(|r| relabel(r, "missing-file", "not-a-bag"))?;
-    if normalise_newlines(&bagit) != BAGIT_TXT.as_bytes() {
-        return Err(reject(
-            "not-a-bag",
-            "bagit.txt",
-            "không phải BagIt 1.0 UTF-8 (cần BagIt-Version: 1.0, Tag-File-Character-Encoding: UTF-8)",
-        ));
-    }
+    check_bagit(read)?;
     let mut bag = BagInfo {
         fields: parse_bag_info(&read("bag-info.txt")?)?,
         bundle_id: String::new(),
@@ -329,27 +283,6 @@ fn read_bag_info(read: &mut impl FnMut(&str) -> Reject<Vec<u8>>) -> Reject<BagIn
     Ok(bag)
 }
 
-/// Only the known tag files and signatures beside data/: anything else is not covered by the
-/// signature.
-fn check_known_files(entries: &BTreeMap<String, Entry>) -> Reject<()> {
-    for path in entries.keys() {
-        let known = path.starts_with("data/")
-            || TAG_FILES.contains(&path.as_str())
-            || path == TAG_MANIFEST
-            || (path.starts_with(SIGNATURES_DIR)
-                && path.ends_with(".minisig")
-                && !path[SIGNATURES_DIR.len()..].contains('/'));
-        if !known {
-            return Err(reject(
-                "unexpected-file",
-                path,
-                "tệp không thuộc định dạng gói, không được chữ ký bảo vệ",
-            ));
-        }
-    }
-    Ok(())
-}
-
 /// Step 3: every signature file, each checked by [`check_signature`].
 fn read_signatures(
     entries: &BTreeMap<String, Entry>,
@@ -358,18 +291,7 @@ fn read_signatures(
     trusted: &[TrustedKey],
     bag: &BagInfo,
 ) -> Reject<Vec<Signature>> {
-    let signature_paths: Vec<&String> = entries
-        .keys()
-        .filter(|p| p.starts_with(SIGNATURES_DIR))
-        .collect();
-    if signature_paths.is_empty() {
-        return Err(reject(
-            "missing-signature",
-            SIGNATURES_DIR,
-            "gói không có chữ ký",
-        ));
-    }
-    signature_paths
+    signature::paths(entries)?
         .into_iter()
         .map(|sig_path| {
             let text = read(sig_path)?;
@@ -383,87 +305,6 @@ fn read_signatures(
             )
         })
         .collect()
-}
-
-/// Step 4: the tag manifest lists exactly the tag files, each with its hash.
-fn check_tag_manifest(
-    tag_manifest: &[u8],
-    read: &mut impl FnMut(&str) -> Reject<Vec<u8>>,
-) -> Reject<()> {
-    let tag_list = parse_manifest(tag_manifest, TAG_MANIFEST)?;
-    for tag in TAG_FILES {
-        if !tag_list.contains_key(tag) {
-            return Err(reject(
-                "unlisted-tag-file",
-                tag,
-                "tệp thẻ không có trong tagmanifest: chữ ký không bảo vệ nó",
-            ));
-        }
-    }
-    for (path, sha) in &tag_list {
-        if !TAG_FILES.contains(&path.as_str()) {
-            return Err(reject(
-                "bad-manifest",
-                TAG_MANIFEST,
-                format!("liệt kê tệp lạ {path}"),
-            ));
-        }
-        if sha256_hex(&read(path)?) != *sha {
-            return Err(reject(
-                "hash-mismatch",
-                path,
-                "SHA-256 không khớp tagmanifest",
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Step 5 before hashing: the manifest and data/ list the same files, and Payload-Oxum says
-/// their sizes and count. Returns the payload entries.
-fn check_payload_listing<'a>(
-    entries: &'a BTreeMap<String, Entry>,
-    manifest: &BTreeMap<String, String>,
-    bag: &BagInfo,
-) -> Reject<Vec<&'a Entry>> {
-    for path in manifest.keys() {
-        if !path.starts_with("data/") {
-            return Err(reject(
-                "bad-manifest",
-                MANIFEST,
-                format!("{path} không nằm trong data/"),
-            ));
-        }
-        if !entries.contains_key(path) {
-            return Err(reject(
-                "missing-payload",
-                path,
-                "có trong manifest nhưng thiếu trong gói",
-            ));
-        }
-    }
-    let payload: Vec<&Entry> = entries
-        .values()
-        .filter(|e| e.path.starts_with("data/"))
-        .collect();
-    if let Some(e) = payload.iter().find(|e| !manifest.contains_key(&e.path)) {
-        return Err(reject(
-            "unlisted-payload",
-            &e.path,
-            "tệp không có trong manifest",
-        ));
-    }
-    let payload_bytes: u64 = payload.iter().map(|e| e.size).sum();
-    let oxum = format!("{payload_bytes}.{}", payload.len());
-    let declared = bag.field("Payload-Oxum")?;
-    if declared != oxum {
-        return Err(reject(
-            "oxum-mismatch",
-            "bag-info.txt",
-            format!("Payload-Oxum {declared} nhưng gói chứa {oxum}"),
-        ));
-    }
-    Ok(payload)
 }
 
 fn mismatched_result() -> Rejection {
@@ -530,20 +371,8 @@ fn check_signature(
     bundle_id: &str,
     revision: u32,
 ) -> Reject<Signature> {
-    let key_id = sig_path[SIGNATURES_DIR.len()..]
-        .trim_end_matches(".minisig")
-        .to_uppercase();
+    let (key_id, sig) = signature::read(sig_path, text)?;
     let bad = |why: String| reject("bad-signature", sig_path, why);
-    let sig = std::str::from_utf8(text)
-        .ok()
-        .and_then(|t| SignatureBox::from_string(t).ok())
-        .ok_or_else(|| bad("không đọc được chữ ký minisign".into()))?;
-    let made_by = super::keys::key_id(sig.keynum());
-    if made_by != key_id {
-        return Err(bad(format!(
-            "tệp mang tên khóa {key_id} nhưng chứa chữ ký của khóa {made_by}"
-        )));
-    }
     let comment = sig.trusted_comment().unwrap_or_default();
     let parsed = parse_trusted_comment(&comment);
     // The id only says which trusted keys to try; the signature must check with one of them,
@@ -557,19 +386,8 @@ fn check_signature(
             leader: false,
         });
     }
-    let checks = |key: &TrustedKey| {
-        minisign::verify(
-            &key.key,
-            &sig,
-            std::io::Cursor::new(tag_manifest),
-            true,
-            false,
-            false,
-        )
-        .is_ok()
-    };
-    if !candidates.any(checks) {
-        return Err(bad("chữ ký không khớp nội dung tagmanifest".into()));
+    if !candidates.any(|key| signature::checks(&key.key, &sig, tag_manifest)) {
+        return Err(signature::does_not_match(sig_path));
     }
     let (c_id, c_rev, c_signer) =
         parsed.ok_or_else(|| bad(format!("chú thích tin cậy lạ: {comment}")))?;
@@ -596,358 +414,6 @@ fn untrusted_signer(trusted: &[TrustedKey], key_ids: &str) -> Rejection {
             format!("người ký {key_ids} không nằm trong danh sách tin cậy")
         },
     )
-}
-
-fn relabel(r: Rejection, from: &str, to: &str) -> Rejection {
-    if r.code == from {
-        Rejection {
-            code: to.into(),
-            ..r
-        }
-    } else {
-        r
-    }
-}
-
-fn open(path: &Path) -> Reject<ZipArchive<BufReader<File>>> {
-    let name = path.display().to_string();
-    let file = File::open(path).map_err(|e| reject("io", &name, crate::error::io_text(&e)))?;
-    // The zip library's own words (English) stay out of the message: the code says which case.
-    ZipArchive::new(BufReader::new(file)).map_err(|e| {
-        if e.to_string().to_lowercase().contains("duplicate") {
-            reject("duplicate-name", &name, "tên mục trùng nhau")
-        } else {
-            reject("damaged-archive", &name, "tệp zip hỏng hoặc bị cắt cụt")
-        }
-    })
-}
-
-/// A small signed bag (a plan, the province's results) read whole into memory through the same
-/// entry checks as a bundle — names, kinds (no encryption, no symlink, stored or deflated only),
-/// declared and real sizes, one top folder — with the same refusal codes. Keys are paths inside
-/// the bag (its top folder removed).
-pub(crate) fn read_small_bag(path: &Path, limits: &Limits) -> Reject<BTreeMap<String, Vec<u8>>> {
-    let mut archive = open(path)?;
-    let entries = list_entries(&mut archive, limits)?;
-    let inflated = AtomicU64::new(0);
-    let mut out = BTreeMap::new();
-    for (name, entry) in &entries {
-        let bytes = read_bounded(
-            &mut archive,
-            entry,
-            limits.max_document_bytes,
-            limits,
-            &inflated,
-        )?;
-        out.insert(name.clone(), bytes);
-    }
-    Ok(out)
-}
-
-/// The name and kind checks of step 1, on the central directory alone.
-fn list_entries(
-    archive: &mut ZipArchive<BufReader<File>>,
-    limits: &Limits,
-) -> Reject<BTreeMap<String, Entry>> {
-    check_entry_count(archive, limits)?;
-    let mut names = Names::default();
-    let mut out = BTreeMap::new();
-    let mut declared_total = 0u64;
-    for index in 0..archive.len() {
-        let f = archive
-            .by_index_raw(index)
-            .map_err(|_| reject("damaged-archive", format!("#{index}"), "mục không đọc được"))?;
-        let name = std::str::from_utf8(f.name_raw())
-            .map_err(|_| reject("bad-name", format!("#{index}"), "tên mục không phải UTF-8"))?
-            .to_string();
-        check_name(&name)?;
-        check_entry_kind(&f, &name)?;
-        let rest = names.admit(&name)?;
-        if f.is_dir() || name.ends_with('/') {
-            continue;
-        }
-        if rest.is_empty() {
-            return Err(reject(
-                "bad-layout",
-                &name,
-                "tệp nằm ngoài thư mục gốc của túi",
-            ));
-        }
-        declared_total = declared_total.saturating_add(f.size());
-        check_entry_size(&f, &name, declared_total, limits)?;
-        out.insert(
-            rest.clone(),
-            Entry {
-                index,
-                path: rest,
-                size: f.size(),
-            },
-        );
-    }
-    if out.is_empty() {
-        return Err(reject("not-a-bag", "", "gói rỗng"));
-    }
-    Ok(out)
-}
-
-fn check_entry_count(archive: &ZipArchive<BufReader<File>>, limits: &Limits) -> Reject<()> {
-    if archive.len() > limits.max_entries {
-        return Err(reject(
-            "too-many-entries",
-            "",
-            format!("{} mục, tối đa {}", archive.len(), limits.max_entries),
-        ));
-    }
-    // The zip crate keeps one entry per name; a second entry of the same name is only visible here.
-    if archive.has_duplicate_names() {
-        return Err(reject(
-            "duplicate-name",
-            "",
-            "hai mục cùng tên: trình giải nén nào giữ mục nào?",
-        ));
-    }
-    Ok(())
-}
-
-/// Only plain files and folders, stored or deflated: no encryption, no symlinks.
-fn check_entry_kind(f: &zip::read::ZipFile<'_, BufReader<File>>, name: &str) -> Reject<()> {
-    if f.encrypted() {
-        return Err(reject("encrypted-entry", name, "mục được mã hóa"));
-    }
-    if !matches!(
-        f.compression(),
-        zip::CompressionMethod::Stored | zip::CompressionMethod::Deflated
-    ) {
-        return Err(reject(
-            "bad-compression",
-            name,
-            format!("phương thức nén {:?} không được hỗ trợ", f.compression()),
-        ));
-    }
-    if f.unix_mode().is_some_and(|m| m & 0o170000 == 0o120000) || f.is_symlink() {
-        return Err(reject("symlink", name, "mục là liên kết tượng trưng"));
-    }
-    Ok(())
-}
-
-/// The sizes an entry declares: consistent, and within the limits with those before it.
-fn check_entry_size(
-    f: &zip::read::ZipFile<'_, BufReader<File>>,
-    name: &str,
-    declared_total: u64,
-    limits: &Limits,
-) -> Reject<()> {
-    if f.compression() == zip::CompressionMethod::Stored && f.compressed_size() != f.size() {
-        return Err(reject(
-            "damaged-archive",
-            name,
-            "mục lưu không nén có hai kích thước khác nhau",
-        ));
-    }
-    if f.size() > limits.max_entry_bytes {
-        return Err(reject(
-            "entry-too-large",
-            name,
-            format!(
-                "khai báo {} byte, tối đa {}",
-                f.size(),
-                limits.max_entry_bytes
-            ),
-        ));
-    }
-    if declared_total > limits.max_total_bytes {
-        return Err(reject(
-            "total-too-large",
-            name,
-            format!("tổng vượt {} byte", limits.max_total_bytes),
-        ));
-    }
-    Ok(())
-}
-
-/// The names seen so far: each once, no two alike once Unicode and case are folded (two
-/// extractors would write one file), all under one root folder.
-#[derive(Default)]
-struct Names {
-    root: Option<String>,
-    exact: BTreeSet<String>,
-    folded: HashMap<String, String>,
-}
-
-impl Names {
-    /// Admits a name, giving its path under the root folder.
-    fn admit(&mut self, name: &str) -> Reject<String> {
-        if !self.exact.insert(name.to_string()) {
-            return Err(reject("duplicate-name", name, "tên mục xuất hiện hai lần"));
-        }
-        let key: String = name
-            .nfc()
-            .collect::<String>()
-            .to_lowercase()
-            .nfc()
-            .collect();
-        if let Some(other) = self.folded.insert(key, name.to_string()) {
-            return Err(reject(
-                "name-collision",
-                name,
-                format!("trùng với «{other}» khi chuẩn hóa Unicode/chữ hoa-thường"),
-            ));
-        }
-        let (top, rest) = name.split_once('/').unwrap_or((name, ""));
-        match &self.root {
-            None => self.root = Some(top.to_string()),
-            Some(r) if r != top => {
-                return Err(reject(
-                    "bad-layout",
-                    name,
-                    format!("ngoài thư mục gốc «{r}/»"),
-                ));
-            }
-            _ => {}
-        }
-        Ok(rest.to_string())
-    }
-}
-
-/// A name must be a relative path with `/` separators and ordinary components.
-pub fn check_name(name: &str) -> Reject<()> {
-    let bad = |code: &str, why: &str| Err(reject(code, name, why));
-    if name.contains('\\') {
-        return bad("backslash", "tên có dấu \\");
-    }
-    if name.starts_with('/') {
-        return bad("absolute-path", "đường dẫn tuyệt đối");
-    }
-    let b = name.as_bytes();
-    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
-        return bad("absolute-path", "đường dẫn có ổ đĩa");
-    }
-    if name.chars().any(|c| c.is_control()) {
-        return bad("bad-name", "tên có ký tự điều khiển");
-    }
-    let trimmed = name.strip_suffix('/').unwrap_or(name);
-    for part in trimmed.split('/') {
-        match part {
-            ".." => return bad("path-traversal", "thành phần «..»"),
-            "." | "" => {
-                return bad("bad-name", "thành phần rỗng hoặc «.»");
-            }
-            _ if part.contains(':') => return bad("bad-name", "tên có dấu «:»"),
-            _ => {}
-        }
-    }
-    Ok(())
-}
-
-/// Reads one entry into memory, refusing more than `max` bytes whatever the header says.
-fn read_bounded(
-    archive: &mut ZipArchive<BufReader<File>>,
-    e: &Entry,
-    max: u64,
-    limits: &Limits,
-    inflated: &AtomicU64,
-) -> Reject<Vec<u8>> {
-    if e.size > max {
-        return Err(reject(
-            "entry-too-large",
-            &e.path,
-            format!("{} byte, tối đa {max} cho tệp này", e.size),
-        ));
-    }
-    let f = archive
-        .by_index(e.index)
-        .map_err(|err| reject("damaged-archive", &e.path, err.to_string()))?;
-    let mut buf = Vec::with_capacity(e.size as usize);
-    // One byte more than declared is enough to catch a lying header (a zip bomb).
-    let read = f.take(e.size + 1).read_to_end(&mut buf);
-    count(inflated, buf.len() as u64, &e.path, limits)?;
-    if buf.len() as u64 > e.size {
-        return Err(reject("entry-too-large", &e.path, "dài hơn khai báo"));
-    }
-    read.map_err(|_| reject("damaged-archive", &e.path, "không đọc được mục này"))?;
-    if (buf.len() as u64) < e.size {
-        return Err(reject("damaged-archive", &e.path, "ngắn hơn khai báo"));
-    }
-    Ok(buf)
-}
-
-fn count(inflated: &AtomicU64, n: u64, path: &str, limits: &Limits) -> Reject<()> {
-    if inflated.fetch_add(n, Ordering::Relaxed) + n > limits.max_total_bytes {
-        return Err(reject(
-            "total-too-large",
-            path,
-            format!("tổng vượt {} byte", limits.max_total_bytes),
-        ));
-    }
-    Ok(())
-}
-
-/// `Label: value` lines; continuation lines start with whitespace (RFC 8493 §2.2.2).
-fn parse_bag_info(bytes: &[u8]) -> Reject<HashMap<String, String>> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| reject("bad-bag-info", "bag-info.txt", "không phải UTF-8"))?;
-    let mut out: HashMap<String, String> = HashMap::new();
-    let mut last: Option<String> = None;
-    for line in text.lines() {
-        if line.starts_with([' ', '\t']) {
-            if let Some(label) = &last {
-                let v = out.get_mut(label).expect("label inserted");
-                v.push(' ');
-                v.push_str(line.trim());
-            }
-            continue;
-        }
-        let Some((label, value)) = line.split_once(':') else {
-            if line.trim().is_empty() {
-                continue;
-            }
-            return Err(reject(
-                "bad-bag-info",
-                "bag-info.txt",
-                format!("dòng không hợp lệ: {line}"),
-            ));
-        };
-        let label = label.trim().to_string();
-        if out.contains_key(&label) && label.starts_with("Bundle-") {
-            return Err(reject(
-                "bad-bag-info",
-                "bag-info.txt",
-                format!("trường {label} xuất hiện hai lần"),
-            ));
-        }
-        out.insert(label.clone(), value.trim().to_string());
-        last = Some(label);
-    }
-    Ok(out)
-}
-
-/// `<sha256 hex> <path>` lines; paths percent-decode `%0A`, `%0D`, `%25`.
-fn parse_manifest(bytes: &[u8], name: &str) -> Reject<BTreeMap<String, String>> {
-    let bad = |why: String| reject("bad-manifest", name, why);
-    let text = std::str::from_utf8(bytes).map_err(|_| bad("không phải UTF-8".into()))?;
-    let mut out = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let (sha, path) = line
-            .split_once(|c: char| c.is_ascii_whitespace())
-            .ok_or_else(|| bad(format!("dòng không hợp lệ: {line}")))?;
-        let path = path
-            .trim_start()
-            .replace("%0A", "\n")
-            .replace("%0D", "\r")
-            .replace("%25", "%");
-        if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad(format!("mã băm không hợp lệ cho {path}")));
-        }
-        check_name(&path)?;
-        if out.insert(path.clone(), sha.to_ascii_lowercase()).is_some() {
-            return Err(bad(format!("{path} được liệt kê hai lần")));
-        }
-    }
-    Ok(out)
-}
-
-fn normalise_newlines(bytes: &[u8]) -> Vec<u8> {
-    bytes.iter().copied().filter(|b| *b != b'\r').collect()
 }
 
 fn canonical(bytes: &[u8], path: &str) -> Reject<serde_json::Value> {
@@ -987,7 +453,7 @@ fn hash_payload(
         let handles: Vec<_> = (0..workers)
             .map(|_| {
                 scope.spawn(|| -> Reject<()> {
-                    let mut archive = open(path)?;
+                    let mut archive = archive::open(path)?;
                     let mut buf = vec![0u8; 1 << 20];
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
@@ -1021,7 +487,7 @@ fn hash_payload(
                             if n_total > e.size.min(limits.max_entry_bytes) {
                                 return Err(reject("entry-too-large", &e.path, "dài hơn khai báo"));
                             }
-                            count(inflated, n as u64, &e.path, limits)?;
+                            archive::count(inflated, n as u64, &e.path, limits)?;
                             h.update(&buf[..n]);
                             progress(
                                 done.fetch_add(n as u64, Ordering::Relaxed) + n as u64,
@@ -1164,39 +630,4 @@ fn check_references(result: &ResultDoc, manifest: &BTreeMap<String, String>) -> 
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_relative_plain_paths() {
-        for ok in ["b/data/x.jpg", "b/", "b/data/ảnh 1.jpg"] {
-            assert_eq!(check_name(ok), Ok(()), "{ok}");
-        }
-        for (bad, code) in [
-            ("b/../x", "path-traversal"),
-            ("../x", "path-traversal"),
-            ("/etc/passwd", "absolute-path"),
-            ("C:/x", "absolute-path"),
-            ("c:x", "absolute-path"),
-            ("b\\x", "backslash"),
-            ("b//x", "bad-name"),
-            ("b/./x", "bad-name"),
-            ("b/x\n", "bad-name"),
-        ] {
-            assert_eq!(check_name(bad).unwrap_err().code, code, "{bad}");
-        }
-    }
-
-    #[test]
-    fn manifests_parse_and_refuse_repeats() {
-        let sha = "a".repeat(64);
-        let m =
-            parse_manifest(format!("{sha}  data/a%25b\n{sha} data/c\n").as_bytes(), "m").unwrap();
-        assert_eq!(m.keys().collect::<Vec<_>>(), ["data/a%b", "data/c"]);
-        assert!(parse_manifest(format!("{sha}  data/a\n{sha}  data/a\n").as_bytes(), "m").is_err());
-        assert!(parse_manifest(b"abc  data/a\n", "m").is_err());
-    }
 }

@@ -4,7 +4,6 @@
 //! differently from the visit is a conflict the leader resolves with a reason — never
 //! last-writer-wins. Merging the same partial bundle twice changes nothing.
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -293,27 +292,19 @@ fn read_payload_files(file: &Path, visit: &VisitDoc) -> Result<HashMap<String, V
         .filter_map(|e| e.file.as_ref())
         .chain(visit.photos.iter().map(|p| &p.file))
         .collect();
-    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(std::fs::File::open(file)?))
-        .map_err(|e| Error::internal(format!("zip: {e}")))?;
+    // Through the bag reader's bounded reads, as the verifier read them.
+    let refused = |r: crate::bag::Rejection| Error::BundleRejected(r);
+    let limits = crate::bag::Limits {
+        max_document_bytes: crate::bag::Limits::default().max_entry_bytes,
+        ..Default::default()
+    };
+    let mut archive = crate::bag::archive::Archive::open(file, &limits).map_err(refused)?;
     let mut out = HashMap::new();
-    for i in 0..archive.len() {
-        let mut entry = archive
-            .by_index(i)
-            .map_err(|e| Error::internal(format!("zip: {e}")))?;
-        let name = entry.name().unwrap_or_default().to_string();
-        let Some((_, inside)) = name.split_once('/') else {
-            continue;
-        };
-        if let Some(path) = wanted.iter().find(|w| ***w == inside) {
-            let mut bytes = Vec::with_capacity(entry.size() as usize);
-            entry.read_to_end(&mut bytes)?;
-            out.insert((*path).clone(), bytes);
-        }
-    }
     for w in wanted {
-        if !out.contains_key(w) {
+        if !archive.entries.contains_key(w.as_str()) {
             return Err(refuse(format!("thiếu tệp {w} trong gói")));
         }
+        out.insert(w.clone(), archive.read(w).map_err(refused)?);
     }
     Ok(out)
 }

@@ -435,7 +435,7 @@ impl Store {
             let Some(plan_key) = &campaign.plan_public_key else {
                 return Ok(true);
             };
-            let (plan_key, _) = crate::bundle::keys::parse_public_key(plan_key)?;
+            let (plan_key, _) = crate::bag::keys::parse_public_key(plan_key)?;
             let mut held: Vec<String> = keys
                 .iter()
                 .filter(|k| k.key_id == key_id)
@@ -443,8 +443,8 @@ impl Store {
                 .collect();
             held.extend(self.signing_key()?.map(|k| k.public_key));
             Ok(held.iter().any(|text| {
-                crate::bundle::keys::parse_public_key(text)
-                    .is_ok_and(|(pk, _)| crate::bundle::keys::same_key(&pk, &plan_key))
+                crate::bag::keys::parse_public_key(text)
+                    .is_ok_and(|(pk, _)| crate::bag::keys::same_key(&pk, &plan_key))
             }))
         };
         let hq = match campaign.plan_key_id {

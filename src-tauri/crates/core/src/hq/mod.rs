@@ -12,13 +12,12 @@
 //! - [`workbook`]: the province workbook (.xlsx).
 //! - [`plan`]: the campaign plan file signed with the HQ key.
 //! - [`publish`]: the province results signed with the HQ key, and their independent recomputation.
-//! - [`signed_bag`]: the small signed bags HQ writes (plan, results).
+//!   Both are small signed bags ([`crate::bag::small`]).
 pub mod import;
 pub mod merge;
 pub mod plan;
 pub mod publish;
 pub mod results;
-pub mod signed_bag;
 pub mod survey;
 pub mod trust;
 pub mod workbook;

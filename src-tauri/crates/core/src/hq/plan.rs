@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bundle::keys;
+use crate::bag::keys;
 use crate::mistake::FileKind;
 use crate::store::{Store, now};
 use crate::{Error, Mistake, Result};
@@ -132,9 +132,9 @@ pub fn export_plan(
         units: plan_units(units),
     };
     let plan_json = crate::bundle::result::canonical_bytes(&plan)?;
-    super::signed_bag::write(
+    crate::bag::small::write(
         out,
-        super::signed_bag::BagContent {
+        crate::bag::small::BagContent {
             root: format!("thamdinh-plan-{}", plan.plan_id),
             payload: vec![(PLAN_PATH, &plan_json), (CRITERIA_PATH, &criteria)],
             bag_info: format!(
@@ -192,7 +192,7 @@ pub fn read_plan(
     path: &Path,
     expected: Option<&minisign::PublicKey>,
 ) -> Result<(PlanDoc, String, String)> {
-    let bag = super::signed_bag::read(path, FileKind::Plan, MAX_PLAN_BYTES, expected)?;
+    let bag = crate::bag::small::read(path, FileKind::Plan, MAX_PLAN_BYTES, expected)?;
     let get = |name: &str| bag.get(name);
     let key_id = bag.key_id.clone();
     let hq_pub = bag.public_key.clone();

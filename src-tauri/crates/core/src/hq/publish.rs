@@ -18,8 +18,8 @@ use ts_rs::TS;
 
 use super::import::{ImportStatus, expand_bundle_paths, file_sha256, import_bundle};
 use super::plan::{CampaignRows, PlanCampaign, PlanUnit, insert_campaign};
-use super::signed_bag::{self, BagContent};
-use crate::bundle::keys;
+use crate::bag::small::{self, BagContent};
+use crate::bag::keys;
 use crate::bundle::result::canonical_bytes;
 use crate::mistake::{FileKind, Mistake};
 use crate::store::{Store, now};
@@ -164,7 +164,7 @@ pub fn publish_results(
     let units_json = canonical_bytes(&super::plan::plan_units(store.units(campaign_id)?))?;
     let criteria = super::plan::canonical_set(store, &campaign.criteria_set_id)?;
     let workbook = store.hq_workbook(campaign_id)?;
-    signed_bag::write(
+    small::write(
         out,
         BagContent {
             root: format!("thamdinh-results-{}", results.results_id),
@@ -395,7 +395,7 @@ pub fn recompute(
     let expected = expected_key
         .map(|text| keys::parse_public_key(text).map(|(pk, _)| pk))
         .transpose()?;
-    let bag = signed_bag::read(
+    let bag = small::read(
         results_zip,
         FileKind::ProvinceResults,
         MAX_RESULTS_BYTES,

@@ -27,7 +27,7 @@ impl Store {
         label: &str,
         delegation: Option<&str>,
     ) -> Result<(TrustedKeyEntry, Vec<ImportOutcome>)> {
-        let (_, key_id) = crate::bundle::keys::parse_public_key(pub_text)?;
+        let (_, key_id) = crate::bag::keys::parse_public_key(pub_text)?;
         let actor = self.actor()?;
         // The key, its new name and its delegation with their decisions: one transaction.
         let tx = self.write_tx()?;

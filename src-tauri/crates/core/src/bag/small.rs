@@ -1,17 +1,19 @@
 //! The small signed bags Sở Nội vụ writes — the campaign plan and the province results: one zip,
-//! one BagIt bag like a result bundle, whose `data/hq.pub` is the HQ public key and whose
+//! one BagIt bag like a result bundle, read whole through the same entry and tag checks with the
+//! same refusal codes, whose `data/hq.pub` is the HQ public key and whose
 //! `signatures/<KEYID>.minisig` by that key covers the tag manifest. Whoever holds the HQ key
 //! checks the signature with *that* key (the one carried must be the same key, every byte);
 //! whoever does not yet compares the whole key's fingerprint by phone or on paper — the 8-byte id
 //! alone proves nothing, any key file may state it. Stock `bagit.py` and `minisign -V` check
 //! them as they check result bundles.
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use minisign::{SecretKey, SignatureBox};
+use minisign::SecretKey;
 
-use crate::bundle::{BAGIT_TXT, KeyInfo, MANIFEST, TAG_MANIFEST, keys, manifest_of};
+use super::archive::Archive;
+use super::keys::{self, KeyInfo};
+use super::{Limits, MANIFEST, Reject, Rejection, TAG_MANIFEST, reject, signature, tags};
 use crate::digest::sha256_hex;
 use crate::mistake::{FileKind, Mistake};
 use crate::{Error, Result};
@@ -59,79 +61,39 @@ pub fn write(
 ) -> Result<()> {
     let mut payload = content.payload;
     payload.push((HQ_KEY_PATH, key.pub_file.as_bytes()));
-    let manifest = manifest_of(&payload);
-    let bytes: u64 = payload.iter().map(|p| p.1.len() as u64).sum();
-    let bag_info = format!(
-        "{}Payload-Oxum: {bytes}.{}\n",
-        content.bag_info,
-        payload.len()
-    );
-    let tags: [(&str, &[u8]); 3] = [
-        ("bagit.txt", BAGIT_TXT.as_bytes()),
-        ("bag-info.txt", bag_info.as_bytes()),
-        (MANIFEST, manifest.as_bytes()),
-    ];
-    let tag_manifest = manifest_of(&tags);
-    let signature = minisign::sign(
-        None,
-        secret_key,
-        std::io::Cursor::new(tag_manifest.as_bytes()),
-        Some(&content.trusted_comment),
-        Some(&content.untrusted_comment),
-    )
-    .map_err(|e| Error::internal(format!("không ký được: {e}")))?
-    .into_string();
-    let sig_path = format!("signatures/{}.minisig", key.key_id);
-    let dir = match out.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".thamdinh-hq-")
-        .suffix(".part")
-        .tempfile_in(&dir)?;
-    let mut zip = zip::ZipWriter::new(tmp.as_file().try_clone()?);
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .unix_permissions(0o644);
-    for (path, bytes) in payload.into_iter().chain(tags).chain([
-        (TAG_MANIFEST, tag_manifest.as_bytes()),
-        (sig_path.as_str(), signature.as_bytes()),
-    ]) {
-        zip.start_file(format!("{}/{path}", content.root), options)
-            .map_err(|e| Error::internal(format!("zip: {e}")))?;
-        zip.write_all(bytes)?;
-    }
-    zip.finish()
-        .map_err(|e| Error::internal(format!("zip: {e}")))?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(out).map_err(|e| Error::Io(e.error))?;
-    Ok(())
+    super::write::write_in_memory(out, &content.root, &payload, &content.bag_info, |tm| {
+        let sig = signature::sign(
+            secret_key,
+            tm,
+            &content.trusted_comment,
+            &content.untrusted_comment,
+        )?;
+        Ok((signature::path_of(&key.key_id), sig))
+    })
 }
 
-/// Reads and checks a bag: names, sizes (at most `max_bytes` in all), the signature over the tag
-/// manifest, every tag and payload hash. `kind` names the kind of file in errors (a plan, the
-/// province's results). `expected`: the HQ key the reader already trusts; the bag must carry that
-/// very key and its signature is checked with it. Without one, the carried key checks the
-/// signature and the caller shows its fingerprint for comparing.
+/// Reads and checks a bag: the entries (names, kinds, sizes: at most `max_bytes` in all), the
+/// signature over the tag manifest, every tag and payload hash, each refused with the bag
+/// layer's code. `kind` names the kind of file in errors (a plan, the province's results).
+/// `expected`: the HQ key the reader already trusts; the bag must carry that very key and its
+/// signature is checked with it. Without one, the carried key checks the signature and the
+/// caller shows its fingerprint for comparing.
 pub fn read(
     path: &Path,
     kind: FileKind,
     max_bytes: u64,
     expected: Option<&minisign::PublicKey>,
 ) -> Result<SignedBag> {
-    let bad = |why: String| Error::from(Mistake::not_valid(kind, why));
-    let entries = read_entries(path, kind, max_bytes)?;
-    let get = |name: &str| {
-        entries
-            .get(name)
-            .ok_or_else(|| bad(format!("thiếu {name}")))
-    };
-    if get("bagit.txt")?.as_slice() != BAGIT_TXT.as_bytes() {
-        return Err(bad("bagit.txt".into()));
-    }
-    let hq_pub =
-        String::from_utf8(get(HQ_KEY_PATH)?.clone()).map_err(|_| bad(HQ_KEY_PATH.into()))?;
+    std::fs::File::open(path).map_err(|e| Mistake::cannot_read(path, &e))?;
+    let refused = |r: Rejection| Error::from(Mistake::bag_refused(kind, &r));
+    let mut archive = Archive::open(path, &Limits::small(max_bytes)).map_err(refused)?;
+    tags::check_bagit(&mut |p| archive.read(p)).map_err(refused)?;
+    tags::check_known_files(&archive.entries).map_err(refused)?;
+    let entries = archive.read_all().map_err(refused)?;
+    let carried_key = entries
+        .get(HQ_KEY_PATH)
+        .ok_or_else(|| refused(reject("missing-file", HQ_KEY_PATH, "thiếu khóa công khai")))?;
+    let hq_pub = String::from_utf8_lossy(carried_key).into_owned();
     let (carried, key_id) = keys::parse_public_key(&hq_pub)?;
     let public_key = match expected {
         Some(trusted) if !keys::same_key(trusted, &carried) => {
@@ -149,40 +111,10 @@ pub fn read(
         Some(trusted) => trusted.clone(),
         None => carried,
     };
-    let tag_manifest = get(TAG_MANIFEST)?;
-    let sig_text = get(&format!("signatures/{key_id}.minisig"))?;
-    let sig = std::str::from_utf8(sig_text)
-        .ok()
-        .and_then(|t| SignatureBox::from_string(t).ok())
-        .ok_or_else(|| bad("chữ ký không đọc được".into()))?;
-    minisign::verify(
-        &public_key,
-        &sig,
-        std::io::Cursor::new(tag_manifest),
-        true,
-        false,
-        false,
-    )
-    .map_err(|_| bad("chữ ký không khớp nội dung tagmanifest".into()))?;
-    let tags = parse_manifest(tag_manifest).map_err(bad)?;
-    for tag in ["bagit.txt", "bag-info.txt", MANIFEST] {
-        if tags.get(tag) != Some(&sha256_hex(get(tag)?)) {
-            return Err(bad(format!("{tag} không khớp tagmanifest")));
-        }
-    }
-    let manifest = parse_manifest(get(MANIFEST)?).map_err(bad)?;
-    let payload: Vec<&String> = entries.keys().filter(|k| k.starts_with("data/")).collect();
-    if payload.len() != manifest.len() {
-        return Err(bad("manifest không liệt kê đúng các tệp dữ liệu".into()));
-    }
-    for p in payload {
-        if manifest.get(p) != Some(&sha256_hex(&entries[p])) {
-            return Err(bad(format!("{p}: SHA-256 không khớp manifest")));
-        }
-    }
+    let trusted_comment = check_contents(&archive, &entries, &key_id, &public_key).map_err(refused)?;
     Ok(SignedBag {
         kind,
-        trusted_comment: sig.trusted_comment().unwrap_or_default(),
+        trusted_comment,
         fingerprint: keys::fingerprint(&public_key),
         public_key: hq_pub,
         key_id,
@@ -190,42 +122,57 @@ pub fn read(
     })
 }
 
-/// Reads every entry of a (small) bag through the bundle reader's entry checks: the same hostile
-/// cases refused with the same codes (traversal names, encrypted entries, bombs, symlinks, wrong
-/// sizes, truncation).
-fn read_entries(path: &Path, kind: FileKind, max_bytes: u64) -> Result<BTreeMap<String, Vec<u8>>> {
-    std::fs::File::open(path).map_err(|e| Mistake::cannot_read(path, &e))?;
-    let limits = crate::bundle::Limits {
-        max_entries: 64,
-        max_entry_bytes: max_bytes,
-        max_total_bytes: max_bytes,
-        max_document_bytes: max_bytes,
+/// The one signature (by `key_id`, checked with `public_key`) over the tag manifest, the tag
+/// manifest over the tag files, the manifest and `Payload-Oxum` over the payload, every hash.
+/// Returns the signature's trusted comment.
+fn check_contents(
+    archive: &Archive,
+    entries: &BTreeMap<String, Vec<u8>>,
+    key_id: &str,
+    public_key: &minisign::PublicKey,
+) -> Reject<String> {
+    let mut read = |p: &str| {
+        entries
+            .get(p)
+            .cloned()
+            .ok_or_else(|| reject("missing-file", p, "thiếu tệp bắt buộc"))
     };
-    crate::bundle::verify::read_small_bag(path, &limits)
-        .map_err(|r| Error::from(Mistake::bag_refused(kind, &r)))
-}
-
-fn parse_manifest(bytes: &[u8]) -> std::result::Result<BTreeMap<String, String>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "manifest không phải UTF-8".to_string())?;
-    let mut out = BTreeMap::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let (sha, path) = line
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| "dòng manifest lạ".to_string())?;
-        if out
-            .insert(path.trim().to_string(), sha.to_lowercase())
-            .is_some()
-        {
-            return Err(format!("{} lặp lại trong manifest", path.trim()));
+    let own = signature::path_of(key_id);
+    for path in signature::paths(&archive.entries)? {
+        if *path != own {
+            return Err(reject(
+                "unexpected-file",
+                path,
+                "chữ ký của một khóa khác khóa túi mang theo",
+            ));
         }
     }
-    Ok(out)
+    let tag_manifest = read(TAG_MANIFEST)?;
+    let (_, sig) = signature::read(&own, &read(&own)?)?;
+    if !signature::checks(public_key, &sig, &tag_manifest) {
+        return Err(signature::does_not_match(&own));
+    }
+    tags::check_tag_manifest(&tag_manifest, &mut read)?;
+    let manifest = tags::parse_manifest(&read(MANIFEST)?, MANIFEST)?;
+    let info = tags::parse_bag_info(&read("bag-info.txt")?)?;
+    let oxum = tags::required_field(&info, "Payload-Oxum")?;
+    for e in tags::check_payload_listing(&archive.entries, &manifest, &oxum)? {
+        if manifest.get(&e.path) != Some(&sha256_hex(&entries[&e.path])) {
+            return Err(reject(
+                "hash-mismatch",
+                &e.path,
+                "SHA-256 không khớp manifest",
+            ));
+        }
+    }
+    Ok(sig.trusted_comment().unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use minisign::{KeyPair, PublicKey};
+    use std::path::PathBuf;
 
     fn info_of(pk: &PublicKey) -> KeyInfo {
         KeyInfo {
