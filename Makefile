@@ -22,7 +22,7 @@ help:
 	@echo "make test   every test: Rust, UI, end-to-end (real app under Xvfb)"
 	@echo "make lint   rustfmt, clippy -D warnings, eslint, svelte-check, bindings drift"
 	@echo "make bench  benchmarks, as ratios against a baseline measured in the same run"
-	@echo "make fixtures  rewrite the hostile-bundle fixtures of tests/bundles/"
+	@echo "make fixtures  rewrite the hostile fixtures of tests/bundles/ and tests/signed-files/"
 	@echo "make fuzz   mutation-fuzz every parser of outside input (FUZZ_SECONDS each, default 600)"
 	@echo "make package       the .deb to install (release build: app, thamdinh CLI, desktop entry)"
 	@echo "make package-test  install that .deb here, start the installed app under Xvfb, remove it"
@@ -97,10 +97,11 @@ FUZZ_SECONDS ?= 600
 fuzz: deps
 	cargo run --locked --release -p thamdinh-tests --bin fuzz -- $(FUZZ_SECONDS) $$RANDOM $(FUZZ_ONLY)
 
-# Rewrites the hostile-bundle fixtures of tests/bundles/ (then review and commit them).
+# Rewrites the hostile fixtures of tests/bundles/ and tests/signed-files/ (then review and commit).
 fixtures: deps
 	cargo build --workspace --locked --bins
 	target/debug/make-bundle-fixtures
+	target/debug/make-signed-file-fixtures
 
 # The .deb a delegation installs: the app, the thamdinh CLI in /usr/bin, a desktop entry and icon.
 # A release build (~25 min cold on 2 cores), so it is not part of `make test`.

@@ -1,6 +1,6 @@
 //! `make fuzz`: a mutation fuzzer on the stable toolchain for every parser that reads outside
 //! input — criteria JSON and XLSX, unit lists, score sheets, the bundle verifier, photos (EXIF and
-//! decoding), the plan file. Each starts from a corpus of committed fixtures (the seeds below),
+//! decoding), the plan and the province results files. Each starts from a corpus of committed fixtures (the seeds below),
 //! mutates them (bit flips, byte runs, insertions, deletions, truncations, splices) and calls the
 //! parser; any panic is a finding: the input is written to `target/fuzz/<parser>-<n>.bin` and the
 //! run fails. Errors are fine — only panics count. Deterministic from its seed.
@@ -134,6 +134,20 @@ fn main() {
     ];
     let bundle_file = tmp.path().join("b.zip");
     let plan_file = tmp.path().join("plan.zip");
+    let results_file = tmp.path().join("results.zip");
+    let no_bundles = tmp.path().join("no-bundles");
+    std::fs::create_dir_all(&no_bundles).unwrap();
+    // The committed hostile plans and results, small ones (the bombs are left out: they only
+    // test a limit, and mutating 300 KiB is slow).
+    let signed_files = |prefix: &str| -> Vec<std::path::PathBuf> {
+        files_in(&root.join("tests/signed-files"), "zip")
+            .into_iter()
+            .filter(|p| {
+                p.file_name().unwrap().to_string_lossy().starts_with(prefix)
+                    && std::fs::metadata(p).is_ok_and(|m| m.len() < 200 << 10)
+            })
+            .collect()
+    };
     let photos_store = tmp.path().join("photos");
     let limits = thamdinh_core::bundle::Limits {
         max_entries: 2000,
@@ -234,9 +248,11 @@ fn main() {
             }),
         ),
         (
-            // A plan, and the hostile bundles read as plans: signed bags share one entry reader.
+            // A plan, its hostile variants, and the hostile bundles read as plans: signed files
+            // share one bag reader.
             "plan",
             std::iter::once(plan_seed)
+                .chain(read_seeds(&signed_files("plan-")))
                 .chain(
                     read_seeds(&files_in(&bundles_dir(), "zip"))
                         .into_iter()
@@ -246,6 +262,21 @@ fn main() {
             Box::new(move |b| {
                 std::fs::write(&plan_file, b).unwrap();
                 let _ = thamdinh_core::hq::plan::read_plan(&plan_file, None);
+            }),
+        ),
+        (
+            // The province's published results and their hostile variants, recomputed from no
+            // bundles (the bag and its documents are what is read).
+            "results",
+            read_seeds(&signed_files("results-")),
+            Box::new(move |b| {
+                std::fs::write(&results_file, b).unwrap();
+                let _ = thamdinh_core::hq::publish::recompute(
+                    &results_file,
+                    &no_bundles,
+                    None,
+                    &AtomicBool::new(false),
+                );
             }),
         ),
     ];

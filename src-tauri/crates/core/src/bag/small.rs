@@ -111,7 +111,8 @@ pub fn read(
         Some(trusted) => trusted.clone(),
         None => carried,
     };
-    let trusted_comment = check_contents(&archive, &entries, &key_id, &public_key).map_err(refused)?;
+    let trusted_comment =
+        check_contents(&archive, &entries, &key_id, &public_key).map_err(refused)?;
     Ok(SignedBag {
         kind,
         trusted_comment,

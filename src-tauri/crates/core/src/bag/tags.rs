@@ -205,7 +205,6 @@ pub fn normalise_newlines(bytes: &[u8]) -> Vec<u8> {
     bytes.iter().copied().filter(|b| *b != b'\r').collect()
 }
 
-
 /// The manifest of files held in memory (path, bytes): each hashed, then [`manifest_text`].
 pub fn manifest_of(files: &[(&str, &[u8])]) -> String {
     manifest_text(

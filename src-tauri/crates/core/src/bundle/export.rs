@@ -564,7 +564,10 @@ fn signed_tag_files(
             result.revision,
             &result.signer,
         )?;
-        Ok((crate::bag::signature::path_of(&result.signer.key_id), signature))
+        Ok((
+            crate::bag::signature::path_of(&result.signer.key_id),
+            signature,
+        ))
     })
 }
 

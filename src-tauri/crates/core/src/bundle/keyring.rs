@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::bag::keys::{self, KeyInfo};
 use super::verify::TrustedKey;
+use crate::bag::keys::{self, KeyInfo};
 use crate::mistake::Missing;
 use crate::store::Store;
 use crate::{Error, Mistake, Result};

@@ -14,12 +14,12 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::bag::archive::{self, Archive, Entry};
+use crate::bag::signature;
 use crate::bag::tags::{
     check_bagit, check_known_files, check_payload_listing, check_tag_manifest, parse_bag_info,
     parse_manifest, required_field,
 };
 pub use crate::bag::{Limits, Reject};
-use crate::bag::signature;
 use crate::digest::{hex, sha256_hex};
 use crate::error::json_text;
 

@@ -18,8 +18,8 @@ use ts_rs::TS;
 
 use super::import::{ImportStatus, expand_bundle_paths, file_sha256, import_bundle};
 use super::plan::{CampaignRows, PlanCampaign, PlanUnit, insert_campaign};
-use crate::bag::small::{self, BagContent};
 use crate::bag::keys;
+use crate::bag::small::{self, BagContent};
 use crate::bundle::result::canonical_bytes;
 use crate::mistake::{FileKind, Mistake};
 use crate::store::{Store, now};
