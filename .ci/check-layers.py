@@ -6,7 +6,8 @@
   mistakes, errors, refusals and spreadsheets' cells know nothing of the domain.
 - The bag layer (`bag/`: the signed container) imports only itself and the ground floor: every
   signed file — bundles, plans, published results — is read and written through it.
-- Every table is written only by the area that owns it (store, field, ledger, bundle, hq).
+- Every table is read and written only by the area that owns it (store, field, ledger, bundle,
+  hq); another area asks the owner through its functions.
 
 Prints every cycle and every upward import; exits 1 if there is one.
 """
@@ -153,8 +154,9 @@ def area_of(name):
     return next((a for a, files in AREAS.items() if top in files), None)
 
 
-def table_writes(mods):
-    """(file, table, area of the file, owner of the table) for every write outside its owner."""
+def table_uses(mods):
+    """Every SQL read or write of a table outside the area that owns it: the connection is the
+    owning area's alone (another area asks it, through its functions)."""
     owner = {t: a for a, tables in OWNERS.items() for t in tables}
     bad = []
     for name, path in sorted(mods.items()):
@@ -169,12 +171,13 @@ def table_writes(mods):
             if start >= 0 and end >= 0:
                 src = src[:start] + src[end:]
         area = area_of(name)
-        for m in re.finditer(r"(INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM)\s+([a-z_]+)\b", src):
+        for m in re.finditer(r"(INSERT(?:\s+OR\s+\w+)?\s+INTO|UPDATE|DELETE\s+FROM|FROM|JOIN)\s+([a-z_]+)\b", src):
             table = m.group(2)
             if table not in owner:
                 continue
             if owner[table] != area and (area, table) not in SHARED:
-                bad.append(f"{path.split('core/src/')[-1]} writes {table}, which {owner[table]} owns")
+                verb = "reads" if m.group(1) in ("FROM", "JOIN") else "writes"
+                bad.append(f"{path.split('core/src/')[-1]} {verb} {table}, which {owner[table]} owns")
     return sorted(set(bad))
 
 
@@ -191,12 +194,12 @@ def main():
         for dep in sorted(graph[name] - GROUND):
             if dep != "bag" and not dep.startswith("bag::"):
                 bad.append(f"the bag layer reaches up: {name} imports {dep}")
-    bad += table_writes(mods)
+    bad += table_uses(mods)
     for line in bad:
         print(line)
     if bad:
         sys.exit(1)
-    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it, the bag layer nothing but the ground; every table written by its own area")
+    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it, the bag layer nothing but the ground; every table read and written by its own area")
 
 
 if __name__ == "__main__":

@@ -225,14 +225,12 @@ impl Store {
     /// A reminder to back up: when there are visits with entries that no written bundle holds
     /// yet and the last backup is older than `days` (or there was none).
     pub fn backup_reminder(&self, days: i64) -> Result<Option<BackupReminder>> {
-        let unexported: u32 = self.conn.query_row(
-            "SELECT count(*) FROM visit v WHERE v.deleted_at IS NULL
-               AND EXISTS (SELECT 1 FROM audit a WHERE a.visit_id = v.id)
-               AND NOT EXISTS (SELECT 1 FROM bundle b WHERE b.state = 'written'
-                               AND (',' || b.visit_ids || ',') LIKE '%,' || v.id || ',%')",
-            [],
-            |r| r.get(0),
-        )?;
+        let exported = self.exported_visit_ids()?;
+        let unexported = self
+            .visits_with_entries()?
+            .iter()
+            .filter(|v| !exported.contains(*v))
+            .count() as u32;
         let last = self.last_backup()?;
         let old = match last
             .as_deref()

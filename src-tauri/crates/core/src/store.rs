@@ -719,6 +719,14 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 }
 
 /// Writes a setting inside the caller's transaction: the one place the setting table is written.
+/// Every campaign's id, in order (inside a caller's transaction).
+pub(crate) fn campaign_ids(conn: &rusqlite::Connection) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare("SELECT id FROM campaign ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 pub(crate) fn put_setting(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
     conn.execute(
         "INSERT INTO setting (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

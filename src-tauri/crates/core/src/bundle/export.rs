@@ -170,6 +170,22 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The visits some written bundle holds.
+    pub fn exported_visit_ids(&self) -> Result<std::collections::HashSet<String>> {
+        let lists: Vec<String> = self
+            .conn
+            .prepare("SELECT visit_ids FROM bundle WHERE state = 'written'")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(lists
+            .iter()
+            .flat_map(|l| l.split(','))
+            .map(str::to_string)
+            .collect())
+    }
+}
+
 /// The name a signature carries: who uses this laptop; else the name the key was made for
 /// (`key new --name`).
 pub fn signer_name(store: &Store, secret_key_text: &str) -> Result<String> {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod evidence;
 pub mod explain_form;
 pub mod gallery;
+pub mod integrity;
 pub mod photo;
 pub mod removal;
 pub mod score_sheet;

@@ -3,7 +3,6 @@
 //! without deleting anything. A visit's own evidence and photos are removed where they live
 //! ([`crate::evidence`], [`crate::gallery`]). Files stay stored while anything still refers to
 //! them; bundles already exported elsewhere are never touched.
-use rusqlite::params;
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -79,7 +78,7 @@ impl Store {
             photos: count(&format!(
                 "SELECT count(*) FROM photo WHERE visit_id IN ({VISITS})"
             ))?,
-            received_bundles: count("SELECT count(*) FROM hq_bundle WHERE campaign_id = ?1")?,
+            received_bundles: crate::hq::received_bundles(&self.conn, campaign_id, None)?,
         })
     }
 
@@ -102,12 +101,7 @@ impl Store {
         tx.commit()?;
         if let Some(dir) = data_dir {
             for stored in stored_bundles {
-                let still_used: bool = self.conn.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM hq_bundle WHERE stored_file = ?1)",
-                    [&stored],
-                    |r| r.get(0),
-                )?;
-                if !still_used {
+                if !crate::hq::stored_file_in_use(&self.conn, &stored)? {
                     crate::files::remove_if_present(&dir.join(&stored))?;
                 }
             }
@@ -171,12 +165,7 @@ impl Store {
             [&unit.id],
             |r| r.get(0),
         )?;
-        let received: u32 = self.conn.query_row(
-            "SELECT count(*) FROM hq_bundle_unit bu JOIN hq_bundle b ON b.id = bu.bundle_id
-             WHERE b.campaign_id = ?1 AND bu.unit_code = ?2",
-            params![campaign_id, code],
-            |r| r.get(0),
-        )?;
+        let received = crate::hq::received_bundles(&self.conn, campaign_id, Some(&code))?;
         if visits > 0 || received > 0 {
             return Err(Mistake::UnitHasWork {
                 code,

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::audit::{self, Change};
+use crate::audit::{self, Change, Log};
 use crate::bundle::consistency::field_value;
 use crate::bundle::result::VisitDoc;
 use crate::bundle::{Limits, Signers, TrustedKey, verify_contents};
@@ -131,15 +131,8 @@ impl Store {
             photos: 0,
             conflicts: Vec::new(),
         };
-        let merged_before: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT seq FROM audit WHERE visit_id = ?1 AND action = 'merge_partial' AND code = ?2",
-                params![visit_id, result.bundle_id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        if merged_before.is_some() {
+        let merged = crate::audit::codes_logged(&self.conn, Log::Visit, visit_id, "merge_partial")?;
+        if merged.contains(&result.bundle_id) {
             return Ok(outcome);
         }
 

@@ -379,13 +379,21 @@ impl Store {
     /// Visits of one campaign, or of all campaigns, by unit code and date.
     pub fn visits(&self, campaign_id: Option<&str>) -> Result<Vec<VisitSummary>> {
         let mut stmt = self.conn.prepare(
-            "SELECT v.id FROM visit v JOIN unit u ON u.id = v.unit_id JOIN campaign c ON c.id = u.campaign_id
-             WHERE (?1 IS NULL OR c.id = ?1) AND v.deleted_at IS NULL ORDER BY c.year DESC, c.name, u.code, v.visit_date, v.created_at",
+            "SELECT v.id, u.campaign_id FROM visit v JOIN unit u ON u.id = v.unit_id
+             WHERE (?1 IS NULL OR u.campaign_id = ?1) AND v.deleted_at IS NULL ORDER BY u.code, v.visit_date, v.created_at",
         )?;
-        let ids: Vec<String> = stmt
-            .query_map([campaign_id], |r| r.get(0))?
+        let mut ids: Vec<(String, String)> = stmt
+            .query_map([campaign_id], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        // Newest campaign first, then by name (a stable sort keeps unit and date order within).
+        let order: HashMap<String, (i32, String)> = self
+            .campaigns()?
+            .into_iter()
+            .map(|c| (c.id, (-c.year, c.name)))
+            .collect();
+        ids.sort_by_key(|(_, c)| order.get(c).cloned());
         ids.iter()
+            .map(|(id, _)| id)
             .map(|id| {
                 let view = self.visit_view(id)?;
                 let is_empty = self.visit_is_empty(id)?;
@@ -404,6 +412,15 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The visits (not deleted) with at least one entry in their log.
+    pub fn visits_with_entries(&self) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare("SELECT id FROM visit WHERE deleted_at IS NULL AND audit_count > 0")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Whether nothing was recorded in a visit (no value, evidence or photo).
@@ -446,20 +463,20 @@ impl Store {
 
     /// The set a visit is scored against (the campaign's, frozen by hash).
     pub fn visit_set(&self, visit_id: &str) -> Result<std::sync::Arc<CriteriaSet>> {
-        let set_id: String = self
+        let campaign_id: String = self
             .conn
             .query_row(
-                "SELECT c.criteria_set_id FROM visit v JOIN unit u ON u.id = v.unit_id JOIN campaign c ON c.id = u.campaign_id WHERE v.id = ?1",
+                "SELECT u.campaign_id FROM visit v JOIN unit u ON u.id = v.unit_id WHERE v.id = ?1",
                 [visit_id],
                 |r| r.get(0),
             )
             .optional()?
             .ok_or_else(|| Error::NotFound(Missing::Visit(visit_id.to_string())))?;
-        self.criteria_set(&set_id)
+        self.criteria_set(&self.campaign(&campaign_id)?.criteria_set_id)
     }
 
     /// Raw values of a visit: (code, field) → text.
-    fn raw_values(&self, visit_id: &str) -> Result<HashMap<(String, String), String>> {
+    pub(crate) fn raw_values(&self, visit_id: &str) -> Result<HashMap<(String, String), String>> {
         let mut stmt = self
             .conn
             .prepare("SELECT code, field, value FROM leaf_value WHERE visit_id = ?1")?;

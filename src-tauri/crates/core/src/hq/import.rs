@@ -466,11 +466,9 @@ fn admissible(
         Ok(c) => c,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let mut known = store
-        .conn
-        .prepare_cached("SELECT 1 FROM unit WHERE campaign_id = ?1 AND code = ?2")?;
+    let known = super::unit_codes(store, &campaign.id)?;
     for v in &result.visits {
-        if !known.exists(params![campaign.id, v.unit.code])? {
+        if !known.contains_key(&v.unit.code) {
             return Ok(Err((
                 "unknown-unit",
                 format!(

@@ -14,7 +14,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::audit::Change;
+use crate::audit::{Change, Log};
 use crate::mistake::Missing;
 use crate::scoring::{Column, Entry, check_entry};
 use crate::store::{Store, now};
@@ -455,13 +455,8 @@ impl Store {
     }
 
     fn fork_choices(&self, campaign_id: &str) -> Result<std::collections::HashSet<String>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT code FROM hq_audit WHERE campaign_id = ?1 AND action = 'choose_fork'",
-            )?
-            .query_map([campaign_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+        let chosen = crate::audit::codes_logged(&self.conn, Log::Hq, campaign_id, "choose_fork")?;
+        Ok(chosen.into_iter().collect())
     }
 
     /// The officer chooses one bundle of a fork to count; recorded with the reason.

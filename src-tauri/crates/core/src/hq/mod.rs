@@ -96,6 +96,30 @@ pub(crate) fn delete_campaign_hq(
     Ok(stored)
 }
 
+/// How many bundles Sở Nội vụ received for a campaign, or for one unit of it.
+pub(crate) fn received_bundles(
+    conn: &rusqlite::Connection,
+    campaign_id: &str,
+    unit_code: Option<&str>,
+) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(DISTINCT b.id) FROM hq_bundle b LEFT JOIN hq_bundle_unit bu ON bu.bundle_id = b.id
+         WHERE b.campaign_id = ?1 AND (?2 IS NULL OR bu.unit_code = ?2)",
+        rusqlite::params![campaign_id, unit_code],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether a stored bundle file is still named by a received bundle (another campaign's import of
+/// the same file).
+pub(crate) fn stored_file_in_use(conn: &rusqlite::Connection, stored_file: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM hq_bundle WHERE stored_file = ?1)",
+        [stored_file],
+        |r| r.get(0),
+    )?)
+}
+
 /// Records an HQ decision inside the caller's transaction.
 pub(crate) fn log_decision(
     tx: &rusqlite::Connection,

@@ -255,12 +255,12 @@ fn decisions(store: &Store, campaign_id: &str) -> Result<DecisionsDoc> {
         required_cosignatures: store.campaign(campaign_id)?.required_cosignatures,
         plan_public_key: store.campaign(campaign_id)?.plan_public_key,
         bands: store.setting(&format!("hq_bands:{campaign_id}"))?,
-        chosen_forks: query(
-            "SELECT code FROM hq_audit WHERE campaign_id = ?1 AND action = 'choose_fork' ORDER BY seq",
-        )?
-        .into_iter()
-        .map(|r| r[0].clone())
-        .collect(),
+        chosen_forks: crate::audit::codes_logged(
+            &store.conn,
+            crate::audit::Log::Hq,
+            campaign_id,
+            "choose_fork",
+        )?,
         resolutions: query(
             "SELECT unit_code, code, value, reason, sides FROM hq_resolution WHERE campaign_id = ?1
              ORDER BY unit_code, code",

@@ -265,11 +265,7 @@ fn log_trust_decision(
     old: Option<&str>,
     new: &str,
 ) -> Result<()> {
-    let campaigns: Vec<String> = tx
-        .prepare("SELECT id FROM campaign ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for c in campaigns {
+    for c in crate::store::campaign_ids(tx)? {
         super::log_decision(
             tx,
             &c,
