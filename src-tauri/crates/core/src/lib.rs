@@ -9,11 +9,11 @@
 //! - [`sheet`]: spreadsheets read as text cells with Excel's row and column names.
 //! - [`scoring`]: per-leaf values, totals per node/area/set, attainable max and index.
 //! - [`builtin`]: the criteria sets shipped in `assets/criteria/`.
-//! - [`store`]: the SQLite store: pragmas, migrations, campaigns, settings.
+//! - [`store`]: the SQLite store: pragmas, migrations, campaigns, settings, and how areas reach it.
 //! - [`visit`]: members, units, visits, per-leaf values, lock/unlock, undo.
 //! - [`evidence`]: the evidence register and attached files stored by SHA-256.
 //! - [`files`]: atomic file writes (temp file, fsync, rename) and stale temp-file clean-up.
-//! - [`audit`]: the hash-chained, append-only audit log of each visit.
+//! - [`ledger`]: the hash-chained, append-only logs of each visit and of HQ's decisions ([`audit`]).
 //! - [`photo`]: photo ingest: hash, EXIF, oriented thumbnails, stored by SHA-256, in parallel.
 //! - [`gallery`]: a visit's photos: captions, links to leaves, time/place flags.
 //! - [`bag`]: the signed container of every file we sign (zip + BagIt + minisign), read and
@@ -32,7 +32,6 @@
 //! - [`teamwork`]: a visit split across members' laptops: partial bundles merged, conflicts.
 #![forbid(unsafe_code)]
 
-pub mod audit;
 pub mod backup;
 pub mod bag;
 pub mod bundle;
@@ -44,6 +43,7 @@ pub mod error;
 pub mod field;
 pub mod files;
 pub mod hq;
+pub mod ledger;
 pub mod mistake;
 pub mod number;
 pub mod rejection;
@@ -57,6 +57,7 @@ pub use field::{
     acknowledgement, conclusions, demo, evidence, explain_form, gallery, photo, removal,
     score_sheet, self_form, teamwork, units, visit,
 };
+pub use ledger::audit;
 pub use rules::{builtin, criteria, criteria_xlsx, scoring};
 
 pub use error::{Error, ErrorCode, Result};
