@@ -154,6 +154,24 @@ fn a_damaged_backup_is_refused_by_name_and_the_data_is_untouched() {
             "zip".into(),
         ),
         (
+            "a photo stored as a symlink",
+            {
+                let mut e = entries.clone();
+                e[photo].unix_mode = 0o120777;
+                write_zip(&e)
+            },
+            format!("{photo_name}: mục là liên kết tượng trưng"),
+        ),
+        (
+            "a photo flagged as encrypted",
+            {
+                let mut e = entries.clone();
+                e[photo].extra_flags = 1;
+                write_zip(&e)
+            },
+            format!("{photo_name}: mục được mã hóa"),
+        ),
+        (
             "no manifest",
             {
                 let mut e = entries.clone();

@@ -7,6 +7,10 @@
 //! one is refused) and checks its integrity; only then does it swap the staging folder in. The
 //! data that was there is kept beside it, never deleted; a damaged backup is refused naming what
 //! is wrong and nothing of the current data changes.
+//!
+//! A backup is not a signed bag (see [`crate::bag`]): it is restored on the laptop that made it,
+//! by the person who holds it, so there is no one to sign it for; its SHA-256 manifest finds
+//! damage, and its entries pass the bag layer's name and kind checks before anything is written.
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -321,13 +325,23 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
     if !manifest.files.iter().any(|f| f.path == DB_FILE) {
         return Err(backup_error(format!("thiếu cơ sở dữ liệu {DB_FILE}")));
     }
-    for name in archive.file_names() {
-        let name = name.map_err(|_| backup_error("tên mục không đọc được".into()))?;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|_| backup_error("mục không đọc được".into()))?;
+        let name = entry
+            .name()
+            .map_err(|_| backup_error("tên mục không đọc được".into()))?
+            .to_string();
         if name != MANIFEST && !manifest.files.iter().any(|f| f.path == name) {
             return Err(backup_error(format!(
                 "tệp {name} không có trong {MANIFEST}"
             )));
         }
+        // The bag layer's entry checks: plain files only, stored or deflated (no symlink, no
+        // encryption). A backup is no bag (unsigned, no top folder), but is read as carefully.
+        crate::bag::archive::check_entry_kind(&entry, &name)
+            .map_err(|r| backup_error(format!("{name}: {}", r.message)))?;
     }
 
     // Staging: beside the data folder (same file system, so the swap is a rename).

@@ -167,7 +167,7 @@ fn check_entry_count(archive: &Zip, limits: &Limits) -> Reject<()> {
 }
 
 /// Only plain files and folders, stored or deflated: no encryption, no symlinks.
-fn check_entry_kind(f: &zip::read::ZipFile<'_, BufReader<File>>, name: &str) -> Reject<()> {
+pub fn check_entry_kind(f: &zip::read::ZipFile<'_, BufReader<File>>, name: &str) -> Reject<()> {
     if f.encrypted() {
         return Err(reject("encrypted-entry", name, "mục được mã hóa"));
     }
@@ -213,11 +213,7 @@ fn check_entry_size(
         ));
     }
     if declared_total > limits.max_total_bytes {
-        return Err(reject(
-            "total-too-large",
-            name,
-            format!("tổng vượt {} byte", limits.max_total_bytes),
-        ));
+        return Err(total_too_large(name, limits));
     }
     Ok(())
 }
@@ -328,15 +324,20 @@ pub fn read_bounded(
     Ok(buf)
 }
 
+/// Counts `n` more bytes inflated, refusing past the total limit.
 pub fn count(inflated: &AtomicU64, n: u64, path: &str, limits: &Limits) -> Reject<()> {
     if inflated.fetch_add(n, Ordering::Relaxed) + n > limits.max_total_bytes {
-        return Err(reject(
-            "total-too-large",
-            path,
-            format!("tổng vượt {} byte", limits.max_total_bytes),
-        ));
+        return Err(total_too_large(path, limits));
     }
     Ok(())
+}
+
+fn total_too_large(path: &str, limits: &Limits) -> super::Rejection {
+    reject(
+        "total-too-large",
+        path,
+        format!("tổng vượt {} byte", limits.max_total_bytes),
+    )
 }
 
 #[cfg(test)]
