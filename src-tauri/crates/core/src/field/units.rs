@@ -404,6 +404,14 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Whether a campaign has a unit of this code.
+    pub fn has_unit(&self, campaign_id: &str, code: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM unit WHERE campaign_id = ?1 AND code = ?2")?
+            .exists(rusqlite::params![campaign_id, code])?)
+    }
+
     pub fn unit(&self, id: &str) -> Result<Unit> {
         self.conn
             .query_row(

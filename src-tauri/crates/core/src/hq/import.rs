@@ -466,9 +466,8 @@ fn admissible(
         Ok(c) => c,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let known = super::unit_codes(store, &campaign.id)?;
     for v in &result.visits {
-        if !known.contains_key(&v.unit.code) {
+        if !store.has_unit(&campaign.id, &v.unit.code)? {
             return Ok(Err((
                 "unknown-unit",
                 format!(
