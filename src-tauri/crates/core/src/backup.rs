@@ -295,6 +295,32 @@ fn zip_error(e: zip::result::ZipError) -> Error {
     }
 }
 
+/// Every entry is listed in the manifest, and is a plain file, stored or deflated: the bag
+/// layer's kind checks (no symlink, no encryption). A backup is no bag (unsigned, no top folder),
+/// but is read as carefully.
+fn check_entries(
+    archive: &mut ZipArchive<BufReader<std::fs::File>>,
+    manifest: &BackupManifest,
+) -> Result<()> {
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|_| backup_error("mục không đọc được".into()))?;
+        let name = entry
+            .name()
+            .map_err(|_| backup_error("tên mục không đọc được".into()))?
+            .to_string();
+        if name != MANIFEST && !manifest.files.iter().any(|f| f.path == name) {
+            return Err(backup_error(format!(
+                "tệp {name} không có trong {MANIFEST}"
+            )));
+        }
+        crate::bag::archive::check_entry_kind(&entry, &name)
+            .map_err(|r| backup_error(format!("{name}: {}", r.message)))?;
+    }
+    Ok(())
+}
+
 /// Restores a backup into `data_dir` (see the module documentation). Refused, naming who holds
 /// it, while a store is open on `data_dir` (the app, a `thamdinh` command); no store opens on it
 /// until the restore is done.
@@ -325,24 +351,7 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
     if !manifest.files.iter().any(|f| f.path == DB_FILE) {
         return Err(backup_error(format!("thiếu cơ sở dữ liệu {DB_FILE}")));
     }
-    for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|_| backup_error("mục không đọc được".into()))?;
-        let name = entry
-            .name()
-            .map_err(|_| backup_error("tên mục không đọc được".into()))?
-            .to_string();
-        if name != MANIFEST && !manifest.files.iter().any(|f| f.path == name) {
-            return Err(backup_error(format!(
-                "tệp {name} không có trong {MANIFEST}"
-            )));
-        }
-        // The bag layer's entry checks: plain files only, stored or deflated (no symlink, no
-        // encryption). A backup is no bag (unsigned, no top folder), but is read as carefully.
-        crate::bag::archive::check_entry_kind(&entry, &name)
-            .map_err(|r| backup_error(format!("{name}: {}", r.message)))?;
-    }
+    check_entries(&mut archive, &manifest)?;
 
     // Staging: beside the data folder (same file system, so the swap is a rename).
     let parent = match data_dir.parent() {
