@@ -8,6 +8,9 @@
   signed file — bundles, plans, published results — is read and written through it.
 - Every table is read and written only by the area that owns it (store, field, ledger, bundle,
   hq); another area asks the owner through its functions.
+- One way to reach the database: an area's `impl Store` methods (`self.conn`) or its functions
+  taking a transaction; nothing outside `store/` reaches into a store's connection
+  (`store.conn`) from a free function.
 
 Prints every cycle and every upward import; exits 1 if there is one.
 """
@@ -177,6 +180,23 @@ def table_uses(mods):
     return sorted(set(bad))
 
 
+def connection_reached(mods):
+    """Every `<name>.conn` but `self.conn` outside store/: a free function reaching into a store."""
+    bad = []
+    for name, path in sorted(mods.items()):
+        if name == "store" or name.startswith("store::"):
+            continue
+        src = open(path, encoding="utf-8").read()
+        cut = src.find("#[cfg(test)]")
+        if cut >= 0:
+            src = src[:cut]
+        for m in re.finditer(r"\b(\w+)\s*\.conn\b", src):
+            if m.group(1) != "self":
+                line = src[: m.start()].count("\n") + 1
+                bad.append(f"{path.split('core/src/')[-1]}:{line} reaches into {m.group(1)}.conn: ask the area's methods")
+    return bad
+
+
 def main():
     mods = modules()
     graph = {n: deps(n, p, mods) for n, p in mods.items()}
@@ -191,11 +211,12 @@ def main():
             if dep != "bag" and not dep.startswith("bag::"):
                 bad.append(f"the bag layer reaches up: {name} imports {dep}")
     bad += table_uses(mods)
+    bad += connection_reached(mods)
     for line in bad:
         print(line)
     if bad:
         sys.exit(1)
-    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it, the bag layer nothing but the ground; every table read and written by its own area")
+    print(f"core layers: {len(graph)} modules, no cycle, the ground floor ({len(GROUND)}) imports nothing above it, the bag layer nothing but the ground; every table read and written by its own area, through its methods or a transaction")
 
 
 if __name__ == "__main__":

@@ -389,15 +389,11 @@ pub fn restore(backup: &Path, data_dir: &Path, cancel: &AtomicBool) -> Result<Re
     // The database opens, migrates and is whole before anything is swapped.
     {
         let store = Store::open(&staging.path().join(DB_FILE))?;
-        let check: String = store
-            .conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let check = store.integrity_check()?;
         if check != "ok" {
             return Err(backup_error(format!("cơ sở dữ liệu hỏng: {check}")));
         }
-        store
-            .conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        store.checkpoint()?;
     }
     // The folder holds something besides our own lock file: it is kept, never deleted.
     let holds_data = std::fs::read_dir(data_dir)?.any(|e| {

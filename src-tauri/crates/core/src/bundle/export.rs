@@ -105,40 +105,7 @@ pub fn prepare_scoped_export(
         key_id: key.key_id,
         name: signer_name(store, secret_key_text)?,
     };
-    let tx = store.conn.unchecked_transaction().and_then(|tx| {
-        // Upgrade to a write lock at once (BEGIN IMMEDIATE on a borrowed connection).
-        tx.execute("UPDATE bundle SET state = state WHERE 0", [])?;
-        Ok(tx)
-    })?;
-    let previous: Option<(String, u32)> = tx
-        .query_row(
-            "SELECT id, revision FROM bundle WHERE visit_ids = ?1 ORDER BY revision DESC LIMIT 1",
-            [&visit_key],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let identity = BundleIdentity {
-        bundle_id: uuid::Uuid::new_v4().to_string(),
-        revision: previous.as_ref().map_or(1, |p| p.1 + 1),
-        supersedes: previous.map(|p| p.0),
-        created_at: now(),
-        signer,
-    };
-    tx.execute(
-        "INSERT INTO bundle (id, visit_ids, revision, supersedes, signer_key_id, file, created_at, state)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved')",
-        params![
-            identity.bundle_id,
-            visit_key,
-            identity.revision,
-            identity.supersedes,
-            identity.signer.key_id,
-            out.display().to_string(),
-            now()
-        ],
-    )?;
-    let payload = store.scoped_payload(visit_ids, identity, areas)?;
-    tx.commit()?;
+    let payload = store.reserve_export(&visit_key, signer, out, visit_ids, areas)?;
     let c = &payload.result.campaign;
     let source_organization = if c.delegation.name.trim().is_empty() {
         c.name.clone()
@@ -205,23 +172,80 @@ pub(crate) fn forget_exports_of(tx: &rusqlite::Connection, visit_id: &str) -> Re
     Ok(())
 }
 
+impl Store {
+    /// Reserves the next revision of the export of `visit_key` (its file `out`, its signer) and
+    /// builds the payload in the same transaction, so the number and the snapshot go together.
+    fn reserve_export(
+        &self,
+        visit_key: &str,
+        signer: SignerDoc,
+        out: &Path,
+        visit_ids: &[String],
+        areas: Option<&[String]>,
+    ) -> Result<super::result::Payload> {
+        let tx = self.conn.unchecked_transaction().and_then(|tx| {
+            // Upgrade to a write lock at once (BEGIN IMMEDIATE on a borrowed connection).
+            tx.execute("UPDATE bundle SET state = state WHERE 0", [])?;
+            Ok(tx)
+        })?;
+        let previous: Option<(String, u32)> = tx
+            .query_row(
+                "SELECT id, revision FROM bundle WHERE visit_ids = ?1 ORDER BY revision DESC LIMIT 1",
+                [&visit_key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let identity = BundleIdentity {
+            bundle_id: uuid::Uuid::new_v4().to_string(),
+            revision: previous.as_ref().map_or(1, |p| p.1 + 1),
+            supersedes: previous.map(|p| p.0),
+            created_at: now(),
+            signer,
+        };
+        tx.execute(
+            "INSERT INTO bundle (id, visit_ids, revision, supersedes, signer_key_id, file, created_at, state)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'reserved')",
+            params![
+                identity.bundle_id,
+                visit_key,
+                identity.revision,
+                identity.supersedes,
+                identity.signer.key_id,
+                out.display().to_string(),
+                now()
+            ],
+        )?;
+        let payload = self.scoped_payload(visit_ids, identity, areas)?;
+        tx.commit()?;
+        Ok(payload)
+    }
+
+    fn mark_export_written(&self, summary: &ExportSummary) -> Result<()> {
+        self.conn.execute(
+            "UPDATE bundle SET state = 'written', file = ?2 WHERE id = ?1",
+            params![summary.bundle_id, summary.file],
+        )?;
+        Ok(())
+    }
+
+    fn drop_export_reservation(&self, bundle_id: &str) -> Result<()> {
+        self.conn.execute(
+            "DELETE FROM bundle WHERE id = ?1 AND state = 'reserved'",
+            [bundle_id],
+        )?;
+        Ok(())
+    }
+}
+
 /// Marks a reserved export as written, once the file is in place.
 pub fn record_bundle(store: &Store, summary: &ExportSummary) -> Result<()> {
-    store.conn.execute(
-        "UPDATE bundle SET state = 'written', file = ?2 WHERE id = ?1",
-        params![summary.bundle_id, summary.file],
-    )?;
-    Ok(())
+    store.mark_export_written(summary)
 }
 
 /// Drops the reservation of an export that failed before writing anything (cancelled, disk
 /// full, a damaged stored file): `write_bundle` leaves no file behind then.
 pub fn release_reservation(store: &Store, bundle_id: &str) -> Result<()> {
-    store.conn.execute(
-        "DELETE FROM bundle WHERE id = ?1 AND state = 'reserved'",
-        [bundle_id],
-    )?;
-    Ok(())
+    store.drop_export_reservation(bundle_id)
 }
 
 /// Prepares, writes and records a bundle in one go (the CLI's way; the app splits the steps so

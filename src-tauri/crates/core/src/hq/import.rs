@@ -137,11 +137,7 @@ pub fn import_bundles(
             continue;
         }
         if let Some(id) = out[i].bundle_id.clone() {
-            let (campaign_id, result_json): (String, String) = store.conn.query_row(
-                "SELECT campaign_id, result_json FROM hq_bundle WHERE id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let (campaign_id, result_json) = store.hq_stored_result(&id)?;
             let result: ResultDoc = serde_json::from_str(&result_json).map_err(Error::internal)?;
             out[i] = classify(store, &campaign_id, &result, file)?;
             out[i].bundle_id = Some(id);
@@ -237,14 +233,7 @@ fn chain_step(
     let Some(parent) = &result.supersedes else {
         return Ok(None);
     };
-    let found: Option<(String, u32)> = store
-        .conn
-        .query_row(
-            "SELECT chain, revision FROM hq_bundle WHERE id = ?1 AND campaign_id = ?2",
-            params![parent, campaign.id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+    let found = store.hq_chain_of(parent, &campaign.id)?;
     let Some((chain, revision)) = found else {
         return Ok(None);
     };
@@ -334,15 +323,7 @@ fn import_verified(
         Ok(c) => c,
         Err((code, message)) => return Ok(refused(code, message)),
     };
-    let bundle_id_seen: Option<String> = store
-        .conn
-        .query_row(
-            "SELECT file_sha256 FROM hq_bundle WHERE id = ?1",
-            [&result.bundle_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if bundle_id_seen.is_some() {
+    if store.hq_has_bundle(&result.bundle_id)? {
         if !same_result(store, result)? {
             return Ok(refused(
                 "bundle-id-reused",
@@ -373,18 +354,14 @@ fn import_verified(
 /// The very same file imported before: nothing more to do.
 fn same_file_imported(store: &Store, file: &Path, sha: &str) -> Result<Option<ImportOutcome>> {
     // Named as people name a bundle: its units, revision and signer (never its UUID).
-    let earlier: Option<(String, String, String, u32, String)> = store
-        .conn
-        .query_row(
-            "SELECT b.id, b.imported_at, b.signer_name, b.revision,
-                    (SELECT group_concat(unit_code, ', ') FROM
-                       (SELECT unit_code FROM hq_bundle_unit WHERE bundle_id = b.id ORDER BY unit_code))
-             FROM hq_bundle b WHERE b.file_sha256 = ?1",
-            [sha],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()?;
-    Ok(earlier.map(|(id, at, signer, revision, units)| {
+    Ok(store.hq_bundle_of_file(sha)?.map(|earlier| {
+        let EarlierImport {
+            id,
+            imported_at: at,
+            signer,
+            revision,
+            units,
+        } = earlier;
         let mut o = ImportOutcome::new(
             file,
             ImportStatus::Duplicate,
@@ -539,13 +516,8 @@ fn store_file(store: &Store, file: &Path, sha: &str) -> Result<String> {
 
 /// Whether the stored bundle with this id says exactly what `result` says.
 fn same_result(store: &Store, result: &ResultDoc) -> Result<bool> {
-    let stored: String = store.conn.query_row(
-        "SELECT result_json FROM hq_bundle WHERE id = ?1",
-        [&result.bundle_id],
-        |r| r.get(0),
-    )?;
     let json = serde_json::to_string(result).map_err(Error::internal)?;
-    Ok(stored == json)
+    Ok(store.hq_stored_result(&result.bundle_id)?.1 == json)
 }
 
 /// The co-signatures of a verified bundle (all but the leader's), as stored.
@@ -561,11 +533,7 @@ fn added_cosignatures(
     bundle_id: &str,
     verified: &crate::bundle::VerifiedBundle,
 ) -> Result<Option<String>> {
-    let stored: String = store.conn.query_row(
-        "SELECT cosignatures FROM hq_bundle WHERE id = ?1",
-        [bundle_id],
-        |r| r.get(0),
-    )?;
+    let stored = store.hq_cosignatures(bundle_id)?;
     let mut all: Vec<crate::bundle::Signature> = serde_json::from_str(&stored).unwrap_or_default();
     let mut added = false;
     for s in verified.signatures.iter().filter(|s| !s.leader) {
@@ -900,4 +868,78 @@ pub fn local_time(rfc3339: &str) -> String {
                 .to_string()
         })
         .unwrap_or_else(|_| rfc3339.to_string())
+}
+
+/// What the import reads back of the bundles already received.
+impl Store {
+    /// The campaign and the stored `result.json` (as stored) of a received bundle.
+    fn hq_stored_result(&self, bundle_id: &str) -> Result<(String, String)> {
+        Ok(self.conn.query_row(
+            "SELECT campaign_id, result_json FROM hq_bundle WHERE id = ?1",
+            [bundle_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    }
+
+    /// The chain and revision of a received bundle of this campaign.
+    fn hq_chain_of(&self, bundle_id: &str, campaign_id: &str) -> Result<Option<(String, u32)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT chain, revision FROM hq_bundle WHERE id = ?1 AND campaign_id = ?2",
+                params![bundle_id, campaign_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Whether a bundle of this id was received.
+    fn hq_has_bundle(&self, bundle_id: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT 1 FROM hq_bundle WHERE id = ?1")?
+            .exists([bundle_id])?)
+    }
+
+    /// The stored co-signatures (JSON) of a received bundle.
+    fn hq_cosignatures(&self, bundle_id: &str) -> Result<String> {
+        Ok(self.conn.query_row(
+            "SELECT cosignatures FROM hq_bundle WHERE id = ?1",
+            [bundle_id],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The received bundle whose file has this SHA-256: id, when imported, signer, revision and
+    /// units (as people name a bundle, never by its UUID).
+    fn hq_bundle_of_file(&self, sha: &str) -> Result<Option<EarlierImport>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT b.id, b.imported_at, b.signer_name, b.revision,
+                        (SELECT group_concat(unit_code, ', ') FROM
+                           (SELECT unit_code FROM hq_bundle_unit WHERE bundle_id = b.id ORDER BY unit_code))
+                 FROM hq_bundle b WHERE b.file_sha256 = ?1",
+                [sha],
+                |r| {
+                    Ok(EarlierImport {
+                        id: r.get(0)?,
+                        imported_at: r.get(1)?,
+                        signer: r.get(2)?,
+                        revision: r.get(3)?,
+                        units: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+}
+
+/// A received bundle named as people name it (see [`Store::hq_bundle_of_file`]).
+struct EarlierImport {
+    id: String,
+    imported_at: String,
+    signer: String,
+    revision: u32,
+    units: String,
 }

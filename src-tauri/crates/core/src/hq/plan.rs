@@ -150,13 +150,7 @@ pub fn export_plan(
         &key,
     )?;
     // The campaign now names its HQ key: only it publishes the results or revises as HQ.
-    crate::store::set_campaign_plan(
-        &store.conn,
-        &campaign.id,
-        &plan.plan_id,
-        &key.key_id,
-        &key.public_key,
-    )?;
+    store.set_campaign_plan(&campaign.id, &plan.plan_id, &key.key_id, &key.public_key)?;
     Ok(PlanSummary {
         plan_id: plan.plan_id,
         key_id: key.key_id,

@@ -146,7 +146,7 @@ pub fn publish_results(
             .map_err(json_error)?,
     };
     let sources = sources(store, campaign_id)?;
-    let decisions = decisions(store, campaign_id)?;
+    let decisions = store.hq_decisions(campaign_id)?;
     let log: Vec<u8> = store
         .hq_log(campaign_id)?
         .iter()
@@ -230,62 +230,65 @@ fn sources(store: &Store, campaign_id: &str) -> Result<Vec<SourceDoc>> {
         .collect())
 }
 
-fn decisions(store: &Store, campaign_id: &str) -> Result<DecisionsDoc> {
-    let query = |sql: &str| -> Result<Vec<Vec<String>>> {
-        let mut stmt = store.conn.prepare(sql)?;
-        let n = stmt.column_count();
-        let rows = stmt.query_map([campaign_id], |r| {
-            (0..n).map(|i| r.get::<_, String>(i)).collect()
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    };
-    Ok(DecisionsDoc {
-        keys: store
-            .trusted_keys()?
+impl Store {
+    /// The final state of every HQ decision the published results depend on.
+    fn hq_decisions(&self, campaign_id: &str) -> Result<DecisionsDoc> {
+        let query = |sql: &str| -> Result<Vec<Vec<String>>> {
+            let mut stmt = self.conn.prepare(sql)?;
+            let n = stmt.column_count();
+            let rows = stmt.query_map([campaign_id], |r| {
+                (0..n).map(|i| r.get::<_, String>(i)).collect()
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        };
+        Ok(DecisionsDoc {
+            keys: self
+                .trusted_keys()?
+                .into_iter()
+                .map(|k| KeyDoc {
+                    key_id: k.key_id,
+                    public_key: k.public_key,
+                    label: k.label,
+                    delegation: k.delegation,
+                    revoked_at: k.revoked_at,
+                    revoke_reason: k.revoke_reason,
+                })
+                .collect(),
+            required_cosignatures: self.campaign(campaign_id)?.required_cosignatures,
+            plan_public_key: self.campaign(campaign_id)?.plan_public_key,
+            bands: self.setting(&format!("hq_bands:{campaign_id}"))?,
+            chosen_forks: crate::audit::codes_logged(
+                &self.conn,
+                crate::audit::Log::Hq,
+                campaign_id,
+                "choose_fork",
+            )?,
+            resolutions: query(
+                "SELECT unit_code, code, value, reason, sides FROM hq_resolution WHERE campaign_id = ?1
+                 ORDER BY unit_code, code",
+            )?
             .into_iter()
-            .map(|k| KeyDoc {
-                key_id: k.key_id,
-                public_key: k.public_key,
-                label: k.label,
-                delegation: k.delegation,
-                revoked_at: k.revoked_at,
-                revoke_reason: k.revoke_reason,
+            .map(|r| ResolutionDoc {
+                unit: r[0].clone(),
+                code: r[1].clone(),
+                value: r[2].clone(),
+                reason: r[3].clone(),
+                sides: r[4].clone(),
             })
             .collect(),
-        required_cosignatures: store.campaign(campaign_id)?.required_cosignatures,
-        plan_public_key: store.campaign(campaign_id)?.plan_public_key,
-        bands: store.setting(&format!("hq_bands:{campaign_id}"))?,
-        chosen_forks: crate::audit::codes_logged(
-            &store.conn,
-            crate::audit::Log::Hq,
-            campaign_id,
-            "choose_fork",
-        )?,
-        resolutions: query(
-            "SELECT unit_code, code, value, reason, sides FROM hq_resolution WHERE campaign_id = ?1
-             ORDER BY unit_code, code",
-        )?
-        .into_iter()
-        .map(|r| ResolutionDoc {
-            unit: r[0].clone(),
-            code: r[1].clone(),
-            value: r[2].clone(),
-            reason: r[3].clone(),
-            sides: r[4].clone(),
+            survey: query(
+                "SELECT unit_code, code, points FROM hq_survey WHERE campaign_id = ?1
+                 ORDER BY unit_code, code",
+            )?
+            .into_iter()
+            .map(|r| SurveyDoc {
+                unit: r[0].clone(),
+                code: r[1].clone(),
+                points: r[2].clone(),
+            })
+            .collect(),
         })
-        .collect(),
-        survey: query(
-            "SELECT unit_code, code, points FROM hq_survey WHERE campaign_id = ?1
-             ORDER BY unit_code, code",
-        )?
-        .into_iter()
-        .map(|r| SurveyDoc {
-            unit: r[0].clone(),
-            code: r[1].clone(),
-            points: r[2].clone(),
-        })
-        .collect(),
-    })
+    }
 }
 
 /// What an independent recomputation found.

@@ -6,6 +6,8 @@
 //!    hq; `.ci/check-layers.py` greps every area's SQL): through its `impl Store` methods (the
 //!    area's API: `store.units(…)`, `store.hq_results(…)`) and, inside a transaction another
 //!    area opened, its `pub(crate) fn …(tx: &Connection, …)` (`units::delete_units_of(tx, …)`).
+//!    A free function over the store never reaches into its connection (`store.conn`): it calls
+//!    the area's methods (also checked).
 //! 2. Work that spans areas — a signed file made or taken in (export, plan, publication,
 //!    import), the demo, a campaign's deletion — is led by one area and asks the others
 //!    through 1; it never runs SQL on their tables.
@@ -144,6 +146,32 @@ impl Store {
             let _ = self.conn.execute_batch(undo);
         }
         out
+    }
+
+    /// Names the plan signed for a campaign and its HQ key: from now on only that key publishes
+    /// the campaign's results or revises as Sở Nội vụ.
+    pub(crate) fn set_campaign_plan(
+        &self,
+        campaign_id: &str,
+        plan_id: &str,
+        key_id: &str,
+        public_key: &str,
+    ) -> Result<()> {
+        set_campaign_plan(&self.conn, campaign_id, plan_id, key_id, public_key)
+    }
+
+    /// SQLite's own check of the database file ("ok" when whole).
+    pub fn integrity_check(&self) -> Result<String> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+    }
+
+    /// Moves the write-ahead log into the database file and empties it (before a file copy).
+    pub fn checkpoint(&self) -> Result<()> {
+        Ok(self
+            .conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?)
     }
 
     /// Opens (creating if needed) the store in `data_dir`.
@@ -495,6 +523,8 @@ pub(crate) fn insert_campaign_row(
 }
 
 /// The HQ key a campaign's plan was signed with (only it publishes or revises as HQ).
+/// Names the plan a campaign was opened from (or signed with) and its HQ key, inside a caller's
+/// transaction.
 pub(crate) fn set_campaign_plan(
     tx: &rusqlite::Connection,
     campaign_id: &str,
