@@ -83,6 +83,15 @@ impl RawEntry {
     }
 }
 
+/// Makes an entry a lying bomb: its headers keep the size they declare, its deflated stream
+/// inflates to 8 MiB (reading must stop one byte past the declared size, and the CRC fails).
+pub fn make_lying_bomb(entry: &mut RawEntry) {
+    let declared = entry.data.len() as u32;
+    entry.data.resize(8 << 20, b' ');
+    entry.deflate = true;
+    entry.declared_size = Some(declared);
+}
+
 /// Exports one visit signed with test key `key` (not cancelled, no progress shown).
 pub fn export_signed(store: &Store, visit: &str, key: &str, out: &Path) -> bundle::ExportSummary {
     bundle::export_bundle(

@@ -7,8 +7,8 @@ use std::sync::atomic::AtomicBool;
 use serde_json::{Value, json};
 use thamdinh_core::bundle;
 use thamdinh_tests::{
-    RawEntry, TEST_PASSPHRASE, bundles_dir, drawn_signature, export_signed, read_zip, resign,
-    retag_and_sign, root_of, sample_store, sign_bag, test_key, write_zip,
+    RawEntry, TEST_PASSPHRASE, bundles_dir, drawn_signature, export_signed, make_lying_bomb,
+    read_zip, resign, retag_and_sign, root_of, sample_store, sign_bag, test_key, write_zip,
 };
 
 fn main() {
@@ -215,10 +215,7 @@ fn main() {
         "zip-bomb-lying.zip",
         &with(&|e| {
             let i = at(e, "bag-info.txt");
-            let declared = e[i].data.len() as u32;
-            e[i].data.resize(8 << 20, b' ');
-            e[i].deflate = true;
-            e[i].declared_size = Some(declared);
+            make_lying_bomb(&mut e[i]);
         }),
         "damaged-archive",
         "bag-info.txt's headers say a few hundred bytes, its stream inflates to 8 MiB: reading stops one byte past the declared size and the CRC fails",

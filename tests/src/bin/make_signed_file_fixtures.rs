@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use thamdinh_core::bag::{keys, signature, tags::manifest_text};
 use thamdinh_core::digest::sha256_hex;
 use thamdinh_tests::{
-    RawEntry, TEST_PASSPHRASE, read_zip, root_of, sample_store, test_key, write_zip,
+    RawEntry, TEST_PASSPHRASE, make_lying_bomb, read_zip, root_of, sample_store, test_key,
+    write_zip,
 };
 
 fn main() {
@@ -200,10 +201,7 @@ fn hostile(valid: &[u8], doc: &str) -> Vec<Case> {
             "zip-bomb-lying",
             with(&|e| {
                 let i = at(e, "bag-info.txt");
-                let declared = e[i].data.len() as u32;
-                e[i].data.resize(8 << 20, b' ');
-                e[i].deflate = true;
-                e[i].declared_size = Some(declared);
+                make_lying_bomb(&mut e[i]);
             }),
             "damaged-archive",
             "bag-info.txt's headers say a few hundred bytes, its stream inflates to 8 MiB: reading stops one byte past the declared size and the CRC fails",
