@@ -580,7 +580,7 @@ fn a_colliding_key_beside_the_real_one_neither_blocks_nor_passes_a_bundle() {
 /// sizes, truncation, a second top folder — whatever kind of signed file they claim to be.
 #[test]
 fn plans_and_published_results_are_refused_by_the_bundles_codes() {
-    use thamdinh_core::bag::small as signed_bag;
+    use thamdinh_core::bag::small;
     use thamdinh_core::mistake::FileKind;
     const ENTRY_LEVEL: [&str; 12] = [
         "damaged-archive",
@@ -614,7 +614,7 @@ fn plans_and_published_results_are_refused_by_the_bundles_codes() {
         let file = bundles_dir().join(case["file"].as_str().unwrap());
         for kind in [FileKind::Plan, FileKind::ProvinceResults] {
             checked += 1;
-            let got = match signed_bag::read(&file, kind, 1 << 20, None) {
+            let got = match small::read(&file, kind, 1 << 20, None) {
                 Ok(_) => "ok".to_string(),
                 Err(e) => match e.mistakes().first() {
                     Some(thamdinh_core::Mistake::FileNotValid { code, .. }) => code.clone(),

@@ -1277,19 +1277,19 @@ fn re_sign(
     hq_key: &str,
     change: &dyn Fn(&mut BagEntries),
 ) {
-    use thamdinh_core::bag::small as signed_bag;
-    let bag = signed_bag::read(out, kind, 1 << 30, None).unwrap();
+    use thamdinh_core::bag::small;
+    let bag = small::read(out, kind, 1 << 30, None).unwrap();
     let mut entries = bag.entries.clone();
     change(&mut entries);
     let (sk, info) = bundle::open_secret_key(hq_key, TEST_PASSPHRASE).unwrap();
     let payload: Vec<(&str, &[u8])> = entries
         .iter()
-        .filter(|(p, _)| p.starts_with("data/") && p.as_str() != signed_bag::HQ_KEY_PATH)
+        .filter(|(p, _)| p.starts_with("data/") && p.as_str() != small::HQ_KEY_PATH)
         .map(|(p, b)| (p.as_str(), b.as_slice()))
         .collect();
-    signed_bag::write(
+    small::write(
         out,
-        signed_bag::BagContent {
+        small::BagContent {
             root: "thamdinh-forged".into(),
             payload,
             bag_info: "Results-Format: 1\n".into(),
