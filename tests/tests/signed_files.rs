@@ -66,7 +66,18 @@ fn every_hostile_plan_and_results_file_is_refused_with_its_code() {
             case["file"].as_str().unwrap(),
         );
         let expect = case["expect"].as_str().unwrap();
-        let got = outcome(read(kind, &dir().join(name), true));
+        let result = read(kind, &dir().join(name), true);
+        // What a person reads (the Vietnamese message) words the code, never shows it raw.
+        if let Err(e) = &result
+            && let Some(Mistake::FileNotValid { code, .. }) = e.mistakes().first()
+        {
+            let text = e.to_string();
+            let words = thamdinh_core::bundle::codes::rejection_vi(code);
+            if text.contains(&format!("[{code}]")) || !text.contains(words) {
+                failures.push(format!("{name}: the message does not word {code}: {text}"));
+            }
+        }
+        let got = outcome(result);
         if got != expect {
             failures.push(format!("{name}: expected {expect}, got {got}"));
         }

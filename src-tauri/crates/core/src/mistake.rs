@@ -1025,9 +1025,11 @@ impl Mistake {
 
     /// A signed file refused by the bag layer: its code, and the words for it.
     pub fn bag_refused(kind: FileKind, r: &crate::rejection::Rejection) -> Mistake {
+        // Worded in Vietnamese from the code (the code itself travels in `code`).
+        let what = crate::rejection::rejection_vi(&r.code);
         let detail = match r.entry.as_str() {
-            "" => format!("[{}] {}", r.code, r.message),
-            entry => format!("[{}] {entry}: {}", r.code, r.message),
+            "" => format!("{what}: {}", r.message),
+            entry => format!("{what} — {entry}: {}", r.message),
         };
         Mistake::FileNotValid {
             kind,
