@@ -90,6 +90,21 @@ describe("a delegation opens the plan on a fresh laptop", () => {
   const suite = appForSuite({ dataDir: join(work, "fresh") });
   const el = (id) => suite.el(id);
 
+  it("refuses a tampered plan in its own panel, worded in Vietnamese, and opens nothing", async () => {
+    await el("plan-import-panel").waitForDisplayed({ timeout: 15000 });
+    await el("plan-import-panel").$("summary").click();
+    // A committed hostile plan: Payload-Oxum rewritten and signed again.
+    await el("plan-path").setValue(join(root, "tests/signed-files/plan-oxum-mismatch.zip"));
+    await el("plan-open").click();
+    await el("plan-error").waitForDisplayed({ timeout: 10000 });
+    const said = await el("plan-error").getText();
+    assert.match(said, /kế hoạch không hợp lệ: Payload-Oxum không khớp nội dung — bag-info\.txt/, said);
+    assert.ok(!said.includes("[oxum-mismatch]"), `no raw code on a Vietnamese screen: ${said}`);
+    assert.equal(await el("campaign-card").isExisting(), false, "no campaign was opened");
+    await suite.browser.saveScreenshot(join(shotsDir, "plan-refused.png"));
+    await el("plan-import-panel").$("summary").click(); // closed again, as the next step expects
+  });
+
   it("opens it, shows the Sở Nội vụ key's fingerprint to compare, and lists the campaign", async () => {
     await el("plan-import-panel").waitForDisplayed({ timeout: 15000 });
     await el("plan-import-panel").$("summary").click();
