@@ -17,6 +17,7 @@ use super::{Limits, Reject, reject};
 pub type Zip = ZipArchive<BufReader<File>>;
 
 /// One file entry of the archive, after the name checks.
+#[derive(Clone)]
 pub struct Entry {
     pub index: usize,
     /// Path inside the bag (top folder removed).
@@ -55,14 +56,9 @@ impl Archive {
         let e = self
             .entries
             .get(path)
-            .ok_or_else(|| reject("missing-file", path, "thiếu tệp bắt buộc"))?;
-        read_bounded(
-            &mut self.zip,
-            e,
-            self.limits.max_document_bytes,
-            &self.limits,
-            &self.inflated,
-        )
+            .ok_or_else(|| reject("missing-file", path, "thiếu tệp bắt buộc"))?
+            .clone();
+        self.read_entry(&e)
     }
 
     /// Reads one entry (listed by [`Archive::open`], at most `max_document_bytes`) into memory.
